@@ -1,0 +1,1 @@
+"""ai-automation service: synthetic homes and the home-type classifier."""

@@ -1,0 +1,1 @@
+"""device-intelligence service: device failure prediction and anomaly detection."""

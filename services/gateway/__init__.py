@@ -1,0 +1,1 @@
+"""Gateway: drives the pre-production pipeline over the services' HTTP APIs."""

@@ -1,0 +1,1 @@
+"""HomeIQ ML shared library: contracts and infrastructure both services use."""
