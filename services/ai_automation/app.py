@@ -1,0 +1,54 @@
+"""ai-automation application factory; the lifespan owns every resource."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ai_automation import __version__
+from ai_automation.routers import health, synthetic_homes
+from ai_automation.settings import AiAutomationSettings, get_settings
+from homeiq_shared.errors import install_problem_handlers
+from homeiq_shared.logging_setup import configure_logging
+from homeiq_shared.model_lock import ModelLocks
+from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: AiAutomationSettings | None = None) -> FastAPI:
+    """Build the ai-automation app; resources are opened in the lifespan, not here."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.datasets_dir.mkdir(parents=True, exist_ok=True)
+        settings.models_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.resolved_database_url())
+        await create_tables(engine)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.locks = ModelLocks()
+        logger.info("ai-automation ready: data %s, models %s", settings.data_dir, settings.models_dir)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="HomeIQ ai-automation",
+        version=__version__,
+        description="Synthetic Home Assistant homes and the home-type classifier.",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(synthetic_homes.router)
+    return app

@@ -1,0 +1,24 @@
+"""ORM tables of the ai-automation service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from homeiq_shared.storage import Base
+
+
+class DatasetRecord(Base):
+    """A synthetic dataset generated through the API (its files live in `datasets_dir/<dataset_id>`)."""
+
+    __tablename__ = "synthetic_datasets"
+
+    dataset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    homes: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(1024))

@@ -1,0 +1,28 @@
+"""Fixtures of the ai-automation tests: an app on a temporary SQLite file, driven in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ai_automation.app import create_app
+from ai_automation.settings import AiAutomationSettings
+
+
+@pytest.fixture
+def ai_settings(tmp_path: Path) -> AiAutomationSettings:
+    """Settings pointing every folder at the test's own temporary directory."""
+    return AiAutomationSettings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", _env_file=None)
+
+
+@pytest.fixture
+async def ai_client(ai_settings: AiAutomationSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app through ASGI, inside the app's lifespan."""
+    app = create_app(ai_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ai") as client:
+            yield client

@@ -1,0 +1,69 @@
+"""The ai-automation shell: health with real checks, problem details, API key on mutating endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ai_automation.app import create_app
+from ai_automation.settings import AiAutomationSettings
+
+
+async def test_health_reports_real_checks(ai_client: httpx.AsyncClient) -> None:
+    response = await ai_client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "healthy"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["database"]["latency_ms"] >= 0
+    assert body["checks"]["models_dir"]["ok"] is True
+
+
+async def test_health_is_unhealthy_when_a_folder_is_not_usable(tmp_path: Path) -> None:
+    blocker = tmp_path / "models-is-a-file"
+    settings = AiAutomationSettings(data_dir=tmp_path / "data", models_dir=tmp_path / "m", _env_file=None)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        blocker.write_text("not a folder")
+        settings.models_dir.rmdir()
+        settings.models_dir.symlink_to(blocker)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ai") as client:
+            response = await client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["checks"]["models_dir"]["ok"] is False
+
+
+async def test_unknown_path_is_a_problem_detail(ai_client: httpx.AsyncClient) -> None:
+    response = await ai_client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert {"type", "title", "status", "detail"} <= response.json().keys()
+
+
+async def test_validation_error_is_a_422_problem_detail(ai_client: httpx.AsyncClient) -> None:
+    response = await ai_client.post("/api/synthetic-homes", json={"count": 0, "days": -1})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["status"] == 422
+    assert "count" in body["detail"]
+    assert "days" in body["detail"]
+
+
+@pytest.mark.parametrize(("headers", "expected"), [({}, 401), ({"X-HomeIQ-API-Key": "wrong"}, 401)])
+async def test_mutating_endpoint_needs_the_configured_key(
+    tmp_path: Path, headers: dict[str, str], expected: int
+) -> None:
+    settings = AiAutomationSettings(
+        data_dir=tmp_path / "data", models_dir=tmp_path / "m", api_key="s3cret", _env_file=None
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ai") as client:
+            response = await client.post("/api/synthetic-homes", json={"count": 1, "days": 1}, headers=headers)
+            assert (await client.get("/health")).status_code == 200
+    assert response.status_code == expected
+    assert response.headers["content-type"].startswith("application/problem+json")
