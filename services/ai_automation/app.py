@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from ai_automation import __version__
 from ai_automation.routers import health, synthetic_homes
 from ai_automation.settings import AiAutomationSettings, get_settings
+from homeiq_shared import ha_api
 from homeiq_shared.errors import install_problem_handlers
 from homeiq_shared.logging_setup import configure_logging
 from homeiq_shared.model_lock import ModelLocks
@@ -51,4 +52,5 @@ def create_app(settings: AiAutomationSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(synthetic_homes.router)
+    app.include_router(ha_api.router)
     return app

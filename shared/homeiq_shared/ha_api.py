@@ -1,0 +1,184 @@
+"""`/api/ha/*`: the Home Assistant ingestion endpoints both services mount.
+
+The router reads what it needs from `app.state`, which both services' lifespans fill the same way:
+`sessionmaker`, `settings` (for `api_key`), and optionally `ha_rows_hook`, an async callable a
+service uses to derive its own data (device telemetry) from each stored batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homeiq_shared.errors import InvalidInputError
+from homeiq_shared.ha_events import count_events, event_span, normalise_batch, store_events
+from homeiq_shared.ha_import import import_config_dir
+from homeiq_shared.ha_recorder import RecorderError
+from homeiq_shared.ha_registries import RegistryError, area_kind, category_for
+from homeiq_shared.ha_snapshots import list_snapshots, upsert_snapshot
+from homeiq_shared.home_types import HOME_TYPES
+from homeiq_shared.security import verify_api_key
+
+MAX_EVENTS_PER_BATCH = 50_000
+HOME_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def _api_key(request: Request) -> None:
+    key = request.app.state.settings.api_key
+    verify_api_key(request, key.get_secret_value() if key else None)
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+ApiKeyDep = Annotated[None, Depends(_api_key)]
+
+
+class EventBatch(BaseModel):
+    """A batch of HA events as HA's event stream or websocket sends them."""
+
+    home_id: str = Field("default", pattern=HOME_ID_PATTERN)
+    events: list[dict[str, Any]] = Field(max_length=MAX_EVENTS_PER_BATCH)
+
+
+class AreaIn(BaseModel):
+    """An area of a snapshot: HA area registry entry or home-file area."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str = Field(min_length=1, max_length=128)
+    area_id: str | None = Field(None, max_length=128)
+    floor: str | None = Field(None, max_length=128)
+    type: str | None = Field(None, pattern="^(indoor|outdoor)$")
+
+
+class DeviceIn(BaseModel):
+    """An entity of a snapshot: HA entity registry entry or home-file device record."""
+
+    model_config = ConfigDict(extra="allow")
+    entity_id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$", max_length=255)
+    device_id: str | None = Field(None, max_length=128)
+    area: str | None = Field(None, max_length=128)
+    device_class: str | None = Field(None, max_length=64)
+    friendly_name: str | None = Field(None, max_length=255)
+
+
+class SnapshotIn(BaseModel):
+    """A home snapshot; `home_type` is set when the user confirmed what the home is."""
+
+    home_id: str = Field("default", pattern=HOME_ID_PATTERN)
+    areas: list[AreaIn] = Field(default_factory=list, max_length=1_000)
+    devices: list[DeviceIn] = Field(max_length=20_000)
+    home_type: str | None = None
+    timezone: str | None = Field(None, max_length=64)
+
+
+class ImportIn(BaseModel):
+    """A server-side HA config folder to import."""
+
+    config_dir: str = Field(min_length=1, max_length=4096)
+    home_id: str = Field("default", pattern=HOME_ID_PATTERN)
+
+
+router = APIRouter(prefix="/api/ha", tags=["home assistant"])
+
+
+async def _after_store(request: Request, rows: list[dict[str, Any]]) -> None:
+    hook = getattr(request.app.state, "ha_rows_hook", None)
+    if hook is not None and rows:
+        await hook(rows)
+
+
+@router.post("/events")
+async def ingest_events(
+    batch: EventBatch, request: Request, session: SessionDep, _: ApiKeyDep
+) -> dict[str, Any]:
+    """Store a batch of HA events; the whole batch is refused (nothing stored) when one is malformed."""
+    rows, problems = normalise_batch(batch.events, batch.home_id)
+    if problems:
+        shown = "; ".join(f"events[{p.index}]: {p.reason}" for p in problems[:5])
+        raise InvalidInputError(
+            f"{len(problems)} of {len(batch.events)} events are malformed, nothing stored: {shown}",
+            problems=[{"index": p.index, "reason": p.reason} for p in problems[:100]],
+        )
+    stored = await store_events(session, rows)
+    await _after_store(request, rows)
+    return {
+        "received": len(rows),
+        "stored": stored,
+        "duplicates": len(rows) - stored,
+        "home_id": batch.home_id,
+    }
+
+
+@router.post("/snapshot")
+async def store_snapshot(snapshot: SnapshotIn, session: SessionDep, _: ApiKeyDep) -> dict[str, Any]:
+    """Store a home's areas and entities (and a confirmed home type) as its latest snapshot."""
+    if snapshot.home_type is not None and snapshot.home_type not in HOME_TYPES:
+        raise InvalidInputError(f"unknown home_type {snapshot.home_type!r}; known: {', '.join(HOME_TYPES)}")
+    areas = [
+        {
+            **a.model_dump(exclude_none=True),
+            "type": a.type or area_kind(a.name),
+            "area_id": a.area_id or a.name,
+        }
+        for a in snapshot.areas
+    ]
+    devices = []
+    for d in snapshot.devices:
+        domain = d.entity_id.partition(".")[0]
+        record = d.model_dump(exclude_none=True)
+        record.setdefault("device_type", domain)
+        record.setdefault("category", category_for(domain, d.device_class))
+        devices.append(record)
+    await upsert_snapshot(
+        session,
+        snapshot.home_id,
+        areas,
+        devices,
+        confirmed_home_type=snapshot.home_type,
+        timezone=snapshot.timezone,
+    )
+    return {
+        "home_id": snapshot.home_id,
+        "areas": len(areas),
+        "devices": len(devices),
+        "home_type": snapshot.home_type,
+    }
+
+
+@router.post("/import")
+async def import_folder(
+    body: ImportIn, request: Request, session: SessionDep, _: ApiKeyDep
+) -> dict[str, Any]:
+    """Import a server-side HA config folder (recorder database and `.storage` registries)."""
+
+    async def hook(rows: list[dict[str, Any]]) -> None:
+        await _after_store(request, rows)
+
+    try:
+        report = await import_config_dir(Path(body.config_dir), session, body.home_id, on_rows=hook)
+    except (RecorderError, RegistryError) as exc:
+        raise InvalidInputError(str(exc)) from exc
+    return report.to_dict()
+
+
+@router.get("/summary")
+async def summary(session: SessionDep) -> dict[str, Any]:
+    """What has been accumulated: events, entities, time span and the homes with snapshots."""
+    homes = await list_snapshots(session)
+    return {
+        **(await event_span(session)),
+        "stored_events": await count_events(session),
+        "homes": [
+            {"home_id": h.home_id, "devices": len(h.devices), "confirmed_home_type": h.confirmed_home_type}
+            for h in homes
+        ],
+    }
