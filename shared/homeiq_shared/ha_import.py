@@ -106,3 +106,18 @@ async def import_config_dir(
     )
     logger.info("imported %s: %s", config_dir, report)
     return report
+
+
+async def import_into_database(
+    database_url: str, config_dir: Path, home_id: str, on_rows: RowsHook | None = None
+) -> ImportReport:
+    """Import `config_dir` straight into a service's database (seeding a fresh install without HTTP)."""
+    from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
+
+    engine = make_engine(database_url)
+    try:
+        await create_tables(engine)
+        async with make_sessionmaker(engine)() as session:
+            return await import_config_dir(config_dir, session, home_id, on_rows=on_rows)
+    finally:
+        await engine.dispose()
