@@ -1,0 +1,59 @@
+"""device-intelligence application factory; the lifespan owns every resource."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from device_intelligence.app_state import ModelHolder, load_models_into
+from device_intelligence.routers import anomalies, health, predictions, telemetry
+from device_intelligence.settings import DeviceIntelligenceSettings, get_settings
+from homeiq_shared.errors import install_problem_handlers
+from homeiq_shared.logging_setup import configure_logging
+from homeiq_shared.model_lock import ModelLocks
+from homeiq_shared.model_registry import ModelRegistry
+from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: DeviceIntelligenceSettings | None = None) -> FastAPI:
+    """Build the device-intelligence app; resources are opened in the lifespan, not here."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.models_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.resolved_database_url())
+        await create_tables(engine)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.locks = ModelLocks()
+        app.state.registry = ModelRegistry(settings.models_dir, keep_last=settings.keep_model_versions)
+        app.state.models = ModelHolder()
+        load_models_into(app.state.models, app.state.registry)
+        logger.info("device-intelligence ready: data %s, models %s", settings.data_dir, settings.models_dir)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="HomeIQ device-intelligence",
+        version="0.1.0",
+        description="Device failure prediction (LightGBM) and anomaly detection (IsolationForest).",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(predictions.router)
+    app.include_router(anomalies.router)
+    app.include_router(telemetry.router)
+    return app

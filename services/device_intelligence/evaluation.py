@@ -1,0 +1,188 @@
+"""Honest evaluation of failure scores: device-and-time split, PR-AUC, calibration, lead time, rule baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from device_intelligence.telemetry_simulator import M, TelemetryDataset
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+SPLIT_METHOD = (
+    "group+temporal: devices split {train}/{val}/{test} (no device in two parts); train rows are the "
+    "train devices' days before the cutoff minus a {horizon}-day embargo; validation (threshold, early "
+    "stopping) and test rows are days from the cutoff on, of unseen devices"
+)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row masks of the train, validation and test parts and how they were made."""
+
+    train: BoolArray
+    val: BoolArray
+    test: BoolArray
+    cutoff_day: int
+    method: str
+    train_devices: NDArray[np.int64]
+    val_devices: NDArray[np.int64]
+    test_devices: NDArray[np.int64]
+
+
+def device_time_split(
+    dataset: TelemetryDataset,
+    horizon_days: int,
+    rng: np.random.Generator,
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.3,
+    cutoff_fraction: float = 0.55,
+) -> Split:
+    """Split by device (group) and by time: earlier days of training devices vs later days of others."""
+    n = dataset.n_devices
+    order = rng.permutation(n)
+    n_test = max(1, round(n * test_fraction))
+    n_val = max(1, round(n * val_fraction))
+    test_dev, val_dev, train_dev = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
+    first, last = int(dataset.row_day.min()), int(dataset.row_day.max())
+    cutoff = first + round((last - first + 1) * cutoff_fraction)
+    dev, day = dataset.row_device, dataset.row_day
+    # Embargo: a train row's label looks horizon_days ahead, so it must not see past the cutoff.
+    train = np.isin(dev, train_dev) & (day < cutoff - horizon_days)
+    val = np.isin(dev, val_dev) & (day >= cutoff)
+    test = np.isin(dev, test_dev) & (day >= cutoff)
+    method = (
+        SPLIT_METHOD.format(train=n - n_test - n_val, val=n_val, test=n_test, horizon=horizon_days)
+        + f" (cutoff day {cutoff})"
+    )
+    return Split(train, val, test, cutoff, method, np.sort(train_dev), np.sort(val_dev), np.sort(test_dev))
+
+
+def rule_flags(values: FloatArray) -> BoolArray:
+    """The original rule: error_rate > 0.1 or battery_level < 20 or response_time > 2000 (NaN = not met)."""
+    with np.errstate(invalid="ignore"):
+        return (
+            (values[:, M["error_rate"]] > 0.1)
+            | (values[:, M["battery_level"]] < 20)
+            | (values[:, M["response_time"]] > 2000)
+        )
+
+
+def rule_score(values: FloatArray) -> FloatArray:
+    """The original rule fallback's points (0-100) as a ranking score for the baseline's PR-AUC."""
+    v = values
+    with np.errstate(invalid="ignore"):
+        pts = (
+            30.0 * (v[:, M["error_rate"]] > 0.1)
+            + 25.0 * (v[:, M["battery_level"]] < 20)
+            + 20.0 * (v[:, M["response_time"]] > 2000)
+            + 15.0 * (v[:, M["signal_strength"]] < -80)
+            + 10.0 * (v[:, M["connection_drops"]] > 10)
+        )
+    out: FloatArray = pts / 100.0
+    return out
+
+
+def best_f1_threshold(y: NDArray[Any], p: FloatArray) -> float:
+    """The score threshold that maximises F1 on (validation) labels; 0.5 when there is no positive."""
+    if int(y.sum()) == 0:
+        return 0.5
+    order = np.argsort(-p, kind="stable")
+    ys, ps = y[order], p[order]
+    tp = np.cumsum(ys)
+    k = np.arange(1, ys.shape[0] + 1)
+    f1 = 2 * tp / (k + ys.sum())
+    last_of_tie = np.r_[ps[1:] != ps[:-1], True]
+    f1 = np.where(last_of_tie, f1, -1.0)
+    best = int(np.argmax(f1))
+    return float(ps[best])
+
+
+def calibration_table(y: NDArray[Any], p: FloatArray, bins: int = 10) -> list[dict[str, Any]]:
+    """Mean predicted vs observed positive rate per probability bin (empty bins left out)."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    table = []
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            table.append(
+                {
+                    "bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}",
+                    "rows": int(sel.sum()),
+                    "mean_predicted": round(float(p[sel].mean()), 4),
+                    "observed_rate": round(float(y[sel].mean()), 4),
+                }
+            )
+    return table
+
+
+def score_metrics(y: NDArray[Any], p: FloatArray, flags: BoolArray) -> dict[str, Any]:
+    """PR-AUC / ROC-AUC of the scores and precision, recall, F1, accuracy of the flags."""
+    y = y.astype(bool)
+    tp = int((flags & y).sum())
+    fp = int((flags & ~y).sum())
+    fn = int((~flags & y).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    has_both = 0 < int(y.sum()) < y.shape[0]
+    return {
+        "pr_auc": round(float(average_precision_score(y, p)), 4) if has_both else None,
+        "roc_auc": round(float(roc_auc_score(y, p)), 4) if has_both else None,
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1_score": round(f1, 4),
+        "accuracy": round(float((flags == y).mean()), 4) if y.shape[0] else None,
+        "rows": int(y.shape[0]),
+        "positives": int(y.sum()),
+        "positive_rate": round(float(y.mean()), 5) if y.shape[0] else None,
+        "alerts": int(flags.sum()),
+    }
+
+
+def lead_times(
+    dataset: TelemetryDataset, rows: BoolArray, flags: BoolArray, horizon_days: int
+) -> dict[str, dict[str, Any]]:
+    """Per failure kind: failures seen, share alerted in time, and days from the first alert to failure.
+
+    The first alert is searched in the `4 x horizon` days before the failure (an alert earlier than that
+    is counted as a false alarm, not as lead time); "detected" means an alert within the horizon.
+    """
+    lookback = 4 * horizon_days
+    dev, day = dataset.row_device[rows], dataset.row_day[rows]
+    fl = flags[rows]
+    out: dict[str, dict[str, Any]] = {}
+    per_kind: dict[str, list[float]] = {}
+    detected: dict[str, int] = {}
+    for d in np.unique(dev):
+        fday, kind = int(dataset.failure_day[d]), str(dataset.failure_kind[d]) or "confirmed"
+        if fday < 0 or fday <= int(day[dev == d].min()):
+            continue
+        sel = (dev == d) & (day >= fday - lookback) & (day < fday)
+        if not sel.any():
+            continue
+        alert_days = day[sel & fl]
+        per_kind.setdefault(kind, [])
+        detected.setdefault(kind, 0)
+        if alert_days.size:
+            per_kind[kind].append(float(fday - alert_days.min()))
+            detected[kind] += int((alert_days >= fday - horizon_days).any())
+        else:
+            per_kind[kind].append(float("nan"))
+    for kind, leads in sorted(per_kind.items()):
+        arr = np.array(leads)
+        hit = arr[~np.isnan(arr)]
+        out[kind] = {
+            "failures": int(arr.size),
+            "detected_within_horizon": detected[kind],
+            "alerted_in_lookback": int(hit.size),
+            "median_lead_days": float(np.median(hit)) if hit.size else None,
+            "mean_lead_days": round(float(hit.mean()), 2) if hit.size else None,
+        }
+    return out

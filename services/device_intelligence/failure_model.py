@@ -1,0 +1,185 @@
+"""LightGBM failure model: "does this device fail within the next N days?" (train, continue, predict)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+from numpy.typing import NDArray
+
+from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
+
+logger = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+MODEL_NAME = "failure_prediction"
+BOOSTER_FILE = "model.txt"
+CONFIG_FILE = "serving.json"
+
+
+@dataclass(frozen=True)
+class BoosterParams:
+    """LightGBM hyperparameters (stored with the model)."""
+
+    num_boost_round: int = 400
+    early_stopping_rounds: int = 40
+    learning_rate: float = 0.05
+    num_leaves: int = 31
+    min_data_in_leaf: int = 40
+    feature_fraction: float = 0.8
+    bagging_fraction: float = 0.8
+    bagging_freq: int = 1
+    lambda_l2: float = 1.0
+    num_threads: int = 1  # OpenMP threads spin badly when the CPU is shared; one thread is steadier
+
+    def lgb_params(self, seed: int) -> dict[str, Any]:
+        """The parameter dict LightGBM's `train` takes."""
+        return {
+            "objective": "binary",
+            "metric": "binary_logloss",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": self.bagging_freq,
+            "lambda_l2": self.lambda_l2,
+            "num_threads": self.num_threads,
+            "seed": seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbosity": -1,
+        }
+
+
+@dataclass
+class FailureModel:
+    """A trained booster with the operating threshold chosen on validation data."""
+
+    booster: lgb.Booster
+    threshold: float
+    horizon_days: int
+    feature_names: tuple[str, ...] = FEATURE_NAMES
+    schema_version: str = FEATURE_SCHEMA_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, features: FloatArray, num_threads: int = 1) -> FloatArray:
+        """Failure probability per row (single-threaded by default: serving latency over throughput)."""
+        out = self.booster.predict(features, num_threads=num_threads)
+        return np.asarray(out, dtype=np.float64)
+
+    def contributions(self, features: FloatArray) -> FloatArray:
+        """Per-feature SHAP contributions (log-odds) for each row; the last column is the bias."""
+        out = self.booster.predict(features, pred_contrib=True, num_threads=1)
+        return np.asarray(out, dtype=np.float64)
+
+    def to_artifacts(self) -> dict[str, bytes]:
+        """The files stored in the registry: the booster in LightGBM's text format plus its serving config."""
+        config = {
+            "threshold": self.threshold,
+            "horizon_days": self.horizon_days,
+            "feature_names": list(self.feature_names),
+            "schema_version": self.schema_version,
+        }
+        return {
+            BOOSTER_FILE: self.booster.model_to_string().encode(),
+            CONFIG_FILE: json.dumps(config, indent=2).encode(),
+        }
+
+    @classmethod
+    def from_artifacts(cls, files: dict[str, bytes]) -> FailureModel:
+        """Rebuild from registry files; refuses a feature schema this code does not compute."""
+        config = json.loads(files[CONFIG_FILE])
+        if (
+            config["schema_version"] != FEATURE_SCHEMA_VERSION
+            or tuple(config["feature_names"]) != FEATURE_NAMES
+        ):
+            raise ValueError(
+                f"model features {config['schema_version']} do not match this code's {FEATURE_SCHEMA_VERSION}"
+            )
+        booster = lgb.Booster(model_str=files[BOOSTER_FILE].decode())
+        return cls(booster, float(config["threshold"]), int(config["horizon_days"]))
+
+
+def train_booster(
+    x_train: FloatArray,
+    y_train: NDArray[Any],
+    params: BoosterParams,
+    seed: int,
+    x_val: FloatArray | None = None,
+    y_val: NDArray[Any] | None = None,
+    init_model: lgb.Booster | None = None,
+    num_boost_round: int | None = None,
+) -> lgb.Booster:
+    """Fit (or, with `init_model`, continue) a booster; early stopping on the validation part if given."""
+    train_set = lgb.Dataset(x_train, label=y_train, feature_name=list(FEATURE_NAMES), free_raw_data=False)
+    valid_sets: list[lgb.Dataset] = []
+    callbacks: list[Callable[..., Any]] = []
+    if x_val is not None and y_val is not None and int(y_val.sum()) > 0:
+        valid_sets = [lgb.Dataset(x_val, label=y_val, reference=train_set)]
+        callbacks = [lgb.early_stopping(params.early_stopping_rounds, verbose=False)]
+    booster = lgb.train(
+        params.lgb_params(seed),
+        train_set,
+        num_boost_round=num_boost_round or params.num_boost_round,
+        valid_sets=valid_sets,
+        callbacks=callbacks,
+        init_model=init_model,
+        keep_training_booster=init_model is not None,
+    )
+    if valid_sets and booster.best_iteration > 0:
+        booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+    logger.info("booster trained: %s trees on %s rows", booster.num_trees(), x_train.shape[0])
+    return booster
+
+
+def params_dict(params: BoosterParams) -> dict[str, Any]:
+    """Hyperparameters as a plain dict for metadata."""
+    return asdict(params)
+
+
+# Human wording for the strongest drivers of a prediction, keyed by the metric a feature is built on.
+_ADVICE = {
+    "battery_level": "Battery is draining towards empty: replace or recharge it soon",
+    "error_rate": "Error rate is rising: check the device's connectivity and firmware",
+    "response_time": "Responses are slowing down: check load, network path or replace the device",
+    "signal_strength": "Signal is weakening: move the device or add a router/repeater nearer to it",
+    "connection_drops": "The device keeps dropping off the network: check interference and mesh routing",
+    "restart_count": "The device restarts repeatedly: check its power supply and firmware",
+    "uptime_hours": "Uptime pattern is unusual (restarts or resets): check power stability",
+    "temperature": "Temperature readings look wrong (drift or stuck): check or recalibrate the sensor",
+    "humidity": "Humidity readings look wrong (drift or stuck): check or recalibrate the sensor",
+    "data_transfer_rate": "Throughput is falling: check bandwidth, storage or the device's load",
+    "usage_frequency": "Usage dropped sharply: check the device still responds to commands",
+}
+
+
+def drivers(model: FailureModel, features: FloatArray, top: int = 3) -> list[list[tuple[str, float]]]:
+    """Per row, the features that push the failure probability up the most (name, log-odds contribution)."""
+    contrib = model.contributions(features)[:, :-1]
+    out = []
+    for row in contrib:
+        idx = np.argsort(-row)[:top]
+        out.append([(model.feature_names[i], float(row[i])) for i in idx if row[i] > 0.05])
+    return out
+
+
+def recommendations(probability: float, row_drivers: list[tuple[str, float]], threshold: float) -> list[str]:
+    """Advice specific to what drives this prediction (SHAP contributions), most important first."""
+    recs: list[str] = []
+    if probability >= threshold:
+        recs.append(f"Failure likely within the horizon ({probability:.0%}): schedule maintenance")
+    seen: set[str] = set()
+    for name, _ in row_drivers:
+        metric = next((m for m in _ADVICE if name == m or name.startswith(m + "_")), None)
+        if metric and metric not in seen:
+            seen.add(metric)
+            recs.append(f"{_ADVICE[metric]} (driver: {name})")
+    if not recs:
+        recs.append("Device operating normally")
+    return recs

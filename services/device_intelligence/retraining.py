@@ -1,0 +1,373 @@
+"""The one retraining function POST /train, the CLI and the nightly job call: build, train, compare, promote."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.metrics import brier_score_loss
+
+from device_intelligence import anomaly_model, failure_model
+from device_intelligence.anomaly_model import AnomalyModels
+from device_intelligence.evaluation import (
+    Split,
+    best_f1_threshold,
+    calibration_table,
+    device_time_split,
+    lead_times,
+    rule_flags,
+    rule_score,
+    score_metrics,
+)
+from device_intelligence.failure_model import BoosterParams, FailureModel
+from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, compute_features
+from device_intelligence.telemetry_simulator import (
+    SimulationOptions,
+    TelemetryDataset,
+    failure_labels,
+    simulate_fleet,
+)
+from homeiq_shared.artifacts import library_versions
+from homeiq_shared.fingerprint import fingerprint_arrays, fingerprint_json
+from homeiq_shared.model_registry import ModelRegistry
+from homeiq_shared.quality_gates import GateReport, beats_baseline, evaluate_gates, thresholds_for
+
+logger = logging.getLogger(__name__)
+
+Trigger = Literal["api", "nightly", "cli"]
+Progress = Callable[[str], None]
+# A challenger may trail production by this much PR-AUC (noise on the same test rows) and still be "not worse".
+NOT_WORSE_TOLERANCE = 0.01
+INCREMENTAL_ROUNDS = 60
+
+
+@dataclass(frozen=True)
+class RetrainOptions:
+    """Everything a training run depends on (the CLI flags and the /train body map onto these)."""
+
+    synthetic_count: int = 1000
+    days: int = 180
+    seed: int = 42
+    horizon_days: int = 7
+    force: bool = False
+    trigger: Trigger = "cli"
+    mode: Literal["full", "incremental"] = "full"
+    gate_overrides: Mapping[str, float] = field(default_factory=dict)
+    params: BoosterParams = field(default_factory=BoosterParams)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.horizon_days <= 60:
+            raise ValueError("horizon_days must be within 1..60")
+        if self.horizon_days * 3 > self.days:
+            raise ValueError("days must be at least 3 x horizon_days for a temporal split")
+
+
+@dataclass
+class Evaluation:
+    """A trained challenger and everything measured about it on held-out data."""
+
+    model: FailureModel
+    anomaly: AnomalyModels
+    split: Split
+    metrics: dict[str, Any]
+    baseline: dict[str, Any]
+    anomaly_metrics: dict[str, Any]
+    test_features: NDArray[np.float64]
+    test_labels: NDArray[np.int8]
+    rows: dict[str, int]
+    seconds: dict[str, float]
+
+
+@dataclass
+class RetrainResult:
+    """What a run did: versions, metrics beside the baseline, gate report and the promotion decision."""
+
+    status: Literal["promoted", "registered", "kept"]
+    promoted: bool
+    decision: str
+    version: str | None
+    anomaly_version: str | None
+    production_version: str | None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    baseline: dict[str, Any] = field(default_factory=dict)
+    production_metrics: dict[str, Any] | None = None
+    anomaly_metrics: dict[str, Any] = field(default_factory=dict)
+    gates: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def dataset_fingerprint(dataset: TelemetryDataset, horizon_days: int) -> str:
+    """Digest of the rows, the ground truth and the label horizon (what makes a model 'current')."""
+    return fingerprint_arrays(
+        dataset.row_device,
+        dataset.row_day,
+        dataset.values,
+        dataset.failure_day,
+        np.array([horizon_days, FEATURE_SCHEMA_VERSION], dtype=object),
+    )
+
+
+def _metrics_block(
+    dataset: TelemetryDataset,
+    split: Split,
+    y: NDArray[np.int8],
+    p: NDArray[np.float64],
+    threshold: float,
+    h: int,
+) -> dict[str, Any]:
+    flags = p >= threshold
+    m = score_metrics(y, p, flags)
+    all_flags = np.zeros(dataset.n_rows, dtype=bool)
+    all_flags[split.test] = flags
+    m.update(
+        threshold=round(float(threshold), 5),
+        brier=round(float(brier_score_loss(y, p)), 5) if y.size else None,
+        calibration=calibration_table(y, p),
+        lead_time=lead_times(dataset, split.test, all_flags, h),
+        split_method=split.method,
+    )
+    return m
+
+
+def train_and_evaluate(
+    dataset: TelemetryDataset,
+    options: RetrainOptions,
+    rng: np.random.Generator,
+    init_model: FailureModel | None = None,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """Features, device+time split, LightGBM challenger, threshold on validation, test metrics, anomaly models."""
+    say = progress or (lambda _msg: None)
+    h = options.horizon_days
+    t0 = time.perf_counter()
+    say("computing rolling-window features")
+    x = compute_features(dataset.row_device, dataset.row_day, dataset.values)
+    y = failure_labels(dataset, h)
+    split_rng, anomaly_rng = rng.spawn(2)
+    split = device_time_split(dataset, h, split_rng)
+    if int(y[split.train].sum()) == 0:
+        raise ValueError("no failure falls inside the training part: more devices, days or labels are needed")
+    t1 = time.perf_counter()
+    say(f"training LightGBM on {int(split.train.sum()):,} rows ({options.mode})")
+    seed = int(rng.integers(2**31 - 1))
+    if init_model is not None:
+        booster = failure_model.train_booster(
+            x[split.train], y[split.train], options.params, seed,
+            init_model=init_model.booster, num_boost_round=INCREMENTAL_ROUNDS,
+        )  # fmt: skip
+    else:
+        booster = failure_model.train_booster(
+            x[split.train], y[split.train], options.params, seed, x[split.val], y[split.val]
+        )
+    t2 = time.perf_counter()
+    threshold = best_f1_threshold(y[split.val], np.asarray(booster.predict(x[split.val]), dtype=np.float64))
+    model = FailureModel(booster, threshold, h)
+    p_test = model.predict(x[split.test], num_threads=0)
+    metrics = _metrics_block(dataset, split, y[split.test], p_test, threshold, h)
+    vals = dataset.values[split.test]
+    baseline = _metrics_block(dataset, split, y[split.test], rule_score(vals), 0.0, h)
+    baseline.update(
+        dict(score_metrics(y[split.test], rule_score(vals), rule_flags(vals)).items()),
+        rule="error_rate > 0.1 or battery_level < 20 or response_time > 2000 (PR-AUC ranks the original "
+        "rule fallback points)",
+        threshold=None,
+    )
+    all_flags = np.zeros(dataset.n_rows, dtype=bool)
+    all_flags[split.test] = rule_flags(vals)
+    baseline["lead_time"] = lead_times(dataset, split.test, all_flags, h)
+    t3 = time.perf_counter()
+    say("fitting the IsolationForest detectors")
+    device_det = anomaly_model.fit_device_detector(x[split.train], seed)
+    stream_rng, eval_rng = anomaly_rng.spawn(2)
+    stream_det = anomaly_model.fit_stream_detector(stream_rng, seed)
+    in_episode = (dataset.episode_start[dataset.row_device] >= 0) & (
+        dataset.row_day >= dataset.episode_start[dataset.row_device]
+    )
+    anomaly_metrics = {
+        "device_health": anomaly_model.evaluate_device_detector(
+            device_det, x[split.test], in_episode[split.test]
+        ),
+        "sensor_stream": anomaly_model.evaluate_stream_detector(stream_det, eval_rng),
+        "score_direction": "higher = more anomalous (IsolationForest s(x) in 0..1, ~0.5 ordinary)",
+    }
+    t4 = time.perf_counter()
+    rows = {
+        "total": dataset.n_rows,
+        "train": int(split.train.sum()),
+        "validation": int(split.val.sum()),
+        "test": int(split.test.sum()),
+        "train_positives": int(y[split.train].sum()),
+        "test_positives": int(y[split.test].sum()),
+        "devices": dataset.n_devices,
+        "failing_devices": int((dataset.failure_day >= 0).sum()),
+    }
+    seconds = {
+        "features": round(t1 - t0, 3),
+        "failure_model": round(t2 - t1, 3),
+        "evaluation": round(t3 - t2, 3),
+        "anomaly_models": round(t4 - t3, 3),
+    }
+    return Evaluation(
+        model, AnomalyModels(device_det, stream_det), split, metrics, baseline, anomaly_metrics,
+        x[split.test], y[split.test], rows, seconds,
+    )  # fmt: skip
+
+
+def gate_report(
+    metrics: Mapping[str, Any], baseline: Mapping[str, Any], overrides: Mapping[str, float]
+) -> GateReport:
+    """The original DI thresholds plus "PR-AUC beats the rule baseline"."""
+    extra = [beats_baseline(metrics.get("pr_auc"), baseline.get("pr_auc"), "pr_auc")]
+    return evaluate_gates(metrics, thresholds_for("device_intelligence", overrides), extra)
+
+
+def _production_model(registry: ModelRegistry) -> tuple[str | None, FailureModel | None]:
+    prod = registry.production(failure_model.MODEL_NAME)
+    if prod is None:
+        return None, None
+    try:
+        files = {
+            n: registry.read_artifact(failure_model.MODEL_NAME, prod.version, n) for n in prod.artifact_names
+        }
+        return prod.version, FailureModel.from_artifacts(files)
+    except (ValueError, KeyError) as exc:
+        logger.warning("production %s cannot be evaluated with this code: %s", prod.version, exc)
+        return prod.version, None
+
+
+def _decide(
+    options: RetrainOptions, gates: GateReport, metrics: Mapping[str, Any], prod_version: str | None,
+    prod_metrics: Mapping[str, Any] | None, prod_gates: GateReport | None,
+) -> tuple[bool, str]:  # fmt: skip
+    if options.force:
+        return True, "forced (--force / force=true)"
+    if prod_version is None:
+        return True, f"no production model yet (gates {gates.verdict})"
+    if prod_metrics is None:
+        return True, f"production {prod_version} is incompatible with this code's features"
+    challenger, current = metrics.get("pr_auc") or 0.0, prod_metrics.get("pr_auc") or 0.0
+    if challenger < current - NOT_WORSE_TOLERANCE:
+        return False, f"worse than production on the same test rows (PR-AUC {challenger:.4f} < {current:.4f})"
+    if not gates.passed and prod_gates is not None and prod_gates.passed:
+        return False, "fails quality gates that production passes"
+    return True, f"not worse than production {prod_version} (PR-AUC {challenger:.4f} vs {current:.4f})"
+
+
+def retrain(
+    registry: ModelRegistry,
+    options: RetrainOptions,
+    dataset: TelemetryDataset | None = None,
+    progress: Progress | None = None,
+) -> RetrainResult:
+    """Build data, train and evaluate a challenger against production on the same rows, register, promote."""
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    rng = np.random.default_rng(options.seed)
+    sim_rng, train_rng = rng.spawn(2)
+    if dataset is None:
+        say(f"simulating {options.synthetic_count} devices x {options.days} days")
+        sim = SimulationOptions(n_devices=options.synthetic_count, days=options.days)
+        dataset = simulate_fleet(sim, sim_rng)
+        dataset.info.update(seed=options.seed)
+    fingerprint = dataset_fingerprint(dataset, options.horizon_days)
+    prod_version, prod_model = _production_model(registry)
+    if not options.force and prod_version is not None and prod_model is not None:
+        meta = registry.metadata(failure_model.MODEL_NAME, prod_version)
+        if meta.get("training_data", {}).get("fingerprint") == fingerprint:
+            say(f"production {prod_version} is current for this data; nothing to do (use --force to retrain)")
+            return RetrainResult(
+                "kept", False, "production model is current for this data", None, None, prod_version,
+                metrics=dict(meta.get("metrics", {})), baseline=dict(meta.get("rule_baseline", {})),
+                gates=dict(meta.get("gates", {})),
+            )  # fmt: skip
+    init = prod_model if options.mode == "incremental" else None
+    ev = train_and_evaluate(dataset, options, train_rng, init_model=init, progress=progress)
+    gates = gate_report(ev.metrics, ev.baseline, options.gate_overrides)
+    prod_metrics, prod_gates = None, None
+    if prod_model is not None:
+        p = prod_model.predict(ev.test_features, num_threads=0)
+        prod_metrics = score_metrics(ev.test_labels, p, p >= prod_model.threshold)
+        prod_gates = gate_report(prod_metrics, ev.baseline, options.gate_overrides)
+    promote, decision = _decide(options, gates, ev.metrics, prod_version, prod_metrics, prod_gates)
+    say(f"decision: {'promote' if promote else 'keep production'} - {decision}")
+    data_info = {
+        "source": dataset.info.get("source", "unknown"),
+        "fingerprint": fingerprint,
+        "fingerprint_inputs": fingerprint_json(
+            {k: v for k, v in dataset.info.items() if isinstance(v, str | int | float)}
+        ),
+        "rows": ev.rows,
+        "start_date": dataset.start_date.isoformat(),
+        "days": int(dataset.row_day.max()) + 1 if dataset.n_rows else 0,
+        **{k: v for k, v in dataset.info.items() if k in {"seed", "n_devices", "failure_fraction"}},
+    }
+    common = {
+        "trigger": options.trigger,
+        "feature_names": list(FEATURE_NAMES),
+        "feature_schema_version": FEATURE_SCHEMA_VERSION,
+        "horizon_days": options.horizon_days,
+        "split_method": ev.split.method,
+        "training_data": data_info,
+        "library_versions": library_versions(),
+        "decision": {"promoted": promote, "reason": decision, "production_before": prod_version},
+        "training_date": datetime.now(UTC).isoformat(),
+    }
+    perf = {k: ev.metrics[k] for k in ("accuracy", "precision", "recall", "f1_score", "pr_auc")}
+    fmeta = {
+        **common,
+        "model_type": "lightgbm",
+        "training_mode": options.mode,
+        "hyperparameters": failure_model.params_dict(options.params)
+        | {"trees": ev.model.booster.num_trees()},
+        "threshold": ev.model.threshold,
+        "pr_auc": ev.metrics["pr_auc"],
+        "metrics": ev.metrics,
+        "model_performance": perf,
+        "rule_baseline": ev.baseline,
+        "baseline": ev.baseline,
+        "production_on_same_test": prod_metrics,
+        "gates": gates.to_dict(),
+    }
+    fv = registry.register(failure_model.MODEL_NAME, ev.model.to_artifacts(), fmeta)
+    ameta = {
+        **common,
+        "model_type": "isolation_forest",
+        "paired_failure_version": fv.version,
+        "metrics": ev.anomaly_metrics,
+        "hyperparameters": {"n_estimators": 100, "max_samples": 256},
+        "thresholds": {
+            "device_health": ev.anomaly.device.threshold,
+            "sensor_stream": ev.anomaly.stream.threshold,
+        },
+    }
+    av = registry.register(anomaly_model.MODEL_NAME, ev.anomaly.to_artifacts(), ameta)
+    if promote:
+        registry.promote(failure_model.MODEL_NAME, fv.version, decision)
+        registry.promote(anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {decision}")
+    for name in (failure_model.MODEL_NAME, anomaly_model.MODEL_NAME):
+        registry.prune(name)
+    seconds = ev.seconds | {"total": round(time.perf_counter() - started, 3)}
+    logger.info(
+        "retrain %s: %s %s (%s)", options.trigger, fv.version, "promoted" if promote else "kept", decision
+    )
+    return RetrainResult(
+        "promoted" if promote else "registered", promote, decision, fv.version, av.version,
+        fv.version if promote else prod_version, ev.metrics, ev.baseline, prod_metrics, ev.anomaly_metrics,
+        gates.to_dict(), data_info, seconds,
+    )  # fmt: skip
+
+
+def with_trigger(options: RetrainOptions, trigger: Trigger) -> RetrainOptions:
+    """A copy of `options` with another trigger (api, nightly, cli)."""
+    return replace(options, trigger=trigger)

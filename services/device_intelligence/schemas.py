@@ -1,0 +1,233 @@
+"""HTTP shapes of device-intelligence (Pydantic, strict: unknown names, strings for numbers, NaN -> 422)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_BATCH = 10_000
+"""Most devices per /predict/batch and readings per /telemetry request (documented limit)."""
+MAX_STREAM = 200_000
+"""Most readings per /anomalies/sensor request (about 2 years of 5-minute readings)."""
+
+DeviceId = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
+]
+
+
+def _number(ge: float | None = None, le: float | None = None, description: str = "") -> Any:
+    return Field(None, ge=ge, le=le, strict=True, allow_inf_nan=False, description=description)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamp must carry a time zone (ISO-8601 with Z or an offset)")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class Metrics(BaseModel):
+    """The 11 health metrics; every one optional (missing = not reported, never zero); no other names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    response_time: float | None = _number(0, 600_000, "ms")
+    error_rate: float | None = _number(0, 1, "share of failed requests, 0..1")
+    battery_level: float | None = _number(0, 100, "%")
+    signal_strength: float | None = _number(-150, 30, "dBm")
+    usage_frequency: float | None = _number(0, 1, "share of time in use, 0..1")
+    temperature: float | None = _number(-80, 200, "°C")
+    humidity: float | None = _number(0, 100, "%")
+    uptime_hours: float | None = _number(0, 1_000_000, "hours since the last restart")
+    restart_count: float | None = _number(0, 100_000, "restarts in the reporting period (count >= 0)")
+    connection_drops: float | None = _number(0, 100_000, "drops in the reporting period (count >= 0)")
+    data_transfer_rate: float | None = _number(0, 10_000_000, "KB/s")
+
+
+class PredictRequest(BaseModel):
+    """One device's current metrics (the original /predict body)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: DeviceId
+    metrics: Metrics
+
+
+class BatchPredictRequest(BaseModel):
+    """Many devices at once (at most MAX_BATCH)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    devices: list[PredictRequest] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class Driver(BaseModel):
+    """A feature that pushes the failure probability up (SHAP log-odds contribution)."""
+
+    feature: str
+    contribution: float
+
+
+class PredictResponse(BaseModel):
+    """The original response fields plus what explains them."""
+
+    device_id: str
+    failure_probability: float = Field(description="percent, 0-100")
+    risk_level: Literal["critical", "high", "medium", "low", "minimal"]
+    will_fail_within_horizon: bool = Field(description="probability >= the threshold chosen on validation")
+    horizon_days: int
+    anomaly_score: float = Field(
+        description="IsolationForest s(x) in 0..1; higher = more anomalous, ~0.5 ordinary"
+    )
+    is_anomaly: bool = Field(description="anomaly_score >= the threshold stored with the model")
+    confidence: float = Field(description="|2p-1|, halved when only the snapshot was used")
+    recommendations: list[str]
+    drivers: list[Driver]
+    history_days_used: int = Field(description="days of stored history in the window features (1 = snapshot)")
+    used_snapshot_only: bool
+    predicted_at: datetime
+    model_version: str
+
+
+class BatchPredictResponse(BaseModel):
+    """Predictions in request order."""
+
+    predictions: list[PredictResponse]
+    count: int
+    model_version: str
+
+
+class TelemetryReadingIn(BaseModel):
+    """One reading of one device at one time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: DeviceId
+    timestamp: AwareDatetime
+    metrics: Metrics
+
+
+class TelemetryBatch(BaseModel):
+    """Many readings, stored all-or-nothing (at most MAX_BATCH)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    readings: list[TelemetryReadingIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class TelemetryStored(BaseModel):
+    """How many readings were new and how many were already stored (same device and timestamp)."""
+
+    received: int
+    stored: int
+    duplicates: int
+
+
+class FailureIn(BaseModel):
+    """A confirmed failure of a device (a label for retraining)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: DeviceId
+    failed_at: AwareDatetime
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "confirmed"
+    notes: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class FailureOut(BaseModel):
+    """A stored confirmed failure."""
+
+    id: int
+    device_id: str
+    failed_at: datetime
+    kind: str
+    notes: str | None
+    created: bool
+
+
+class SensorReading(BaseModel):
+    """One state of a numeric sensor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timestamp: AwareDatetime
+    value: float = Field(strict=True, allow_inf_nan=False)
+
+
+class SensorRequest(BaseModel):
+    """A sensor's history (hours to months of readings)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entity_id: Annotated[
+        str, StringConstraints(min_length=3, max_length=255, pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
+    ]
+    unit: Annotated[str, StringConstraints(max_length=32)] | None = None
+    readings: list[SensorReading] = Field(min_length=3, max_length=MAX_STREAM)
+
+
+class SensorReadingScore(BaseModel):
+    """Score of one reading (input order)."""
+
+    timestamp: datetime
+    anomaly_score: float
+    is_anomaly: bool
+
+
+class SensorSpan(BaseModel):
+    """A run of flagged readings."""
+
+    start: datetime
+    end: datetime
+    readings: int
+    peak_score: float
+    kind: Literal["stuck", "spike", "drift", "unusual"]
+
+
+class SensorResponse(BaseModel):
+    """Per-reading scores in input order plus the flagged spans in time order."""
+
+    entity_id: str
+    unit: str | None
+    readings: list[SensorReadingScore]
+    spans: list[SensorSpan]
+    threshold: float
+    score_direction: str = "higher = more anomalous"
+    model_version: str
+
+
+class TrainRequest(BaseModel):
+    """Options of a training run (the CLI's); an empty body trains on synthetic data with the CLI defaults."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    force: bool = Field(False, validation_alias=AliasChoices("force", "force_retrain"))
+    source: Literal["auto", "synthetic", "stored"] = "auto"
+    mode: Literal["full", "incremental"] = "full"
+    synthetic_count: int = Field(1000, ge=20, le=20_000)
+    days: int = Field(180, ge=30, le=1_000)
+    days_back: int | None = Field(None, ge=30, le=1_000, description="original name of days")
+    seed: int = Field(42, ge=0, le=2**31 - 1)
+    horizon_days: int = Field(7, ge=1, le=30)
+
+
+class TrainResponse(BaseModel):
+    """Outcome of a training run."""
+
+    status: str
+    promoted: bool
+    decision: str
+    version: str | None
+    anomaly_version: str | None
+    production_version: str | None
+    source: str
+    metrics: dict[str, Any]
+    rule_baseline: dict[str, Any]
+    production_metrics: dict[str, Any] | None
+    anomaly_metrics: dict[str, Any]
+    gates: dict[str, Any]
+    seconds: dict[str, float]

@@ -1,0 +1,68 @@
+"""ORM tables of the device-intelligence service: telemetry, confirmed failures, training runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from homeiq_shared.storage import Base
+
+
+class TelemetryReading(Base):
+    """One health reading of a device (NULL = metric not reported); unique on (device_id, timestamp)."""
+
+    __tablename__ = "telemetry_readings"
+    __table_args__ = (
+        UniqueConstraint("device_id", "timestamp", name="uq_telemetry_device_time"),
+        Index("ix_telemetry_time", "timestamp"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(128))
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    response_time: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    battery_level: Mapped[float | None] = mapped_column(Float, nullable=True)
+    signal_strength: Mapped[float | None] = mapped_column(Float, nullable=True)
+    usage_frequency: Mapped[float | None] = mapped_column(Float, nullable=True)
+    temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
+    humidity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    uptime_hours: Mapped[float | None] = mapped_column(Float, nullable=True)
+    restart_count: Mapped[float | None] = mapped_column(Float, nullable=True)
+    connection_drops: Mapped[float | None] = mapped_column(Float, nullable=True)
+    data_transfer_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ConfirmedFailure(Base):
+    """A failure an operator confirmed: the label retraining learns from."""
+
+    __tablename__ = "confirmed_failures"
+    __table_args__ = (UniqueConstraint("device_id", "failed_at", name="uq_failure_device_time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(128), index=True)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(64), default="confirmed")
+    notes: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TrainingRun(Base):
+    """One training run (API, nightly or CLI) with its outcome and the promotion decision."""
+
+    __tablename__ = "training_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # running | promoted | registered | kept | failed
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(2000), nullable=True)

@@ -1,0 +1,217 @@
+"""The HTTP surface in-process: predict, batch, telemetry, failures, sensor anomalies, train, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from device_intelligence.app import create_app
+from device_intelligence.routers.predictions import TRAIN_LOCK
+from device_intelligence.settings import DeviceIntelligenceSettings
+
+GOOD = {
+    "device_id": "zigbee_motion_hall",
+    "metrics": {"battery_level": 64, "signal_strength": -70, "error_rate": 0.02},
+}
+
+
+async def test_health_reports_models_and_real_checks(di_client: httpx.AsyncClient) -> None:
+    body = (await di_client.get("/health")).json()
+    assert body["status"] == "healthy"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["models_loaded"]["ok"] is True
+
+
+async def test_without_a_model_predict_is_a_clear_503(empty_client: httpx.AsyncClient) -> None:
+    health = await empty_client.get("/health")
+    assert health.status_code == 200
+    assert health.json()["status"] == "degraded"
+    response = await empty_client.post("/api/predictions/predict", json=GOOD)
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "train" in response.json()["detail"]
+    assert (await empty_client.get("/api/predictions/models/version")).status_code == 404
+
+
+async def test_predict_snapshot_then_with_stored_history(di_client: httpx.AsyncClient) -> None:
+    first = await di_client.post("/api/predictions/predict", json=GOOD)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert 0 <= body["failure_probability"] <= 100
+    assert body["risk_level"] in {"critical", "high", "medium", "low", "minimal"}
+    assert body["used_snapshot_only"] is True
+    assert body["model_version"].startswith("v")
+    assert body["recommendations"]
+    now = datetime.now(UTC)
+    readings = [
+        {
+            "device_id": GOOD["device_id"],
+            "timestamp": (now - timedelta(days=d)).isoformat(),
+            "metrics": {"battery_level": 64 + d * 2.0, "signal_strength": -70.0, "error_rate": 0.02},
+        }
+        for d in range(1, 15)
+    ]
+    stored = await di_client.post("/api/telemetry", json={"readings": readings})
+    assert stored.json() == {"received": 14, "stored": 14, "duplicates": 0}
+    again = await di_client.post("/api/telemetry", json={"readings": readings})
+    assert again.json() == {"received": 14, "stored": 0, "duplicates": 14}
+    second = (await di_client.post("/api/predictions/predict", json=GOOD)).json()
+    assert second["used_snapshot_only"] is False
+    assert second["history_days_used"] == 15
+
+
+async def test_fast_failing_device_scores_above_a_healthy_one(di_client: httpx.AsyncClient) -> None:
+    now = datetime.now(UTC)
+
+    def history(device: str, drop: float) -> list[dict[str, Any]]:
+        return [
+            {
+                "device_id": device,
+                "timestamp": (now - timedelta(days=d)).isoformat(),
+                "metrics": {"signal_strength": -60.0 - drop * (14 - d), "connection_drops": drop * (14 - d) / 3,
+                            "response_time": 120.0 * (1 + drop * (14 - d) / 10), "error_rate": 0.01 + drop * (14 - d) / 100},
+            }
+            for d in range(1, 15)
+        ]  # fmt: skip
+
+    await di_client.post(
+        "/api/telemetry", json={"readings": history("dev_ok", 0.0) + history("dev_bad", 1.5)}
+    )
+    batch = {
+        "devices": [
+            {"device_id": "dev_ok", "metrics": {"signal_strength": -60.0, "connection_drops": 0, "response_time": 120.0, "error_rate": 0.01}},
+            {"device_id": "dev_bad", "metrics": {"signal_strength": -82.0, "connection_drops": 7, "response_time": 350.0, "error_rate": 0.2}},
+        ]
+    }  # fmt: skip
+    response = await di_client.post("/api/predictions/predict/batch", json=batch)
+    assert response.status_code == 200
+    ok, bad = response.json()["predictions"]
+    assert (ok["device_id"], bad["device_id"]) == ("dev_ok", "dev_bad")
+    assert bad["failure_probability"] > ok["failure_probability"]
+    assert any("driver" in r for r in bad["recommendations"])
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"device_id": "d1", "metrics": {"battery_levl": 50}},
+        {"device_id": "d1", "metrics": {"battery_level": "50"}},
+        {"device_id": "d1", "metrics": {"battery_level": 150}},
+        {"device_id": "d1", "metrics": {"restart_count": -1}},
+        {"device_id": "", "metrics": {}},
+        {"device_id": "x" * 500, "metrics": {}},
+        {"device_id": "d1"},
+    ],
+)
+async def test_bad_predict_input_is_a_422_and_service_keeps_serving(
+    di_client: httpx.AsyncClient, payload: dict[str, Any]
+) -> None:
+    response = await di_client.post("/api/predictions/predict", json=payload)
+    assert response.status_code == 422
+    assert response.json()["status"] == 422
+    assert (await di_client.post("/api/predictions/predict", json=GOOD)).status_code == 200
+
+
+async def test_nan_is_refused(di_client: httpx.AsyncClient) -> None:
+    raw = b'{"device_id": "d1", "metrics": {"battery_level": NaN}}'
+    response = await di_client.post(
+        "/api/predictions/predict", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+async def test_oversized_batch_is_refused_and_nothing_is_stored(di_client: httpx.AsyncClient) -> None:
+    ts = datetime(2025, 1, 1, tzinfo=UTC)
+    readings = [
+        {"device_id": "d1", "timestamp": (ts + timedelta(minutes=i)).isoformat(), "metrics": {}}
+        for i in range(10_001)
+    ]
+    assert (await di_client.post("/api/telemetry", json={"readings": readings})).status_code == 422
+    half_bad = [*readings[:5], {"device_id": "d1", "timestamp": "2025-01-01T00:00:00", "metrics": {}}]
+    response = await di_client.post("/api/telemetry", json={"readings": half_bad})
+    assert response.status_code == 422
+    assert "time zone" in response.json()["detail"]
+    ok = await di_client.post("/api/telemetry", json={"readings": readings[:5]})
+    assert ok.json()["stored"] == 5  # nothing of the refused requests was stored before
+
+
+async def test_failure_labels_are_recorded_once(di_client: httpx.AsyncClient) -> None:
+    body = {"device_id": "d1", "failed_at": "2025-03-01T10:00:00Z", "kind": "battery_depletion"}
+    first = await di_client.post("/api/failures", json=body)
+    second = await di_client.post("/api/failures", json=body)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]
+
+
+async def test_sensor_stream_with_a_stuck_period(di_client: httpx.AsyncClient) -> None:
+    rng = np.random.default_rng(0)
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    values = 21 + 2 * np.sin(np.arange(600) * 2 * np.pi / 24) + rng.normal(0, 0.2, 600)
+    values[400:520] = values[400]
+    readings = [
+        {"timestamp": (t0 + timedelta(hours=i)).isoformat(), "value": round(float(v), 2)}
+        for i, v in enumerate(values)
+    ]
+    readings.reverse()  # answers come back in input order whatever the order sent
+    response = await di_client.post(
+        "/api/anomalies/sensor",
+        json={"entity_id": "sensor.hall_temperature", "unit": "°C", "readings": readings},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["timestamp"] for r in body["readings"]] == [
+        datetime.fromisoformat(r["timestamp"]).isoformat().replace("+00:00", "Z") for r in readings
+    ]
+    stuck_start, stuck_end = t0 + timedelta(hours=400), t0 + timedelta(hours=519)
+    assert any(
+        datetime.fromisoformat(s["start"]) <= stuck_end and datetime.fromisoformat(s["end"]) >= stuck_start
+        for s in body["spans"]
+    )
+
+
+async def test_train_needs_the_key_and_refuses_a_second_run(
+    tmp_path: Path, models_dir: Path, settings_factory: Callable[..., DeviceIntelligenceSettings]
+) -> None:
+    app = create_app(settings_factory(tmp_path, models_dir, api_key="s3cret"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://di") as client:
+            assert (await client.post("/api/predictions/train", json={})).status_code == 401
+            assert (await client.post("/api/telemetry", json={})).status_code == 401
+            key = {"X-HomeIQ-API-Key": "s3cret"}
+            with app.state.locks.hold(TRAIN_LOCK):
+                busy = await client.post("/api/predictions/train", json={}, headers=key)
+                assert busy.status_code == 409
+                assert (await client.get("/api/predictions/train/status")).json()["running"] is True
+            small = {"synthetic_count": 200, "days": 60, "seed": 3, "force": True}
+            first, second = await asyncio.gather(
+                client.post("/api/predictions/train", json=small, headers=key),
+                client.post("/api/predictions/train", json=small, headers=key),
+            )
+            assert sorted([first.status_code, second.status_code]) == [200, 409]
+            done = first if first.status_code == 200 else second
+            assert done.json()["promoted"] is True
+            version = (await client.get("/api/predictions/models/version")).json()
+            assert version["version"] == done.json()["version"]
+            assert version["model_type"] == "lightgbm"
+            status = (await client.get("/api/predictions/train/status")).json()
+            assert status["last_training_status"] == "promoted"
+
+
+async def test_train_with_an_empty_body_uses_synthetic_defaults(empty_client: httpx.AsyncClient) -> None:
+    response = await empty_client.post("/api/predictions/train")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["source"] == "synthetic"
+    assert body["promoted"] is True
+    assert body["rule_baseline"]["pr_auc"] < body["metrics"]["pr_auc"]
+    assert (await empty_client.post("/api/predictions/predict", json=GOOD)).status_code == 200
+    status = (await empty_client.get("/api/predictions/models/status")).json()
+    assert status["is_trained"] is True
