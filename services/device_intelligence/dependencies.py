@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from device_intelligence.app_state import ModelHolder
+from device_intelligence.app_state import ModelHolder, NightlyHandle
 from device_intelligence.serving import ServingModels
 from device_intelligence.settings import DeviceIntelligenceSettings, get_settings
 from homeiq_shared.errors import ServiceUnavailableError
@@ -44,6 +44,11 @@ def _holder(request: Request) -> ModelHolder:
     return holder
 
 
+def _nightly(request: Request) -> NightlyHandle:
+    nightly: NightlyHandle = request.app.state.nightly
+    return nightly
+
+
 def _serving(holder: Annotated[ModelHolder, Depends(_holder)]) -> ServingModels:
     if holder.models is None:
         reason = f" ({holder.load_error})" if holder.load_error else ""
@@ -64,5 +69,6 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 LocksDep = Annotated[ModelLocks, Depends(_locks)]
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 HolderDep = Annotated[ModelHolder, Depends(_holder)]
+NightlyDep = Annotated[NightlyHandle, Depends(_nightly)]
 ServingDep = Annotated[ServingModels, Depends(_serving)]
 ApiKeyDep = Annotated[None, Depends(_require_api_key)]

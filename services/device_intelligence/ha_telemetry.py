@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -30,19 +30,42 @@ _SUFFIXES = (
     "_temperature",
     "_humidity",
 )
-_SECONDS_PER_DAY = 86_400.0
+DAY_SECONDS = 86_400
 
 
 @dataclass
-class _DeviceDay:
+class Partial:
+    """Additive health figures of one device over one time bucket (an hour or a day)."""
+
     changes: int = 0
     drops: int = 0
     returns: int = 0
     unavailable_seconds: float = 0.0
     battery: float | None = None
-    signal: list[float] = field(default_factory=list)
-    temperature: list[float] = field(default_factory=list)
-    humidity: list[float] = field(default_factory=list)
+    battery_at: float | None = None
+    signal_sum: float = 0.0
+    signal_n: int = 0
+    temperature_sum: float = 0.0
+    temperature_n: int = 0
+    humidity_sum: float = 0.0
+    humidity_n: int = 0
+
+    def merge(self, other: Partial) -> None:
+        """Add `other` (a later or earlier bucket of the same device) into this one."""
+        self.changes += other.changes
+        self.drops += other.drops
+        self.returns += other.returns
+        self.unavailable_seconds += other.unavailable_seconds
+        if other.battery is not None and (
+            self.battery_at is None or (other.battery_at or 0.0) >= self.battery_at
+        ):
+            self.battery, self.battery_at = other.battery, other.battery_at
+        self.signal_sum += other.signal_sum
+        self.signal_n += other.signal_n
+        self.temperature_sum += other.temperature_sum
+        self.temperature_n += other.temperature_n
+        self.humidity_sum += other.humidity_sum
+        self.humidity_n += other.humidity_n
 
 
 def device_of(entity_id: str, known: Mapping[str, str]) -> str:
@@ -83,80 +106,107 @@ def _measurement(entity_id: str, attributes: Mapping[str, Any] | None) -> str | 
     return None
 
 
-def derive_daily_telemetry(
-    rows: Iterable[Mapping[str, Any]], devices: Mapping[str, str] | None = None
-) -> list[dict[str, Any]]:
-    """Turn stored `state_changed` rows (any order) into one metrics row per device and UTC day."""
+def accumulate(
+    rows: Iterable[Mapping[str, Any]],
+    devices: Mapping[str, str] | None = None,
+    until: float | None = None,
+    bucket_seconds: int = DAY_SECONDS,
+) -> dict[tuple[str, int], Partial]:
+    """Partials per (device, bucket start in epoch seconds) from `state_changed` rows in any order.
+
+    An entity still unavailable after its last row counts as down until `until` (default: the last row).
+    """
     known = devices or {}
     ordered = sorted(
         (r for r in rows if r.get("event_type") == "state_changed" and r.get("entity_id")),
         key=lambda r: float(r["time_fired"]),
     )
-    days: dict[tuple[str, date], _DeviceDay] = defaultdict(_DeviceDay)
+    buckets: dict[tuple[str, int], Partial] = defaultdict(Partial)
     down_since: dict[str, float] = {}
     for row in ordered:
         entity_id = str(row["entity_id"])
         when = float(row["time_fired"])
-        day = datetime.fromtimestamp(when, UTC).date()
         device = device_of(entity_id, known)
-        bucket = days[(device, day)]
+        bucket = buckets[(device, int(when // bucket_seconds) * bucket_seconds)]
         bucket.changes += 1
         state = row.get("state")
         if state in UNAVAILABLE and entity_id not in down_since:
             down_since[entity_id] = when
             bucket.drops += 1
         elif state not in UNAVAILABLE and entity_id in down_since:
-            _add_downtime(days, device, down_since.pop(entity_id), when)
+            _add_downtime(buckets, device, down_since.pop(entity_id), when, bucket_seconds)
             bucket.returns += 1
         value = _number(state)
         kind = _measurement(entity_id, row.get("attributes"))
         if value is None or kind is None:
             continue
         if kind == "battery":
-            bucket.battery = min(max(value, 0.0), 100.0)
-        elif kind == "rssi":
-            bucket.signal.append(value)
-        elif kind == "linkquality":
-            bucket.signal.append(-100.0 + 70.0 * min(max(value, 0.0), 255.0) / 255.0)
+            bucket.battery, bucket.battery_at = min(max(value, 0.0), 100.0), when
+        elif kind in ("rssi", "linkquality"):
+            bucket.signal_sum += (
+                value if kind == "rssi" else -100.0 + 70.0 * min(max(value, 0.0), 255.0) / 255.0
+            )
+            bucket.signal_n += 1
         elif kind == "temperature":
-            bucket.temperature.append(value)
+            bucket.temperature_sum += value
+            bucket.temperature_n += 1
         else:
-            bucket.humidity.append(value)
+            bucket.humidity_sum += value
+            bucket.humidity_n += 1
     if ordered:
-        end = float(ordered[-1]["time_fired"])
+        end = float(ordered[-1]["time_fired"]) if until is None else until
         for entity_id, since in down_since.items():
-            _add_downtime(days, device_of(entity_id, known), since, end)
-    return [_metrics(device, day, bucket) for (device, day), bucket in sorted(days.items())]
+            _add_downtime(buckets, device_of(entity_id, known), since, end, bucket_seconds)
+    return buckets
 
 
-def _add_downtime(days: dict[tuple[str, date], _DeviceDay], device: str, start: float, end: float) -> None:
-    """Spread an unavailable period over the UTC days it covers."""
+def derive_daily_telemetry(
+    rows: Iterable[Mapping[str, Any]], devices: Mapping[str, str] | None = None, until: float | None = None
+) -> list[dict[str, Any]]:
+    """Turn stored `state_changed` rows (any order) into one metrics row per device and UTC day."""
+    return daily_rows(accumulate(rows, devices, until).items())
+
+
+def daily_rows(partials: Iterable[tuple[tuple[str, int], Partial]]) -> list[dict[str, Any]]:
+    """Merge partials of any bucket size into one metrics row per device and UTC day."""
+    days: dict[tuple[str, int], Partial] = defaultdict(Partial)
+    for (device, start), part in partials:
+        days[(device, int(start // DAY_SECONDS))].merge(part)
+    return [
+        _metrics(device, datetime.fromtimestamp(day * DAY_SECONDS, UTC).date(), part)
+        for (device, day), part in sorted(days.items())
+    ]
+
+
+def _add_downtime(
+    buckets: dict[tuple[str, int], Partial], device: str, start: float, end: float, bucket_seconds: int
+) -> None:
+    """Spread an unavailable period over the buckets it covers."""
     while start < end:
-        day = datetime.fromtimestamp(start, UTC).date()
-        day_end = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() + _SECONDS_PER_DAY
-        chunk_end = min(end, day_end)
-        days[(device, day)].unavailable_seconds += chunk_end - start
+        bucket_start = int(start // bucket_seconds) * bucket_seconds
+        chunk_end = min(end, float(bucket_start + bucket_seconds))
+        buckets[(device, bucket_start)].unavailable_seconds += chunk_end - start
         start = chunk_end
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else math.nan
+def _mean(total: float, n: int) -> float:
+    return total / n if n else math.nan
 
 
-def _metrics(device: str, day: date, bucket: _DeviceDay) -> dict[str, Any]:
-    down = min(bucket.unavailable_seconds, _SECONDS_PER_DAY)
+def _metrics(device: str, day: date, bucket: Partial) -> dict[str, Any]:
+    down = min(bucket.unavailable_seconds, float(DAY_SECONDS))
     return {
         "device_id": device,
         "date": day.isoformat(),
         "metrics": {
             "response_time": math.nan,
-            "error_rate": down / _SECONDS_PER_DAY,
+            "error_rate": down / DAY_SECONDS,
             "battery_level": bucket.battery if bucket.battery is not None else math.nan,
-            "signal_strength": _mean(bucket.signal),
+            "signal_strength": _mean(bucket.signal_sum, bucket.signal_n),
             "usage_frequency": min(bucket.changes / 24.0, 1.0),
-            "temperature": _mean(bucket.temperature),
-            "humidity": _mean(bucket.humidity),
-            "uptime_hours": (_SECONDS_PER_DAY - down) / 3600.0,
+            "temperature": _mean(bucket.temperature_sum, bucket.temperature_n),
+            "humidity": _mean(bucket.humidity_sum, bucket.humidity_n),
+            "uptime_hours": (DAY_SECONDS - down) / 3600.0,
             "restart_count": float(bucket.returns),
             "connection_drops": float(bucket.drops),
             "data_transfer_rate": math.nan,

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -169,3 +169,32 @@ async def finish_run(session: AsyncSession, run: TrainingRun, **fields: Any) -> 
 async def latest_run(session: AsyncSession) -> TrainingRun | None:
     """The most recent training run, or None."""
     return await session.scalar(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(1))
+
+
+async def fail_interrupted(session: AsyncSession) -> int:
+    """Mark runs left `running` by a stopped or crashed process as failed; return how many."""
+    result = await session.execute(
+        update(TrainingRun)
+        .where(TrainingRun.status == "running")
+        .values(
+            status="failed",
+            error="interrupted: the service stopped during the run",
+            finished_at=datetime.now(UTC),
+        )
+    )
+    await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_readings(session: AsyncSession, days: int, now: datetime) -> int:
+    """Delete telemetry readings older than `days`; return how many went."""
+    result = await session.execute(
+        delete(TelemetryReading).where(TelemetryReading.timestamp < now - timedelta(days=days))
+    )
+    await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def count_failures(session: AsyncSession) -> int:
+    """Number of recorded confirmed failures."""
+    return int(await session.scalar(select(func.count()).select_from(ConfirmedFailure)) or 0)

@@ -60,6 +60,7 @@ class RetrainOptions:
     mode: Literal["full", "incremental"] = "full"
     gate_overrides: Mapping[str, float] = field(default_factory=dict)
     params: BoosterParams = field(default_factory=BoosterParams)
+    tolerance: float = NOT_WORSE_TOLERANCE
 
     def __post_init__(self) -> None:
         if not 1 <= self.horizon_days <= 60:
@@ -101,6 +102,7 @@ class RetrainResult:
     gates: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    mode: str = "full"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -257,8 +259,11 @@ def _decide(
     if prod_metrics is None:
         return True, f"production {prod_version} is incompatible with this code's features"
     challenger, current = metrics.get("pr_auc") or 0.0, prod_metrics.get("pr_auc") or 0.0
-    if challenger < current - NOT_WORSE_TOLERANCE:
-        return False, f"worse than production on the same test rows (PR-AUC {challenger:.4f} < {current:.4f})"
+    if challenger < current - options.tolerance:
+        return False, (
+            f"worse than production {prod_version} on the same test rows beyond the tolerance "
+            f"(PR-AUC {challenger:.4f} < {current:.4f} - {options.tolerance:g})"
+        )
     if not gates.passed and prod_gates is not None and prod_gates.passed:
         return False, "fails quality gates that production passes"
     return True, f"not worse than production {prod_version} (PR-AUC {challenger:.4f} vs {current:.4f})"
@@ -310,8 +315,21 @@ def retrain(
         "rows": ev.rows,
         "start_date": dataset.start_date.isoformat(),
         "days": int(dataset.row_day.max()) + 1 if dataset.n_rows else 0,
-        **{k: v for k, v in dataset.info.items() if k in {"seed", "n_devices", "failure_fraction"}},
+        **{k: v for k, v in dataset.info.items() if k in {"seed", "n_devices", "failure_fraction", "mix"}},
     }
+    if isinstance(data_info.get("mix"), dict):
+        real = dataset.row_device < int(data_info["mix"].get("real_devices", 0))
+        data_info["mix"] = data_info["mix"] | {
+            "real_rows_by_split": {
+                part: int((mask & real).sum())
+                for part, mask in (
+                    ("train", ev.split.train),
+                    ("validation", ev.split.val),
+                    ("test", ev.split.test),
+                )
+            }
+        }
+    mode = "incremental" if init is not None else "full"
     common = {
         "trigger": options.trigger,
         "feature_names": list(FEATURE_NAMES),
@@ -327,7 +345,7 @@ def retrain(
     fmeta = {
         **common,
         "model_type": "lightgbm",
-        "training_mode": options.mode,
+        "training_mode": mode,
         "hyperparameters": failure_model.params_dict(options.params)
         | {"trees": ev.model.booster.num_trees()},
         "threshold": ev.model.threshold,
@@ -364,7 +382,7 @@ def retrain(
     return RetrainResult(
         "promoted" if promote else "registered", promote, decision, fv.version, av.version,
         fv.version if promote else prod_version, ev.metrics, ev.baseline, prod_metrics, ev.anomaly_metrics,
-        gates.to_dict(), data_info, seconds,
+        gates.to_dict(), data_info, seconds, mode,
     )  # fmt: skip
 
 

@@ -206,7 +206,7 @@ class TrainRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     force: bool = Field(False, validation_alias=AliasChoices("force", "force_retrain"))
-    source: Literal["auto", "synthetic", "stored"] = "auto"
+    source: Literal["auto", "synthetic", "stored", "mixed"] = "auto"
     mode: Literal["full", "incremental"] = "full"
     synthetic_count: int = Field(1000, ge=20, le=20_000)
     days: int = Field(180, ge=30, le=1_000)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from homeiq_shared.settings import ServiceSettings
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class DeviceIntelligenceSettings(ServiceSettings):
@@ -27,6 +30,54 @@ class DeviceIntelligenceSettings(ServiceSettings):
         ge=2,
         description="Stored telemetry is used for training (source=auto) from this many devices on",
     )
+    training_enabled: bool = Field(default=True, description="Run the nightly retraining on its schedule")
+    training_schedule: str = Field(
+        default="0 2 * * *", description="Crontab line of the nightly retraining (in `timezone`)"
+    )
+    full_retrain_weekday: str = Field(
+        default="sun", description="Night of the weekly full retrain (mon..sun); other nights are incremental"
+    )
+    promotion_tolerance: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="A challenger may trail production by this much PR-AUC (same test rows) and be promoted",
+    )
+    nightly_synthetic_devices: int = Field(
+        default=1000,
+        ge=20,
+        le=20_000,
+        description="Fleet size of the nightly run; synthetic fills what real lacks",
+    )
+    nightly_days: int = Field(
+        default=180, ge=30, le=1_000, description="Days simulated for the synthetic part"
+    )
+    nightly_seed: int = Field(
+        default=42, ge=0, description="Base seed of the nightly run (plus the run's day number, recorded)"
+    )
+    event_retention_days: int = Field(
+        default=90, ge=1, description="Days of raw HA events kept (purged by the nightly run)"
+    )
+    telemetry_retention_days: int = Field(
+        default=730, ge=1, description="Days of daily telemetry kept (derived aggregates outlive raw events)"
+    )
+
+    @field_validator("training_schedule")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"training_schedule {value!r} is not a crontab line: {exc}") from exc
+        return value
+
+    @field_validator("full_retrain_weekday")
+    @classmethod
+    def _valid_weekday(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in WEEKDAYS:
+            raise ValueError(f"full_retrain_weekday {value!r} is not one of {', '.join(WEEKDAYS)}")
+        return day
 
     def database_file_name(self) -> str:
         """SQLite file name inside `data_dir`."""

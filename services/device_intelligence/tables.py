@@ -1,4 +1,4 @@
-"""ORM tables of the device-intelligence service: telemetry, confirmed failures, training runs."""
+"""ORM tables of the device-intelligence service: telemetry, failures, training runs, HA hourly partials."""
 
 from __future__ import annotations
 
@@ -66,3 +66,29 @@ class TrainingRun(Base):
     decision: Mapped[str | None] = mapped_column(String(500), nullable=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+
+
+class HaHourlyPartial(Base):
+    """Additive health figures of one device over one UTC hour, derived from stored HA events.
+
+    Re-deriving a touched hour costs only that hour's events; a day's telemetry row is the merge of its hours.
+    """
+
+    __tablename__ = "ha_hourly_partials"
+    __table_args__ = (UniqueConstraint("device_id", "hour_start", name="uq_partial_device_hour"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(128))
+    hour_start: Mapped[int] = mapped_column(Integer)  # epoch seconds of the hour (UTC)
+    changes: Mapped[int] = mapped_column(Integer)
+    drops: Mapped[int] = mapped_column(Integer)
+    returns: Mapped[int] = mapped_column(Integer)
+    unavailable_seconds: Mapped[float] = mapped_column(Float)
+    battery: Mapped[float | None] = mapped_column(Float, nullable=True)
+    battery_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    signal_sum: Mapped[float] = mapped_column(Float)
+    signal_n: Mapped[int] = mapped_column(Integer)
+    temperature_sum: Mapped[float] = mapped_column(Float)
+    temperature_n: Mapped[int] = mapped_column(Integer)
+    humidity_sum: Mapped[float] = mapped_column(Float)
+    humidity_n: Mapped[int] = mapped_column(Integer)

@@ -26,7 +26,7 @@ from homeiq_shared.storage import Base
 
 ENTITY_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 MAX_STATE_LENGTH = 255
-_INSERT_CHUNK = 5_000
+_INSERT_CHUNK = 900
 
 
 class HaEventRow(Base):
@@ -140,13 +140,22 @@ async def store_events(session: AsyncSession, rows: Iterable[dict[str, Any]]) ->
     unique = list({row["event_key"]: row for row in rows}.values())
     if not unique:
         return 0
-    before = await count_events(session)
     statement = insert(HaEventRow).on_conflict_do_nothing(index_elements=["event_key"])
+    added = 0
     for start in range(0, len(unique), _INSERT_CHUNK):
+        chunk = unique[start : start + _INSERT_CHUNK]
+        # the driver's rowcount is unreliable for executemany with ON CONFLICT, so look the keys up
+        # (an index probe per row, independent of the table's size)
+        existing = await session.scalar(
+            select(func.count())
+            .select_from(HaEventRow)
+            .where(HaEventRow.event_key.in_([row["event_key"] for row in chunk]))
+        )
         # executemany form: the driver batches the parameters, far faster than one huge VALUES list
-        await session.execute(statement, unique[start : start + _INSERT_CHUNK])
+        await session.execute(statement, chunk)
+        added += len(chunk) - int(existing or 0)
     await session.commit()
-    return await count_events(session) - before
+    return added
 
 
 async def count_events(session: AsyncSession, home_id: str | None = None) -> int:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from device_intelligence.app import create_app
-from device_intelligence.routers.predictions import TRAIN_LOCK
+from device_intelligence.routers.training import TRAIN_LOCK
 from device_intelligence.settings import DeviceIntelligenceSettings
 
 GOOD = {

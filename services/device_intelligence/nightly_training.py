@@ -1,0 +1,155 @@
+"""The nightly job: purge old data, retrain on real telemetry (+ synthetic), record champion vs challenger."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from device_intelligence import repository
+from device_intelligence.app_state import ModelHolder, load_models_into
+from device_intelligence.failure_model import MODEL_NAME
+from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain
+from device_intelligence.settings import WEEKDAYS, DeviceIntelligenceSettings
+from device_intelligence.training_data import mixed_dataset
+from homeiq_shared.errors import ConflictError
+from homeiq_shared.ha_events import purge_older_than
+from homeiq_shared.model_lock import ModelLocks
+from homeiq_shared.model_registry import ModelRegistry
+
+logger = logging.getLogger(__name__)
+
+TRAIN_LOCK = MODEL_NAME  # the one lock POST /train and the nightly job share
+JOB_ID = "device_intelligence_nightly"
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock (tests pass a frozen one instead)."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class NightlyContext:
+    """What the job needs from the app: the same registry, lock and model holder /train uses."""
+
+    settings: DeviceIntelligenceSettings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    registry: ModelRegistry
+    locks: ModelLocks
+    holder: ModelHolder
+    clock: Clock = utc_now
+
+
+def mode_at(settings: DeviceIntelligenceSettings, moment: datetime) -> str:
+    """`full` on the weekly full-retrain night (local time), `incremental` on the others."""
+    local = moment.astimezone(ZoneInfo(settings.timezone))
+    return "full" if WEEKDAYS[local.weekday()] == settings.full_retrain_weekday else "incremental"
+
+
+def nightly_options(settings: DeviceIntelligenceSettings, moment: datetime) -> RetrainOptions:
+    """Options of the run at `moment`: the seed moves with the local date so nights differ but replay."""
+    local_day = moment.astimezone(ZoneInfo(settings.timezone)).date().toordinal()
+    return RetrainOptions(
+        synthetic_count=settings.nightly_synthetic_devices,
+        days=settings.nightly_days,
+        seed=settings.nightly_seed + local_day,
+        trigger="nightly",
+        mode="full" if mode_at(settings, moment) == "full" else "incremental",
+        tolerance=settings.promotion_tolerance,
+    )
+
+
+def headline(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The figures a status page shows of a model."""
+    if metrics is None:
+        return None
+    return {k: metrics.get(k) for k in ("pr_auc", "precision", "recall", "f1_score", "accuracy")}
+
+
+def run_summary(result: RetrainResult, **extra: Any) -> dict[str, Any]:
+    """What a training run records for `/train/status`: both models' figures and the data behind them."""
+    data = result.data
+    return {
+        "mode": result.mode,
+        "challenger_version": result.version,
+        "champion_version": result.production_version if not result.promoted else None,
+        "metrics": headline(result.metrics),
+        "production_metrics": headline(result.production_metrics),
+        "rule_baseline": headline(result.baseline),
+        "gates": result.gates.get("verdict"),
+        "data": {
+            "source": data.get("source"),
+            "rows": data.get("rows"),
+            "days": data.get("days"),
+            "mix": data.get("mix"),
+        },
+        "seconds": result.seconds,
+        **extra,
+    }
+
+
+async def run_nightly(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
+    """One nightly run; a run that finds /train busy is skipped, never queued behind it."""
+    try:
+        with ctx.locks.hold(TRAIN_LOCK):
+            return await _run_locked(ctx, scheduled_by)
+    except ConflictError as exc:
+        logger.warning("nightly run skipped: %s", exc)
+        return {"status": "skipped", "decision": None, "reason": str(exc)}
+
+
+async def _run_locked(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
+    settings, now = ctx.settings, ctx.clock()
+    options = nightly_options(settings, now)
+    async with ctx.sessionmaker() as session:
+        purged_events = await purge_older_than(session, settings.event_retention_days, now)
+        purged_readings = await repository.purge_readings(session, settings.telemetry_retention_days, now)
+        real, stats = await repository.load_dataset(session)
+        dataset = await asyncio.to_thread(
+            mixed_dataset, real, stats, options.synthetic_count, options.days, options.seed
+        )
+        run = await repository.start_run(
+            session,
+            "nightly",
+            {
+                "scheduled_by": scheduled_by,
+                "mode": options.mode,
+                "seed": options.seed,
+                "now": now.isoformat(),
+            },
+        )
+        try:
+            result = await asyncio.to_thread(retrain, ctx.registry, options, dataset)
+        except Exception as exc:
+            # The registry only ever holds complete versions and nothing was promoted: production keeps serving.
+            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        housekeeping = {
+            "purged_events": purged_events,
+            "purged_readings": purged_readings,
+            "event_retention_days": settings.event_retention_days,
+            "keep_model_versions": settings.keep_model_versions,
+            "tolerance": settings.promotion_tolerance,
+        }
+        summary = run_summary(result, housekeeping=housekeeping)
+        await repository.finish_run(
+            session, run, status=result.status, version=result.version, promoted=result.promoted,
+            decision=result.decision, summary=summary,
+        )  # fmt: skip
+    if result.promoted:
+        await asyncio.to_thread(load_models_into, ctx.holder, ctx.registry)
+    logger.info("nightly run (%s, %s): %s - %s", scheduled_by, result.mode, result.status, result.decision)
+    return {
+        "run_id": run.id,
+        "status": result.status,
+        "decision": "promoted" if result.promoted else "kept",
+        "reason": result.decision,
+        **summary,
+    }
