@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,12 +10,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ai_automation import __version__
-from ai_automation.routers import health, synthetic_homes
+from ai_automation.home_type_classifier import load_production_models
+from ai_automation.routers import health, home_type, synthetic_homes
 from ai_automation.settings import AiAutomationSettings, get_settings
 from homeiq_shared import ha_api
 from homeiq_shared.errors import install_problem_handlers
 from homeiq_shared.logging_setup import configure_logging
 from homeiq_shared.model_lock import ModelLocks
+from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ def create_app(settings: AiAutomationSettings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.locks = ModelLocks()
+        app.state.model_registry = ModelRegistry(settings.models_dir)
+        app.state.home_type_models = await asyncio.to_thread(load_production_models, app.state.model_registry)
         logger.info("ai-automation ready: data %s, models %s", settings.data_dir, settings.models_dir)
         try:
             yield
@@ -52,5 +57,6 @@ def create_app(settings: AiAutomationSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(synthetic_homes.router)
+    app.include_router(home_type.router)
     app.include_router(ha_api.router)
     return app

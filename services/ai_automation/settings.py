@@ -22,6 +22,12 @@ class AiAutomationSettings(ServiceSettings):
     max_generate_events: int = Field(
         50_000_000, ge=1, description="Refuse a /api/synthetic-homes request estimated above this many events"
     )
+    home_type_cv_repeats: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Repeats of the grouped 5-fold cross-validation when training the home-type model",
+    )
 
     def database_file_name(self) -> str:
         """SQLite file name inside `data_dir`."""

@@ -63,7 +63,9 @@ async def test_mutating_endpoint_needs_the_configured_key(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ai") as client:
-            response = await client.post("/api/synthetic-homes", json={"count": 1, "days": 1}, headers=headers)
+            response = await client.post(
+                "/api/synthetic-homes", json={"count": 1, "days": 1}, headers=headers
+            )
             assert (await client.get("/health")).status_code == 200
     assert response.status_code == expected
     assert response.headers["content-type"].startswith("application/problem+json")

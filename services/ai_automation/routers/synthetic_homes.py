@@ -60,7 +60,9 @@ def _info(record: DatasetRecord, summary: dict[str, Any] | None = None) -> Datas
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DatasetInfo)
-async def generate(body: GenerateRequest, settings: SettingsDep, session: SessionDep, _: ApiKeyDep) -> DatasetInfo:
+async def generate(
+    body: GenerateRequest, settings: SettingsDep, session: SessionDep, _: ApiKeyDep
+) -> DatasetInfo:
     """Generate a dataset in the service's data folder and return its id and summary."""
     estimate = body.count * body.days * _EVENTS_PER_HOME_DAY
     if estimate > settings.max_generate_events:

@@ -1,0 +1,99 @@
+"""HTTP shapes of `/api/home-type` (Pydantic at the edge only; homes stay plain dicts below it)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Task = Literal["full", "binary"]
+
+
+class TrainRequest(BaseModel):
+    """Body of `POST /api/home-type/train`: which dataset, which task, how to split."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A generated dataset's id"
+    )
+    dataset_path: str | None = Field(None, min_length=1, description="A dataset folder on the server")
+    task: Task = Field("full", description="full: every home type; binary: apartment vs standard_home")
+    test_size: float = Field(0.2, gt=0.0, lt=1.0, description="Share of homes held out (split by home)")
+    seed: int = Field(42, ge=0, le=2**32 - 1)
+    augment: int = Field(0, ge=0, le=10, description="Augmented copies per training home (never test homes)")
+    promote: bool = Field(False, description="Force promotion to production (recorded as forced)")
+
+    @model_validator(mode="after")
+    def _one_dataset(self) -> TrainRequest:
+        if (self.dataset_id is None) == (self.dataset_path is None):
+            raise ValueError("give exactly one of dataset_id or dataset_path")
+        return self
+
+
+class TrainResponse(BaseModel):
+    """A finished training run: the registered version, its metrics, gates and the promotion decision."""
+
+    task: Task
+    model_name: str
+    version: str
+    promoted: bool
+    promotion_reason: str
+    gates: dict[str, Any]
+    metrics: dict[str, Any]
+    baselines: dict[str, Any]
+    split_method: str
+
+
+class PredictRequest(BaseModel):
+    """Body of `POST /api/home-type/predict`: one home or a list, in home-file or minimal shape."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    home: dict[str, Any] | None = Field(None, description="One home: areas, devices, optional events")
+    homes: list[dict[str, Any]] | None = Field(None, min_length=1, max_length=10_000)
+    task: Task = "full"
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> PredictRequest:
+        if (self.home is None) == (self.homes is None):
+            raise ValueError("give exactly one of home or homes")
+        return self
+
+
+class HomeTypePrediction(BaseModel):
+    """One home's predicted type."""
+
+    home_type: str
+    confidence: float
+    probabilities: dict[str, float]
+    model_version: str | None
+    features_used: list[str]
+
+
+class PredictBatchResponse(BaseModel):
+    """Predictions for `homes`, in input order."""
+
+    predictions: list[HomeTypePrediction]
+
+
+class ModelVersionInfo(BaseModel):
+    """One registered version of a task's model."""
+
+    version: str
+    created_at: str
+    trigger: str | None
+    is_production: bool
+    macro_f1_cv: float | None
+    gates_verdict: str | None
+    split_method: str | None
+
+
+class ModelsResponse(BaseModel):
+    """Every registered version of a task's model, oldest first."""
+
+    task: Task
+    model_name: str
+    production: str | None
+    previous: str | None
+    versions: list[ModelVersionInfo]

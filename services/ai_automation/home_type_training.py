@@ -1,0 +1,202 @@
+"""`train_home_type`: the one training function the CLI, `POST /api/home-type/train` and the nightly job call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ai_automation.home_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
+from ai_automation.home_type_classifier import (
+    HomeTypeModel,
+    ModelIncompatibleError,
+    ModelNotTrainedError,
+    load_model,
+    model_name,
+)
+from ai_automation.home_type_dataset import DatasetError, FeatureTable, ProgressCallback, build_feature_table
+from ai_automation.home_type_evaluation import HYPERPARAMETERS, Evaluation, evaluate
+from ai_automation.home_type_metrics import macro_f1_from_confusion, task_label
+from homeiq_shared.artifacts import ArtifactError, library_versions
+from homeiq_shared.fingerprint import fingerprint_arrays, fingerprint_json
+from homeiq_shared.model_registry import ModelRegistry
+from homeiq_shared.quality_gates import GateReport, beats_baseline, evaluate_gates, thresholds_for
+
+logger = logging.getLogger(__name__)
+
+FEATURE_CACHE_DIR = ".cache/home_features"
+"""Under the registry root; a dot name, so the registry never mistakes it for a model."""
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """Inputs of one training run (every entry point builds one of these)."""
+
+    dataset: Path
+    models_dir: Path
+    task: str = "full"
+    test_size: float = 0.2
+    seed: int = 42
+    augment: int = 0
+    promote: bool = False
+    trigger: str = "cli"
+    cv_repeats: int | None = None
+    feature_cache: bool = True
+    gate_thresholds: Mapping[str, float] | None = None
+
+
+@dataclass
+class TrainingOutcome:
+    """What a run produced: the registered version, its results, and the promotion decision."""
+
+    task: str
+    model_name: str
+    version: str
+    model: HomeTypeModel
+    results: dict[str, Any]
+    metadata: dict[str, Any]
+    gates: dict[str, Any]
+    promoted: bool
+    promotion_reason: str
+    artifact_path: Path
+
+
+def gate_report(task: str, results: Mapping[str, Any], thresholds: Mapping[str, float] | None) -> GateReport:
+    """Binary task: the original thresholds on cross-validated metrics plus beating both baselines;
+    full task: beating both baselines on cross-validated macro-F1."""
+    cv = results["cross_validation"]
+    model_f1 = cv["macro_f1"]["mean"]
+    checks = [
+        beats_baseline(model_f1, results["baselines"][b]["cv"]["macro_f1"]["mean"], f"macro_f1_{b}")
+        for b in ("majority", "best_rule")
+    ]
+    if task == "binary":
+        return evaluate_gates(cv["pooled_out_of_fold"], thresholds_for("home_type", thresholds), checks)
+    return GateReport(checks=checks)
+
+
+def _macro_f1(
+    model: HomeTypeModel, table: FeatureTable, rows: np.ndarray, classes: list[str]
+) -> float | None:
+    """Macro-F1 of a (possibly older) model on the given rows, or None when its classes do not match."""
+    names = [task_label(table.home_types[int(s)], model.task) for s in table.source[rows]]
+    if not set(names) <= set(model.classes):
+        return None
+    codes = model.full.predict(table.X[rows])
+    k = len(model.classes)
+    truth = np.searchsorted(model.classes, names)
+    conf = np.bincount(truth * k + codes.astype(np.int64), minlength=k * k).reshape(k, k).astype(np.float64)
+    return float(macro_f1_from_confusion(conf))
+
+
+def _promotion(
+    registry: ModelRegistry,
+    request: TrainingRequest,
+    evaluation: Evaluation,
+    table: FeatureTable,
+    candidate: HomeTypeModel,
+    gates: GateReport,
+) -> tuple[bool, str]:
+    name = model_name(request.task)
+    if request.promote:
+        return True, "forced by request (promote=true)"
+    try:
+        current = load_model(registry, request.task)
+    except ModelNotTrainedError:
+        return True, f"first model for this task (gates {gates.verdict})"
+    except (ArtifactError, ModelIncompatibleError, OSError) as exc:
+        if gates.passed:
+            return True, f"current production is unusable ({exc}); candidate passes its gates"
+        return False, f"current production is unusable ({exc}) but the candidate fails its gates"
+    if not gates.passed:
+        return False, f"quality gates FAILED: {gates.to_dict()['message']}"
+    seen = set(current.metadata.get("training_data", {}).get("train_home_keys", []))
+    fresh = np.array([r for r in evaluation.test_rows if table.home_keys[int(table.source[r])] not in seen])
+    if fresh.size:
+        new_f1 = _macro_f1(candidate, table, fresh, evaluation.classes)
+        old_f1 = _macro_f1(current, table, fresh, evaluation.classes)
+        if new_f1 is not None and old_f1 is not None:
+            where = f"on the same {fresh.size} held-out homes neither model trained on"
+            if new_f1 >= old_f1:
+                return True, f"macro-F1 {new_f1:.3f} >= production {current.version} {old_f1:.3f} {where}"
+            return False, f"macro-F1 {new_f1:.3f} < production {current.version} {old_f1:.3f} {where}"
+    old = current.metadata.get("metrics", {}).get("cross_validation", {}).get("macro_f1", {}).get("mean")
+    new = evaluation.results["cross_validation"]["macro_f1"]["mean"]
+    if old is None or new >= old:
+        return True, f"no shared held-out homes; cross-validated macro-F1 {new:.3f} >= production {old}"
+    logger.info("%s candidate not promoted: CV macro-F1 %.3f < %.3f", name, new, old)
+    return False, f"no shared held-out homes; cross-validated macro-F1 {new:.3f} < production {old:.3f}"
+
+
+def train_home_type(request: TrainingRequest, progress: ProgressCallback | None = None) -> TrainingOutcome:
+    """Load -> features -> evaluate -> register -> promotion decision; raises `DatasetError` for bad input."""
+    name = model_name(request.task)
+    if not 0.0 < request.test_size < 1.0:
+        raise DatasetError(f"test_size must be strictly between 0 and 1, got {request.test_size}")
+    rng = np.random.default_rng(request.seed)
+    cache = request.models_dir / FEATURE_CACHE_DIR if request.feature_cache else None
+    table = build_feature_table(request.dataset, request.augment, rng, progress, cache_dir=cache)
+    evaluation = evaluate(table, request.task, request.test_size, request.seed, repeats=request.cv_repeats)
+    gates = gate_report(request.task, evaluation.results, request.gate_thresholds)
+    results = dict(evaluation.results)
+    results["gates"] = {
+        **gates.to_dict(),
+        "evaluated_on": "cross-validated out-of-fold predictions over all homes (split by home)",
+    }
+    train_homes = sorted({table.home_keys[int(s)] for s in table.source[evaluation.train_rows]})
+    test_homes = sorted({table.home_keys[int(s)] for s in table.source[evaluation.test_rows]})
+    metadata: dict[str, Any] = {
+        "trigger": request.trigger,
+        "task": request.task,
+        "classes": evaluation.classes,
+        "feature_names": list(FEATURE_NAMES),
+        "feature_schema_version": FEATURE_SCHEMA_VERSION,
+        "hyperparameters": {**HYPERPARAMETERS, "seed": request.seed, "augment": request.augment},
+        "training_data": {
+            "dataset": str(request.dataset),
+            "fingerprint": fingerprint_arrays(table.X, table.source, np.asarray(table.home_types)),
+            "home_keys_fingerprint": fingerprint_json(sorted(table.home_keys)),
+            "homes": table.n_homes,
+            "rows": int(table.X.shape[0]),
+            "training_rows": int(evaluation.train_rows.size),
+            "test_rows": int(evaluation.test_rows.size),
+            "skipped_homes": table.skipped,
+            "train_home_keys": train_homes,
+            "test_home_keys": test_homes,
+        },
+        "metrics": {k: v for k, v in results.items() if k not in ("feature_names", "classification_report")},
+        "split_method": results["split_method"],
+        "library_versions": library_versions(),
+    }
+    candidate = HomeTypeModel(
+        request.task, evaluation.classes, evaluation.model, evaluation.composition_model
+    )
+    registry = ModelRegistry(request.models_dir)
+    registered = registry.register(name, {"model.skops": candidate.artifact_bytes()}, metadata)
+    candidate.version = registered.version
+    candidate.metadata = registered.metadata
+    promoted, reason = _promotion(registry, request, evaluation, table, candidate, gates)
+    if promoted:
+        registry.promote(name, registered.version, reason)
+    logger.info("%s %s registered; promoted=%s (%s)", name, registered.version, promoted, reason)
+    results["model_version"] = registered.version
+    results["training_date"] = dt.datetime.now(dt.UTC).isoformat()
+    results["promoted"] = promoted
+    results["promotion_reason"] = reason
+    return TrainingOutcome(
+        task=request.task,
+        model_name=name,
+        version=registered.version,
+        model=candidate,
+        results=results,
+        metadata=registered.metadata,
+        gates=results["gates"],
+        promoted=promoted,
+        promotion_reason=reason,
+        artifact_path=registered.path / "model.skops",
+    )

@@ -1,0 +1,238 @@
+"""`/api/home-type`: train (off the event loop, one run per task), predict, model info and promotion."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from ai_automation import repository
+from ai_automation.dependencies import (
+    ApiKeyDep,
+    HomeTypeModelsDep,
+    LocksDep,
+    RegistryDep,
+    SessionDep,
+    SettingsDep,
+)
+from ai_automation.home_type_classifier import HomeTypeModel, ModelNotTrainedError, load_model, model_name
+from ai_automation.home_type_schemas import (
+    ModelsResponse,
+    ModelVersionInfo,
+    PredictBatchResponse,
+    PredictRequest,
+    Task,
+    TrainRequest,
+    TrainResponse,
+)
+from ai_automation.home_type_training import TrainingRequest, train_home_type
+from ai_automation.home_view import HomeInputError
+from homeiq_shared.errors import InvalidInputError, NotFoundError
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/home-type", tags=["home type"])
+
+_PREDICT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": PredictRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            }
+        },
+    }
+}
+
+
+def _validation_detail(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
+    return "; ".join(parts)
+
+
+def _predict(body: bytes, models: dict[str, HomeTypeModel]) -> bytes:
+    """Parse, validate, featurise and predict in a worker thread (big homes cost milliseconds of CPU)."""
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInputError(f"the body is not valid JSON: {exc}") from exc
+    try:
+        request = PredictRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInputError(_validation_detail(exc)) from exc
+    model = models.get(request.task)
+    if model is None:
+        raise ModelNotTrainedError(
+            f"no {request.task!r} home-type model is in production yet; POST /api/home-type/train first"
+        )
+    homes = [request.home] if request.home is not None else list(request.homes or [])
+    try:
+        predictions = model.predict_homes(homes)
+    except HomeInputError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    if request.home is not None:
+        return orjson.dumps(predictions[0].to_dict())
+    return orjson.dumps({"predictions": [p.to_dict() for p in predictions]})
+
+
+@router.post(
+    "/predict",
+    openapi_extra=_PREDICT_BODY,
+    responses={
+        200: {
+            "description": "One prediction for `home`, `{predictions: [...]}` for `homes`",
+            "model": PredictBatchResponse,
+        }
+    },
+)
+async def predict(request: Request, models: HomeTypeModelsDep) -> Response:
+    """Predict the type of one home (`home`) or many (`homes`, answered in input order)."""
+    body = await request.body()
+    payload = await asyncio.to_thread(_predict, body, dict(models))
+    return Response(payload, media_type="application/json")
+
+
+async def _dataset_folder(body: TrainRequest, settings: SettingsDep, session: SessionDep) -> Path:
+    if body.dataset_path is not None:
+        return Path(body.dataset_path)
+    assert body.dataset_id is not None
+    record = await repository.get_dataset(session, body.dataset_id)
+    if record is not None:
+        return Path(record.path)
+    folder = settings.datasets_dir / body.dataset_id
+    if folder.is_dir():
+        return folder
+    raise NotFoundError(f"no dataset {body.dataset_id!r}")
+
+
+@router.post("/train", response_model=TrainResponse)
+async def train(
+    body: TrainRequest,
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    locks: LocksDep,
+    registry: RegistryDep,
+    _: ApiKeyDep,
+) -> TrainResponse:
+    """Train, evaluate (split by home, baselines, gates), register, and promote when not worse."""
+    folder = await _dataset_folder(body, settings, session)
+    job = TrainingRequest(
+        dataset=folder,
+        models_dir=settings.models_dir,
+        task=body.task,
+        test_size=body.test_size,
+        seed=body.seed,
+        augment=body.augment,
+        promote=body.promote,
+        trigger="api",
+        cv_repeats=settings.home_type_cv_repeats,
+    )
+    with locks.hold(model_name(body.task)):
+        outcome = await asyncio.to_thread(train_home_type, job)
+        if outcome.promoted:
+            # Reload through the registry so what serves is exactly the checked artifact.
+            request.app.state.home_type_models[body.task] = await asyncio.to_thread(
+                load_model, registry, body.task
+            )
+    metrics = {
+        k: v for k, v in outcome.results.items() if k not in ("feature_names", "classification_report")
+    }
+    return TrainResponse(
+        task=body.task,
+        model_name=outcome.model_name,
+        version=outcome.version,
+        promoted=outcome.promoted,
+        promotion_reason=outcome.promotion_reason,
+        gates=outcome.gates,
+        metrics=metrics,
+        baselines=outcome.results["baselines"],
+        split_method=outcome.results["split_method"],
+    )
+
+
+@router.get("/model-info")
+async def model_info(models: HomeTypeModelsDep, task: Task = "full") -> dict[str, Any]:
+    """The production model of a task: version, classes, features, metrics and split method."""
+    model = models.get(task)
+    if model is None:
+        return {"status": "success", "task": task, "model_info": {"is_loaded": False, "model_version": None}}
+    meta = model.metadata
+    return {
+        "status": "success",
+        "task": task,
+        "model_info": {
+            "is_loaded": True,
+            "model_name": model_name(task),
+            "model_version": model.version,
+            "training_date": meta.get("created_at"),
+            "trigger": meta.get("trigger"),
+            "class_names": model.classes,
+            "feature_names": meta.get("feature_names"),
+            "feature_schema_version": meta.get("feature_schema_version"),
+            "split_method": meta.get("split_method"),
+            "hyperparameters": meta.get("hyperparameters"),
+            "training_data": {
+                k: v for k, v in meta.get("training_data", {}).items() if not k.endswith("home_keys")
+            },
+            "metrics": meta.get("metrics"),
+            "library_versions": meta.get("library_versions"),
+        },
+    }
+
+
+@router.get("/models", response_model=ModelsResponse)
+async def list_models(registry: RegistryDep, task: Task = "full") -> ModelsResponse:
+    """Every registered version of a task's model and which one is production."""
+    name = model_name(task)
+    aliases = await asyncio.to_thread(registry.aliases, name)
+    versions = await asyncio.to_thread(registry.versions, name)
+    infos = []
+    for v in versions:
+        metrics = v.metadata.get("metrics", {})
+        infos.append(
+            ModelVersionInfo(
+                version=v.version,
+                created_at=v.created_at,
+                trigger=v.metadata.get("trigger"),
+                is_production=v.version == aliases.get("production"),
+                macro_f1_cv=metrics.get("cross_validation", {}).get("macro_f1", {}).get("mean"),
+                gates_verdict=metrics.get("gates", {}).get("verdict"),
+                split_method=v.metadata.get("split_method"),
+            )
+        )
+    return ModelsResponse(
+        task=task,
+        model_name=name,
+        production=aliases.get("production"),
+        previous=aliases.get("previous"),
+        versions=infos,
+    )
+
+
+@router.post("/models/{version}/promote")
+async def promote(
+    version: str,
+    request: Request,
+    registry: RegistryDep,
+    locks: LocksDep,
+    _: ApiKeyDep,
+    task: Task = "full",
+) -> dict[str, Any]:
+    """Make a registered version production (after checking it loads), keeping the old one for rollback."""
+    name = model_name(task)
+    with locks.hold(name):
+        model = await asyncio.to_thread(load_model, registry, task, version)
+        previous = (registry.aliases(name) or {}).get("production")
+        await asyncio.to_thread(registry.promote, name, version, "manual promotion via the API")
+        request.app.state.home_type_models[task] = model
+    return {"task": task, "model_name": name, "version": version, "promoted": True, "previous": previous}

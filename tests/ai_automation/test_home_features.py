@@ -1,0 +1,196 @@
+"""Home-type features: the declared table, the original names with their bugs fixed, both input shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ai_automation.home_features import (
+    COMPOSITION,
+    EVENTS,
+    FEATURE_NAMES,
+    FEATURE_SCHEMA_VERSION,
+    FEATURES,
+    LEGACY_FEATURE_NAMES,
+    extract_features,
+    feature_names,
+)
+from ai_automation.home_view import HomeInputError
+
+START = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)  # a Monday
+
+
+def _event(entity_id: str, when: dt.datetime, event_type: str = "state_changed") -> dict[str, Any]:
+    return {"event_type": event_type, "entity_id": entity_id, "timestamp": when.isoformat(), "state": "on"}
+
+
+def _home(events: list[dict[str, Any]] | None = None, timezone: str = "UTC") -> dict[str, Any]:
+    return {
+        "home_id": "home_001",
+        "home_type": "apartment",
+        "timezone": timezone,
+        "areas": [
+            {"name": "Living Room", "type": "indoor", "floor": "ground_floor"},
+            {"name": "Bedroom", "type": "indoor", "floor": "ground_floor"},
+            {"name": "Balcony", "type": "outdoor", "floor": "ground_floor"},
+        ],
+        "devices": [
+            {
+                "entity_id": "light.living_room_ceiling",
+                "area": "Living Room",
+                "device_type": "light",
+                "category": "lighting",
+            },
+            {
+                "entity_id": "binary_sensor.bedroom_motion",
+                "area": "Bedroom",
+                "device_class": "motion",
+                "category": "security",
+            },
+            {
+                "entity_id": "sensor.balcony_temperature",
+                "area": "Balcony",
+                "device_class": "temperature",
+                "category": "climate",
+            },
+            {"entity_id": "automation.evening_lights", "area": "Living Room", "category": "lighting"},
+        ],
+        "events": events or [],
+    }
+
+
+def _values(home: dict[str, Any]) -> dict[str, float]:
+    return dict(zip(FEATURE_NAMES, extract_features(home).values.tolist(), strict=True))
+
+
+def test_table_is_ordered_unique_and_grouped() -> None:
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES) == len(FEATURES)
+    assert {spec.group for spec in FEATURES} == {COMPOSITION, EVENTS}
+    assert FEATURE_SCHEMA_VERSION
+    # The original 22 in their order; the three plain peak hours became sin/cos pairs.
+    assert LEGACY_FEATURE_NAMES[:13] == (
+        "total_devices", "security_ratio", "climate_ratio", "lighting_ratio", "appliance_ratio",
+        "monitoring_ratio", "device_count_light", "device_count_binary_sensor", "device_count_sensor",
+        "device_count_switch", "device_count_climate", "total_events", "events_per_day",
+    )  # fmt: skip
+    assert "peak_hour_1" not in FEATURE_NAMES
+    assert LEGACY_FEATURE_NAMES[-6:] == (
+        "area_count", "indoor_ratio", "devices_per_area", "pattern_count", "avg_pattern_confidence", "diversity_ratio",
+    )  # fmt: skip
+    assert set(feature_names([COMPOSITION])) | set(feature_names([EVENTS])) == set(FEATURE_NAMES)
+
+
+def test_minimal_shape_infers_domain_category_and_outdoor() -> None:
+    minimal = {
+        "areas": [{"name": "Kitchen"}, {"name": "Back Yard"}],
+        "devices": [
+            {"entity_id": "light.kitchen", "area": "Kitchen"},
+            {"entity_id": "binary_sensor.yard_motion", "area": "Back Yard", "device_class": "motion"},
+            {"entity_id": "sensor.kitchen_temp", "area": "kitchen", "device_class": "temperature"},
+        ],
+    }
+    row = extract_features(minimal)
+    assert row.groups_used == (COMPOSITION,)
+    v = dict(zip(FEATURE_NAMES, row.values.tolist(), strict=True))
+    assert v["total_devices"] == 3
+    assert v["lighting_ratio"] == pytest.approx(1 / 3)
+    assert v["security_ratio"] == pytest.approx(1 / 3)  # motion sensor -> security
+    assert v["climate_ratio"] == pytest.approx(1 / 3)  # temperature sensor -> climate, not monitoring
+    assert v["areas_outdoor"] == 1
+    assert v["outdoor_area_share"] == 0.5
+    assert v["indoor_ratio"] == pytest.approx(2 / 3)  # area matched case-insensitively
+    assert all(math.isnan(v[name]) for name in feature_names([EVENTS]))
+
+
+def test_device_counts_have_no_top5_cutoff_and_control_entities_are_apart() -> None:
+    home = _home()
+    home["devices"] += [
+        {"entity_id": f"{domain}.extra_{i}", "area": "Living Room"}
+        for i, domain in enumerate(
+            ["switch", "switch", "media_player", "media_player", "cover", "cover", "fan", "climate"]
+        )
+    ]
+    v = _values(home)
+    # climate is the least common domain here and would have been zeroed by the original's top-5 rule.
+    assert v["device_count_climate"] == 1
+    assert v["total_devices"] == 12  # every device record, as documented
+    assert v["physical_device_count"] == 11
+    assert v["automation_count"] == 1
+
+
+def test_total_events_counts_device_entities_only() -> None:
+    events = [
+        _event("light.living_room_ceiling", START + dt.timedelta(hours=1)),
+        _event("binary_sensor.bedroom_motion", START + dt.timedelta(hours=2)),
+        _event("automation.evening_lights", START + dt.timedelta(hours=3), "automation_triggered"),
+        _event("webhook.ifttt_1", START + dt.timedelta(hours=4), "webhook_triggered"),
+        _event("api.weather_1", START + dt.timedelta(days=2), "api_call"),
+    ]
+    v = _values(_home(events))
+    assert v["total_events"] == 2
+    assert v["events_per_day"] == 2.0  # both on one day
+    assert v["event_share_automation_triggered"] == pytest.approx(1 / 5)
+    assert v["diversity_ratio"] == 1.0
+
+
+def test_peak_hours_are_cyclic_and_in_the_home_timezone() -> None:
+    # 23:30 UTC is 00:30 in Brussels in winter: hour 0, next to hour 23 on the circle.
+    events = [
+        _event("light.living_room_ceiling", START + dt.timedelta(days=d, hours=23, minutes=30))
+        for d in range(3)
+    ]
+    utc = _values(_home(events))
+    local = _values(_home(events, timezone="Europe/Brussels"))
+    assert (local["peak_hour_1_sin"], local["peak_hour_1_cos"]) == pytest.approx((0.0, 1.0))
+    assert utc["peak_hour_1_cos"] == pytest.approx(math.cos(2 * math.pi * 23 / 24))
+    assert math.hypot(utc["peak_hour_1_sin"], utc["peak_hour_1_cos"]) == pytest.approx(1.0)
+    assert local["hour_share_00_04"] == 1.0
+    assert utc["hour_share_20_24"] == 1.0
+
+
+def test_non_utc_offsets_are_converted() -> None:
+    when = "2026-01-05T09:00:00+02:00"  # 07:00 UTC
+    home = _home(
+        [{"event_type": "state_changed", "entity_id": "light.living_room_ceiling", "timestamp": when}]
+    )
+    v = _values(home)
+    assert v["hour_share_04_08"] == 1.0
+
+
+def test_patterns_are_computed_not_constant() -> None:
+    habitual = [
+        _event("light.living_room_ceiling", START + dt.timedelta(days=d, hours=7, minutes=5))
+        for d in range(7)
+    ]
+    rng = np.random.default_rng(3)
+    scattered = [
+        _event("light.living_room_ceiling", START + dt.timedelta(seconds=float(s)))
+        for s in np.sort(rng.uniform(0, 7 * 86_400, 7))
+    ]
+    a, b = _values(_home(habitual)), _values(_home(scattered))
+    assert a["pattern_count"] == 1
+    assert a["avg_pattern_confidence"] == 1.0
+    assert b["pattern_count"] < a["pattern_count"]
+    assert a["weekend_share"] == pytest.approx(2 / 7)
+    assert a["morning_start_hour"] == 7
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"devices": []}, "no devices"),
+        ({"devices": [{"entity_id": "Light.Kitchen"}]}, "malformed entity_id"),
+        ({"devices": [{"entity_id": "kitchen_light"}]}, "malformed entity_id"),
+        ({"devices": [{"area": "Kitchen"}]}, "malformed entity_id"),
+        ({"events": [{"entity_id": "light.living_room_ceiling", "timestamp": "yesterday"}]}, "ISO-8601"),
+        ({"timezone": "Mars/Olympus"}, "unknown timezone"),
+    ],
+)
+def test_bad_homes_are_refused_with_a_reason(change: dict[str, Any], message: str) -> None:
+    home = _home([_event("light.living_room_ceiling", START)]) | change
+    with pytest.raises(HomeInputError, match=message):
+        extract_features(home)

@@ -1,0 +1,329 @@
+"""Behaviour of the synthetic home generator on tiny seeded datasets."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import orjson
+import pytest
+
+from ai_automation.home_generator import GeneratorInputError, GeneratorOptions, generate_dataset
+from homeiq_shared.home_file import DatasetSummary, HomeFile
+
+
+def _homes(folder: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(p.read_bytes()) for p in sorted(folder.glob("home_*.json"))]
+
+
+def _local(ts: str, zone: str) -> datetime:
+    return datetime.fromisoformat(ts).astimezone(ZoneInfo(zone))
+
+
+@pytest.fixture(scope="module")
+def autumn(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """8 homes x 11 days across the EU and US autumn DST changes (26 Oct, 2 Nov 2025)."""
+    folder = tmp_path_factory.mktemp("autumn") / "ds"
+    summary = generate_dataset(
+        GeneratorOptions(count=8, days=11, seed=11, start_date=date(2025, 10, 24)), folder
+    )
+    return summary, _homes(folder)
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """6 homes x 30 days in spring (heating season ending), calendar off, for failures and climate."""
+    folder = tmp_path_factory.mktemp("month") / "ds"
+    generate_dataset(
+        GeneratorOptions(count=6, days=30, seed=3, start_date=date(2025, 4, 1), calendar=False), folder
+    )
+    return _homes(folder)
+
+
+def test_every_file_validates_against_the_schemas(tmp_path: Path) -> None:
+    folder = tmp_path / "ds"
+    summary = generate_dataset(GeneratorOptions(count=5, days=2, seed=5), folder)
+    DatasetSummary.model_validate(summary)
+    DatasetSummary.model_validate_json((folder / "summary.json").read_bytes())
+    files = sorted(folder.glob("home_*.json"))
+    assert [f.name for f in files] == [f"home_{i:03d}.json" for i in range(1, 6)]
+    for path in files:
+        home = HomeFile.model_validate_json(path.read_bytes())
+        assert home.events, path.name
+        assert home.external_data.weather
+        assert home.external_data.calendar
+    assert sorted(f["name"] for f in summary["files"]) == [f.name for f in files]
+
+
+def test_same_seed_gives_identical_bytes_whatever_the_workers(tmp_path: Path) -> None:
+    opts = {"count": 3, "days": 2, "seed": 99}
+    generate_dataset(GeneratorOptions(**opts, workers=1), tmp_path / "a")
+    generate_dataset(GeneratorOptions(**opts, workers=2), tmp_path / "b")
+    generate_dataset(GeneratorOptions(count=3, days=2, seed=100), tmp_path / "c")
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert (tmp_path / "a" / "home_001.json").read_bytes() != (tmp_path / "c" / "home_001.json").read_bytes()
+
+
+def test_type_mix_follows_the_original_split_but_index_hides_the_type(tmp_path: Path) -> None:
+    summary = generate_dataset(GeneratorOptions(count=10, days=1, seed=1, weather=False), tmp_path / "ds")
+    assert summary["home_types"] == {
+        "single_family_house": 5,
+        "apartment": 2,
+        "condo": 1,
+        "townhouse": 1,
+        "cottage": 1,
+    }
+    homes = _homes(tmp_path / "ds")
+    order = [h["home_type"] for h in homes]
+    assert order != sorted(
+        order, key=["single_family_house", "apartment", "condo", "townhouse", "cottage"].index
+    )
+    assert all(h["external_data"]["weather"] == [] for h in homes)
+    restricted = generate_dataset(
+        GeneratorOptions(count=4, days=1, home_types=("studio", "ranch_house")), tmp_path / "r"
+    )
+    assert restricted["home_types"] == {"studio": 2, "ranch_house": 2}
+
+
+def test_entities_are_unique_and_every_event_refers_to_one(
+    autumn: tuple[dict[str, Any], list[dict[str, Any]]],
+) -> None:
+    _, homes = autumn
+    kinds = Counter()
+    for home in homes:
+        ids = [d["entity_id"] for d in home["devices"]]
+        assert len(ids) == len(set(ids))
+        known = set(ids)
+        for event in home["events"]:
+            assert event["entity_id"] in known
+            kinds[event["event_type"]] += 1
+        stamps = [e["timestamp"] for e in home["events"]]
+        assert stamps == sorted(stamps)
+    assert kinds["automation_triggered"] > 0
+    assert kinds["script_started"] > 0
+    assert 0.8 < kinds["state_changed"] / sum(kinds.values()) < 0.99
+
+
+def test_new_state_of_one_change_is_old_state_of_the_next(
+    autumn: tuple[dict[str, Any], list[dict[str, Any]]],
+) -> None:
+    _, homes = autumn
+    for home in homes:
+        last: dict[str, Any] = {}
+        for event in home["events"]:
+            if event["event_type"] != "state_changed":
+                continue
+            entity = event["entity_id"]
+            assert event["old_state"] == last.get(entity)
+            assert event["new_state"]["state"] == event["state"]
+            if event["old_state"] is not None and event["old_state"]["state"] == event["state"]:
+                assert event["new_state"]["last_changed"] == event["old_state"]["last_changed"]
+            last[entity] = event["new_state"]
+
+
+def test_lights_are_busier_in_the_evening_than_at_4am(
+    autumn: tuple[dict[str, Any], list[dict[str, Any]]],
+) -> None:
+    _, homes = autumn
+    by_hour: Counter[int] = Counter()
+    for home in homes:
+        for event in home["events"]:
+            if event["entity_id"].startswith("light.") and event.get("state") == "on":
+                by_hour[_local(event["timestamp"], home["timezone"]).hour] += 1
+    evening = sum(by_hour[h] for h in (18, 19, 20, 21))
+    assert evening > 10 * max(1, sum(by_hour[h] for h in (3, 4)))
+
+
+def test_motion_turns_lights_on_within_seconds(autumn: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+    _, homes = autumn
+    checked = 0
+    for home in homes:
+        rules = {d["entity_id"] for d in home["devices"] if d["entity_id"].endswith("_motion_lights")}
+        light_on = defaultdict(list)
+        for event in home["events"]:
+            if event["entity_id"].startswith("light.") and event.get("state") == "on":
+                light_on[event["entity_id"].split(".", 1)[1]].append(
+                    datetime.fromisoformat(event["timestamp"])
+                )
+        for event in home["events"]:
+            if event["entity_id"] in rules and event["attributes"]["trigger_state"] == "on":
+                t = datetime.fromisoformat(event["timestamp"])
+                nearby = [x for times in light_on.values() for x in times if 0 <= (x - t).total_seconds() < 5]
+                assert nearby, event
+                checked += 1
+    assert checked > 0
+
+
+def test_a_dst_day_has_25_local_hours(autumn: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+    _, homes = autumn
+    seen = 0
+    for home in homes:
+        per_day = Counter(
+            _local(p["timestamp"], home["timezone"]).date() for p in home["external_data"]["weather"]
+        )
+        if home["timezone"] in ("America/Phoenix", "Australia/Sydney"):
+            continue
+        full_days = [n for d, n in per_day.items() if d != min(per_day) and d != max(per_day)]
+        assert 25 in full_days, home["timezone"]
+        assert set(full_days) <= {24, 25}, home["timezone"]
+        seen += 1
+    assert seen > 0
+
+
+def test_weather_peaks_in_the_local_afternoon(autumn: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+    _, homes = autumn
+    for home in homes:
+        temps = defaultdict(list)
+        for p in home["external_data"]["weather"]:
+            temps[_local(p["timestamp"], home["timezone"]).hour].append(p["temperature"])
+        warmest = max(temps, key=lambda h: np.mean(temps[h]))
+        assert 12 <= warmest <= 18, (home["timezone"], warmest)
+
+
+def test_carbon_forecast_once_a_day_and_evening_above_night(
+    autumn: tuple[dict[str, Any], list[dict[str, Any]]],
+) -> None:
+    _, homes = autumn
+    points = homes[0]["external_data"]["carbon_intensity"]
+    with_forecast = [p for p in points if "forecast" in p]
+    assert len(points) == 96 * 11
+    assert len(with_forecast) == 11
+    assert all(p["timestamp"].endswith("T00:00:00+00:00") and len(p["forecast"]) == 96 for p in with_forecast)
+    by_hour = defaultdict(list)
+    for p in points:
+        by_hour[_local(p["timestamp"], homes[0]["timezone"]).hour].append(p["intensity"])
+    assert np.mean(by_hour[19]) > np.mean(by_hour[3])
+
+
+def test_dynamic_prices_include_negative_hours_over_a_year() -> None:
+    from ai_automation.external_data import spot_prices
+    from ai_automation.home_locations import LOCATION_BY_ZONE
+
+    start = int(datetime(2025, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp())
+    spot = spot_prices(42, LOCATION_BY_ZONE["Europe/Berlin"], start, 365)
+    negative = int((spot < 0).sum())
+    assert 50 < negative < 800
+    assert 60 < spot.mean() < 140
+    hourly = spot[: 364 * 24].reshape(-1, 24).mean(axis=0)
+    assert hourly[19] > hourly[13]
+    assert hourly[19] > hourly[3]
+
+
+def test_indoor_temperature_follows_outdoor(month: list[dict[str, Any]]) -> None:
+    correlations = []
+    for home in month:
+        sensors = [d["entity_id"] for d in home["devices"]
+                   if d["device_class"] == "temperature" and d["area"] and "outdoor" not in d["entity_id"]]  # fmt: skip
+        if not sensors:
+            continue
+        outdoor = {p["timestamp"][:13]: p["temperature"] for p in home["external_data"]["weather"]}
+        by_day_in: dict[str, list[float]] = defaultdict(list)
+        for event in home["events"]:
+            if event["entity_id"] == sensors[0] and event.get("state") not in (
+                "unavailable",
+                "unknown",
+                None,
+            ):
+                by_day_in[event["timestamp"][:10]].append(float(event["state"]))
+        days = sorted(by_day_in)
+        t_in = [np.mean(by_day_in[d]) for d in days]
+        t_out = [np.mean([v for k, v in outdoor.items() if k.startswith(d)]) for d in days]
+        correlations.append(np.corrcoef(t_in, t_out)[0, 1])
+    assert correlations
+    assert np.median(correlations) > 0.3
+
+
+def test_each_failure_episode_goes_unavailable_after_its_failure_time(month: list[dict[str, Any]]) -> None:
+    episodes = 0
+    for home in month:
+        for ep in home["labels"]["failure_episodes"]:
+            episodes += 1
+            after = [
+                e
+                for e in home["events"]
+                if e["entity_id"] == ep["entity_id"] and e["timestamp"] >= ep["failure_time"]
+            ]
+            assert after, ep
+            assert after[0]["state"] == "unavailable", ep
+            if ep["end"] is None:
+                assert all(e["state"] == "unavailable" for e in after), ep
+            if ep["kind"] == "battery_depletion":
+                before = [float(e["state"]) for e in home["events"] if e["entity_id"] == ep["entity_id"]
+                          and ep["start"] <= e["timestamp"] < ep["failure_time"] and e["state"] != "unavailable"]  # fmt: skip
+                assert not before or before[-1] <= 10
+    assert episodes > 0
+
+
+def test_structure_depends_on_the_home_type() -> None:
+    from ai_automation.home_automations import add_virtual_entities
+    from ai_automation.home_layout import build_layout
+    from ai_automation.home_synthesis import home_rng
+
+    devices: dict[str, list[int]] = defaultdict(list)
+    areas: dict[str, list[int]] = defaultdict(list)
+    for home_type in ("single_family_house", "apartment", "townhouse", "cottage"):
+        for i in range(120):
+            layout = build_layout(i + 1, home_type, home_rng(7, i + 1))
+            add_virtual_entities(layout, home_rng(8, i + 1))
+            devices[home_type].append(len(layout.device_ids))
+            areas[home_type].append(len(layout.areas))
+            kinds = set(layout.area_kinds)
+            if home_type == "apartment":
+                assert not kinds & {"garage", "backyard", "front_yard", "basement"}
+            for entity in layout.entities:
+                area = layout.area_kinds[entity.area] if entity.area >= 0 else ""
+                if entity.behaviour == "lock":
+                    assert area in ("entrance", "garage", "porch", "hallway")
+                if entity.behaviour == "vacuum":
+                    assert layout.areas[entity.area]["type"] == "indoor"
+                if entity.behaviour == "temperature_outdoor":
+                    assert layout.areas[entity.area]["type"] == "outdoor"
+            ids = [e.entity_id for e in layout.entities]
+            assert len(ids) == len(set(ids))
+    median = {t: float(np.median(v)) for t, v in devices.items()}
+    assert 12 <= median["single_family_house"] <= 22
+    assert 6 <= median["apartment"] <= 12
+    assert median["apartment"] < median["townhouse"] < median["single_family_house"]
+    assert (
+        np.median(areas["single_family_house"])
+        > np.median(areas["townhouse"])
+        > np.median(areas["apartment"])
+    )
+    assert max(devices["apartment"]) > min(devices["single_family_house"])  # types overlap
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"count": 0},
+        {"days": -1},
+        {"home_types": ("villa",)},
+        {"seed": -5},
+        {"workers": 0},
+        {"home_types": ()},
+    ],
+)
+def test_bad_options_are_rejected(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(GeneratorInputError):
+        GeneratorOptions(**kwargs)
+
+
+def test_existing_output_needs_overwrite_and_failures_leave_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "ds"
+    generate_dataset(GeneratorOptions(count=1, days=1), target)
+    with pytest.raises(GeneratorInputError):
+        generate_dataset(GeneratorOptions(count=1, days=1), target)
+    summary = generate_dataset(GeneratorOptions(count=2, days=1, seed=2), target, overwrite=True)
+    assert summary["total_homes"] == 2
+    assert len(list(target.glob("home_*.json"))) == 2
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(GeneratorInputError):
+        generate_dataset(GeneratorOptions(count=1, days=1), tmp_path / "file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "file"]
