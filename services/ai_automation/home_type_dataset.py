@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
+from ai_automation.home_decoding import decode_home
 from ai_automation.home_features import FEATURE_SCHEMA_VERSION, features_of_view
 from ai_automation.home_semantics import CONTROL_DOMAINS, entity_domain
 from ai_automation.home_view import HomeInputError, parse_home
@@ -71,14 +72,14 @@ def home_paths(folder: Path) -> list[Path]:
 
 
 def read_home(path: Path) -> dict[str, Any]:
-    """Read one home file (`.json` or `.json.gz`)."""
+    """Read one home file (`.json` or `.json.gz`), events reduced to the fields the features use."""
     raw = path.read_bytes()
     if path.name.endswith(".gz"):
         raw = gzip.decompress(raw)
-    home = orjson.loads(raw)
-    if not isinstance(home, dict):
-        raise HomeInputError(f"{path.name} is not a JSON object")
-    return home
+    try:
+        return decode_home(raw)
+    except HomeInputError as exc:
+        raise HomeInputError(f"{path.name}: {exc}") from exc
 
 
 def home_type_of(home: Mapping[str, Any]) -> str | None:

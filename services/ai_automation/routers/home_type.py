@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from ai_automation import repository
 from ai_automation.dependencies import (
@@ -21,7 +20,9 @@ from ai_automation.dependencies import (
     SessionDep,
     SettingsDep,
 )
+from ai_automation.home_decoding import decode_predict_body
 from ai_automation.home_type_classifier import HomeTypeModel, ModelNotTrainedError, load_model, model_name
+from ai_automation.home_type_metrics import TASKS
 from ai_automation.home_type_schemas import (
     ModelsResponse,
     ModelVersionInfo,
@@ -51,35 +52,24 @@ _PREDICT_BODY = {
 }
 
 
-def _validation_detail(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err.get("loc", ()))
-        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
-    return "; ".join(parts)
-
-
 def _predict(body: bytes, models: dict[str, HomeTypeModel]) -> bytes:
     """Parse, validate, featurise and predict in a worker thread (big homes cost milliseconds of CPU)."""
     try:
-        raw = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInputError(f"the body is not valid JSON: {exc}") from exc
-    try:
-        request = PredictRequest.model_validate(raw)
-    except ValidationError as exc:
-        raise InvalidInputError(_validation_detail(exc)) from exc
-    model = models.get(request.task)
+        homes, single, task = decode_predict_body(body)
+    except HomeInputError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    if task not in TASKS:
+        raise InvalidInputError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    model = models.get(task)
     if model is None:
         raise ModelNotTrainedError(
-            f"no {request.task!r} home-type model is in production yet; POST /api/home-type/train first"
+            f"no {task!r} home-type model is in production yet; POST /api/home-type/train first"
         )
-    homes = [request.home] if request.home is not None else list(request.homes or [])
     try:
         predictions = model.predict_homes(homes)
     except HomeInputError as exc:
         raise InvalidInputError(str(exc)) from exc
-    if request.home is not None:
+    if single:
         return orjson.dumps(predictions[0].to_dict())
     return orjson.dumps({"predictions": [p.to_dict() for p in predictions]})
 

@@ -1,0 +1,66 @@
+"""Home decoding keeps what the features read and refuses malformed input with a clear error."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from ai_automation.home_decoding import decode_home, decode_predict_body
+from ai_automation.home_view import HomeInputError
+
+EVENT = {
+    "event_type": "state_changed",
+    "entity_id": "light.kitchen",
+    "timestamp": "2026-01-01T10:00:00+00:00",
+    "state": "on",
+    "old_state": {"entity_id": "light.kitchen", "state": "off", "attributes": {"friendly_name": "Kitchen"}},
+    "new_state": {"entity_id": "light.kitchen", "state": "on", "attributes": {"friendly_name": "Kitchen"}},
+}
+HOME = {
+    "home_id": "h1",
+    "timezone": "Europe/Berlin",
+    "areas": [{"name": "Kitchen", "type": "indoor"}],
+    "devices": [
+        {"entity_id": "light.kitchen", "area": "Kitchen", "attributes": {"friendly_name": "Kitchen"}}
+    ],
+    "events": [EVENT],
+    "external_data": {"weather": [{"temperature": 3.0}]},
+}
+
+
+def test_events_keep_only_the_feature_fields_and_the_rest_is_whole() -> None:
+    home = decode_home(orjson.dumps(HOME))
+    assert home["events"] == [
+        {
+            "event_type": "state_changed",
+            "entity_id": "light.kitchen",
+            "timestamp": "2026-01-01T10:00:00+00:00",
+        }
+    ]
+    assert home["devices"] == HOME["devices"]
+    assert home["timezone"] == "Europe/Berlin"
+    assert "external_data" not in home
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [(b"{not json", "not a home JSON"), (b"[1, 2]", "not a home JSON"), (b'{"events": [3]}', "events")],
+)
+def test_malformed_homes_are_refused(raw: bytes, message: str) -> None:
+    with pytest.raises(HomeInputError, match=message):
+        decode_home(raw)
+
+
+def test_predict_body_forms() -> None:
+    homes, single, task = decode_predict_body(orjson.dumps({"home": HOME}))
+    assert (len(homes), single, task) == (1, True, "full")
+    homes, single, task = decode_predict_body(orjson.dumps({"homes": [HOME, HOME], "task": "binary"}))
+    assert (len(homes), single, task) == (2, False, "binary")
+    for bad, message in (
+        ({"home": HOME, "homes": [HOME]}, "exactly one"),
+        ({}, "exactly one"),
+        ({"homes": []}, "1 to 10,000"),
+        ({"home": HOME, "colour": "red"}, "unknown field"),
+    ):
+        with pytest.raises(HomeInputError, match=message):
+            decode_predict_body(orjson.dumps(bad))
