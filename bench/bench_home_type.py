@@ -217,7 +217,8 @@ def _free_port() -> int:
 def bench_http(models_dir: Path, data_dir: Path, dataset: Path) -> dict[str, Any]:
     """POST /api/home-type/predict: one 30-day home (p50/p99) and 1,000 composition-only homes per request."""
     one = cached_dataset(1, 30, SEED + 1)
-    home = read_home(home_paths(one)[0])
+    # the home exactly as generated (HA state objects and all), and the same home cut to 3 event fields
+    home = orjson.loads(home_paths(one)[0].read_bytes())
     single = orjson.dumps({"home": home})
     compact_events = [{k: e[k] for k in ("entity_id", "timestamp", "event_type")} for e in home["events"]]
     compact = orjson.dumps(
