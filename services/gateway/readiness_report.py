@@ -1,0 +1,265 @@
+"""The production-readiness report: verdict first, then steps, models, checks, timings, how to reproduce."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gateway.plots import Plot, plots_for
+from gateway.quality_checks import as_number, dig, find_metric
+from gateway.report_render import Document, to_html, to_markdown
+from gateway.step_results import Check, ModelRecord, RunResult, Status
+
+logger = logging.getLogger(__name__)
+
+_ICONS = {Status.PASSED: "✅ PASSED", Status.FAILED: "❌ FAILED", Status.SKIPPED: "⏭️ SKIPPED"}
+_KEY_METRICS = (
+    "accuracy", "precision", "recall", "f1_score", "f1", "macro_f1", "pr_auc", "roc_auc", "brier_score",
+    "cv_accuracy_mean", "cv_accuracy_std", "training_samples", "test_samples", "positive_rate", "split_method",
+)  # fmt: skip
+_BASELINE_METRICS = ("accuracy", "macro_f1", "f1_score", "precision", "recall", "pr_auc")
+_WEAK_HALF_WIDTH = 0.10
+_MODEL_ORDER = {"home_type_binary": 0, "home_type_full": 1, "failure_prediction": 2, "anomaly_detection": 3}
+
+
+def _fmt(value: Any) -> str:
+    number = as_number(value)
+    if number is None:
+        return "—" if value is None else str(value)
+    if isinstance(value, int) or (float(number).is_integer() and abs(number) >= 1):
+        return f"{int(number):,}"
+    return f"{number:.4f}"
+
+
+def _check_row(check: Check) -> list[str]:
+    result = "✅ pass" if check.passed else ("⚠️ FAILED (waived)" if check.waived else "❌ FAILED")
+    return [check.name, result, check.detail]
+
+
+def accuracy_interval(metrics: Mapping[str, Any]) -> tuple[float, float, int] | None:
+    """Accuracy and the half-width of its 95 % (Wilson) interval over the held-out homes."""
+    acc, n = find_metric(metrics, "accuracy"), find_metric(metrics, "test_samples")
+    if acc is None or n is None or n < 1:
+        return None
+    z = 1.96
+    centre = (acc + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(acc * (1 - acc) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre, half, int(n)
+
+
+def _verdict(doc: Document, run: RunResult) -> None:
+    if run.ready:
+        doc.heading(2, "Verdict: ✅ READY")
+        doc.paragraph(
+            "Every step ran and passed: the services answered over HTTP, each model met its gates"
+            " and beat its baselines, and smoke predictions on unseen inputs were sane."
+        )
+        if run.waived_checks:
+            doc.paragraph("**Gates waived by `--allow-low-quality`** (these failed and were accepted):")
+            doc.bullets(run.waived_checks)
+    else:
+        doc.heading(2, f"Verdict: ❌ {run.verdict}")
+        doc.paragraph("What keeps this run from READY:")
+        doc.bullets(run.blocking())
+    doc.paragraph(f"Exit status of the run: **{run.exit_code}**. Wall time {run.wall_time_s:.1f} s.")
+
+
+def _steps(doc: Document, run: RunResult) -> None:
+    doc.heading(2, "Steps")
+    rows = []
+    for i, step in enumerate(run.steps, 1):
+        status = _ICONS[step.status] if step.status else "NOT RUN"
+        rows.append(
+            [i, step.title, status, f"{step.duration_s:.2f}", step.reason or "; ".join(step.notes[:2])]
+        )
+    doc.table(["#", "Step", "Status", "Seconds", "Reason / notes"], rows)
+    for step in run.steps:
+        if step.notes:
+            doc.paragraph(f"**{step.title}**")
+            doc.bullets(step.notes)
+
+
+def _data(doc: Document, run: RunResult) -> None:
+    doc.heading(2, "Data")
+    d = run.dataset
+    if not d:
+        doc.paragraph("No dataset was generated in this run.")
+        return
+    doc.table(
+        ["Dataset", "Homes", "Days", "Events", "Seed", "Seconds", "Events/s"],
+        [[f"`{d.get('dataset_id')}`", d.get("homes"), d.get("days"), _fmt(d.get("events")), d.get("seed"),
+          d.get("seconds"), _fmt(d.get("events_per_s"))]],
+    )  # fmt: skip
+    holdout = d.get("holdout") or {}
+    if holdout:
+        doc.paragraph(
+            f"Smoke-test homes come from a separate dataset `{holdout.get('dataset_id')}` generated with seed"
+            f" {holdout.get('seed')}: no home in it was trained on."
+        )
+
+
+def _interval(values: Mapping[str, Any]) -> str:
+    """`mean (95 % interval low to high)` from a service's {mean, ci95_low, ci95_high}, or ''."""
+    mean, low, high = (as_number(values.get(k)) for k in ("mean", "ci95_low", "ci95_high"))
+    if mean is None or low is None or high is None:
+        return ""
+    return f"{mean:.3f} (95 % interval {low:.3f} to {high:.3f})"
+
+
+def _baseline_columns(model: ModelRecord) -> list[str]:
+    """Metrics both the model and at least one baseline report, in a readable order."""
+    keys: list[str] = []
+    for base in model.baselines.values():
+        if isinstance(base, Mapping):
+            keys += [k for k in base if k not in keys and as_number(base[k]) is not None]
+    preferred = [k for k in _BASELINE_METRICS if k in keys]
+    others = [k for k in keys if k not in preferred and k not in ("rows", "positives", "alerts", "threshold")]
+    return [k for k in preferred + others if find_metric(model.metrics, k) is not None][:7]
+
+
+def _baseline_table(doc: Document, model: ModelRecord) -> None:
+    if not model.baselines:
+        return
+    columns = _baseline_columns(model)
+    cv_f1 = as_number(dig(model.metrics, "cross_validation", "macro_f1", "mean"))
+    cv_headers = ["macro_f1 (cross-validated)", "model minus baseline (cross-validated)"]
+    headers = ["", *columns] + (cv_headers if cv_f1 is not None else [])
+    rows = [
+        ["**model**", *(_fmt(find_metric(model.metrics, c)) for c in columns)]
+        + ([_fmt(cv_f1), ""] if cv_f1 is not None else [])
+    ]
+    for name, base in model.baselines.items():
+        row = [
+            f"baseline: {name}",
+            *(_fmt(find_metric(base, c)) if isinstance(base, Mapping) else "—" for c in columns),
+        ]
+        if cv_f1 is not None:
+            row.append(_fmt(dig(base, "cv", "macro_f1", "mean")))
+            diff = dig(base, "cv", "model_minus_baseline_macro_f1")
+            row.append(_interval(diff) if isinstance(diff, Mapping) else "—")
+        rows.append(row)
+    doc.table(headers, rows)
+    rule = [
+        f"{n}: {b['rule']}"
+        for n, b in model.baselines.items()
+        if isinstance(b, Mapping) and isinstance(b.get("rule"), str)
+    ]
+    doc.bullets(rule)
+
+
+def _model(doc: Document, model: ModelRecord, plot_out: list[Plot]) -> None:
+    verdict = "✅ gates pass" if model.gates_passed else "❌ gates FAILED"
+    doc.heading(3, f"{model.title}: {verdict}")
+    promoted = {True: "promoted to production", False: "not promoted", None: "promotion not stated"}[
+        model.promoted
+    ]
+    doc.paragraph(
+        f"Service {model.service}, registry `{model.registry_name or model.key}`, version `{model.version}`,"
+        f" {promoted}."
+    )
+    scalars = [(k, model.metrics[k]) for k in _KEY_METRICS if k in model.metrics]
+    scalars += [
+        (k, v)
+        for k, v in model.metrics.items()
+        if k not in _KEY_METRICS and (as_number(v) is not None or isinstance(v, str)) and len(scalars) < 24
+    ]
+    if scalars:
+        doc.table(["Metric", "Value"], [[k, _fmt(v)] for k, v in scalars])
+    interval = accuracy_interval(model.metrics)
+    if interval is not None and model.key.startswith("home_type"):
+        centre, half, n = interval
+        weak = (
+            " This estimate is weak: generate more homes for a narrower interval."
+            if half > _WEAK_HALF_WIDTH
+            else ""
+        )
+        doc.paragraph(
+            f"Accuracy 95 % interval over {n} held-out homes: {centre - half:.3f} to {centre + half:.3f}"
+            f" (± {half:.3f}).{weak}"
+        )
+    cv = dig(model.metrics, "cross_validation", "macro_f1")
+    if isinstance(cv, Mapping) and _interval(cv):
+        method = dig(model.metrics, "cross_validation", "method") or "cross-validation"
+        doc.paragraph(f"Cross-validated macro-F1 {_interval(cv)} ({method}; interval: bootstrap over homes).")
+    _baseline_table(doc, model)
+    if model.checks:
+        doc.table(["Gate", "Result", "Detail"], [_check_row(c) for c in model.checks])
+    plots, missing = plots_for(model)
+    for plot in plots:
+        doc.plot(plot)
+        plot_out.append(plot)
+    if missing:
+        doc.paragraph(f"Not plotted (the service's answer does not carry the data): {', '.join(missing)}.")
+
+
+def _services_and_timings(doc: Document, run: RunResult) -> None:
+    doc.heading(2, "Services")
+    rows = [
+        [s.name, s.url, "started by this run" if s.started_locally else "already running", s.version or "—",
+         f"{s.ready_after_s:.1f} s" if s.ready_after_s is not None else "—", s.log_path or "—"]
+        for s in run.services.values()
+    ]  # fmt: skip
+    doc.table(["Service", "URL", "Origin", "Version", "Healthy after", "Log"], rows)
+    doc.heading(2, "Timings")
+    timing = [[s.title, f"{s.duration_s:.2f}"] for s in run.steps]
+    timing.append(["**wall time up to this report** (start-up included)", f"{run.wall_time_s:.2f}"])
+    doc.table(["Step", "Seconds"], timing)
+    doc.paragraph("Home-type steps and device training run at the same time, so step times overlap.")
+
+
+def build_document(run: RunResult) -> tuple[Document, list[Plot]]:
+    """The whole report as a document, plus its plots."""
+    doc = Document("Production readiness report")
+    doc.paragraph(f"Generated: {run.started_at.isoformat(timespec='seconds')} · run `{run.run_id}`")
+    _verdict(doc, run)
+    _steps(doc, run)
+    _data(doc, run)
+    doc.heading(2, "Models")
+    plots: list[Plot] = []
+    if not run.models:
+        doc.paragraph("No model was trained in this run.")
+    for model in sorted(run.models.values(), key=lambda m: _MODEL_ORDER.get(m.key, 99)):
+        _model(doc, model, plots)
+    validation = run.step("validation")
+    model_titles = tuple(m.title for m in run.models.values())
+    other = [c for c in validation.checks if not c.name.startswith(model_titles)]
+    if other:
+        doc.heading(2, "Smoke predictions and registry checks")
+        doc.table(["Check", "Result", "Detail"], [_check_row(c) for c in other])
+    holdout = [
+        f"{m.title}: {h['correct']}/{h['homes']} hold-out homes labelled correctly (a handful: a sanity check, not a metric)"
+        for m in run.models.values()
+        if isinstance(h := m.metadata.get("holdout_smoke"), dict)
+    ]
+    doc.bullets(holdout)
+    _services_and_timings(doc, run)
+    doc.heading(2, "Reproduce")
+    doc.code(run.command)
+    doc.paragraph(
+        f"Seed {run.options.get('seed')}: {run.options.get('homes')} homes x {run.options.get('days')} days,"
+        f" {run.options.get('devices')} devices x {run.options.get('device_days')} days."
+        " The same seed and options regenerate the same datasets."
+    )
+    return doc, plots
+
+
+def write_reports(run: RunResult, output_dir: Path) -> dict[str, str]:
+    """Write `production_readiness_report_<run>.md` (+ plot PNGs) and `.html`; return their paths."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    doc, plots = build_document(run)
+    links = {}
+    if plots:
+        plot_dir = output_dir / f"plots_{run.run_id}"
+        plot_dir.mkdir(exist_ok=True)
+        for plot in plots:
+            (plot_dir / f"{plot.slug}.png").write_bytes(plot.png)
+            links[plot.slug] = f"{plot_dir.name}/{plot.slug}.png"
+    md_path = output_dir / f"production_readiness_report_{run.run_id}.md"
+    html_path = md_path.with_suffix(".html")
+    md_path.write_text(to_markdown(doc, links), encoding="utf-8")
+    html_path.write_text(to_html(doc), encoding="utf-8")
+    logger.info("report written to %s", md_path)
+    return {"markdown": str(md_path), "html": str(html_path)}

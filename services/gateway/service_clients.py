@@ -1,0 +1,253 @@
+"""HTTP clients of the two services: timeouts, safe retries and RFC 9457 problem-details errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Self
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+API_KEY_HEADER = "X-HomeIQ-API-Key"
+# Statuses that mean "not ready yet / overloaded", worth another try for idempotent calls.
+_RETRY_STATUSES = frozenset({502, 503, 504})
+_BACKOFF_S = (0.2, 0.6, 1.5)
+
+
+class ServiceError(Exception):
+    """A call to a service failed: unreachable, timed out, or answered with an error status."""
+
+    def __init__(
+        self,
+        service: str,
+        operation: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        problem_type: str | None = None,
+    ) -> None:
+        self.service = service
+        self.operation = operation
+        self.detail = detail
+        self.status = status
+        self.title = title
+        self.problem_type = problem_type
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.service} {self.operation}"
+        if self.status is None:
+            return f"{where}: {self.detail}"
+        title = f" {self.title}" if self.title else ""
+        return f"{where}: HTTP {self.status}{title}: {self.detail}"
+
+
+def problem_from_response(service: str, operation: str, response: httpx.Response) -> ServiceError:
+    """Turn an error response (problem+json, other JSON or text) into a `ServiceError`."""
+    title: str | None = None
+    problem_type: str | None = None
+    detail = response.text.strip()[:500] or response.reason_phrase
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        title = str(body["title"]) if body.get("title") else None
+        problem_type = str(body["type"]) if body.get("type") else None
+        if body.get("detail"):
+            detail = str(body["detail"])
+    return ServiceError(
+        service, operation, detail, status=response.status_code, title=title, problem_type=problem_type
+    )
+
+
+@dataclass(frozen=True)
+class HealthStatus:
+    """What one `GET /health` said."""
+
+    reachable: bool
+    status_code: int | None
+    body: dict[str, Any]
+    error: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """True for a 200 answer."""
+        return self.status_code == 200
+
+
+class ServiceClient:
+    """JSON-over-HTTP client of one HomeIQ service (an `httpx.AsyncClient` with our error rules)."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        timeout_s: float = 600.0,
+        connect_timeout_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        headers = {"Accept": "application/json, application/problem+json"}
+        if api_key:
+            headers[API_KEY_HEADER] = api_key
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotent: bool | None = None,
+        expected: tuple[int, ...] = (200, 201),
+    ) -> Any:
+        """Send one call and return its JSON body; raise `ServiceError` with the service's own words.
+
+        A refused connection is always retried (nothing reached the service); a timeout or a
+        502/503/504 answer is retried only for idempotent calls (GET by default), so a training
+        run is never started twice.
+        """
+        operation = f"{method} {path}"
+        safe = method == "GET" if idempotent is None else idempotent
+        attempts = len(_BACKOFF_S) + 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = await self._client.request(method, path, json=json, params=params)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if not last:
+                    await asyncio.sleep(_BACKOFF_S[attempt])
+                    continue
+                raise ServiceError(
+                    self.name, operation, f"unreachable at {self.base_url} ({type(exc).__name__}: {exc})"
+                ) from exc
+            except httpx.TimeoutException as exc:
+                if safe and not last:
+                    await asyncio.sleep(_BACKOFF_S[attempt])
+                    continue
+                raise ServiceError(self.name, operation, f"timed out ({type(exc).__name__})") from exc
+            except httpx.HTTPError as exc:
+                raise ServiceError(self.name, operation, f"{type(exc).__name__}: {exc}") from exc
+            if response.status_code in _RETRY_STATUSES and safe and not last:
+                logger.info("%s answered %s to %s, retrying", self.name, response.status_code, operation)
+                await asyncio.sleep(_BACKOFF_S[attempt])
+                continue
+            if response.status_code not in expected:
+                raise problem_from_response(self.name, operation, response)
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise ServiceError(
+                    self.name, operation, "answered with a body that is not JSON", status=response.status_code
+                ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def health(self, timeout_s: float = 5.0) -> HealthStatus:
+        """One `GET /health`, never raising: 200 healthy, 503 with the failing checks, or unreachable."""
+        try:
+            response = await self._client.get("/health", timeout=timeout_s)
+        except httpx.HTTPError as exc:
+            return HealthStatus(
+                False, None, {}, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        return HealthStatus(True, response.status_code, body if isinstance(body, dict) else {})
+
+
+class AiAutomationClient(ServiceClient):
+    """Calls of ai-automation: synthetic homes and the home-type classifier."""
+
+    def __init__(self, base_url: str, api_key: str | None = None, **kwargs: Any) -> None:
+        super().__init__("ai-automation", base_url, api_key, **kwargs)
+
+    async def generate_homes(self, count: int, days: int, seed: int, **options: Any) -> dict[str, Any]:
+        """`POST /api/synthetic-homes`: generate a dataset and return its id and summary."""
+        body = {"count": count, "days": days, "seed": seed, **options}
+        result: dict[str, Any] = await self.request("POST", "/api/synthetic-homes", json=body)
+        return result
+
+    async def train_home_type(
+        self, dataset_id: str, task: str, test_size: float, seed: int
+    ) -> dict[str, Any]:
+        """`POST /api/home-type/train` for one task."""
+        body = {"dataset_id": dataset_id, "task": task, "test_size": test_size, "seed": seed}
+        result: dict[str, Any] = await self.request("POST", "/api/home-type/train", json=body)
+        return result
+
+    async def predict_home_type(self, homes: list[dict[str, Any]], task: str) -> list[dict[str, Any]]:
+        """`POST /api/home-type/predict` with a list of homes; one prediction per home, in order."""
+        body = {"homes": homes, "task": task}
+        result = await self.request("POST", "/api/home-type/predict", json=body, idempotent=True)
+        predictions = result.get("predictions", []) if isinstance(result, dict) else []
+        return [p for p in predictions if isinstance(p, dict)]
+
+    async def model_info(self, task: str) -> dict[str, Any]:
+        """`GET /api/home-type/model-info` of one task's production model."""
+        result: dict[str, Any] = await self.request("GET", "/api/home-type/model-info", params={"task": task})
+        return result
+
+    async def models(self, task: str) -> Any:
+        """`GET /api/home-type/models`: the registered versions of one task."""
+        return await self.request("GET", "/api/home-type/models", params={"task": task})
+
+
+class DeviceIntelligenceClient(ServiceClient):
+    """Calls of device-intelligence: failure prediction and anomaly detection."""
+
+    def __init__(self, base_url: str, api_key: str | None = None, **kwargs: Any) -> None:
+        super().__init__("device-intelligence", base_url, api_key, **kwargs)
+
+    async def train(self, **options: Any) -> dict[str, Any]:
+        """`POST /api/predictions/train` with the CLI's options (synthetic data)."""
+        result: dict[str, Any] = await self.request("POST", "/api/predictions/train", json=options)
+        return result
+
+    async def predict(self, device_id: str, metrics: dict[str, float | None]) -> dict[str, Any]:
+        """`POST /api/predictions/predict` for one device snapshot."""
+        body = {"device_id": device_id, "metrics": metrics}
+        result: dict[str, Any] = await self.request(
+            "POST", "/api/predictions/predict", json=body, idempotent=True
+        )
+        return result
+
+    async def sensor_anomalies(
+        self, entity_id: str, unit: str, readings: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """`POST /api/anomalies/sensor` for one sensor's value stream."""
+        body = {"entity_id": entity_id, "unit": unit, "readings": readings}
+        result: dict[str, Any] = await self.request(
+            "POST", "/api/anomalies/sensor", json=body, idempotent=True
+        )
+        return result
+
+    async def models_status(self) -> dict[str, Any]:
+        """`GET /api/predictions/models/status`."""
+        result: dict[str, Any] = await self.request("GET", "/api/predictions/models/status")
+        return result
