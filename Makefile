@@ -29,8 +29,8 @@ tools: ## Install the system tools the tests use when missing (Debian's docker-c
 	    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }; \
 	  else echo "docker-compose not found and cannot be installed here: the compose checks will say so"; fi; }
 
-run: $(STAMP) ## Run the main job (until the gateway lands: generate the seed's 10 homes x 30 days)
-	$(PY) scripts/generate_synthetic_homes.py --count 10 --days 30 --output data/synthetic_homes_10x30 --overwrite
+run: $(STAMP) ## Run the main job: the gateway pipeline (both services started locally, report in reports/)
+	$(PY) scripts/run_pipeline.py
 
 test: $(STAMP) tools ## Lint, type-check and run the whole test suite
 	$(VENV)/bin/ruff check .
