@@ -11,13 +11,14 @@ BENCH = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    """Run bench_*.py one after the other, then print a Markdown table of the recorded figures."""
+    """Run bench_*.py one after the other (skipped with `--table`), then print the recorded figures."""
     failed = []
-    for script in sorted(BENCH.glob("bench_*.py")):
-        print(f"== {script.name}", flush=True)
-        if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:
-            failed.append(script.name)
-    print()
+    if "--table" not in sys.argv:
+        for script in sorted(BENCH.glob("bench_*.py")):
+            print(f"== {script.name}", flush=True)
+            if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:
+                failed.append(script.name)
+        print()
     print("| benchmark | figure | value | target |")
     print("|---|---|---|---|")
     for result in sorted((BENCH / "results").glob("*.json")):

@@ -93,6 +93,7 @@ def print_report(console: Console, result: dict[str, Any]) -> None:
             f"{rb.get('detected_within_horizon', '-')} / {_fmt(rb.get('median_lead_days'))}",
         )
     console.print(lead)
+    print_event_figures(console, m, b)
     anomaly = result.get("anomaly_metrics") or {}
     if anomaly:
         dh, ss = anomaly["device_health"], anomaly["sensor_stream"]
@@ -115,6 +116,44 @@ def print_report(console: Console, result: dict[str, Any]) -> None:
         f"failure model {result.get('version')} / anomaly {result.get('anomaly_version')}: "
         f"{result['status']} ({result['decision']}); production now {result.get('production_version')}"
     )
+
+
+def print_event_figures(console: Console, m: dict[str, Any], b: dict[str, Any]) -> None:
+    """Failure-level figures, recall by days before the failure, and the recall ceiling of the data."""
+    fl, fb = m.get("failure_level") or {}, b.get("failure_level") or {}
+    if fl:
+        table = Table(
+            title="Failure level (each failure and each alert run counted once)", title_justify="left"
+        )
+        for col in ("figure", "LightGBM", "rule baseline"):
+            table.add_column(col)
+        for key in ("failure_recall", "alert_precision", "median_lead_days", "failures", "alerts"):
+            table.add_row(key, _fmt(fl.get(key)), _fmt(fb.get(key)))
+        console.print(table)
+    by_days = m.get("recall_by_days_before_failure") or []
+    if by_days:
+        table = Table(title="Device-day recall by days before the failure", title_justify="left")
+        for col in ("days before", "positives", "in episode", "LightGBM recall", "rule recall"):
+            table.add_column(col)
+        rule_rows = {r["days_before_failure"]: r for r in b.get("recall_by_days_before_failure") or []}
+        for row in by_days:
+            rule_row = rule_rows.get(row["days_before_failure"], {})
+            table.add_row(
+                str(row["days_before_failure"]),
+                str(row["positives"]),
+                _fmt(row["in_episode_share"]),
+                _fmt(row["recall"]),
+                _fmt(rule_row.get("recall")),
+            )
+        console.print(table)
+    ceiling = m.get("predictable_ceiling") or {}
+    if ceiling:
+        console.print(
+            f"Positive rows without signal by construction: sudden {_fmt(ceiling['sudden_share'])}, before "
+            f"the episode began {_fmt(ceiling['pre_episode_share'])}; recall ceiling "
+            f"{_fmt(ceiling['recall_ceiling'])}, model recall on the predictable rows "
+            f"{_fmt(ceiling['recall_on_predictable'])}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,3 +187,131 @@ def lead_times(
             "mean_lead_days": round(float(hit.mean()), 2) if hit.size else None,
         }
     return out
+
+
+def _positive_days_ahead(dataset: TelemetryDataset, rows: BoolArray, horizon_days: int) -> NDArray[np.int64]:
+    """Days from each selected row to its device's failure (0 where the row is not a positive)."""
+    fday = dataset.failure_day[dataset.row_device[rows]]
+    ahead = fday - dataset.row_day[rows]
+    return np.where((fday >= 0) & (ahead >= 1) & (ahead <= horizon_days), ahead, 0).astype(np.int64)
+
+
+def recall_breakdown(
+    dataset: TelemetryDataset, rows: BoolArray, flags: BoolArray, horizon_days: int
+) -> dict[str, Any]:
+    """Device-day recall of `flags` (over all rows) on the `rows` part, by days-before-failure and by kind.
+
+    Also the share of positive rows that no model can see by construction: rows of "sudden" failures
+    (no degradation episode) and rows that precede the start of their device's degradation episode.
+    `recall_ceiling` is the recall of an oracle that alerts on every in-episode positive row and nothing
+    else; `recall_on_predictable` is this model's recall on those in-episode rows only.
+    """
+    ahead = _positive_days_ahead(dataset, rows, horizon_days)
+    pos = ahead > 0
+    fl = flags[rows]
+    dev = dataset.row_device[rows]
+    kind = dataset.failure_kind[dev]
+    sudden = pos & (kind == "sudden")
+    in_episode = pos & ~sudden & (dataset.row_day[rows] >= dataset.episode_start[dev])
+    pre_episode = pos & ~sudden & ~in_episode
+    n_pos = int(pos.sum())
+
+    def rec(sel: BoolArray) -> float | None:
+        n = int(sel.sum())
+        return round(float(fl[sel].sum()) / n, 4) if n else None
+
+    def share(sel: BoolArray) -> float | None:
+        return round(float(sel.sum()) / n_pos, 4) if n_pos else None
+
+    by_days = [
+        {
+            "days_before_failure": d,
+            "positives": int((ahead == d).sum()),
+            "alerted": int((fl & (ahead == d)).sum()),
+            "recall": rec(ahead == d),
+            "in_episode_share": round(float(in_episode[ahead == d].mean()), 4)
+            if (ahead == d).any()
+            else None,
+        }
+        for d in range(1, horizon_days + 1)
+    ]
+    by_kind = {
+        str(k): {
+            "positives": int((pos & (kind == k)).sum()),
+            "alerted": int((fl & pos & (kind == k)).sum()),
+            "recall": rec(pos & (kind == k)),
+        }
+        for k in sorted(set(kind[pos].tolist()))
+    }
+    return {
+        "positives": n_pos,
+        "recall": rec(pos),
+        "by_days_before_failure": by_days,
+        "by_failure_kind": by_kind,
+        "predictable_ceiling": {
+            "sudden_share": share(sudden),
+            "pre_episode_share": share(pre_episode),
+            "in_episode_share": share(in_episode),
+            "recall_ceiling": share(in_episode),
+            "recall_on_predictable": rec(in_episode),
+            "definition": "positive rows of sudden failures or before the degradation episode began carry "
+            "no signal by construction; the ceiling is the share of positive rows inside an episode",
+        },
+    }
+
+
+def alert_episodes(days: NDArray[np.int64], flags: BoolArray, max_gap: int = 2) -> list[tuple[int, int]]:
+    """(first day, last day) of each run of alerts of one device; alerts at most `max_gap` days apart join."""
+    alert_days = days[flags]
+    if alert_days.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(alert_days) > max_gap)
+    firsts = np.r_[alert_days[0], alert_days[breaks + 1]]
+    lasts = np.r_[alert_days[breaks], alert_days[-1]]
+    return [(int(a), int(b)) for a, b in zip(firsts, lasts, strict=True)]
+
+
+def failure_level(
+    dataset: TelemetryDataset, rows: BoolArray, flags: BoolArray, horizon_days: int
+) -> dict[str, Any]:
+    """Event-level figures: did each failure get an alert in time, and was each alert run followed by one?
+
+    - failure_recall: failures (with at least one scored row in the `horizon_days` before them) that got
+      at least one alert in those days.
+    - alert_precision: alert episodes (runs of alert days, gaps of <= 2 days joined) whose last day lies
+      within `horizon_days` before the device's failure.
+    - median_lead_days: over detected failures, days from the first alert of the episode that caught the
+      failure to the failure.
+    """
+    dev_all, day_all, fl_all = dataset.row_device[rows], dataset.row_day[rows], flags[rows]
+    order = np.lexsort((day_all, dev_all))
+    dev_all, day_all, fl_all = dev_all[order], day_all[order], fl_all[order]
+    bounds = np.flatnonzero(np.r_[True, dev_all[1:] != dev_all[:-1], True])
+    failures = detected = episodes = true_episodes = 0
+    leads: list[float] = []
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        d = int(dev_all[lo])
+        days, fl = day_all[lo:hi], fl_all[lo:hi]
+        fday = int(dataset.failure_day[d])
+        runs = alert_episodes(days, fl)
+        episodes += len(runs)
+        if fday >= 0:
+            true_runs = [(a, b) for a, b in runs if 1 <= fday - b <= horizon_days]
+            true_episodes += len(true_runs)
+            if ((days >= fday - horizon_days) & (days < fday)).any():
+                failures += 1
+                if true_runs:
+                    detected += 1
+                    leads.append(float(fday - true_runs[-1][0]))
+    return {
+        "failures": failures,
+        "detected": detected,
+        "failure_recall": round(detected / failures, 4) if failures else None,
+        "alerts": episodes,
+        "true_alerts": true_episodes,
+        "alert_precision": round(true_episodes / episodes, 4) if episodes else None,
+        "median_lead_days": float(np.median(leads)) if leads else None,
+        "definition": f"a failure counts once, detected when an alert fired in the {horizon_days} days before "
+        "it; an alert is a run of alert days (gaps <= 2 days joined), true when its last day is within "
+        f"{horizon_days} days before the device's failure",
+    }

@@ -24,11 +24,15 @@ CONFIG_FILE = "serving.json"
 
 @dataclass(frozen=True)
 class BoosterParams:
-    """LightGBM hyperparameters (stored with the model)."""
+    """LightGBM hyperparameters (stored with the model).
 
-    num_boost_round: int = 400
+    The learning rate was chosen on validation PR-AUC over development seeds 46-53 (0.05 -> 0.02:
+    0.470 -> 0.480); smaller leaves, feature subsampling and class weights did not help there.
+    """
+
+    num_boost_round: int = 1000
     early_stopping_rounds: int = 40
-    learning_rate: float = 0.05
+    learning_rate: float = 0.02
     num_leaves: int = 31
     min_data_in_leaf: int = 40
     feature_fraction: float = 0.8

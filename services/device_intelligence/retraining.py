@@ -20,7 +20,9 @@ from device_intelligence.evaluation import (
     best_f1_threshold,
     calibration_table,
     device_time_split,
+    failure_level,
     lead_times,
+    recall_breakdown,
     rule_flags,
     rule_score,
     score_metrics,
@@ -139,7 +141,21 @@ def _metrics_block(
         lead_time=lead_times(dataset, split.test, all_flags, h),
         split_method=split.method,
     )
+    m.update(_event_figures(dataset, split, all_flags, h))
     return m
+
+
+def _event_figures(
+    dataset: TelemetryDataset, split: Split, all_flags: NDArray[np.bool_], h: int
+) -> dict[str, Any]:
+    """Failure-level figures and where the device-day recall is lost (by days ahead, kind, ceiling)."""
+    breakdown = recall_breakdown(dataset, split.test, all_flags, h)
+    return {
+        "failure_level": failure_level(dataset, split.test, all_flags, h),
+        "recall_by_days_before_failure": breakdown["by_days_before_failure"],
+        "recall_by_failure_kind": breakdown["by_failure_kind"],
+        "predictable_ceiling": breakdown["predictable_ceiling"],
+    }
 
 
 def train_and_evaluate(
@@ -188,6 +204,7 @@ def train_and_evaluate(
     all_flags = np.zeros(dataset.n_rows, dtype=bool)
     all_flags[split.test] = rule_flags(vals)
     baseline["lead_time"] = lead_times(dataset, split.test, all_flags, h)
+    baseline.update(_event_figures(dataset, split, all_flags, h))
     t3 = time.perf_counter()
     say("fitting the IsolationForest detectors")
     device_det = anomaly_model.fit_device_detector(x[split.train], seed)

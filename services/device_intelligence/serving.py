@@ -14,7 +14,7 @@ from device_intelligence import anomaly_model, failure_model
 from device_intelligence.anomaly_model import AnomalyModels
 from device_intelligence.failure_model import FailureModel
 from device_intelligence.sensor_streams import flagged_spans, span_kind, stream_features
-from device_intelligence.telemetry_features import compute_features
+from device_intelligence.telemetry_features import FEATURE_NAMES, compute_features
 from device_intelligence.telemetry_simulator import METRIC_NAMES
 from homeiq_shared.model_registry import ModelRegistry
 
@@ -106,7 +106,7 @@ def predict_devices(models: ServingModels, inputs: list[DeviceInput], now: datet
     if explain.size:
         for j, row in zip(explain.tolist(), failure_model.drivers(models.failure, x[explain]), strict=True):
             top[j] = row
-    history_col = x[:, -1]
+    history_col = x[:, FEATURE_NAMES.index("history_days")]
     out = []
     for i, item in enumerate(inputs):
         prob, hist = float(p[i]), int(history_col[i])

@@ -18,8 +18,9 @@ from device_intelligence.telemetry_simulator import METRIC_NAMES
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-FEATURE_SCHEMA_VERSION = "di-features-1"
+FEATURE_SCHEMA_VERSION = "di-features-2"
 HISTORY_DAYS = 28  # the longest window: how much stored history serving needs per device
+SHORT_DAYS = 7  # the recent window compared with the device's own lagged baseline (the rows before it)
 
 _TREND_METRICS = (
     "response_time",
@@ -33,11 +34,74 @@ _TREND_METRICS = (
 )
 _SLOW_TREND_METRICS = ("response_time", "error_rate", "battery_level", "signal_strength")
 _COUNT_METRICS = ("restart_count", "connection_drops")
+# Multiplicative metrics are compared on a log scale (a device whose responses double is as suspicious
+# at 60 ms as at 600 ms); the floor keeps zeros finite.
+_LOG_METRICS = {"response_time": 1.0, "error_rate": 1e-3, "data_transfer_rate": 1e-2}
+# The smallest spread a z-score divides by, in the compared scale (a flat baseline must not explode it).
+_SPREAD_FLOOR = {
+    "response_time": 0.05,
+    "error_rate": 0.05,
+    "battery_level": 0.5,
+    "signal_strength": 0.5,
+    "usage_frequency": 0.02,
+    "temperature": 0.1,
+    "humidity": 0.5,
+    "data_transfer_rate": 0.05,
+    "restart_count": 0.2,
+    "connection_drops": 0.2,
+}
+_SLOPE_CHANGE_METRICS = ("response_time", "error_rate", "battery_level", "signal_strength")
+MAX_DAYS_TO_EMPTY = 365.0
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Nan-aware running sums over a span of each device's rows (values and days centred per device)."""
+
+    count: FloatArray
+    sx: FloatArray
+    sxx: FloatArray
+    st: FloatArray
+    stt: FloatArray
+    stx: FloatArray
+
+    def __sub__(self, other: Sums) -> Sums:
+        """The sums over the rows in `self`'s span but not in `other`'s (a lagged span)."""
+        return Sums(
+            self.count - other.count,
+            self.sx - other.sx,
+            self.sxx - other.sxx,
+            self.st - other.st,
+            self.stt - other.stt,
+            self.stx - other.stx,
+        )
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Mean, variance and least-squares slope (per day) over a span, NaN where too few values."""
+
+    count: FloatArray
+    mean: FloatArray
+    var: FloatArray
+    slope: FloatArray
+    total: FloatArray
+
+
+def _stats(s: Sums, offset: FloatArray) -> Stats:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_c = s.sx / s.count
+        var = np.where(s.count >= 2, np.maximum(s.sxx / s.count - mean_c**2, 0.0), np.nan)
+        denom = s.count * s.stt - s.st * s.st
+        slope = np.where((s.count >= 3) & (denom > 1e-9), (s.count * s.stx - s.st * s.sx) / denom, np.nan)
+    mean = np.where(s.count >= 1, mean_c + offset, np.nan)
+    total = np.where(s.count >= 1, s.sx + s.count * offset, np.nan)
+    return Stats(s.count, mean, var, slope, total)
 
 
 @dataclass(frozen=True)
 class Window:
-    """Nan-aware sums over the last `size` rows of each device, for every metric at once."""
+    """Nan-aware statistics over the last `size` rows of each device, for every metric at once."""
 
     size: int
     count: FloatArray
@@ -46,14 +110,25 @@ class Window:
     slope: FloatArray
     total: FloatArray
     peak: FloatArray
+    sums: Sums
+    offset: FloatArray
 
 
 @dataclass(frozen=True)
 class Context:
-    """What every feature function may read: current values and the precomputed windows."""
+    """What every feature function may read: current values, their transforms and the windows.
+
+    `tvalues` holds the metrics on the scale their changes are compared on (log for the
+    multiplicative ones, see `_LOG_METRICS`); `twindows` are windows over `tvalues`, and `baseline`
+    the device's own lagged baseline: the rows of the long window before the short one.
+    """
 
     values: FloatArray
     windows: dict[int, Window]
+    tvalues: FloatArray
+    twindows: dict[int, Window]
+    baseline: Stats
+    gap_days: FloatArray
 
 
 def _col(name: str) -> int:
@@ -93,19 +168,61 @@ def _history(ctx: Context) -> FloatArray:
     return out
 
 
+def _shift(metric: str) -> Callable[[Context], FloatArray]:
+    """Recent mean minus the device's own lagged baseline (compared scale)."""
+    return lambda ctx: ctx.twindows[SHORT_DAYS].mean[:, _col(metric)] - ctx.baseline.mean[:, _col(metric)]
+
+
+def _shift_z(metric: str) -> Callable[[Context], FloatArray]:
+    """The shift in units of the baseline's own spread (floored)."""
+
+    def fn(ctx: Context) -> FloatArray:
+        j = _col(metric)
+        shift = ctx.twindows[SHORT_DAYS].mean[:, j] - ctx.baseline.mean[:, j]
+        spread = np.sqrt(np.fmax(ctx.baseline.var[:, j], _SPREAD_FLOOR[metric] ** 2))
+        out: FloatArray = shift / spread
+        return out
+
+    return fn
+
+
+def _slope_change(metric: str) -> Callable[[Context], FloatArray]:
+    """Recent slope minus the baseline's slope (compared scale): an accelerating trend."""
+    return lambda ctx: ctx.twindows[SHORT_DAYS].slope[:, _col(metric)] - ctx.baseline.slope[:, _col(metric)]
+
+
+def _days_to_empty(ctx: Context) -> FloatArray:
+    """Days until the battery reaches 0 at the recent rate (capped at a year; NaN without a battery)."""
+    j = _col("battery_level")
+    level, slope = ctx.values[:, j], ctx.windows[SHORT_DAYS].slope[:, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        days = np.where(slope < -1e-3, level / -slope, MAX_DAYS_TO_EMPTY)
+    out: FloatArray = np.where(np.isnan(level), np.nan, np.clip(days, 0.0, MAX_DAYS_TO_EMPTY))
+    return out
+
+
+def _gap(ctx: Context) -> FloatArray:
+    return ctx.gap_days
+
+
 def _feature_table() -> tuple[tuple[str, Callable[[Context], FloatArray]], ...]:
     table: list[tuple[str, Callable[[Context], FloatArray]]] = [(m, _current(m)) for m in METRIC_NAMES]
     for m in _TREND_METRICS:
         table += [
-            (f"{m}_mean_7d", _mean(m, 7)),
-            (f"{m}_std_7d", _std(m, 7)),
-            (f"{m}_slope_7d", _slope(m, 7)),
+            (f"{m}_mean_7d", _mean(m, SHORT_DAYS)),
+            (f"{m}_std_7d", _std(m, SHORT_DAYS)),
+            (f"{m}_slope_7d", _slope(m, SHORT_DAYS)),
             (f"{m}_dev_28d", _deviation(m, HISTORY_DAYS)),
         ]
     table += [(f"{m}_slope_28d", _slope(m, HISTORY_DAYS)) for m in _SLOW_TREND_METRICS]
     for m in _COUNT_METRICS:
-        table += [(f"{m}_sum_7d", _total(m, 7)), (f"{m}_sum_28d", _total(m, HISTORY_DAYS))]
-    table += [("error_rate_max_7d", _peak("error_rate", 7)), ("history_days", _history)]
+        table += [(f"{m}_sum_7d", _total(m, SHORT_DAYS)), (f"{m}_sum_28d", _total(m, HISTORY_DAYS))]
+    table += [("error_rate_max_7d", _peak("error_rate", SHORT_DAYS)), ("history_days", _history)]
+    # Per-device baselines: the last week against the same device's preceding three weeks.
+    for m in _TREND_METRICS + _COUNT_METRICS:
+        table += [(f"{m}_shift_7d", _shift(m)), (f"{m}_shift_z_7d", _shift_z(m))]
+    table += [(f"{m}_slope_change_7d", _slope_change(m)) for m in _SLOPE_CHANGE_METRICS]
+    table += [("battery_days_to_empty", _days_to_empty), ("days_since_previous_report", _gap)]
     return tuple(table)
 
 
@@ -124,6 +241,16 @@ def segment_starts(row_device: IntArray) -> IntArray:
     return np.maximum.accumulate(starts).astype(np.int64)
 
 
+def _transform(values: FloatArray) -> FloatArray:
+    """Metrics on the scale their changes are compared on: log for the multiplicative ones."""
+    out = values.copy()
+    for name, floor in _LOG_METRICS.items():
+        j = _col(name)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, j] = np.log(np.maximum(values[:, j], 0.0) + floor)
+    return out
+
+
 def _window(x: FloatArray, t: FloatArray, seg: IntArray, size: int, with_peak: bool) -> Window:
     n = x.shape[0]
     valid = ~np.isnan(x)
@@ -131,35 +258,31 @@ def _window(x: FloatArray, t: FloatArray, seg: IntArray, size: int, with_peak: b
     offset = np.nan_to_num(np.where(valid, x, np.nan)[seg])
     xc = np.where(valid, x - offset, 0.0)
     tc = np.where(valid, (t - t[seg])[:, None], 0.0)
+    idx = np.arange(n)
+    lo = np.maximum(idx - size + 1, seg)
 
     def run(a: FloatArray) -> FloatArray:
         c = np.vstack([np.zeros((1, a.shape[1])), np.cumsum(a, axis=0)])
-        idx = np.arange(n)
-        lo = np.maximum(idx - size + 1, seg)
         out: FloatArray = c[idx + 1] - c[lo]
         return out
 
-    cnt = run(valid.astype(np.float64))
-    sx, sxx, st, stt, stx = run(xc), run(xc * xc), run(tc), run(tc * tc), run(tc * xc)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_c = sx / cnt
-        var = np.where(cnt >= 2, np.maximum(sxx / cnt - mean_c**2, 0.0), np.nan)
-        denom = cnt * stt - st * st
-        slope = np.where((cnt >= 3) & (denom > 0), (cnt * stx - st * sx) / denom, np.nan)
-    mean = np.where(cnt >= 1, mean_c + offset, np.nan)
-    total = np.where(cnt >= 1, sx + cnt * offset, np.nan)
+    sums = Sums(run(valid.astype(np.float64)), run(xc), run(xc * xc), run(tc), run(tc * tc), run(tc * xc))
+    st = _stats(sums, offset)
     peak = np.full_like(x, -np.inf)
     for k in range(size if with_peak else 0):
-        src = np.arange(n) - k
+        src = idx - k
         ok = src >= seg
         shifted = np.where(ok[:, None], x[np.maximum(src, 0)], np.nan)
         peak = np.fmax(peak, shifted)
     peak = np.where(np.isfinite(peak), peak, np.nan)
-    return Window(size, cnt, mean, var, slope, total, peak)
+    return Window(size, st.count, st.mean, st.var, st.slope, st.total, peak, sums, offset)
 
 
 def compute_features(row_device: IntArray, row_day: IntArray, values: FloatArray) -> FloatArray:
-    """Feature matrix (rows x FEATURE_NAMES) for rows sorted by (device, day)."""
+    """Feature matrix (rows x FEATURE_NAMES) for rows sorted by (device, day).
+
+    Every statistic of a row uses that device's rows up to and including it, never a later one.
+    """
     if values.ndim != 2 or values.shape[1] != len(METRIC_NAMES):
         raise ValueError(f"values must have {len(METRIC_NAMES)} columns in METRIC_NAMES order")
     if row_device.shape[0] > 1:
@@ -168,8 +291,14 @@ def compute_features(row_device: IntArray, row_day: IntArray, values: FloatArray
             raise ValueError("rows must be sorted by (device, day) without duplicates")
     seg = segment_starts(row_device)
     t = row_day.astype(np.float64)
-    windows = {w: _window(values, t, seg, w, with_peak=w == 7) for w in (7, HISTORY_DAYS)}
-    ctx = Context(values=values, windows=windows)
+    windows = {w: _window(values, t, seg, w, with_peak=w == SHORT_DAYS) for w in (SHORT_DAYS, HISTORY_DAYS)}
+    tvalues = _transform(values)
+    twindows = {w: _window(tvalues, t, seg, w, with_peak=False) for w in (SHORT_DAYS, HISTORY_DAYS)}
+    long_w, short_w = twindows[HISTORY_DAYS], twindows[SHORT_DAYS]
+    baseline = _stats(long_w.sums - short_w.sums, long_w.offset)
+    first = np.arange(row_day.shape[0]) == seg
+    gap = np.where(first, np.nan, t - np.r_[t[:1], t[:-1]])
+    ctx = Context(values, windows, tvalues, twindows, baseline, gap)
     return np.column_stack([fn(ctx) for _, fn in FEATURE_TABLE]).astype(np.float64)
 
 

@@ -72,3 +72,45 @@ def test_missing_metrics_stay_missing_in_features() -> None:
 def test_features_refuse_unsorted_rows() -> None:
     with pytest.raises(ValueError, match="sorted"):
         compute_features(np.array([0, 0]), np.array([3, 1]), np.zeros((2, len(METRIC_NAMES))))
+
+
+def test_features_of_a_day_never_read_later_days() -> None:
+    ds = simulate_fleet(OPTS, np.random.default_rng(6))
+    for device in range(0, 300, 30):
+        rows = ds.row_device == device
+        days, values = ds.row_day[rows], ds.values[rows]
+        later = days > 30
+        changed = values.copy()
+        changed[later] = changed[later] * 3.0 + 7.0
+        x = compute_features(np.zeros(days.size, dtype=np.int64), days, values)
+        y = compute_features(np.zeros(days.size, dtype=np.int64), days, changed)
+        np.testing.assert_array_equal(x[~later], y[~later])
+        assert not np.allclose(x[later], y[later], equal_nan=True)
+
+
+def test_shift_compares_the_last_week_with_the_devices_own_earlier_weeks() -> None:
+    days = np.arange(28, dtype=np.int64)
+    values = np.full((28, len(METRIC_NAMES)), np.nan)
+    signal = np.where(days < 21, -60.0, -75.0) + np.tile([2.0, -2.0], 14)
+    values[:, METRIC_NAMES.index("signal_strength")] = signal
+    values[:, METRIC_NAMES.index("response_time")] = np.where(days < 21, 100.0, 400.0)
+    x = latest_features(days, values)[0]
+    assert x[FEATURE_NAMES.index("signal_strength_shift_7d")] == pytest.approx(
+        np.mean(signal[21:]) - np.mean(signal[:21])
+    )
+    z = (np.mean(signal[21:]) - np.mean(signal[:21])) / np.std(signal[:21])
+    assert x[FEATURE_NAMES.index("signal_strength_shift_z_7d")] == pytest.approx(z)
+    # multiplicative metrics are compared on a log scale: four times slower is log(401 / 101)
+    assert x[FEATURE_NAMES.index("response_time_shift_7d")] == pytest.approx(np.log(401 / 101))
+
+
+def test_battery_days_to_empty_extrapolates_the_recent_drain() -> None:
+    days = np.arange(10, dtype=np.int64)
+    values = np.full((10, len(METRIC_NAMES)), np.nan)
+    values[:, METRIC_NAMES.index("battery_level")] = 60.0 - 5.0 * days  # 15 % today, -5 %/day
+    x = latest_features(days, values)[0]
+    assert x[FEATURE_NAMES.index("battery_days_to_empty")] == pytest.approx(3.0)
+    values[:, METRIC_NAMES.index("battery_level")] = 80.0
+    assert latest_features(days, values)[0][FEATURE_NAMES.index("battery_days_to_empty")] == 365.0
+    values[:, METRIC_NAMES.index("battery_level")] = np.nan
+    assert np.isnan(latest_features(days, values)[0][FEATURE_NAMES.index("battery_days_to_empty")])

@@ -1,0 +1,123 @@
+"""Failure-level figures and the recall breakdown, on hand-made fleets whose answers are known."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from device_intelligence.evaluation import alert_episodes, failure_level, recall_breakdown
+from device_intelligence.retraining import RetrainResult
+from device_intelligence.telemetry_simulator import METRIC_NAMES, TelemetryDataset
+
+DAYS = 30
+
+
+def fleet(failure_day: list[int], kind: list[str], episode_start: list[int]) -> TelemetryDataset:
+    """Devices reporting daily until their failure day (or the end of a 30-day window)."""
+    devs, days = [], []
+    for i, f in enumerate(failure_day):
+        last = f if f >= 0 else DAYS
+        devs.append(np.full(last, i, dtype=np.int64))
+        days.append(np.arange(last, dtype=np.int64))
+    row_device, row_day = np.concatenate(devs), np.concatenate(days)
+    n = len(failure_day)
+    return TelemetryDataset(
+        device_ids=np.array([f"d{i}" for i in range(n)]),
+        category=np.array(["switch"] * n),
+        power=np.array(["mains"] * n),
+        protocol=np.array(["wifi"] * n),
+        failure_day=np.array(failure_day, dtype=np.int64),
+        failure_kind=np.array(kind),
+        episode_start=np.array(episode_start, dtype=np.int64),
+        row_device=row_device,
+        row_day=row_day,
+        values=np.zeros((row_day.size, len(METRIC_NAMES))),
+        start_date=date(2025, 1, 1),
+    )
+
+
+def alerts_on(ds: TelemetryDataset, marks: dict[int, list[int]]) -> np.ndarray:
+    """Row flags: True on the listed days of each device."""
+    flags = np.zeros(ds.n_rows, dtype=bool)
+    for device, alert_days in marks.items():
+        flags |= (ds.row_device == device) & np.isin(ds.row_day, alert_days)
+    return flags
+
+
+# device 0: degradation from day 12, fails day 20; device 1: sudden failure day 25;
+# device 2: episode begins day 18 (so days 13..17 precede it), fails day 20; device 3: healthy.
+DS = fleet([20, 25, 20, -1], ["hardware_failure", "sudden", "battery_depletion", ""], [12, 25, 18, -1])
+ALL = np.ones(DS.n_rows, dtype=bool)
+
+
+def test_alert_runs_join_short_gaps_only() -> None:
+    days = np.arange(20, dtype=np.int64)
+    flags = np.isin(days, [2, 3, 5, 10, 11, 19])
+    assert alert_episodes(days, flags) == [(2, 5), (10, 11), (19, 19)]
+    assert alert_episodes(days, np.zeros(20, dtype=bool)) == []
+
+
+def test_failure_recall_alert_precision_and_lead() -> None:
+    # device 0 caught from day 15 (lead 5); device 2 caught the day before; device 1 missed;
+    # device 3 raises one false alarm; device 0 also had a false alarm long before its failure.
+    flags = alerts_on(DS, {0: [3, 15, 16, 17, 18, 19], 2: [19], 3: [8, 9]})
+    fl = failure_level(DS, ALL, flags, horizon_days=7)
+    assert fl["failures"] == 3
+    assert fl["detected"] == 2
+    assert fl["failure_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert fl["alerts"] == 4  # (0: day 3), (0: 15-19), (2: 19), (3: 8-9)
+    assert fl["true_alerts"] == 2
+    assert fl["alert_precision"] == pytest.approx(0.5, abs=1e-4)
+    assert fl["median_lead_days"] == pytest.approx((5 + 1) / 2)
+
+
+def test_failure_outside_the_scored_rows_is_not_counted() -> None:
+    only_late = DS.row_day >= 22  # device 0 and 2 failed on day 20: nothing of their horizon is scored
+    fl = failure_level(DS, only_late, np.zeros(DS.n_rows, dtype=bool), horizon_days=7)
+    assert fl["failures"] == 1  # device 1 (fails day 25, rows 22..24 scored)
+    assert fl["failure_recall"] == 0.0
+    assert fl["alert_precision"] is None
+
+
+def test_recall_breakdown_by_days_kind_and_ceiling() -> None:
+    flags = alerts_on(DS, {0: [17, 18, 19], 2: [19]})
+    rb = recall_breakdown(DS, ALL, flags, horizon_days=7)
+    assert rb["positives"] == 21  # 7 days before each of the three failures
+    by_days = {r["days_before_failure"]: r for r in rb["by_days_before_failure"]}
+    assert by_days[1]["positives"] == 3
+    assert by_days[1]["alerted"] == 2  # devices 0 and 2 alerted on day 19
+    assert by_days[3]["recall"] == pytest.approx(1 / 3, abs=1e-4)
+    assert by_days[4]["recall"] == 0.0
+    # in-episode positives: device 0 days 13..19 (7) and device 2 days 18..19 (2)
+    assert by_days[2]["in_episode_share"] == pytest.approx(2 / 3, abs=1e-4)
+    assert by_days[7]["in_episode_share"] == pytest.approx(1 / 3, abs=1e-4)
+    assert rb["by_failure_kind"]["sudden"]["recall"] == 0.0
+    assert rb["by_failure_kind"]["hardware_failure"]["recall"] == pytest.approx(3 / 7, abs=1e-4)
+    ceiling = rb["predictable_ceiling"]
+    assert ceiling["sudden_share"] == pytest.approx(7 / 21, abs=1e-4)
+    assert ceiling["pre_episode_share"] == pytest.approx(5 / 21, abs=1e-4)
+    assert ceiling["recall_ceiling"] == pytest.approx(9 / 21, abs=1e-4)
+    assert ceiling["recall_on_predictable"] == pytest.approx(4 / 9, abs=1e-4)
+    assert rb["recall"] == pytest.approx(4 / 21, abs=1e-4)
+
+
+def test_trained_result_carries_the_event_figures(trained_registry: tuple[object, RetrainResult]) -> None:
+    _, result = trained_registry
+    m, b = result.metrics, result.baseline
+    for block in (m, b):
+        fl = block["failure_level"]
+        assert fl["failures"] > 0
+        assert 0 <= fl["detected"] <= fl["failures"]
+        assert sum(r["positives"] for r in block["recall_by_days_before_failure"]) == m["positives"]
+        assert sum(v["positives"] for v in block["recall_by_failure_kind"].values()) == m["positives"]
+        c = block["predictable_ceiling"]
+        assert c["sudden_share"] + c["pre_episode_share"] + c["in_episode_share"] == pytest.approx(
+            1.0, abs=1e-3
+        )
+    alerted = sum(r["alerted"] for r in m["recall_by_days_before_failure"])
+    assert alerted / m["positives"] == pytest.approx(m["recall"], abs=1e-3)
+    # The model's alerts are far more often followed by a failure than the same-day rule's.
+    assert m["failure_level"]["alert_precision"] > 3 * b["failure_level"]["alert_precision"]
+    assert m["recall"] <= m["predictable_ceiling"]["recall_ceiling"] + 0.1  # sudden failures stay unseen
