@@ -6,24 +6,28 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
-from ai_automation import __version__
+from ai_automation import __version__, repository
 from ai_automation.home_type_classifier import load_production_models
-from ai_automation.routers import health, home_type, synthetic_homes
+from ai_automation.nightly_training import JOB_ID, Clock, NightlyContext, NightlyHandle, run_nightly, utc_now
+from ai_automation.routers import health, home_type, synthetic_homes, training
 from ai_automation.settings import AiAutomationSettings, get_settings
 from homeiq_shared import ha_api
 from homeiq_shared.errors import install_problem_handlers
 from homeiq_shared.logging_setup import configure_logging
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
+from homeiq_shared.nightly import NightlyScheduler, ScheduleConfig
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
+NIGHTLY_STATE_FILE = "nightly_state.json"
 
 
-def create_app(settings: AiAutomationSettings | None = None) -> FastAPI:
+def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None = None) -> FastAPI:
     """Build the ai-automation app; resources are opened in the lifespan, not here."""
     settings = settings or get_settings()
 
@@ -38,13 +42,32 @@ def create_app(settings: AiAutomationSettings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        async with app.state.sessionmaker() as session:
+            if interrupted := await repository.fail_interrupted(session):
+                logger.warning("%s training run(s) were interrupted by a stop; marked failed", interrupted)
         app.state.locks = ModelLocks()
-        app.state.model_registry = ModelRegistry(settings.models_dir)
+        app.state.model_registry = ModelRegistry(settings.models_dir, keep_last=settings.keep_model_versions)
         app.state.home_type_models = await asyncio.to_thread(load_production_models, app.state.model_registry)
+        context = NightlyContext(
+            settings, app.state.sessionmaker, app.state.model_registry, app.state.locks,
+            app.state.home_type_models, clock or utc_now,
+        )  # fmt: skip
+
+        async def job(trigger: str) -> dict[str, Any]:
+            return await run_nightly(context, trigger)
+
+        config = ScheduleConfig(
+            JOB_ID, settings.training_schedule, settings.timezone, settings.training_enabled
+        )
+        app.state.nightly = NightlyHandle(
+            NightlyScheduler(job, config, settings.data_dir / NIGHTLY_STATE_FILE)
+        )
+        app.state.nightly.scheduler.start(now=clock() if clock else None)
         logger.info("ai-automation ready: data %s, models %s", settings.data_dir, settings.models_dir)
         try:
             yield
         finally:
+            await app.state.nightly.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -58,5 +81,6 @@ def create_app(settings: AiAutomationSettings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(synthetic_homes.router)
     app.include_router(home_type.router)
+    app.include_router(training.router)
     app.include_router(ha_api.router)
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from ai_automation.home_type_classifier import HomeTypeModel
+from ai_automation.nightly_training import NightlyHandle
 from ai_automation.settings import AiAutomationSettings, get_settings
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
@@ -42,6 +43,11 @@ def _home_type_models(request: Request) -> dict[str, HomeTypeModel]:
     return models
 
 
+def _nightly(request: Request) -> NightlyHandle:
+    nightly: NightlyHandle = request.app.state.nightly
+    return nightly
+
+
 def _require_api_key(request: Request, settings: SettingsDep) -> None:
     expected = settings.api_key.get_secret_value() if settings.api_key else None
     verify_api_key(request, expected)
@@ -53,3 +59,4 @@ LocksDep = Annotated[ModelLocks, Depends(_locks)]
 ApiKeyDep = Annotated[None, Depends(_require_api_key)]
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 HomeTypeModelsDep = Annotated[dict[str, HomeTypeModel], Depends(_home_type_models)]
+NightlyDep = Annotated[NightlyHandle, Depends(_nightly)]

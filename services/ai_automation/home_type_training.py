@@ -48,6 +48,7 @@ class TrainingRequest:
     cv_repeats: int | None = None
     feature_cache: bool = True
     gate_thresholds: Mapping[str, float] | None = None
+    tolerance: float = 0.0
 
 
 @dataclass
@@ -64,6 +65,7 @@ class TrainingOutcome:
     promoted: bool
     promotion_reason: str
     artifact_path: Path
+    comparison: dict[str, Any] | None = None
 
 
 def gate_report(task: str, results: Mapping[str, Any], thresholds: Mapping[str, float] | None) -> GateReport:
@@ -80,18 +82,65 @@ def gate_report(task: str, results: Mapping[str, Any], thresholds: Mapping[str, 
     return GateReport(checks=checks)
 
 
-def _macro_f1(
-    model: HomeTypeModel, table: FeatureTable, rows: np.ndarray, classes: list[str]
-) -> float | None:
-    """Macro-F1 of a (possibly older) model on the given rows, or None when its classes do not match."""
+def _scores(model: HomeTypeModel, table: FeatureTable, rows: np.ndarray) -> dict[str, float] | None:
+    """Macro-F1 and accuracy of a (possibly older) model on the given rows, or None when its classes differ."""
     names = [task_label(table.home_types[int(s)], model.task) for s in table.source[rows]]
     if not set(names) <= set(model.classes):
         return None
-    codes = model.full.predict(table.X[rows])
+    codes = model.full.predict(table.X[rows]).astype(np.int64)
     k = len(model.classes)
     truth = np.searchsorted(model.classes, names)
-    conf = np.bincount(truth * k + codes.astype(np.int64), minlength=k * k).reshape(k, k).astype(np.float64)
-    return float(macro_f1_from_confusion(conf))
+    conf = np.bincount(truth * k + codes, minlength=k * k).reshape(k, k).astype(np.float64)
+    return {
+        "macro_f1": float(macro_f1_from_confusion(conf)),
+        "accuracy": float(np.trace(conf) / max(conf.sum(), 1.0)),
+    }
+
+
+def feature_reference(table: FeatureTable, rows: np.ndarray) -> dict[str, Any]:
+    """Mean and spread of every feature over the training homes (drift of new homes is measured against it)."""
+    x = table.X[rows]
+    finite = np.isfinite(x)
+    counts = finite.sum(axis=0)
+    filled = np.where(finite, x, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(counts, 1)
+    var = (np.where(finite, x - mean, 0.0) ** 2).sum(axis=0) / np.maximum(counts - 1, 1)
+    return {
+        "homes": int(rows.size),
+        "mean": [round(float(v), 6) if c else None for v, c in zip(mean, counts, strict=True)],
+        "std": [round(float(v), 6) if c else None for v, c in zip(np.sqrt(var), counts, strict=True)],
+    }
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    """Whether the candidate becomes production, why, and both models' figures on the shared held-out homes."""
+
+    promoted: bool
+    reason: str
+    comparison: dict[str, Any] | None = None
+
+
+def _compare(
+    current: HomeTypeModel, candidate: HomeTypeModel, evaluation: Evaluation, table: FeatureTable
+) -> dict[str, Any] | None:
+    """Both models on the held-out homes the production model never trained on (None when there are none)."""
+    seen = set(current.metadata.get("training_data", {}).get("train_home_keys", []))
+    fresh = np.array(
+        [r for r in evaluation.test_rows if table.home_keys[int(table.source[r])] not in seen], dtype=np.int64
+    )
+    if not fresh.size:
+        return None
+    new, old = _scores(candidate, table, fresh), _scores(current, table, fresh)
+    if new is None or old is None:
+        return None
+    return {
+        "held_out_homes": int(fresh.size),
+        "basis": "the same held-out homes, none of which either model trained on",
+        "champion_version": current.version,
+        "challenger": new,
+        "champion": old,
+    }
 
 
 def _promotion(
@@ -101,36 +150,49 @@ def _promotion(
     table: FeatureTable,
     candidate: HomeTypeModel,
     gates: GateReport,
-) -> tuple[bool, str]:
+) -> PromotionDecision:
     name = model_name(request.task)
-    if request.promote:
-        return True, "forced by request (promote=true)"
+    tol = request.tolerance
     try:
         current = load_model(registry, request.task)
     except ModelNotTrainedError:
-        return True, f"first model for this task (gates {gates.verdict})"
+        if request.promote:
+            return PromotionDecision(True, "forced by request (promote=true)")
+        return PromotionDecision(True, f"first model for this task (gates {gates.verdict})")
     except (ArtifactError, ModelIncompatibleError, OSError) as exc:
+        if request.promote:
+            return PromotionDecision(True, "forced by request (promote=true)")
         if gates.passed:
-            return True, f"current production is unusable ({exc}); candidate passes its gates"
-        return False, f"current production is unusable ({exc}) but the candidate fails its gates"
+            return PromotionDecision(
+                True, f"current production is unusable ({exc}); candidate passes its gates"
+            )
+        return PromotionDecision(
+            False, f"current production is unusable ({exc}) but the candidate fails its gates"
+        )
+    comparison = _compare(current, candidate, evaluation, table)
+    if request.promote:
+        return PromotionDecision(True, "forced by request (promote=true)", comparison)
     if not gates.passed:
-        return False, f"quality gates FAILED: {gates.to_dict()['message']}"
-    seen = set(current.metadata.get("training_data", {}).get("train_home_keys", []))
-    fresh = np.array([r for r in evaluation.test_rows if table.home_keys[int(table.source[r])] not in seen])
-    if fresh.size:
-        new_f1 = _macro_f1(candidate, table, fresh, evaluation.classes)
-        old_f1 = _macro_f1(current, table, fresh, evaluation.classes)
-        if new_f1 is not None and old_f1 is not None:
-            where = f"on the same {fresh.size} held-out homes neither model trained on"
-            if new_f1 >= old_f1:
-                return True, f"macro-F1 {new_f1:.3f} >= production {current.version} {old_f1:.3f} {where}"
-            return False, f"macro-F1 {new_f1:.3f} < production {current.version} {old_f1:.3f} {where}"
+        return PromotionDecision(False, f"quality gates FAILED: {gates.to_dict()['message']}", comparison)
+    if comparison is not None:
+        new_f1, old_f1 = comparison["challenger"]["macro_f1"], comparison["champion"]["macro_f1"]
+        where = f"on the same {comparison['held_out_homes']} held-out homes neither model trained on"
+        if new_f1 >= old_f1 - tol:
+            why = f"macro-F1 {new_f1:.3f} >= production {current.version} {old_f1:.3f} - tolerance {tol:g} {where}"
+            return PromotionDecision(True, why, comparison)
+        why = f"macro-F1 {new_f1:.3f} < production {current.version} {old_f1:.3f} - tolerance {tol:g} {where}"
+        logger.info("%s candidate not promoted: %s", name, why)
+        return PromotionDecision(False, why, comparison)
     old = current.metadata.get("metrics", {}).get("cross_validation", {}).get("macro_f1", {}).get("mean")
     new = evaluation.results["cross_validation"]["macro_f1"]["mean"]
-    if old is None or new >= old:
-        return True, f"no shared held-out homes; cross-validated macro-F1 {new:.3f} >= production {old}"
+    cv = {"basis": "cross-validated macro-F1 (no shared held-out homes)", "champion_version": current.version,
+          "challenger": {"macro_f1": new}, "champion": {"macro_f1": old}}  # fmt: skip
+    if old is None or new >= old - tol:
+        return PromotionDecision(True, f"no shared held-out homes; cross-validated macro-F1 {new:.3f} >= "
+                                 f"production {old} - tolerance {tol:g}", cv)  # fmt: skip
     logger.info("%s candidate not promoted: CV macro-F1 %.3f < %.3f", name, new, old)
-    return False, f"no shared held-out homes; cross-validated macro-F1 {new:.3f} < production {old:.3f}"
+    return PromotionDecision(False, f"no shared held-out homes; cross-validated macro-F1 {new:.3f} < "
+                             f"production {old:.3f} - tolerance {tol:g}", cv)  # fmt: skip
 
 
 def train_home_type(request: TrainingRequest, progress: ProgressCallback | None = None) -> TrainingOutcome:
@@ -168,6 +230,9 @@ def train_home_type(request: TrainingRequest, progress: ProgressCallback | None 
             "skipped_homes": table.skipped,
             "train_home_keys": train_homes,
             "test_home_keys": test_homes,
+            "feature_reference": feature_reference(
+                table, evaluation.train_rows[~table.is_copy[evaluation.train_rows]]
+            ),
         },
         "metrics": {k: v for k, v in results.items() if k not in ("feature_names", "classification_report")},
         "split_method": results["split_method"],
@@ -180,7 +245,8 @@ def train_home_type(request: TrainingRequest, progress: ProgressCallback | None 
     registered = registry.register(name, {"model.skops": candidate.artifact_bytes()}, metadata)
     candidate.version = registered.version
     candidate.metadata = registered.metadata
-    promoted, reason = _promotion(registry, request, evaluation, table, candidate, gates)
+    decision = _promotion(registry, request, evaluation, table, candidate, gates)
+    promoted, reason = decision.promoted, decision.reason
     if promoted:
         registry.promote(name, registered.version, reason)
     logger.info("%s %s registered; promoted=%s (%s)", name, registered.version, promoted, reason)
@@ -188,6 +254,7 @@ def train_home_type(request: TrainingRequest, progress: ProgressCallback | None 
     results["training_date"] = dt.datetime.now(dt.UTC).isoformat()
     results["promoted"] = promoted
     results["promotion_reason"] = reason
+    results["champion_comparison"] = decision.comparison
     return TrainingOutcome(
         task=request.task,
         model_name=name,
@@ -199,4 +266,5 @@ def train_home_type(request: TrainingRequest, progress: ProgressCallback | None 
         promoted=promoted,
         promotion_reason=reason,
         artifact_path=registered.path / "model.skops",
+        comparison=decision.comparison,
     )

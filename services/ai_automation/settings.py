@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from ai_automation.home_type_metrics import TASKS
 from homeiq_shared.settings import ServiceSettings
 
 
@@ -28,6 +30,55 @@ class AiAutomationSettings(ServiceSettings):
         le=10,
         description="Repeats of the grouped 5-fold cross-validation when training the home-type model",
     )
+
+    training_enabled: bool = Field(True, description="Run the nightly home-type retraining on its schedule")
+    training_schedule: str = Field(
+        "0 3 * * *", description="Crontab line of the nightly retraining (in `timezone`)"
+    )
+    nightly_tasks: str = Field(
+        "full",
+        description="Comma-separated home-type tasks the nightly run retrains, in order (full, binary)",
+    )
+    keep_model_versions: int = Field(
+        10, ge=1, description="Registry versions kept per model (pruned nightly)"
+    )
+    event_retention_days: int = Field(
+        90, ge=1, description="Days of raw HA events kept (purged by the nightly run)"
+    )
+    promotion_tolerance: float = Field(
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="A challenger may trail production by this much macro-F1 (same held-out homes) and be promoted",
+    )
+    nightly_synthetic_homes: int = Field(
+        200, ge=10, le=10_000, description="Homes generated for the nightly run when no dataset exists yet"
+    )
+    nightly_days: int = Field(14, ge=1, le=365, description="Days of those generated homes")
+    nightly_seed: int = Field(42, ge=0, description="Seed of the nightly generation and train/test split")
+
+    @field_validator("training_schedule")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"training_schedule {value!r} is not a crontab line: {exc}") from exc
+        return value
+
+    @field_validator("nightly_tasks")
+    @classmethod
+    def _valid_tasks(cls, value: str) -> str:
+        tasks = [t.strip() for t in value.split(",") if t.strip()]
+        unknown = [t for t in tasks if t not in TASKS]
+        if not tasks or unknown:
+            raise ValueError(f"nightly_tasks {value!r}: use a comma list of {', '.join(TASKS)}")
+        return ",".join(dict.fromkeys(tasks))
+
+    @property
+    def nightly_task_list(self) -> list[str]:
+        """The tasks of `nightly_tasks`, in order."""
+        return self.nightly_tasks.split(",")
 
     def database_file_name(self) -> str:
         """SQLite file name inside `data_dir`."""

@@ -1,21 +1,55 @@
-"""`GET /health`: real checks of the database and the data and models folders."""
+"""`GET /health`: real checks of the database and the data and models folders, plus what is stored."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from ai_automation import __version__
-from ai_automation.dependencies import EngineDep, SettingsDep
+from ai_automation.dependencies import EngineDep, SessionDep, SettingsDep
+from ai_automation.settings import AiAutomationSettings
+from ai_automation.tables import DatasetRecord, TrainingRunRecord
+from homeiq_shared.ha_events import count_events
+from homeiq_shared.ha_snapshots import HomeSnapshotRow
 from homeiq_shared.storage import check_database, check_folder
 
 router = APIRouter(tags=["health"])
 
 
+def _database_bytes(settings: AiAutomationSettings) -> int | None:
+    """Size of the SQLite file with its write-ahead log (None for a server database)."""
+    url = make_url(settings.resolved_database_url())
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
+async def _storage(settings: AiAutomationSettings, session: Any) -> dict[str, Any]:
+    async def rows(table: Any) -> int:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+    try:
+        return {
+            "ok": True,
+            "database_bytes": _database_bytes(settings),
+            "ha_events": await count_events(session),
+            "home_snapshots": await rows(HomeSnapshotRow),
+            "datasets": await rows(DatasetRecord),
+            "training_runs": await rows(TrainingRunRecord),
+            "event_retention_days": settings.event_retention_days,
+        }
+    except Exception as exc:  # the database check reports the failure; the figures just go missing
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
 @router.get("/health")
-async def health(settings: SettingsDep, engine: EngineDep) -> JSONResponse:
+async def health(settings: SettingsDep, engine: EngineDep, session: SessionDep) -> JSONResponse:
     """Report `healthy` (200) only when every check passes, else `unhealthy` (503)."""
     checks: dict[str, Any] = {
         "database": await check_database(engine),
@@ -28,5 +62,6 @@ async def health(settings: SettingsDep, engine: EngineDep) -> JSONResponse:
         "version": __version__,
         "status": "healthy" if ok else "unhealthy",
         "checks": checks,
+        "storage": await _storage(settings, session) if checks["database"]["ok"] else None,
     }
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -16,6 +16,7 @@ from ai_automation.dependencies import (
     ApiKeyDep,
     HomeTypeModelsDep,
     LocksDep,
+    NightlyDep,
     RegistryDep,
     SessionDep,
     SettingsDep,
@@ -32,9 +33,9 @@ from ai_automation.home_type_schemas import (
     TrainRequest,
     TrainResponse,
 )
-from ai_automation.home_type_training import TrainingRequest, train_home_type
+from ai_automation.home_type_training import TrainingOutcome, TrainingRequest, train_home_type
 from ai_automation.home_view import HomeInputError
-from homeiq_shared.errors import InvalidInputError, NotFoundError
+from homeiq_shared.errors import ConflictError, InvalidInputError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,28 @@ async def _dataset_folder(body: TrainRequest, settings: SettingsDep, session: Se
     raise NotFoundError(f"no dataset {body.dataset_id!r}")
 
 
+def _run_summary(outcome: TrainingOutcome, folder: Path) -> dict[str, Any]:
+    """What an API run records for `/train/status`."""
+    comparison = outcome.comparison or {}
+    return {
+        "challenger_version": outcome.version,
+        "gates": outcome.gates.get("verdict"),
+        "metrics": {
+            "challenger": {
+                "cv_macro_f1": outcome.results["cross_validation"]["macro_f1"]["mean"],
+                "holdout_macro_f1": outcome.results["macro_f1"],
+                "on_shared_held_out_homes": comparison.get("challenger"),
+            },
+            "champion": {
+                "version": comparison.get("champion_version"),
+                "on_shared_held_out_homes": comparison.get("champion"),
+            },
+            "comparison_basis": comparison.get("basis"),
+        },
+        "data": {"dataset": str(folder)},
+    }
+
+
 @router.post("/train", response_model=TrainResponse)
 async def train(
     body: TrainRequest,
@@ -112,9 +135,12 @@ async def train(
     session: SessionDep,
     locks: LocksDep,
     registry: RegistryDep,
+    nightly: NightlyDep,
     _: ApiKeyDep,
 ) -> TrainResponse:
     """Train, evaluate (split by home, baselines, gates), register, and promote when not worse."""
+    if nightly.running and body.task in settings.nightly_task_list:
+        raise ConflictError(f"the nightly run is retraining {model_name(body.task)!r}; try again later")
     folder = await _dataset_folder(body, settings, session)
     job = TrainingRequest(
         dataset=folder,
@@ -126,14 +152,26 @@ async def train(
         promote=body.promote,
         trigger="api",
         cv_repeats=settings.home_type_cv_repeats,
+        tolerance=settings.promotion_tolerance,
     )
     with locks.hold(model_name(body.task)):
-        outcome = await asyncio.to_thread(train_home_type, job)
+        run = await repository.start_run(session, "api", body.task)
+        try:
+            outcome = await asyncio.to_thread(train_home_type, job)
+        except Exception as exc:
+            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        await repository.finish_run(
+            session, run, status="promoted" if outcome.promoted else "kept", version=outcome.version,
+            promoted=outcome.promoted, reason=outcome.promotion_reason,
+            summary=_run_summary(outcome, folder),
+        )  # fmt: skip
         if outcome.promoted:
             # Reload through the registry so what serves is exactly the checked artifact.
             request.app.state.home_type_models[body.task] = await asyncio.to_thread(
                 load_model, registry, body.task
             )
+        await asyncio.to_thread(registry.prune, outcome.model_name)
     metrics = {
         k: v for k, v in outcome.results.items() if k not in ("feature_names", "classification_report")
     }
@@ -172,8 +210,11 @@ async def model_info(models: HomeTypeModelsDep, task: Task = "full") -> dict[str
             "split_method": meta.get("split_method"),
             "hyperparameters": meta.get("hyperparameters"),
             "training_data": {
-                k: v for k, v in meta.get("training_data", {}).items() if not k.endswith("home_keys")
+                k: v
+                for k, v in meta.get("training_data", {}).items()
+                if not k.endswith("home_keys") and k != "feature_reference"
             },
+            "artifacts": meta.get("artifacts"),
             "metrics": meta.get("metrics"),
             "library_versions": meta.get("library_versions"),
         },
