@@ -23,13 +23,15 @@ from homeiq_shared.ha_recorder import RecorderError
 from homeiq_shared.ha_registries import RegistryError
 
 
-def _local_targets() -> list[tuple[str, str]]:
+def _local_targets() -> list[tuple[str, str, Any]]:
+    """Each service's default database, and the hook it runs on stored batches (device telemetry)."""
     from ai_automation.settings import AiAutomationSettings
+    from device_intelligence.ha_ingest import TelemetryDeriver
     from device_intelligence.settings import DeviceIntelligenceSettings
 
     return [
-        ("ai-automation", AiAutomationSettings().resolved_database_url()),
-        ("device-intelligence", DeviceIntelligenceSettings().resolved_database_url()),
+        ("ai-automation", AiAutomationSettings().resolved_database_url(), None),
+        ("device-intelligence", DeviceIntelligenceSettings().resolved_database_url(), TelemetryDeriver),
     ]
 
 
@@ -64,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
                             (name, send_config_dir(args.config_dir, url, args.home_id, api_key=args.api_key))
                         )
             else:
-                for name, db_url in _local_targets():
-                    report = asyncio.run(import_into_database(db_url, args.config_dir, args.home_id))
+                for name, db_url, hook_factory in _local_targets():
+                    report = asyncio.run(
+                        import_into_database(db_url, args.config_dir, args.home_id, hook_factory)
+                    )
                     rows.append((name, report.to_dict()))
     except (RecorderError, RegistryError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homeiq_shared import ha_recorder
 from homeiq_shared.ha_events import normalise_batch, store_events
@@ -109,15 +109,24 @@ async def import_config_dir(
 
 
 async def import_into_database(
-    database_url: str, config_dir: Path, home_id: str, on_rows: RowsHook | None = None
+    database_url: str,
+    config_dir: Path,
+    home_id: str,
+    hook_factory: Callable[[async_sessionmaker[AsyncSession]], RowsHook] | None = None,
 ) -> ImportReport:
-    """Import `config_dir` straight into a service's database (seeding a fresh install without HTTP)."""
+    """Import `config_dir` straight into a service's database (seeding a fresh install without HTTP).
+
+    `hook_factory` builds the service's own per-batch hook on this database (device-intelligence
+    derives its telemetry there), as the service does for `/api/ha/import`.
+    """
     from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
 
     engine = make_engine(database_url)
     try:
         await create_tables(engine)
-        async with make_sessionmaker(engine)() as session:
-            return await import_config_dir(config_dir, session, home_id, on_rows=on_rows)
+        sessions = make_sessionmaker(engine)
+        hook = hook_factory(sessions) if hook_factory is not None else None
+        async with sessions() as session:
+            return await import_config_dir(config_dir, session, home_id, on_rows=hook)
     finally:
         await engine.dispose()
