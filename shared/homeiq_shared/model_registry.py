@@ -86,7 +86,8 @@ def _finite(value: Any) -> Any:
 def _to_json(obj: Any) -> bytes:
     # Round trip once so numpy values are plain Python before NaN is cleaned.
     plain = json.loads(json.dumps(obj, default=json_default))
-    return json.dumps(_finite(plain), indent=2, sort_keys=True, allow_nan=False).encode("utf-8")
+    # insertion order: the registry's own fields first, then the caller's in the order it gave them
+    return json.dumps(_finite(plain), indent=2, allow_nan=False).encode("utf-8")
 
 
 def _write_durably(path: Path, data: bytes) -> None:
