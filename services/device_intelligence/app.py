@@ -17,6 +17,7 @@ from device_intelligence.routers import anomalies, health, predictions, telemetr
 from device_intelligence.settings import DeviceIntelligenceSettings, get_settings
 from homeiq_shared import ha_api
 from homeiq_shared.errors import install_problem_handlers
+from homeiq_shared.ha_live import HA_LIVE_STATE_FILE, live_puller_from_settings
 from homeiq_shared.logging_setup import configure_logging
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
@@ -64,10 +65,20 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
             NightlyScheduler(job, config, settings.data_dir / NIGHTLY_STATE_FILE)
         )
         app.state.nightly.scheduler.start(now=clock() if clock else None)
+        app.state.ha_live = live_puller_from_settings(
+            settings.ha_url,
+            settings.ha_token.get_secret_value() if settings.ha_token else None,
+            settings.ha_pull_minutes,
+            app.state.sessionmaker,
+            settings.data_dir / HA_LIVE_STATE_FILE,
+            getattr(app.state, "ha_rows_hook", None),
+        )
         logger.info("device-intelligence ready: data %s, models %s", settings.data_dir, settings.models_dir)
         try:
             yield
         finally:
+            if app.state.ha_live is not None:
+                await app.state.ha_live.stop()
             await app.state.nightly.stop()
             await engine.dispose()
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
     """Fields every HomeIQ service has; read through each service's cached `get_settings()`."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", validate_default=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", validate_default=True, populate_by_name=True
+    )
 
     host: str = Field("127.0.0.1", description="Interface to bind")
     port: int = Field(8000, ge=1, le=65535, description="Port to listen on")
@@ -25,6 +27,16 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Logging level")
     timezone: str = Field("UTC", description="Local time zone for schedules (IANA name)")
+    # One Home Assistant serves both services, so these two are read without the service's prefix.
+    ha_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("HA_URL", "ha_url"),
+        description="Live Home Assistant to pull history from (e.g. http://homeassistant.local:8123); off when empty",
+    )
+    ha_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("HA_TOKEN", "ha_token"), description="HA long-lived access token"
+    )
+    ha_pull_minutes: int = Field(15, ge=1, le=1440, description="Minutes between live HA history pulls")
 
     @field_validator("log_level")
     @classmethod

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import AliasChoices
+from pydantic.fields import FieldInfo
 
 from ai_automation.settings import AiAutomationSettings
 from device_intelligence.settings import DeviceIntelligenceSettings
@@ -36,6 +38,14 @@ SERVICES: dict[str, tuple[type[Any], str, str, str]] = {
 CONTAINER_FIXED = {"host", "port", "data_dir", "models_dir"}
 # Needed at run time but never imported by name.
 RUNTIME_ONLY = {"aiosqlite", "tzdata"}
+
+
+def _env_name(prefix: str, field: str, info: FieldInfo) -> str:
+    """The environment variable a setting is read from: its alias (HA_URL) or prefix + name."""
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"{prefix}{field.upper()}"
 
 
 def _compose() -> dict[str, Any]:
@@ -142,8 +152,8 @@ def test_every_setting_is_in_env_example_with_a_comment() -> None:
     lines = ENV_EXAMPLE.read_text().splitlines()
     classes = [(cls, prefix) for cls, prefix, *_ in SERVICES.values()] + [(GatewaySettings, "GATEWAY_")]
     for cls, prefix in classes:
-        for field in cls.model_fields:
-            name = f"{prefix}{field.upper()}"
+        for field, info in cls.model_fields.items():
+            name = _env_name(prefix, field, info)
             index = next((i for i, line in enumerate(lines) if line.startswith(f"{name}=")), None)
             assert index is not None, f"{name} missing from .env.example (with a `# comment` line above it)"
             assert lines[index - 1].startswith("# "), f"{name} has no comment above it"
@@ -163,7 +173,7 @@ def test_compose_passes_every_service_setting_with_the_code_default() -> None:
     for name, (cls, prefix, *_) in SERVICES.items():
         env = services[name]["environment"]
         for field, info in cls.model_fields.items():
-            key = f"{prefix}{field.upper()}"
+            key = _env_name(prefix, field, info)
             default = info.get_default(call_default_factory=True)
             shown = "" if default is None else str(default)
             hint = f"add `{key}: ${{{key}:-{shown}}}` to docker-compose.yml and `# {info.description}` + `{key}={shown}` to .env.example"
