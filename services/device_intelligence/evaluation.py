@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
 from device_intelligence.telemetry_simulator import M, TelemetryDataset
 
@@ -121,6 +121,38 @@ def calibration_table(y: NDArray[Any], p: FloatArray, bins: int = 10) -> list[di
                 }
             )
     return table
+
+
+PR_CURVE_POINTS = 100
+
+
+def pr_curve(y: NDArray[Any], p: FloatArray, max_points: int = PR_CURVE_POINTS) -> dict[str, Any] | None:
+    """Precision-recall curve thinned to at most `max_points` points spread evenly over recall.
+
+    Each kept point is a real threshold of the curve: for every recall level on an even grid, the highest
+    threshold that still reaches it (a curve this short already is kept whole). None when the rows lack a
+    positive or a negative.
+    """
+    y = np.asarray(y).astype(bool)
+    if not 0 < int(y.sum()) < y.shape[0]:
+        return None
+    precision, recall, thresholds = precision_recall_curve(y, p)
+    # Drop sklearn's closing (recall 0, precision 1) point: it has no threshold of its own.
+    precision, recall = precision[:-1], recall[:-1]
+    if recall.shape[0] <= max_points:  # a short curve (a rule's few score levels) is kept whole
+        keep = np.arange(recall.shape[0])
+    else:
+        # Recall falls as the threshold rises: keep the last index still at or above each grid level.
+        grid = np.linspace(0.0, 1.0, max_points)
+        idx = recall.shape[0] - 1 - np.searchsorted(recall[::-1], grid, side="left")
+        keep = np.unique(idx[idx >= 0])
+    return {
+        "precision": [round(float(v), 4) for v in precision[keep]],
+        "recall": [round(float(v), 4) for v in recall[keep]],
+        "thresholds": [float(v) for v in thresholds[keep]],  # unrounded: each reproduces its point
+        "points": int(keep.shape[0]),
+        "full_points": int(thresholds.shape[0]),
+    }
 
 
 def score_metrics(y: NDArray[Any], p: FloatArray, flags: BoolArray) -> dict[str, Any]:
@@ -281,7 +313,8 @@ def failure_level(
     - alert_precision: alert episodes (runs of alert days, gaps of <= 2 days joined) whose last day lies
       within `horizon_days` before the device's failure.
     - median_lead_days: over detected failures, days from the first alert of the episode that caught the
-      failure to the failure.
+      failure to the failure; `lead_days` lists that figure for every detected failure (ascending) and
+      `lead_days_by_kind` splits it by failure kind.
     """
     dev_all, day_all, fl_all = dataset.row_device[rows], dataset.row_day[rows], flags[rows]
     order = np.lexsort((day_all, dev_all))
@@ -289,6 +322,7 @@ def failure_level(
     bounds = np.flatnonzero(np.r_[True, dev_all[1:] != dev_all[:-1], True])
     failures = detected = episodes = true_episodes = 0
     leads: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     for lo, hi in itertools.pairwise(bounds.tolist()):
         d = int(dev_all[lo])
         days, fl = day_all[lo:hi], fl_all[lo:hi]
@@ -302,7 +336,9 @@ def failure_level(
                 failures += 1
                 if true_runs:
                     detected += 1
-                    leads.append(float(fday - true_runs[-1][0]))
+                    lead = float(fday - true_runs[-1][0])
+                    leads.append(lead)
+                    by_kind.setdefault(str(dataset.failure_kind[d]) or "confirmed", []).append(lead)
     return {
         "failures": failures,
         "detected": detected,
@@ -311,6 +347,8 @@ def failure_level(
         "true_alerts": true_episodes,
         "alert_precision": round(true_episodes / episodes, 4) if episodes else None,
         "median_lead_days": float(np.median(leads)) if leads else None,
+        "lead_days": sorted(leads),
+        "lead_days_by_kind": {k: sorted(v) for k, v in sorted(by_kind.items())},
         "definition": f"a failure counts once, detected when an alert fired in the {horizon_days} days before "
         "it; an alert is a run of alert days (gaps <= 2 days joined), true when its last day is within "
         f"{horizon_days} days before the device's failure",

@@ -11,22 +11,10 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.metrics import brier_score_loss
 
-from device_intelligence import anomaly_model, failure_model
+from device_intelligence import anomaly_model, failure_model, held_out_metrics
 from device_intelligence.anomaly_model import AnomalyModels
-from device_intelligence.evaluation import (
-    Split,
-    best_f1_threshold,
-    calibration_table,
-    device_time_split,
-    failure_level,
-    lead_times,
-    recall_breakdown,
-    rule_flags,
-    rule_score,
-    score_metrics,
-)
+from device_intelligence.evaluation import Split, best_f1_threshold, device_time_split, score_metrics
 from device_intelligence.failure_model import BoosterParams, FailureModel
 from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, compute_features
 from device_intelligence.telemetry_simulator import (
@@ -105,10 +93,41 @@ class RetrainResult:
     data: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     mode: str = "full"
+    registry: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return asdict(self)
+
+
+def registry_entry(
+    name: str, version: str, meta: Mapping[str, Any], with_metrics: bool = True
+) -> dict[str, Any]:
+    """What a manifest needs of one registered version: artifacts, lineage, gates (and metrics)."""
+    training = meta.get("training_data") or {}
+    entry = {
+        "registry_name": name,
+        "version": version,
+        "created_at": meta.get("created_at"),
+        "trigger": meta.get("trigger"),
+        "model_type": meta.get("model_type"),
+        "artifacts": meta.get("artifacts") or {},
+        "gates": meta.get("gates"),
+        "training_data_fingerprint": training.get("fingerprint"),
+        "training_rows": training.get("rows"),
+        "library_versions": meta.get("library_versions") or {},
+        "feature_schema_version": meta.get("feature_schema_version"),
+    }
+    return (entry | {"metrics": meta.get("metrics") or {}}) if with_metrics else entry
+
+
+def _registered(registry: ModelRegistry, versions: Mapping[str, str | None]) -> dict[str, Any]:
+    """Registry entries (metrics left out: the answer carries them) of the named versions."""
+    return {
+        name: registry_entry(name, v, registry.metadata(name, v), with_metrics=False)
+        for name, v in versions.items()
+        if v is not None
+    }
 
 
 def dataset_fingerprint(dataset: TelemetryDataset, horizon_days: int) -> str:
@@ -120,42 +139,6 @@ def dataset_fingerprint(dataset: TelemetryDataset, horizon_days: int) -> str:
         dataset.failure_day,
         np.array([horizon_days, FEATURE_SCHEMA_VERSION], dtype=object),
     )
-
-
-def _metrics_block(
-    dataset: TelemetryDataset,
-    split: Split,
-    y: NDArray[np.int8],
-    p: NDArray[np.float64],
-    threshold: float,
-    h: int,
-) -> dict[str, Any]:
-    flags = p >= threshold
-    m = score_metrics(y, p, flags)
-    all_flags = np.zeros(dataset.n_rows, dtype=bool)
-    all_flags[split.test] = flags
-    m.update(
-        threshold=round(float(threshold), 5),
-        brier=round(float(brier_score_loss(y, p)), 5) if y.size else None,
-        calibration=calibration_table(y, p),
-        lead_time=lead_times(dataset, split.test, all_flags, h),
-        split_method=split.method,
-    )
-    m.update(_event_figures(dataset, split, all_flags, h))
-    return m
-
-
-def _event_figures(
-    dataset: TelemetryDataset, split: Split, all_flags: NDArray[np.bool_], h: int
-) -> dict[str, Any]:
-    """Failure-level figures and where the device-day recall is lost (by days ahead, kind, ceiling)."""
-    breakdown = recall_breakdown(dataset, split.test, all_flags, h)
-    return {
-        "failure_level": failure_level(dataset, split.test, all_flags, h),
-        "recall_by_days_before_failure": breakdown["by_days_before_failure"],
-        "recall_by_failure_kind": breakdown["by_failure_kind"],
-        "predictable_ceiling": breakdown["predictable_ceiling"],
-    }
 
 
 def train_and_evaluate(
@@ -192,19 +175,8 @@ def train_and_evaluate(
     threshold = best_f1_threshold(y[split.val], np.asarray(booster.predict(x[split.val]), dtype=np.float64))
     model = FailureModel(booster, threshold, h)
     p_test = model.predict(x[split.test], num_threads=0)
-    metrics = _metrics_block(dataset, split, y[split.test], p_test, threshold, h)
-    vals = dataset.values[split.test]
-    baseline = _metrics_block(dataset, split, y[split.test], rule_score(vals), 0.0, h)
-    baseline.update(
-        dict(score_metrics(y[split.test], rule_score(vals), rule_flags(vals)).items()),
-        rule="error_rate > 0.1 or battery_level < 20 or response_time > 2000 (PR-AUC ranks the original "
-        "rule fallback points)",
-        threshold=None,
-    )
-    all_flags = np.zeros(dataset.n_rows, dtype=bool)
-    all_flags[split.test] = rule_flags(vals)
-    baseline["lead_time"] = lead_times(dataset, split.test, all_flags, h)
-    baseline.update(_event_figures(dataset, split, all_flags, h))
+    metrics = held_out_metrics.model_metrics(dataset, split, y[split.test], p_test, threshold, h, booster)
+    baseline = held_out_metrics.baseline_metrics(dataset, split, y[split.test], h)
     t3 = time.perf_counter()
     say("fitting the IsolationForest detectors")
     device_det = anomaly_model.fit_device_detector(x[split.train], seed)
@@ -308,10 +280,15 @@ def retrain(
         meta = registry.metadata(failure_model.MODEL_NAME, prod_version)
         if meta.get("training_data", {}).get("fingerprint") == fingerprint:
             say(f"production {prod_version} is current for this data; nothing to do (use --force to retrain)")
+            prod_anomaly = registry.production(anomaly_model.MODEL_NAME)
             return RetrainResult(
                 "kept", False, "production model is current for this data", None, None, prod_version,
                 metrics=dict(meta.get("metrics", {})), baseline=dict(meta.get("rule_baseline", {})),
                 gates=dict(meta.get("gates", {})),
+                registry=_registered(registry, {
+                    failure_model.MODEL_NAME: prod_version,
+                    anomaly_model.MODEL_NAME: prod_anomaly.version if prod_anomaly else None,
+                }),
             )  # fmt: skip
     init = prod_model if options.mode == "incremental" else None
     ev = train_and_evaluate(dataset, options, train_rng, init_model=init, progress=progress)
@@ -400,6 +377,7 @@ def retrain(
         "promoted" if promote else "registered", promote, decision, fv.version, av.version,
         fv.version if promote else prod_version, ev.metrics, ev.baseline, prod_metrics, ev.anomaly_metrics,
         gates.to_dict(), data_info, seconds, mode,
+        _registered(registry, {failure_model.MODEL_NAME: fv.version, anomaly_model.MODEL_NAME: av.version}),
     )  # fmt: skip
 
 

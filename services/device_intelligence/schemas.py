@@ -231,3 +231,8 @@ class TrainResponse(BaseModel):
     anomaly_metrics: dict[str, Any]
     gates: dict[str, Any]
     seconds: dict[str, float]
+    registry: dict[str, Any] = Field(
+        default_factory=dict,
+        description="per model name, the registered version's artifacts {file: {sha256, size_bytes}}, "
+        "training-data fingerprint, library versions and feature schema version",
+    )

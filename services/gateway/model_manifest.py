@@ -62,18 +62,24 @@ def _scalars(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if as_number(v) is not None or isinstance(v, str | bool)}
 
 
+def _lineage(model: ModelRecord, registry: dict[str, Any], names: tuple[str, ...]) -> Any:
+    """A lineage field from the registry entry, else from anywhere in the training answer."""
+    return next((v for s in (registry, model.train_response) if (v := find_key(s, names))), None)
+
+
 def model_entry(model: ModelRecord, run: RunResult) -> dict[str, Any]:
-    """The manifest's description of one model."""
+    """The manifest's description of one model (registry fields as the services answered them)."""
     service = run.services.get(model.service)
     roots = []
     if service is not None and service.models_dir:
         roots = [Path(service.models_dir)]
     registry = model.metadata.get("registry") or {}
-    sources = (registry, model.train_response)
     return {
         "service": model.service,
-        "registry_name": model.registry_name or find_key(registry, ("model_name", "name")),
+        "registry_name": model.registry_name or registry.get("registry_name"),
         "version": model.version,
+        "registry_version": registry.get("version"),
+        "registered_at": registry.get("created_at"),
         "promoted": model.promoted,
         "artifacts": [verify_artifact(a, roots) for a in model.artifacts],
         "registry_source": model.metadata.get("registry_source"),
@@ -91,15 +97,11 @@ def model_entry(model: ModelRecord, run: RunResult) -> dict[str, Any]:
             for c in model.checks
         ],
         "gates_passed": model.gates_passed,
-        "training_data_fingerprint": next(
-            (
-                v
-                for s in sources
-                if (v := find_key(s, ("training_data_fingerprint", "data_fingerprint", "fingerprint")))
-            ),
-            None,
+        "training_data_fingerprint": _lineage(
+            model, registry, ("training_data_fingerprint", "data_fingerprint", "fingerprint")
         ),
-        "library_versions": next((v for s in sources if (v := find_key(s, ("library_versions",)))), None),
+        "feature_schema_version": _lineage(model, registry, ("feature_schema_version",)),
+        "library_versions": _lineage(model, registry, ("library_versions",)),
         "train_seconds": model.metadata.get("train_seconds"),
     }
 

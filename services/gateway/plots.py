@@ -19,7 +19,8 @@ from gateway.step_results import ModelRecord
 logger = logging.getLogger(__name__)
 
 _FIGSIZE = (5.2, 3.6)
-_TOP_FEATURES = 15
+_TOP_FEATURES = 20
+_BASELINE_COLOURS = ("crimson", "#dd8452", "#937860")
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,13 @@ def importance_plot(model: ModelRecord) -> Plot | None:
     if not pairs:
         return None
     names, values = zip(*reversed(pairs), strict=True)
-    fig, ax = plt.subplots(figsize=(_FIGSIZE[0], 0.28 * len(pairs) + 1.2))
+    method = find_key(model.metrics, ("feature_importance_method", "importance_method"))
+    gain = isinstance(method, str) and "gain" in method
+    fig, ax = plt.subplots(figsize=(_FIGSIZE[0] + 0.6, 0.26 * len(pairs) + 1.3))
     ax.barh(names, values, color="#4c72b0")
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_xlabel("importance")
-    ax.set_title(f"{model.title}: feature importances", fontsize=10)
+    ax.set_xlabel("share of the model's split gain" if gain else "importance")
+    ax.set_title(f"{model.title}: top {len(pairs)} feature importances", fontsize=10)
     return Plot(f"{model.key}_importances", f"{model.title}: feature importances", _png(fig))
 
 
@@ -131,29 +134,42 @@ def _operating_point(metrics: Any) -> tuple[float, float] | None:
     return None if p is None or r is None else (r, p)
 
 
+def _pr_points(metrics: Any) -> tuple[list[float], list[float]] | None:
+    """(recall, precision) of a returned PR curve, or None when there is no usable curve."""
+    curve = find_key(metrics, ("pr_curve", "precision_recall_curve"))
+    if not isinstance(curve, Mapping):
+        return None
+    precision = [as_number(v) for v in curve.get("precision") or []]
+    recall = [as_number(v) for v in curve.get("recall") or []]
+    pairs = [(r, p) for r, p in zip(recall, precision, strict=False) if r is not None and p is not None]
+    if len(pairs) < 2 or len(precision) != len(recall):
+        return None
+    return [r for r, _ in pairs], [p for _, p in pairs]
+
+
 def pr_plot(model: ModelRecord) -> Plot | None:
-    """Precision-recall curve of the held-out rows; operating points only when no curve is returned."""
-    curve = find_key(model.metrics, ("pr_curve", "precision_recall_curve"))
-    precision = curve.get("precision") if isinstance(curve, Mapping) else None
-    recall = curve.get("recall") if isinstance(curve, Mapping) else None
-    has_curve = isinstance(precision, list) and isinstance(recall, list) and len(precision) == len(recall) > 1
+    """Precision-recall curves of the held-out rows, model beside its baselines, with operating points."""
+    curve = _pr_points(model.metrics)
     point = _operating_point(model.metrics)
-    if not has_curve and point is None:
+    if curve is None and point is None:
         return None
     fig, ax = plt.subplots(figsize=_FIGSIZE)
     pr_auc = as_number(model.metrics.get("pr_auc"))
     label = f"model (PR-AUC {pr_auc:.3f})" if pr_auc is not None else "model"
-    if has_curve and isinstance(recall, list) and isinstance(precision, list):
-        ax.plot(recall, precision, label=label)
+    if curve is not None:
+        ax.plot(curve[0], curve[1], color="#4c72b0", label=label)
     if point is not None:
         ax.scatter([point[0]], [point[1]], marker="o", color="#4c72b0", zorder=3,
-                   label="model at its threshold" if has_curve else label + " at its threshold")  # fmt: skip
-    for name, base in model.baselines.items():
-        base_point = _operating_point(base)
+                   label="model at its threshold" if curve is not None else label + " at its threshold")  # fmt: skip
+    for (name, base), colour in zip(model.baselines.items(), _BASELINE_COLOURS * 4, strict=False):
+        base_curve, base_point = _pr_points(base), _operating_point(base)
+        base_auc = as_number(base.get("pr_auc")) if isinstance(base, Mapping) else None
+        base_label = f"{name} baseline" + (f" (PR-AUC {base_auc:.3f})" if base_auc is not None else "")
+        if base_curve is not None:
+            ax.plot(base_curve[0], base_curve[1], color=colour, linestyle="--", marker=".", label=base_label)
         if base_point is not None:
-            ax.scatter(
-                [base_point[0]], [base_point[1]], marker="x", color="crimson", label=f"{name} baseline"
-            )
+            ax.scatter([base_point[0]], [base_point[1]], marker="x", color=colour, zorder=3,
+                       label=f"{name} baseline at its operating point" if base_curve is not None else base_label)  # fmt: skip
     rate = as_number(find_key(model.metrics, ("positive_rate",)))
     if rate is not None:
         ax.axhline(rate, color="grey", linestyle=":", label=f"chance ({rate:.3f})")
@@ -161,8 +177,10 @@ def pr_plot(model: ModelRecord) -> Plot | None:
     ax.set_ylabel("precision")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8)
-    suffix = "precision-recall" if has_curve else "precision-recall operating points (no curve returned)"
+    ax.legend(fontsize=7)
+    suffix = (
+        "precision-recall" if curve is not None else "precision-recall operating points (no curve returned)"
+    )
     ax.set_title(f"{model.title}: {suffix}", fontsize=9)
     return Plot(f"{model.key}_pr", f"{model.title}: {suffix}", _png(fig))
 
@@ -228,36 +246,78 @@ def calibration_plot(model: ModelRecord) -> Plot | None:
     return Plot(f"{model.key}_calibration", f"{model.title}: calibration (labels: rows per bin)", _png(fig))
 
 
-def lead_time_plot(model: ModelRecord) -> Plot | None:
-    """Days from the first alert to the failure: a histogram, or medians per failure kind."""
+def _numbers(raw: Any) -> list[float]:
+    return [v for v in (as_number(x) for x in raw) if v is not None] if isinstance(raw, list) else []
+
+
+def _lead_histogram(model: ModelRecord, ax: Any) -> str | None:
+    """Stacked histogram of each detected failure's lead days (by kind when given), rule as an outline."""
+    values = _numbers(model.metrics.get("lead_days"))
+    if not values:
+        return None
+    by_kind = model.metrics.get("lead_days_by_kind")
+    groups = (
+        {str(k): _numbers(v) for k, v in by_kind.items() if _numbers(v)}
+        if isinstance(by_kind, Mapping)
+        else {}
+    )
+    if sum(len(v) for v in groups.values()) != len(values):
+        groups = {"all kinds": values}
+    rules = [(n, _numbers(b.get("lead_days"))) for n, b in model.baselines.items() if isinstance(b, Mapping)]
+    top = max([*values, *(v for _, r in rules for v in r)])
+    edges = [x + 0.5 for x in range(int(top) + 1)]
+    ax.hist(list(groups.values()), bins=edges, stacked=True, label=list(groups), rwidth=0.85)
+    for (name, rule), colour in zip(rules, _BASELINE_COLOURS, strict=False):
+        if rule:
+            ax.hist(rule, bins=edges, histtype="step", color=colour, linewidth=1.5,
+                    label=f"{name} baseline ({len(rule)} detected)")  # fmt: skip
+    ax.set_xlabel("days from the first alert to the failure")
+    ax.set_ylabel("detected failures")
+    ax.legend(fontsize=7)
+    level = model.metrics.get("failure_level")
+    total = level.get("failures") if isinstance(level, Mapping) else None
+    of = f" of {total}" if isinstance(total, int) else ""
+    return f"{model.title}: failure lead time ({len(values)}{of} test failures detected)"
+
+
+def _lead_fallback(model: ModelRecord, ax: Any) -> str | None:
+    """Older answers: any list of lead times as a histogram, or medians per failure kind."""
     raw = find_key(model.metrics, ("lead_time_days", "lead_times_days", "lead_times", "lead_time"))
-    values = [v for v in (as_number(x) for x in raw) if v is not None] if isinstance(raw, list) else []
-    fig, ax = plt.subplots(figsize=_FIGSIZE)
+    values = _numbers(raw)
     if values:
         ax.hist(values, bins=min(20, max(5, len(set(values)))), color="#55a868")
         ax.set_xlabel("days from first alert to failure")
         ax.set_ylabel("failures")
-        title = f"{model.title}: failure lead time ({len(values)} failures)"
-    elif isinstance(raw, Mapping):
-        kinds = [(str(k), v) for k, v in raw.items() if isinstance(v, Mapping)]
-        bars = [(k, as_number(v.get("median_lead_days")) or 0.0, v) for k, v in kinds]
-        if not bars:
-            plt.close(fig)
-            return None
-        ax.bar([b[0] for b in bars], [b[1] for b in bars], color="#55a868")
-        for i, (_, height, info) in enumerate(bars):
-            ax.annotate(
-                f"{info.get('detected_within_horizon', '?')}/{info.get('failures', '?')}",
-                (i, height),
-                ha="center",
-                fontsize=7,
-                textcoords="offset points",
-                xytext=(0, 2),
-            )
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-        ax.set_ylabel("median lead (days)")
-        title = f"{model.title}: median lead time per failure kind (detected/failures)"
-    else:
+        return f"{model.title}: failure lead time ({len(values)} failures)"
+    if not isinstance(raw, Mapping):
+        return None
+    bars = [
+        (str(k), as_number(v.get("median_lead_days")) or 0.0, v)
+        for k, v in raw.items()
+        if isinstance(v, Mapping)
+    ]
+    if not bars:
+        return None
+    ax.bar([b[0] for b in bars], [b[1] for b in bars], color="#55a868")
+    for i, (_, height, info) in enumerate(bars):
+        ax.annotate(
+            f"{info.get('detected_within_horizon', '?')}/{info.get('failures', '?')}",
+            (i, height),
+            ha="center",
+            fontsize=7,
+            textcoords="offset points",
+            xytext=(0, 2),
+        )
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    ax.set_ylabel("median lead (days)")
+    return f"{model.title}: median lead time per failure kind (detected/failures)"
+
+
+def lead_time_plot(model: ModelRecord) -> Plot | None:
+    """Days from the first alert to each detected failure (per-failure lead days when the answer has them)."""
+    fig, ax = plt.subplots(figsize=_FIGSIZE)
+    title = _lead_histogram(model, ax) or _lead_fallback(model, ax)
+    if title is None:
         plt.close(fig)
         return None
     ax.set_title(title, fontsize=9)

@@ -209,7 +209,11 @@ async def train_devices(
     )
     if not anomaly.version:
         raise StepFailedError("no anomaly model version in the answer")
+    registered = answer.get("registry")
     for record in (failure, anomaly):
+        entry = registered.get(record.registry_name) if isinstance(registered, Mapping) else None
+        if isinstance(entry, Mapping):
+            record.metadata["registry_from_training"] = dict(entry)
         record.metadata["train_seconds"] = round(seconds, 3)
         record.metadata["service_seconds"] = answer.get("seconds")
         run.models[record.key] = record

@@ -83,6 +83,25 @@ def artifacts_of(metadata: Any, registry_name: str | None, version: str | None) 
     return out
 
 
+def registry_entry(answer: Any) -> dict[str, Any]:
+    """One registry entry in one shape, from a device-intelligence entry or metadata, or an ai model-info."""
+    if not isinstance(answer, Mapping):
+        return {}
+    training = answer.get("training_data")
+    fingerprint = answer.get("training_data_fingerprint") or (
+        training.get("fingerprint") if isinstance(training, Mapping) else None
+    )
+    return {
+        "registry_name": answer.get("registry_name") or answer.get("model_name"),
+        "version": answer.get("version") or answer.get("model_version"),
+        "created_at": answer.get("created_at") or answer.get("training_date"),
+        "artifacts": answer.get("artifacts"),
+        "training_data_fingerprint": fingerprint,
+        "library_versions": answer.get("library_versions"),
+        "feature_schema_version": answer.get("feature_schema_version"),
+    }
+
+
 def local_metadata(run: RunResult, model: ModelRecord) -> dict[str, Any]:
     """`metadata.json` of the model's version in the registry folder of a service this run started."""
     service = run.services.get(model.service)
@@ -96,37 +115,67 @@ def local_metadata(run: RunResult, model: ModelRecord) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-async def registry_info(
+async def _http_entries(
     ai: AiAutomationClient, device: DeviceIntelligenceClient, run: RunResult
-) -> list[Check]:
-    """Each model's registry entry: over HTTP first, else this run's own registry folder; sha256 required."""
-    info: dict[str, Any] = {}
+) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Per model, the registry entries the services' answers hold, best source first."""
+    found: dict[str, list[tuple[str, dict[str, Any]]]] = {key: [] for key in run.models}
+    for key, model in run.models.items():
+        if isinstance(trained := model.metadata.get("registry_from_training"), Mapping):
+            found[key].append(("the training answer", registry_entry(trained)))
     for task in ("binary", "full"):
         if f"home_type_{task}" in run.models:
             answer = await ai.model_info(task)
-            info[f"home_type_{task}"] = answer.get("model_info", answer)
-    if "failure_prediction" in run.models:
+            entry = registry_entry(answer.get("model_info", answer))
+            found[f"home_type_{task}"].append(("GET /api/home-type/model-info", entry))
+    if {"failure_prediction", "anomaly_detection"} & set(run.models):
         status = await device.models_status()
-        info["failure_prediction"] = status.get("model_metadata") or {}
-        info["anomaly_detection"] = status.get("anomaly_model_metadata") or {}
+        served = status.get("models")
+        served = served if isinstance(served, Mapping) else {}
+        for key, legacy in (
+            ("failure_prediction", "model_metadata"),
+            ("anomaly_detection", "anomaly_model_metadata"),
+        ):
+            if key in run.models:
+                entry = registry_entry(served.get(key) or status.get(legacy))
+                found[key].append(("GET /api/predictions/models/status", entry))
+    return found
+
+
+async def registry_info(
+    ai: AiAutomationClient, device: DeviceIntelligenceClient, run: RunResult
+) -> list[Check]:
+    """Each trained version's registry entry from the services' answers; sha256 required.
+
+    An entry only counts when it names the version this run trained. The run's own registry folder is
+    read only when no answer describes that version (a challenger that was not promoted, say).
+    """
+    found = await _http_entries(ai, device, run)
     checks = []
     for key, model in run.models.items():
-        entry = info.get(key) or {}
-        source = "the service's HTTP answer"
+        entry, source, served = {}, "", None
+        for where, candidate in found.get(key, []):
+            if not artifacts_of(candidate, model.registry_name, model.version):
+                continue
+            if model.version is None or candidate.get("version") == model.version:
+                entry, source = candidate, f"{where} (HTTP)"
+                break
+            served = served or candidate.get("version")
+        if not entry and (local := local_metadata(run, model)):
+            entry, source = (
+                registry_entry(local),
+                "this run's registry folder (no answer describes this version)",
+            )
         artifacts = artifacts_of(entry, model.registry_name, model.version)
-        if not artifacts:
-            local = local_metadata(run, model)
-            artifacts = artifacts_of(local, model.registry_name, model.version)
-            entry = {**local, **entry} if local else entry
-            source = "this run's registry folder (not returned over HTTP)"
         model.metadata["registry"] = entry
-        model.metadata["registry_source"] = source
+        model.metadata["registry_source"] = source or None
         model.artifacts = artifacts
-        detail = (
-            f"{len(artifacts)} artifact(s), first {artifacts[0]['sha256'][:12]}..., from {source}"
-            if artifacts
-            else "no sha256 in the service's answers or a readable registry folder"
-        )
+        if artifacts:
+            detail = f"{len(artifacts)} artifact(s), first {artifacts[0]['sha256'][:12]}..., from {source}"
+        elif served:
+            detail = f"the service describes version {served}, not the trained {model.version}"
+        else:
+            detail = "no sha256 for this version in the service's answers"
         checks.append(Check(f"{model.title}: registered with sha256", bool(artifacts), detail))
     return checks
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,9 +15,11 @@ import httpx
 import numpy as np
 import pytest
 
+import device_intelligence
 from device_intelligence.app import create_app
 from device_intelligence.routers.training import TRAIN_LOCK
 from device_intelligence.settings import DeviceIntelligenceSettings
+from device_intelligence.telemetry_features import FEATURE_SCHEMA_VERSION
 
 GOOD = {
     "device_id": "zigbee_motion_hall",
@@ -27,6 +32,40 @@ async def test_health_reports_models_and_real_checks(di_client: httpx.AsyncClien
     assert body["status"] == "healthy"
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["models_loaded"]["ok"] is True
+
+
+async def test_health_names_the_service_version(di_client: httpx.AsyncClient) -> None:
+    body = (await di_client.get("/health")).json()
+    assert body["service"] == "device-intelligence"
+    assert body["version"] == device_intelligence.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", body["version"])
+
+
+async def test_models_status_gives_both_models_registry_entries(
+    di_client: httpx.AsyncClient, models_dir: Path
+) -> None:
+    status = (await di_client.get("/api/predictions/models/status")).json()
+    assert set(status["models"]) == {"failure_prediction", "anomaly_detection"}
+    assert status["anomaly_model_metadata"]["version"] == status["anomaly_model_version"]
+    for name, entry in status["models"].items():
+        assert entry["registry_name"] == name
+        on_disk = json.loads((models_dir / name / entry["version"] / "metadata.json").read_text())
+        assert set(entry["artifacts"]) == set(on_disk["artifacts"])
+        assert entry["artifacts"]
+        for filename, record in entry["artifacts"].items():
+            data = (models_dir / name / entry["version"] / filename).read_bytes()
+            assert record == {"sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)}
+        assert entry["training_data_fingerprint"] == on_disk["training_data"]["fingerprint"]
+        assert len(entry["training_data_fingerprint"]) == 64
+        assert entry["library_versions"]["scikit-learn"]
+        assert entry["library_versions"]["lightgbm"]
+        assert entry["feature_schema_version"] == FEATURE_SCHEMA_VERSION
+        assert entry["metrics"] == on_disk["metrics"]
+    failure, anomaly = status["models"]["failure_prediction"], status["models"]["anomaly_detection"]
+    assert failure["metrics"]["pr_curve"]["precision"]
+    assert failure["gates"]["verdict"] in {"PASSED", "FAILED"}
+    assert "device_health" in anomaly["metrics"]
+    assert anomaly["training_data_fingerprint"] == failure["training_data_fingerprint"]
 
 
 async def test_without_a_model_predict_is_a_clear_503(empty_client: httpx.AsyncClient) -> None:
@@ -212,6 +251,24 @@ async def test_train_with_an_empty_body_uses_synthetic_defaults(empty_client: ht
     assert body["source"] == "synthetic"
     assert body["promoted"] is True
     assert body["rule_baseline"]["pr_auc"] < body["metrics"]["pr_auc"]
+    # What a report plots comes back compact: curves of <= 100 points, top-20 importances, lead days.
+    assert len(response.content) < 50_000
+    for block in (body["metrics"], body["rule_baseline"]):
+        assert 2 <= len(block["pr_curve"]["recall"]) <= 100
+        assert len(block["lead_days"]) == block["failure_level"]["detected"]
+        assert block["calibration"]
+    assert 0 < len(body["metrics"]["feature_importances"]) <= 20
     assert (await empty_client.post("/api/predictions/predict", json=GOOD)).status_code == 200
     status = (await empty_client.get("/api/predictions/models/status")).json()
     assert status["is_trained"] is True
+    # The answer names the registered versions' artifacts; the status then describes the same files.
+    for name, version in (
+        ("failure_prediction", body["version"]),
+        ("anomaly_detection", body["anomaly_version"]),
+    ):
+        entry = body["registry"][name]
+        assert entry["version"] == version
+        assert status["models"][name]["version"] == version
+        assert entry["artifacts"] == status["models"][name]["artifacts"]
+        assert all(len(a["sha256"]) == 64 and a["size_bytes"] > 0 for a in entry["artifacts"].values())
+        assert "metrics" not in entry  # already in the answer once

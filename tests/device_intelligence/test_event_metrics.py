@@ -1,14 +1,17 @@
-"""Failure-level figures and the recall breakdown, on hand-made fleets whose answers are known."""
+"""Failure-level figures, lead days, the recall breakdown and the PR curve, on data whose answers are known."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
 import pytest
+from sklearn.metrics import precision_recall_curve
 
-from device_intelligence.evaluation import alert_episodes, failure_level, recall_breakdown
+from device_intelligence.evaluation import alert_episodes, failure_level, pr_curve, recall_breakdown
 from device_intelligence.retraining import RetrainResult
+from device_intelligence.telemetry_features import FEATURE_NAMES
 from device_intelligence.telemetry_simulator import METRIC_NAMES, TelemetryDataset
 
 DAYS = 30
@@ -71,6 +74,8 @@ def test_failure_recall_alert_precision_and_lead() -> None:
     assert fl["true_alerts"] == 2
     assert fl["alert_precision"] == pytest.approx(0.5, abs=1e-4)
     assert fl["median_lead_days"] == pytest.approx((5 + 1) / 2)
+    assert fl["lead_days"] == [1.0, 5.0]  # one per detected failure, the missed sudden one has none
+    assert fl["lead_days_by_kind"] == {"battery_depletion": [1.0], "hardware_failure": [5.0]}
 
 
 def test_failure_outside_the_scored_rows_is_not_counted() -> None:
@@ -121,3 +126,63 @@ def test_trained_result_carries_the_event_figures(trained_registry: tuple[object
     # The model's alerts are far more often followed by a failure than the same-day rule's.
     assert m["failure_level"]["alert_precision"] > 3 * b["failure_level"]["alert_precision"]
     assert m["recall"] <= m["predictable_ceiling"]["recall_ceiling"] + 0.1  # sudden failures stay unseen
+
+
+def test_pr_curve_is_thinned_evenly_over_recall_with_real_thresholds() -> None:
+    rng = np.random.default_rng(3)
+    y = (rng.random(5000) < 0.05).astype(np.int8)
+    p = np.clip(0.3 * y + rng.random(5000) * 0.8, 0, 1)
+    curve = pr_curve(y, p)
+    assert curve is not None
+    precision, recall, thresholds = (np.array(curve[k]) for k in ("precision", "recall", "thresholds"))
+    assert 50 <= curve["points"] == len(thresholds) <= 100 < curve["full_points"]
+    assert recall[0] == 1.0
+    assert np.all(np.diff(recall) <= 0)
+    assert np.all(np.diff(thresholds) > 0)
+    assert np.max(np.diff(-recall)) < 0.05  # no wide gap along recall
+    # Every kept point is the curve at its own threshold.
+    for t, pr, rc in zip(thresholds[::17], precision[::17], recall[::17], strict=True):
+        flags = p >= t
+        assert pr == pytest.approx(y[flags].mean(), abs=1e-4)
+        assert rc == pytest.approx(flags[y == 1].mean(), abs=1e-4)
+
+
+def test_short_pr_curve_is_kept_whole_and_one_class_has_none() -> None:
+    y = np.array([0, 0, 1, 1, 0, 1], dtype=np.int8)
+    p = np.array([0.0, 0.25, 0.25, 0.55, 0.0, 0.55])
+    curve = pr_curve(y, p)
+    full_p, full_r, full_t = precision_recall_curve(y, p)
+    assert curve is not None
+    assert curve["thresholds"] == pytest.approx(list(full_t))
+    assert curve["precision"] == pytest.approx(list(full_p[:-1]), abs=1e-4)
+    assert curve["recall"] == pytest.approx(list(full_r[:-1]), abs=1e-4)
+    assert pr_curve(np.zeros(4, dtype=np.int8), np.ones(4)) is None
+
+
+def test_trained_result_carries_compact_curves_importances_and_lead_days(
+    trained_registry: tuple[object, RetrainResult],
+) -> None:
+    _, result = trained_registry
+    m, b = result.metrics, result.baseline
+    for block in (m, b):
+        curve = block["pr_curve"]
+        assert len(curve["precision"]) == len(curve["recall"]) == len(curve["thresholds"]) <= 100
+        fl = block["failure_level"]
+        assert len(block["lead_days"]) == fl["detected"]
+        assert sum(len(v) for v in block["lead_days_by_kind"].values()) == fl["detected"]
+        if block["lead_days"]:
+            assert float(np.median(block["lead_days"])) == fl["median_lead_days"]
+            assert min(block["lead_days"]) >= 1
+    # Each curve is its own scores' curve: average precision summed along it is the reported PR-AUC.
+    for block in (m, b):
+        precision, recall = np.array(block["pr_curve"]["precision"]), np.array(block["pr_curve"]["recall"])
+        average_precision = float(np.sum((recall - np.r_[recall[1:], 0.0]) * precision))
+        assert average_precision == pytest.approx(block["pr_auc"], abs=0.01)
+    shares = m["feature_importances"]
+    assert 0 < len(shares) <= 20
+    assert set(shares) <= set(FEATURE_NAMES)
+    assert list(shares.values()) == sorted(shares.values(), reverse=True)
+    assert 0.3 < sum(shares.values()) <= 1.0 + 1e-6
+    assert "feature_importances" not in b  # a rule has no learnt importances
+    assert b["pr_curve"]["points"] == b["pr_curve"]["full_points"]  # a few score levels: kept whole
+    assert len(json.dumps(m)) + len(json.dumps(b)) < 50_000

@@ -139,8 +139,25 @@ def stub_ai(
     return app
 
 
-def stub_device(fail: frozenset[str] = frozenset(), f1: float = 0.85) -> FastAPI:
-    """A device-intelligence look-alike; paths in `fail` answer 500 with a problem detail."""
+def _stub_entry(name: str, version: str) -> dict[str, Any]:
+    """A registry entry as device-intelligence returns it in `/train` and `/models/status`."""
+    files = {"model.txt": 10} if name == "failure_prediction" else {"device_health.skops": 20}
+    return {
+        "registry_name": name,
+        "version": version,
+        "created_at": "2025-01-01T00:00:00+00:00",
+        "artifacts": {f: {"sha256": SHA, "size_bytes": n} for f, n in files.items()},
+        "training_data_fingerprint": "d" * 64,
+        "library_versions": {"lightgbm": "stub", "scikit-learn": "stub"},
+        "feature_schema_version": "stub-features-1",
+    }
+
+
+def stub_device(
+    fail: frozenset[str] = frozenset(), f1: float = 0.85, served_version: str = "fail-v1"
+) -> FastAPI:
+    """A device-intelligence look-alike; paths in `fail` answer 500 with a problem detail, and
+    `/models/status` describes `served_version` of the failure model."""
     app = FastAPI()
 
     @app.middleware("http")
@@ -160,7 +177,16 @@ def stub_device(fail: frozenset[str] = frozenset(), f1: float = 0.85) -> FastAPI
             "calibration": [{"mean_predicted": 0.05, "observed_rate": 0.04, "rows": 900},
                             {"mean_predicted": 0.6, "observed_rate": 0.55, "rows": 50}],
             "lead_time": {"battery_depletion": {"failures": 10, "detected_within_horizon": 8, "median_lead_days": 9.0}},
+            "pr_curve": {"precision": [0.05, 0.3, 0.7, 0.9], "recall": [1.0, 0.8, 0.5, 0.1],
+                         "thresholds": [0.0, 0.1, 0.4, 0.8]},
+            "feature_importances": {"error_rate_shift_7d": 0.4, "battery_level": 0.2, "signal_strength": 0.1},
+            "feature_importance_method": "share of the booster's total split gain",
+            "failure_level": {"failures": 10, "detected": 8},
+            "lead_days": [2.0, 3.0, 3.0, 5.0, 6.0, 6.0, 7.0, 9.0],
+            "lead_days_by_kind": {"battery_depletion": [3.0, 6.0, 7.0, 9.0], "connectivity_loss": [2.0, 3.0, 5.0, 6.0]},
         }  # fmt: skip
+        rule = {"pr_auc": 0.3, "precision": 0.4, "recall": 0.5, "lead_days": [1.0, 2.0],
+                "pr_curve": {"precision": [0.05, 0.3, 0.4], "recall": [1.0, 0.6, 0.5], "thresholds": [0.0, 0.1, 0.3]}}  # fmt: skip
         anomaly = {
             "device_health": {
                 "pr_auc": 0.4,
@@ -175,9 +201,11 @@ def stub_device(fail: frozenset[str] = frozenset(), f1: float = 0.85) -> FastAPI
         return {
             "status": "promoted", "promoted": True, "decision": "forced", "version": "fail-v1",
             "anomaly_version": "anom-v1", "production_version": "fail-v1", "source": "synthetic",
-            "metrics": metrics, "rule_baseline": {"pr_auc": 0.3, "precision": 0.4, "recall": 0.5},
+            "metrics": metrics, "rule_baseline": rule,
             "production_metrics": None, "anomaly_metrics": anomaly,
             "gates": {"passed": verdict, "verdict": "PASSED" if verdict else "FAILED"}, "seconds": {"total": 0.1},
+            "registry": {"failure_prediction": _stub_entry("failure_prediction", "fail-v1"),
+                         "anomaly_detection": _stub_entry("anomaly_detection", "anom-v1")},
         }  # fmt: skip
 
     @app.post("/api/predictions/predict")
@@ -215,10 +243,10 @@ def stub_device(fail: frozenset[str] = frozenset(), f1: float = 0.85) -> FastAPI
     async def status() -> dict[str, Any]:
         return {
             "is_trained": True,
-            "model_version": "fail-v1",
-            "model_metadata": {"artifacts": {"model.txt": {"sha256": SHA, "size_bytes": 10}}},
-            "anomaly_model_metadata": {
-                "artifacts": {"device_health.skops": {"sha256": SHA, "size_bytes": 10}}
+            "model_version": served_version,
+            "models": {
+                "failure_prediction": _stub_entry("failure_prediction", served_version),
+                "anomaly_detection": _stub_entry("anomaly_detection", "anom-v1"),
             },
         }
 

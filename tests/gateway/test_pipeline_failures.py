@@ -51,6 +51,20 @@ async def test_stub_services_give_a_ready_report_with_plots_and_manifest(
     for model in manifest["models"].values():
         assert model["artifacts"][0]["sha256"] == "ab" * 32
         assert model["gates_passed"] is True
+        assert model["registry_source"].endswith("(HTTP)")  # nothing read from a service's folder
+        assert model["registry_version"] == model["version"]
+        assert len(model["training_data_fingerprint"]) == 64
+        assert model["library_versions"]
+    failure = manifest["models"]["failure_prediction"]
+    assert failure["registry_source"] == "the training answer (HTTP)"
+    assert failure["feature_schema_version"] == "stub-features-1"
+    assert manifest["models"]["home_type_full"]["registry_source"] == "GET /api/home-type/model-info (HTTP)"
+    # The failure model's plots come from the answer's curve, importances and lead days.
+    for plot in ("failure_prediction_pr", "failure_prediction_importances", "failure_prediction_lead_time"):
+        assert f"{plot}.png" in report
+    assert "operating points (no curve returned)" not in report
+    assert "8 of 10 test failures detected" in report
+    assert "Not plotted" not in report.split("### Failure prediction")[1].split("###")[0]
 
 
 async def test_unreachable_url_fails_preflight_and_skips_the_rest(gateway_settings: Any, stubs: Any) -> None:

@@ -6,10 +6,15 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.patches import Rectangle
 from rich.console import Console
 from rich.progress import Progress
 
+from gateway import plots
 from gateway.cli import ProgressView, print_summary
 from gateway.model_manifest import build_manifest, verify_artifact
 from gateway.plots import plots_for
@@ -110,3 +115,79 @@ def test_cli_summary_and_progress_survive_markup_in_reasons() -> None:
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "NOT READY" in text
     assert "['v1']" in text
+
+
+def _failure_model() -> ModelRecord:
+    return ModelRecord(
+        "failure_prediction",
+        "Failure prediction",
+        "device-intelligence",
+        metrics={
+            "precision": 0.8,
+            "recall": 0.5,
+            "pr_auc": 0.6,
+            "positive_rate": 0.01,
+            "pr_curve": {"precision": [0.01, 0.4, 0.8, 0.95], "recall": [1.0, 0.7, 0.5, 0.1]},
+            "feature_importances": {f"f{i}": round(0.5 / (i + 1), 4) for i in range(25)},
+            "feature_importance_method": "share of the booster's total split gain",
+            "calibration": [{"mean_predicted": 0.05, "observed_rate": 0.04, "rows": 900}],
+            "failure_level": {"failures": 9, "detected": 6},
+            "lead_days": [1.0, 2.0, 2.0, 4.0, 6.0, 12.0],
+            "lead_days_by_kind": {"battery": [2.0, 4.0, 12.0], "network": [1.0, 2.0, 6.0]},
+        },
+        baselines={
+            "rule": {
+                "precision": 0.03,
+                "recall": 0.2,
+                "pr_auc": 0.08,
+                "pr_curve": {"precision": [0.01, 0.02, 0.05], "recall": [1.0, 0.3, 0.1]},
+                "lead_days": [1.0, 3.0],
+            }
+        },
+    )
+
+
+def _figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Capture each figure as it is rendered (instead of closing it) to look at what was drawn."""
+    figures: list[Any] = []
+    monkeypatch.setattr(plots, "_png", lambda fig: figures.append(fig) or b"\x89PNG")
+    return figures
+
+
+def test_failure_plots_use_the_returned_curve_importances_and_lead_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    figures = _figures(monkeypatch)
+    model = _failure_model()
+    drawn, missing = plots_for(model)
+    assert missing == []
+    by_slug = dict(zip((p.slug for p in drawn), figures, strict=True))
+    pr = by_slug["failure_prediction_pr"].axes[0]
+    curves = {line.get_label(): list(line.get_xdata()) for line in pr.get_lines()}
+    assert curves["model (PR-AUC 0.600)"] == [1.0, 0.7, 0.5, 0.1]
+    assert curves["rule baseline (PR-AUC 0.080)"] == [1.0, 0.3, 0.1]  # model vs rule, both as curves
+    bars = by_slug["failure_prediction_importances"].axes[0]
+    assert len(bars.patches) == 20  # the top 20 of the 25 returned
+    assert [t.get_text() for t in bars.get_yticklabels()][-1] == "f0"  # largest at the top
+    assert bars.get_xlabel() == "share of the model's split gain"
+    lead = by_slug["failure_prediction_lead_time"].axes[0]
+    assert "6 of 9 test failures detected" in lead.get_title()
+    bars_by_kind = [p.get_height() for p in lead.patches if isinstance(p, Rectangle)]
+    assert sum(bars_by_kind) == 6  # one count per detected failure, stacked by kind
+    assert "rule baseline (2 detected)" in [t.get_text() for t in lead.get_legend().get_texts()]
+    for fig in figures:
+        plt.close(fig)
+
+
+def test_lead_days_that_do_not_add_up_by_kind_are_drawn_as_one_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    figures = _figures(monkeypatch)
+    model = _failure_model()
+    model.metrics["lead_days_by_kind"] = {"battery": [2.0]}  # inconsistent with the 6 lead days
+    plot = plots.lead_time_plot(model)
+    assert plot is not None
+    legend = [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
+    assert "all kinds" in legend
+    assert "battery" not in legend
+    plt.close(figures[0])

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import make_url
 
-from device_intelligence import repository
+from device_intelligence import __version__, repository
 from device_intelligence.dependencies import EngineDep, HolderDep, SessionDep, SettingsDep
 from device_intelligence.settings import DeviceIntelligenceSettings
 from homeiq_shared.ha_events import count_events
@@ -63,6 +63,7 @@ async def health(
     status = "unhealthy" if not infra_ok else ("healthy" if models is not None else "degraded")
     body = {
         "service": "device-intelligence",
+        "version": __version__,
         "status": status,
         "checks": checks,
         "storage": await _storage(settings, session) if checks["database"]["ok"] else None,

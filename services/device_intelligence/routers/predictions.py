@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter
 
-from device_intelligence import repository
+from device_intelligence import anomaly_model, failure_model, repository
 from device_intelligence.dependencies import HolderDep, ServingDep, SessionDep
 from device_intelligence.nightly_training import headline
+from device_intelligence.retraining import registry_entry
 from device_intelligence.schemas import (
     BatchPredictRequest,
     BatchPredictResponse,
@@ -68,7 +69,7 @@ def _require(holder_models: ServingModels | None) -> ServingModels:
 
 @router.get("/models/status")
 async def models_status(holder: HolderDep) -> dict[str, Any]:
-    """Loaded models, their performance beside the rule baseline, features and metadata."""
+    """Loaded models, their performance beside the rule baseline, features, and both models' registry entries."""
     m = holder.models
     if m is None:
         return {"is_trained": False, "reason": holder.load_error}
@@ -84,6 +85,13 @@ async def models_status(holder: HolderDep) -> dict[str, Any]:
         "horizon_days": meta.get("horizon_days"),
         "anomaly_thresholds": m.anomaly_metadata.get("thresholds"),
         "model_metadata": meta,
+        "anomaly_model_metadata": m.anomaly_metadata,
+        "models": {
+            failure_model.MODEL_NAME: registry_entry(failure_model.MODEL_NAME, m.version, meta),
+            anomaly_model.MODEL_NAME: registry_entry(
+                anomaly_model.MODEL_NAME, m.anomaly_version, m.anomaly_metadata
+            ),
+        },
         "last_updated": meta.get("created_at"),
     }
 

@@ -121,6 +121,7 @@ async def train(
         "anomaly_metrics": result.anomaly_metrics,
         "gates": result.gates,
         "seconds": result.seconds,
+        "registry": result.registry,
     }
 
 
