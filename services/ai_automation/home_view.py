@@ -7,7 +7,8 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
+from operator import methodcaller
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -87,8 +88,53 @@ def _timezone_name(home: Mapping[str, Any]) -> str:
     return name or "UTC"
 
 
+_DIGIT_COLUMNS = [c for c in range(19) if c not in (4, 7, 10, 13, 16)]
+_ISO_SEPARATORS = ((4, ord("-")), (7, ord("-")), (10, ord("T")), (13, ord(":")), (16, ord(":")))
+
+
+def _fixed_width_utc_seconds(stamps: Sequence[str]) -> NDArray[np.int64] | None:
+    """Seconds of same-width UTC stamps (`YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`) from their digits, or None.
+
+    Generated homes and HA write every stamp in one format; reading the digits as a byte matrix is
+    about ten times faster than numpy's string-to-datetime parse. Anything else takes the general path.
+    """
+    width = len(stamps[0])
+    joined = "".join(stamps)
+    if width < 20 or len(joined) != width * len(stamps) or not joined.isascii():
+        return None
+    chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(stamps), width)
+    tail = chars[:, -6:]
+    if not (tail == np.frombuffer(b"+00:00", dtype=np.uint8)).all():
+        return None
+    if any((chars[:, col] != sep).any() for col, sep in _ISO_SEPARATORS):
+        return None
+    # uint8 arithmetic wraps anything below '0' to a large value, so one comparison checks every digit
+    if ((chars[:, _DIGIT_COLUMNS] - ord("0")) > 9).any():
+        return None
+    digits = chars[:, :19].astype(np.int64) - ord("0")
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 5] * 10 + digits[:, 6]
+    day = digits[:, 8] * 10 + digits[:, 9]
+    # days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil)
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146_097 + doe - 719_468
+    clock = (digits[:, 11] * 10 + digits[:, 12]) * 3600 + (digits[:, 14] * 10 + digits[:, 15]) * 60
+    result: NDArray[np.int64] = days * 86_400 + clock + digits[:, 17] * 10 + digits[:, 18]
+    return result
+
+
 def parse_seconds(stamps: Sequence[str]) -> NDArray[np.int64]:
     """UNIX seconds of ISO-8601 timestamps; UTC ones take a vectorised path, others go through datetime."""
+    try:
+        fast = _fixed_width_utc_seconds(stamps) if stamps and isinstance(stamps[0], str) else None
+    except TypeError:
+        fast = None
+    if fast is not None:
+        return fast
     try:
         seconds = (np.array([s[:19] for s in stamps], dtype="datetime64[s]") - _EPOCH).astype(np.int64)
         joined = "\n".join(stamps) + "\n"
@@ -245,22 +291,25 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
     events = home.get("events") or []
     if not isinstance(events, list):
         raise HomeInputError("events must be a list")
-    try:
-        # Comprehensions over plain dicts: a 30-day home has ~10k events and this is the hot path.
-        type_counts = Counter([e.get("event_type", "state_changed") for e in events])
-    except AttributeError:
+    # JSON gives dicts; the Mapping ABC check costs ms per 20k events, the dict check microseconds
+    if not all(map(isinstance, events, repeat(dict))):
         events = [e for e in events if isinstance(e, Mapping)]
-        type_counts = Counter([e.get("event_type", "state_changed") for e in events])
-    index_of = entity_index.get
+    # A 30-day home has 10-30k events: map() with methodcaller keeps the per-event work in C.
+    type_counts = Counter(map(methodcaller("get", "event_type", "state_changed"), events))
     try:
-        indices = np.array([index_of(e.get("entity_id"), -1) for e in events], dtype=np.int64)  # type: ignore[arg-type]
+        indices = np.fromiter(
+            map(entity_index.get, map(methodcaller("get", "entity_id"), events), repeat(-1)),
+            dtype=np.int64,
+            count=len(events),
+        )
     except TypeError as exc:
         raise HomeInputError("an event's entity_id is not a string") from exc
     device_event = indices >= 0
     entity_arr = indices[device_event]
-    stamps = list(
-        compress([e.get("timestamp") or e.get("time_fired") for e in events], device_event.tolist())
-    )
+    device_events = list(compress(events, device_event.tolist()))
+    stamps = list(map(methodcaller("get", "timestamp"), device_events))
+    if None in stamps:
+        stamps = [stamp or e.get("time_fired") for stamp, e in zip(stamps, device_events, strict=True)]
     local = local_seconds(parse_seconds(stamps), zone_name) if stamps else np.zeros(0, dtype=np.int64)
     day = local // 86_400
     human_arr = np.asarray(human, dtype=bool)

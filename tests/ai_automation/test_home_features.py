@@ -194,3 +194,20 @@ def test_bad_homes_are_refused_with_a_reason(change: dict[str, Any], message: st
     home = _home([_event("light.living_room_ceiling", START)]) | change
     with pytest.raises(HomeInputError, match=message):
         extract_features(home)
+
+
+def test_fast_timestamp_path_agrees_with_datetime() -> None:
+    import datetime as dt
+    import random
+
+    from ai_automation.home_view import parse_seconds
+
+    rng = random.Random(7)
+    base = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    moments = [base + dt.timedelta(seconds=rng.uniform(0, 130 * 365 * 86400)) for _ in range(2000)]
+    utc = [m.isoformat(timespec="microseconds") for m in moments]
+    expected = [int(m.timestamp() // 1) for m in moments]
+    assert parse_seconds(utc).tolist() == expected
+    # other offsets and widths take the general path and still give UTC seconds
+    mixed = [*utc[:3], "2025-03-30T03:30:00+02:00", "2025-03-30T01:30:00Z"]
+    assert parse_seconds(mixed).tolist() == [*expected[:3], 1743298200, 1743298200]
