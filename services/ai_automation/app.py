@@ -12,20 +12,14 @@ from fastapi import FastAPI
 
 from ai_automation import __version__, repository
 from ai_automation.home_type_classifier import load_production_models
-from ai_automation.nightly_training import JOB_ID, Clock, NightlyContext, NightlyHandle, run_nightly, utc_now
+from ai_automation.nightly_training import JOB_ID, NightlyContext, run_nightly
 from ai_automation.routers import health, home_type, synthetic_homes, training
 from ai_automation.settings import AiAutomationSettings, get_settings
-from homeiq_shared import ha_api
-from homeiq_shared.errors import install_problem_handlers
-from homeiq_shared.ha_live import HA_LIVE_STATE_FILE, live_puller_from_settings
-from homeiq_shared.logging_setup import configure_logging
-from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
-from homeiq_shared.nightly import NightlyScheduler, ScheduleConfig
-from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
+from homeiq_shared.nightly import Clock, utc_now
+from homeiq_shared.service_app import create_service_app, service_resources, start_background
 
 logger = logging.getLogger(__name__)
-NIGHTLY_STATE_FILE = "nightly_state.json"
 
 
 def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -34,64 +28,31 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        settings.datasets_dir.mkdir(parents=True, exist_ok=True)
-        settings.models_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url())
-        await create_tables(engine)
-        app.state.settings = settings
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        async with app.state.sessionmaker() as session:
-            if interrupted := await repository.fail_interrupted(session):
-                logger.warning("%s training run(s) were interrupted by a stop; marked failed", interrupted)
-        app.state.locks = ModelLocks()
-        app.state.model_registry = ModelRegistry(settings.models_dir, keep_last=settings.keep_model_versions)
-        app.state.home_type_models = await asyncio.to_thread(load_production_models, app.state.model_registry)
-        context = NightlyContext(
-            settings, app.state.sessionmaker, app.state.model_registry, app.state.locks,
-            app.state.home_type_models, clock or utc_now,
-        )  # fmt: skip
+        async with service_resources(app, settings, repository.fail_interrupted, settings.datasets_dir):
+            app.state.model_registry = ModelRegistry(
+                settings.models_dir, keep_last=settings.keep_model_versions
+            )
+            app.state.home_type_models = await asyncio.to_thread(
+                load_production_models, app.state.model_registry
+            )
+            context = NightlyContext(
+                settings, app.state.sessionmaker, app.state.model_registry, app.state.locks,
+                app.state.home_type_models, clock or utc_now,
+            )  # fmt: skip
 
-        async def job(trigger: str) -> dict[str, Any]:
-            return await run_nightly(context, trigger)
+            async def job(trigger: str) -> dict[str, Any]:
+                return await run_nightly(context, trigger)
 
-        config = ScheduleConfig(
-            JOB_ID, settings.training_schedule, settings.timezone, settings.training_enabled
-        )
-        app.state.nightly = NightlyHandle(
-            NightlyScheduler(job, config, settings.data_dir / NIGHTLY_STATE_FILE)
-        )
-        app.state.nightly.scheduler.start(now=clock() if clock else None)
-        app.state.ha_live = live_puller_from_settings(
-            settings.ha_url,
-            settings.ha_token.get_secret_value() if settings.ha_token else None,
-            settings.ha_pull_minutes,
-            app.state.sessionmaker,
-            settings.data_dir / HA_LIVE_STATE_FILE,
-            getattr(app.state, "ha_rows_hook", None),
-        )
-        logger.info("ai-automation ready: data %s, models %s", settings.data_dir, settings.models_dir)
-        try:
+            start_background(app, settings, JOB_ID, job, clock() if clock else None)
+            logger.info("ai-automation ready: data %s, models %s", settings.data_dir, settings.models_dir)
             yield
-        finally:
-            if app.state.ha_live is not None:
-                await app.state.ha_live.stop()
-            await app.state.nightly.stop()
-            await engine.dispose()
 
-    app = FastAPI(
+    return create_service_app(
         title="HomeIQ ai-automation",
         version=__version__,
         description="Synthetic Home Assistant homes and the home-type classifier.",
         lifespan=lifespan,
+        routers=[health.router, synthetic_homes.router, home_type.router, training.router],
+        get_settings=get_settings,
+        settings=settings,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
-    install_problem_handlers(app)
-    app.include_router(health.router)
-    app.include_router(synthetic_homes.router)
-    app.include_router(home_type.router)
-    app.include_router(training.router)
-    app.include_router(ha_api.router)
-    return app

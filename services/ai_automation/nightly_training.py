@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,18 +29,12 @@ from homeiq_shared.errors import ConflictError
 from homeiq_shared.ha_events import purge_older_than
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
-from homeiq_shared.nightly import NightlyScheduler
+from homeiq_shared.nightly import Clock, utc_now
 
 logger = logging.getLogger(__name__)
 
 JOB_ID = "ai_automation_nightly"
 TRAINING_SETS_KEPT = 3
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The wall clock (tests pass a frozen one instead)."""
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -54,34 +47,6 @@ class NightlyContext:
     locks: ModelLocks
     models: dict[str, HomeTypeModel]
     clock: Clock = utc_now
-
-
-class NightlyHandle:
-    """The nightly scheduler plus the run started from the API (at most one at a time)."""
-
-    def __init__(self, scheduler: NightlyScheduler) -> None:
-        self.scheduler = scheduler
-        self.task: asyncio.Task[dict[str, Any]] | None = None
-
-    @property
-    def running(self) -> bool:
-        """True while a scheduled or manual run is in progress (or about to start)."""
-        return self.scheduler.is_running or (self.task is not None and not self.task.done())
-
-    def start_now(self) -> asyncio.Task[dict[str, Any]]:
-        """Start the job in the background at once; its outcome lands in the status."""
-        self.task = asyncio.create_task(self.scheduler.run_now())
-        return self.task
-
-    async def stop(self, grace_seconds: float = 30.0) -> None:
-        """Stop the schedule; give a manual run `grace_seconds` to finish, then cancel it."""
-        self.scheduler.shutdown()
-        if self.task is not None and not self.task.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(self.task), grace_seconds)
-            except TimeoutError:
-                # The state file says "started, not finished": the next start runs it once more.
-                self.task.cancel()
 
 
 def _champion_figures(model: HomeTypeModel | None) -> dict[str, Any] | None:

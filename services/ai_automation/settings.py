@@ -5,15 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ai_automation.home_type_metrics import TASKS
-from homeiq_shared.settings import ServiceSettings
+from homeiq_shared.settings import NightlySettings
 
 
-class AiAutomationSettings(ServiceSettings):
+class AiAutomationSettings(NightlySettings):
     """Configuration of the ai-automation service; every field is listed in `.env.example`."""
 
     model_config = SettingsConfigDict(env_prefix="AI_AUTOMATION_", env_file=".env", extra="ignore")
@@ -39,12 +38,6 @@ class AiAutomationSettings(ServiceSettings):
         "full",
         description="Comma-separated home-type tasks the nightly run retrains, in order (full, binary)",
     )
-    keep_model_versions: int = Field(
-        10, ge=1, description="Registry versions kept per model (pruned nightly)"
-    )
-    event_retention_days: int = Field(
-        90, ge=1, description="Days of raw HA events kept (purged by the nightly run)"
-    )
     promotion_tolerance: float = Field(
         0.01,
         ge=0.0,
@@ -56,15 +49,6 @@ class AiAutomationSettings(ServiceSettings):
     )
     nightly_days: int = Field(14, ge=1, le=365, description="Days of those generated homes")
     nightly_seed: int = Field(42, ge=0, description="Seed of the nightly generation and train/test split")
-
-    @field_validator("training_schedule")
-    @classmethod
-    def _valid_cron(cls, value: str) -> str:
-        try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
-            raise ValueError(f"training_schedule {value!r} is not a crontab line: {exc}") from exc
-        return value
 
     @field_validator("nightly_tasks")
     @classmethod

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-
-import uvicorn
-
 from device_intelligence.app import create_app
 from device_intelligence.settings import DeviceIntelligenceSettings
+from homeiq_shared.serve import serve
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse `--host`/`--port` (overriding the settings) and serve."""
-    parser = argparse.ArgumentParser(prog="python -m device_intelligence", description=__doc__)
-    parser.add_argument("--host", help="interface to bind (default: settings, 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default: settings, 8019)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = DeviceIntelligenceSettings(**overrides)
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
-    )
+    serve(create_app, DeviceIntelligenceSettings, "python -m device_intelligence", argv, description=__doc__)
 
 
 if __name__ == "__main__":

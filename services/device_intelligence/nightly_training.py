@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,17 +21,12 @@ from homeiq_shared.errors import ConflictError
 from homeiq_shared.ha_events import purge_older_than
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
+from homeiq_shared.nightly import Clock, utc_now
 
 logger = logging.getLogger(__name__)
 
 TRAIN_LOCK = MODEL_NAME  # the one lock POST /train and the nightly job share
 JOB_ID = "device_intelligence_nightly"
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The wall clock (tests pass a frozen one instead)."""
-    return datetime.now(UTC)
 
 
 @dataclass

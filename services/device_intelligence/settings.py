@@ -5,16 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from homeiq_shared.settings import ServiceSettings
+from homeiq_shared.settings import NightlySettings
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class DeviceIntelligenceSettings(ServiceSettings):
+class DeviceIntelligenceSettings(NightlySettings):
     """Configuration of the device-intelligence service; every field is listed in `.env.example`."""
 
     model_config = SettingsConfigDict(env_prefix="DEVICE_INTELLIGENCE_", env_file=".env", extra="ignore")
@@ -24,13 +23,11 @@ class DeviceIntelligenceSettings(ServiceSettings):
         default=Path("data/device_intelligence"), description="Folder of the telemetry database"
     )
     models_dir: Path = Field(default=Path("models"), description="Model registry root")
-    keep_model_versions: int = Field(default=10, ge=1, description="Registry versions kept per model (prune)")
     min_stored_devices: int = Field(
         default=20,
         ge=2,
         description="Stored telemetry is used for training (source=auto) from this many devices on",
     )
-    training_enabled: bool = Field(default=True, description="Run the nightly retraining on its schedule")
     training_schedule: str = Field(
         default="0 2 * * *", description="Crontab line of the nightly retraining (in `timezone`)"
     )
@@ -55,21 +52,9 @@ class DeviceIntelligenceSettings(ServiceSettings):
     nightly_seed: int = Field(
         default=42, ge=0, description="Base seed of the nightly run (plus the run's day number, recorded)"
     )
-    event_retention_days: int = Field(
-        default=90, ge=1, description="Days of raw HA events kept (purged by the nightly run)"
-    )
     telemetry_retention_days: int = Field(
         default=730, ge=1, description="Days of daily telemetry kept (derived aggregates outlive raw events)"
     )
-
-    @field_validator("training_schedule")
-    @classmethod
-    def _valid_cron(cls, value: str) -> str:
-        try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
-            raise ValueError(f"training_schedule {value!r} is not a crontab line: {exc}") from exc
-        return value
 
     @field_validator("full_retrain_weekday")
     @classmethod

@@ -7,14 +7,13 @@ service uses to derive its own data (device telemetry) from each stored batch.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from homeiq_shared.app_state import ApiKeyDep, SessionDep
 from homeiq_shared.errors import InvalidInputError
 from homeiq_shared.ha_events import count_events, event_span, normalise_batch, store_events
 from homeiq_shared.ha_import import import_config_dir
@@ -22,24 +21,9 @@ from homeiq_shared.ha_recorder import RecorderError
 from homeiq_shared.ha_registries import RegistryError, area_kind, category_for
 from homeiq_shared.ha_snapshots import list_snapshots, upsert_snapshot
 from homeiq_shared.home_types import HOME_TYPES
-from homeiq_shared.security import verify_api_key
 
 MAX_EVENTS_PER_BATCH = 50_000
 HOME_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
-        yield session
-
-
-def _api_key(request: Request) -> None:
-    key = request.app.state.settings.api_key
-    verify_api_key(request, key.get_secret_value() if key else None)
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
-ApiKeyDep = Annotated[None, Depends(_api_key)]
 
 
 class EventBatch(BaseModel):

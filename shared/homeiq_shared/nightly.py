@@ -26,6 +26,13 @@ from apscheduler.triggers.cron import CronTrigger
 logger = logging.getLogger(__name__)
 
 NightlyJob = Callable[[str], Awaitable[dict[str, Any]]]
+NIGHTLY_STATE_FILE = "nightly_state.json"
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock (tests pass a frozen one instead)."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,34 @@ class NightlyScheduler:
             "running": self.is_running,
             "last_run": self._state.get("last_run"),
         }
+
+
+class NightlyHandle:
+    """The nightly scheduler plus the run started from the API (at most one at a time)."""
+
+    def __init__(self, scheduler: NightlyScheduler) -> None:
+        self.scheduler = scheduler
+        self.task: asyncio.Task[dict[str, Any]] | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while a scheduled or manual run is in progress (or about to start)."""
+        return self.scheduler.is_running or (self.task is not None and not self.task.done())
+
+    def start_now(self) -> asyncio.Task[dict[str, Any]]:
+        """Start the job in the background at once; its outcome lands in the status."""
+        self.task = asyncio.create_task(self.scheduler.run_now())
+        return self.task
+
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Stop the schedule; give a manual run in progress `grace_seconds` to finish, then cancel it."""
+        self.scheduler.shutdown()
+        if self.task is not None and not self.task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self.task), grace_seconds)
+            except TimeoutError:
+                # The state file says "started, not finished": the next start runs it once more.
+                self.task.cancel()
 
 
 def next_fire_after(config: ScheduleConfig, moment: datetime) -> datetime:

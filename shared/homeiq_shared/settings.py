@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -55,3 +56,27 @@ class ServiceSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / self.database_file_name()).resolve()}"
+
+
+class NightlySettings(ServiceSettings):
+    """Fields of a service that retrains on a nightly schedule (each service sets its own default schedule)."""
+
+    training_enabled: bool = Field(True, description="Run the nightly retraining on its schedule")
+    training_schedule: str = Field(
+        "0 3 * * *", description="Crontab line of the nightly retraining (in `timezone`)"
+    )
+    keep_model_versions: int = Field(
+        10, ge=1, description="Registry versions kept per model (pruned nightly)"
+    )
+    event_retention_days: int = Field(
+        90, ge=1, description="Days of raw HA events kept (purged by the nightly run)"
+    )
+
+    @field_validator("training_schedule")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"training_schedule {value!r} is not a crontab line: {exc}") from exc
+        return value

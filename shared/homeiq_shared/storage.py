@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,8 @@ def check_folder(path: Path) -> dict[str, Any]:
     except OSError as exc:
         return {"ok": False, "path": str(path), "error": str(exc)}
     return {"ok": True, "path": str(path)}
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time with its zone: SQLite hands times back without one; they were written in UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

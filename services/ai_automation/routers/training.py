@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from ai_automation import repository
@@ -15,13 +13,10 @@ from ai_automation.home_type_classifier import model_name
 from ai_automation.home_type_schemas import Task
 from ai_automation.tables import TrainingRunRecord
 from homeiq_shared.errors import ConflictError
+from homeiq_shared.service_app import start_nightly_run
+from homeiq_shared.storage import as_utc
 
 router = APIRouter(prefix="/api/home-type", tags=["home type training"])
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands stored times back without their zone; they were written in UTC.
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _decision(run: TrainingRunRecord) -> str | None:
@@ -41,8 +36,8 @@ def run_view(run: TrainingRunRecord | None) -> dict[str, Any] | None:
         "id": run.id,
         "trigger": run.trigger,
         "task": run.task,
-        "started_at": _utc(run.started_at),
-        "finished_at": _utc(run.finished_at),
+        "started_at": as_utc(run.started_at),
+        "finished_at": as_utc(run.finished_at),
         "status": run.status,
         "decision": _decision(run),
         "reason": run.reason or run.error,
@@ -87,14 +82,4 @@ async def run_nightly_now(
     """Run the nightly job now: 202 at once (follow `/train/status`), or the run itself with `?wait=true`."""
     if nightly.running or any(locks.is_held(model_name(t)) for t in settings.nightly_task_list):
         raise ConflictError("a home-type training run is already in progress")
-    task = nightly.start_now()
-    if wait:
-        return JSONResponse(jsonable_encoder(await task), status_code=200)
-    return JSONResponse(
-        {
-            "status": "started",
-            "started_at": datetime.now(UTC).isoformat(),
-            "status_url": router.prefix + "/train/status",
-        },
-        status_code=202,
-    )
+    return await start_nightly_run(nightly, wait, router.prefix + "/train/status")

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Body
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from device_intelligence import repository
@@ -30,6 +29,8 @@ from device_intelligence.tables import TrainingRun
 from device_intelligence.telemetry_simulator import TelemetryDataset
 from device_intelligence.training_data import mixed_dataset
 from homeiq_shared.errors import ConflictError, InvalidInputError
+from homeiq_shared.service_app import start_nightly_run
+from homeiq_shared.storage import as_utc
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/predictions", tags=["training"])
@@ -125,11 +126,6 @@ async def train(
     }
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands stored times back without their zone; they were written in UTC.
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def _decision(run: TrainingRun) -> str | None:
     if run.promoted:
         return "promoted"
@@ -143,8 +139,8 @@ def _run_view(run: TrainingRun | None) -> dict[str, Any] | None:
     return {
         "id": run.id,
         "trigger": run.trigger,
-        "started_at": _utc(run.started_at),
-        "finished_at": _utc(run.finished_at),
+        "started_at": as_utc(run.started_at),
+        "finished_at": as_utc(run.finished_at),
         "status": run.status,
         "decision": _decision(run),
         "reason": run.decision or run.error,
@@ -181,7 +177,7 @@ async def train_status(
         "next_run_mode": mode,
         "running": locks.is_held(TRAIN_LOCK) or nightly.running,
         "mode": mode,
-        "last_training_time": _utc(last.started_at) if last else None,
+        "last_training_time": as_utc(last.started_at) if last else None,
         "last_training_status": last.status if last else None,
         "last_training_error": last.error if last else None,
         "last_run": _run_view(last),
@@ -196,14 +192,4 @@ async def run_nightly_now(
     """Run the nightly job now: 202 at once (follow `/train/status`), or the run itself with `?wait=true`."""
     if locks.is_held(TRAIN_LOCK) or nightly.running:
         raise ConflictError("a training run is already in progress")
-    task = nightly.start_now()
-    if wait:
-        return JSONResponse(jsonable_encoder(await task), status_code=200)
-    return JSONResponse(
-        {
-            "status": "started",
-            "started_at": datetime.now(UTC).isoformat(),
-            "status_url": router.prefix + "/train/status",
-        },
-        status_code=202,
-    )
+    return await start_nightly_run(nightly, wait, router.prefix + "/train/status")

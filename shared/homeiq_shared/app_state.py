@@ -1,0 +1,51 @@
+"""FastAPI dependencies on what both services' lifespans put in `app.state`, as `Annotated` aliases.
+
+Both lifespans fill `app.state` the same way (see `homeiq_shared.service_app`): `settings` (a
+`ServiceSettings`, for `api_key`), `engine`, `sessionmaker`, `locks` and `nightly`. Each service's
+`dependencies.py` re-exports these aliases next to its own; `homeiq_shared.ha_api` uses them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from homeiq_shared.model_lock import ModelLocks
+from homeiq_shared.nightly import NightlyHandle
+from homeiq_shared.security import verify_api_key
+from homeiq_shared.settings import ServiceSettings
+
+
+def _engine(request: Request) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def _locks(request: Request) -> ModelLocks:
+    locks: ModelLocks = request.app.state.locks
+    return locks
+
+
+def _nightly(request: Request) -> NightlyHandle:
+    nightly: NightlyHandle = request.app.state.nightly
+    return nightly
+
+
+def _require_api_key(request: Request) -> None:
+    settings: ServiceSettings = request.app.state.settings
+    verify_api_key(request, settings.api_key.get_secret_value() if settings.api_key else None)
+
+
+EngineDep = Annotated[AsyncEngine, Depends(_engine)]
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+LocksDep = Annotated[ModelLocks, Depends(_locks)]
+NightlyDep = Annotated[NightlyHandle, Depends(_nightly)]
+ApiKeyDep = Annotated[None, Depends(_require_api_key)]

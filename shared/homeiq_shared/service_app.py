@@ -1,0 +1,115 @@
+"""The app and lifespan wiring both services share, and the `/train/schedule` response they both give.
+
+A service's lifespan opens `service_resources` (folders, database, `app.state.settings`, `engine`,
+`sessionmaker`, `locks`), loads its own models, then calls `start_background` (the nightly
+scheduler as `app.state.nightly`, the live Home Assistant puller as `app.state.ha_live`). Leaving
+`service_resources` stops both and disposes of the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Lifespan
+
+from homeiq_shared import ha_api
+from homeiq_shared.errors import install_problem_handlers
+from homeiq_shared.ha_live import HA_LIVE_STATE_FILE, live_puller_from_settings
+from homeiq_shared.logging_setup import configure_logging
+from homeiq_shared.model_lock import ModelLocks
+from homeiq_shared.nightly import (
+    NIGHTLY_STATE_FILE,
+    NightlyHandle,
+    NightlyJob,
+    NightlyScheduler,
+    ScheduleConfig,
+)
+from homeiq_shared.settings import NightlySettings, ServiceSettings
+from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+FailInterrupted = Callable[[AsyncSession], Awaitable[int]]
+
+
+@asynccontextmanager
+async def service_resources(
+    app: FastAPI, settings: ServiceSettings, fail_interrupted: FailInterrupted, *folders: Path
+) -> AsyncIterator[None]:
+    """Open what every service holds (runs a stop interrupted are marked failed); close it all on exit."""
+    configure_logging(settings.log_level)
+    for folder in (settings.data_dir, *folders, settings.models_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    await create_tables(engine)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    async with app.state.sessionmaker() as session:
+        if interrupted := await fail_interrupted(session):
+            logger.warning("%s training run(s) were interrupted by a stop; marked failed", interrupted)
+    app.state.locks = ModelLocks()
+    app.state.ha_live = app.state.nightly = None
+    try:
+        yield
+    finally:
+        if app.state.ha_live is not None:
+            await app.state.ha_live.stop()
+        if app.state.nightly is not None:
+            await app.state.nightly.stop()
+        await engine.dispose()
+
+
+def start_background(
+    app: FastAPI, settings: NightlySettings, job_id: str, job: NightlyJob, now: datetime | None = None
+) -> None:
+    """Start the nightly scheduler (`now`: a test's frozen clock) and, when `ha_url` is set, the live HA puller."""
+    config = ScheduleConfig(job_id, settings.training_schedule, settings.timezone, settings.training_enabled)
+    app.state.nightly = NightlyHandle(NightlyScheduler(job, config, settings.data_dir / NIGHTLY_STATE_FILE))
+    app.state.nightly.scheduler.start(now=now)
+    app.state.ha_live = live_puller_from_settings(
+        settings.ha_url,
+        settings.ha_token.get_secret_value() if settings.ha_token else None,
+        settings.ha_pull_minutes,
+        app.state.sessionmaker,
+        settings.data_dir / HA_LIVE_STATE_FILE,
+        getattr(app.state, "ha_rows_hook", None),
+    )
+
+
+async def start_nightly_run(nightly: NightlyHandle, wait: bool, status_url: str) -> JSONResponse:
+    """Run the nightly job now: 202 with `status_url` at once, or (`wait`) 200 with the run itself."""
+    task = nightly.start_now()
+    if wait:
+        return JSONResponse(jsonable_encoder(await task), status_code=200)
+    return JSONResponse(
+        {"status": "started", "started_at": datetime.now(UTC).isoformat(), "status_url": status_url},
+        status_code=202,
+    )
+
+
+def create_service_app(
+    *,
+    title: str,
+    version: str,
+    description: str,
+    lifespan: Lifespan[FastAPI],
+    routers: Sequence[APIRouter],
+    get_settings: Callable[[], ServiceSettings],
+    settings: ServiceSettings,
+) -> FastAPI:
+    """A service's app: its `routers` then `/api/ha/*`, the problem-details handlers, `get_settings` answering `settings`."""
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_problem_handlers(app)
+    for router in (*routers, ha_api.router):
+        app.include_router(router)
+    return app
