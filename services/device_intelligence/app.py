@@ -13,7 +13,7 @@ from device_intelligence import repository
 from device_intelligence.app_state import ModelHolder, load_models_into
 from device_intelligence.ha_ingest import TelemetryDeriver
 from device_intelligence.nightly_training import JOB_ID, NightlyContext, run_nightly
-from device_intelligence.routers import anomalies, health, predictions, telemetry, training
+from device_intelligence.routers import anomalies, health, model_versions, predictions, telemetry, training
 from device_intelligence.settings import DeviceIntelligenceSettings, get_settings
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.nightly import Clock, utc_now
@@ -52,7 +52,14 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
         version="0.1.0",
         description="Device failure prediction (LightGBM) and anomaly detection (IsolationForest).",
         lifespan=lifespan,
-        routers=[health.router, predictions.router, training.router, anomalies.router, telemetry.router],
+        routers=[
+            health.router,
+            predictions.router,
+            model_versions.router,
+            training.router,
+            anomalies.router,
+            telemetry.router,
+        ],
         get_settings=get_settings,
         settings=settings,
     )
