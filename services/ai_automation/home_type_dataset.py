@@ -7,6 +7,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -174,13 +175,19 @@ def _cache_file(cache_dir: Path, paths: list[Path], augment: int, seed: int) -> 
 
 
 def _save(table: FeatureTable, file: Path) -> None:
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_suffix(".tmp.npz")
-    np.savez(
-        tmp, X=table.X, source=table.source, is_copy=table.is_copy, has_events=table.has_events,
-        text=np.array(orjson.dumps([table.home_ids, table.home_keys, table.home_types, table.skipped]).decode()),
-    )  # fmt: skip
-    tmp.replace(file)
+    """Write the cache atomically; two trainings of one dataset (both tasks at once) may both write it."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=file.parent, prefix=f".{file.stem}-", suffix=".npz")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(
+                handle, X=table.X, source=table.source, is_copy=table.is_copy, has_events=table.has_events,
+                text=np.array(orjson.dumps([table.home_ids, table.home_keys, table.home_types, table.skipped]).decode()),
+            )  # fmt: skip
+        os.replace(tmp_name, file)
+    except OSError as exc:
+        # the cache only saves time: failing to write it must never fail a training run
+        logger.warning("feature cache %s not written: %s", file, exc)
 
 
 def _load(file: Path) -> FeatureTable | None:

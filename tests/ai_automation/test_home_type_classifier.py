@@ -245,3 +245,24 @@ def test_cli_bad_input_exits_2(homes_a: Path, tmp_path: Path, capsys: pytest.Cap
         assert cli.main([*args, "--models-dir", str(tmp_path / "m")]) == 2, args
         assert "error" in capsys.readouterr().err.lower()
     assert not (tmp_path / "m").exists(), "nothing is registered for bad input"
+
+
+def test_feature_cache_survives_concurrent_writers(tmp_path: Path) -> None:
+    """Both tasks train on one dataset at once: their cache writes must not collide or fail a run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ai_automation.home_generator import GeneratorOptions, generate_dataset
+
+    dataset = tmp_path / "homes"
+    generate_dataset(
+        GeneratorOptions(count=6, days=1, seed=9, weather=False, carbon=False, pricing=False), dataset
+    )
+    cache = tmp_path / "cache"
+    with ThreadPoolExecutor(4) as pool:
+        tables = list(pool.map(lambda _: build_feature_table(dataset, cache_dir=cache), range(4)))
+    assert all(t.X.shape == tables[0].X.shape for t in tables)
+    assert [p.suffix for p in cache.iterdir()] == [".npz"]
+    # a cache folder that cannot be written only costs time
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    assert build_feature_table(dataset, cache_dir=blocked / "sub").X.shape == tables[0].X.shape
