@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homeiq_shared.ha_events import normalise_batch, store_events
 from homeiq_shared.ha_import import RowsHook
+from homeiq_shared.state_files import read_state, write_state
 
 logger = logging.getLogger(__name__)
 
@@ -124,18 +122,10 @@ class LivePuller:
         self.last: dict[str, Any] = self._read_state()
 
     def _read_state(self) -> dict[str, Any]:
-        try:
-            state = json.loads(self._state_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            return {}
-        return state if isinstance(state, dict) else {}
+        return read_state(self._state_path)
 
     def _write_state(self) -> None:
-        self._state_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self._state_path.parent, prefix=".ha-live-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(self.last, handle, indent=2)
-        os.replace(tmp, self._state_path)
+        write_state(self._state_path, self.last)
 
     async def pull_once(self, now: datetime | None = None) -> dict[str, Any]:
         """One pull from the end of the previous one (or the first lookback) to `now`; returns its figures."""

@@ -10,10 +10,7 @@ crash runs once (coalesced); a run that finished is never repeated.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
-import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +19,8 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+
+from homeiq_shared.state_files import read_state, write_state
 
 logger = logging.getLogger(__name__)
 
@@ -59,18 +58,10 @@ class NightlyScheduler:
         self.trigger = CronTrigger.from_crontab(config.cron, timezone=config.timezone)
 
     def _read_state(self) -> dict[str, Any]:
-        try:
-            state = json.loads(self._state_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            return {}
-        return state if isinstance(state, dict) else {}
+        return read_state(self._state_path)
 
     def _write_state(self) -> None:
-        self._state_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self._state_path.parent, prefix=".nightly-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(self._state, handle, indent=2, default=str)
-        os.replace(tmp, self._state_path)
+        write_state(self._state_path, self._state)
 
     def _catch_up_time(self, now: datetime) -> datetime | None:
         """When a run was missed or interrupted while the service was down, the time to run it: now."""
