@@ -54,6 +54,27 @@ def model_name(task: str) -> str:
     return MODEL_NAMES[task]
 
 
+# Below this many rows, per-tree calls beat scikit-learn's joblib dispatch (about 0.1 ms a tree).
+_DIRECT_ROWS = 64
+
+
+def forest_proba(forest: RandomForestClassifier, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """`forest.predict_proba(rows)`; for a few rows, the trees are called directly (10x faster, same result).
+
+    A single home's prediction spent ~10 ms in joblib bookkeeping for 100 trees; each tree's own
+    `predict_proba` with `check_input=False` does the same arithmetic (NaN routing included).
+    """
+    if rows.shape[0] > _DIRECT_ROWS:
+        result: NDArray[np.float64] = forest.predict_proba(rows)
+        return result
+    x = np.ascontiguousarray(rows, dtype=np.float32)
+    total = np.zeros((x.shape[0], forest.n_classes_))
+    for tree in forest.estimators_:
+        total += tree.predict_proba(x, check_input=False)
+    out: NDArray[np.float64] = total / len(forest.estimators_)
+    return out
+
+
 @dataclass(frozen=True)
 class Prediction:
     """One home's prediction and which feature groups (and so which model) produced it."""
@@ -112,7 +133,7 @@ class HomeTypeModel:
             if not indices:
                 continue
             batch = np.vstack([rows[i].values for i in indices])
-            proba = est.predict_proba(batch if cols is None else batch[:, cols])
+            proba = forest_proba(est, batch if cols is None else batch[:, cols])
             for i, p in zip(indices, proba, strict=True):
                 out[i] = self._prediction(p, est.classes_, rows[i].groups_used)
         return [p for p in out if p is not None]

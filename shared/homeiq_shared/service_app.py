@@ -8,6 +8,7 @@ scheduler as `app.state.nightly`, the live Home Assistant puller as `app.state.h
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -83,6 +84,10 @@ def start_background(
         settings.data_dir / HA_LIVE_STATE_FILE,
         getattr(app.state, "ha_rows_hook", None),
     )
+    # Start-up is over (models loaded): move what exists to the permanent generation so the cyclic
+    # collector stops rescanning hundreds of thousands of long-lived objects (sklearn, numpy, models)
+    # each time a request's burst of small dicts (a home's events) triggers a collection.
+    gc.freeze()
 
 
 async def start_nightly_run(nightly: NightlyHandle, wait: bool, status_url: str) -> JSONResponse:

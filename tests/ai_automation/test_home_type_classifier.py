@@ -266,3 +266,18 @@ def test_feature_cache_survives_concurrent_writers(tmp_path: Path) -> None:
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder should be")
     assert build_feature_table(dataset, cache_dir=blocked / "sub").X.shape == tables[0].X.shape
+
+
+def test_direct_tree_calls_match_scikit_learn_including_missing_values() -> None:
+    from sklearn.ensemble import RandomForestClassifier
+
+    from ai_automation.home_type_classifier import forest_proba
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 6))
+    y = (x[:, 0] + rng.normal(scale=0.5, size=300) > 0).astype(int) + (x[:, 1] > 1)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    forest = RandomForestClassifier(n_estimators=25, random_state=0).fit(x, y)
+    few = x[:7]
+    assert np.allclose(forest_proba(forest, few), forest.predict_proba(few))
+    assert np.allclose(forest_proba(forest, x), forest.predict_proba(x))
