@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 MAX_BATCH = 10_000
 """Most devices per /predict/batch and readings per /telemetry request (documented limit)."""
@@ -213,6 +221,17 @@ class TrainRequest(BaseModel):
     days_back: int | None = Field(None, ge=30, le=1_000, description="original name of days")
     seed: int = Field(42, ge=0, le=2**31 - 1)
     horizon_days: int = Field(7, ge=1, le=30)
+    gate_thresholds: dict[Literal["accuracy", "precision", "recall", "f1_score"], float] | None = Field(
+        None, description="Override the original gate thresholds (0-1) for this run, e.g. from the gateway"
+    )
+
+    @field_validator("gate_thresholds")
+    @classmethod
+    def _thresholds_in_range(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for metric, minimum in (value or {}).items():
+            if not 0.0 <= minimum <= 1.0:
+                raise ValueError(f"gate threshold for {metric} must be within 0..1, got {minimum}")
+        return value
 
 
 class TrainResponse(BaseModel):

@@ -175,6 +175,8 @@ async def train_devices(
         days=settings.device_days,
         seed=settings.seed,
         force=True,
+        # one set of thresholds: the service's own verdict uses the gateway's (configurable) ones
+        gate_thresholds=settings.device_thresholds,
     )
     seconds = time.perf_counter() - t0
     if not answer.get("version"):

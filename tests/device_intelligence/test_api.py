@@ -272,3 +272,17 @@ async def test_train_with_an_empty_body_uses_synthetic_defaults(empty_client: ht
         assert entry["artifacts"] == status["models"][name]["artifacts"]
         assert all(len(a["sha256"]) == 64 and a["size_bytes"] > 0 for a in entry["artifacts"].values())
         assert "metrics" not in entry  # already in the answer once
+
+
+async def test_train_takes_the_callers_gate_thresholds(empty_client: httpx.AsyncClient) -> None:
+    bad = await empty_client.post("/api/predictions/train", json={"gate_thresholds": {"recall": 1.5}})
+    assert bad.status_code == 422
+    unknown = await empty_client.post("/api/predictions/train", json={"gate_thresholds": {"auc": 0.5}})
+    assert unknown.status_code == 422
+    body = {"synthetic_count": 300, "days": 90, "gate_thresholds": {"recall": 0.05, "f1_score": 0.05}}
+    response = await empty_client.post("/api/predictions/train", json=body)
+    assert response.status_code == 200, response.text
+    checks = {c["metric"]: c["threshold"] for c in response.json()["gates"]["checks"]}
+    assert checks["recall"] == 0.05
+    assert checks["f1_score"] == 0.05
+    assert checks["precision"] == 0.80

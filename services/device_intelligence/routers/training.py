@@ -89,6 +89,7 @@ async def train(
                 trigger="api",
                 mode=body.mode,
                 tolerance=settings.promotion_tolerance,
+                gate_overrides={str(k): v for k, v in (body.gate_thresholds or {}).items()},
             )
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from exc
