@@ -22,6 +22,12 @@ class _Event(TypedDict, total=False):
     time_fired: Any
 
 
+class _EventColumns(TypedDict, total=False):
+    entity_id: list[Any]
+    timestamp: list[Any]
+    event_type: list[Any]
+
+
 class _Home(TypedDict, total=False):
     home_id: Any
     home_type: Any
@@ -30,7 +36,7 @@ class _Home(TypedDict, total=False):
     timezone: Any
     areas: list[Any]
     devices: list[Any]
-    events: list[_Event]
+    events: list[_Event] | _EventColumns
 
 
 class _PredictBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import methodcaller
@@ -228,6 +228,40 @@ def _areas(home: Mapping[str, Any]) -> tuple[list[str], list[bool], list[str | N
     return names, outdoor, floors
 
 
+def _event_fields(events: Any) -> tuple[Counter[str], Sequence[Any], Callable[[list[bool]], list[Any]]]:
+    """Event-type counts, entity ids, and the timestamps of the selected events.
+
+    `events` is a list of event objects (home-file or HA shape), or the columnar minimal form
+    `{"entity_id": [...], "timestamp": [...], "event_type": [...]}` (`event_type` optional), which
+    spares a client and this service building one object per event.
+    """
+    if isinstance(events, Mapping):
+        ids, stamps, types = events.get("entity_id"), events.get("timestamp"), events.get("event_type")
+        if not isinstance(ids, list) or not isinstance(stamps, list) or len(ids) != len(stamps):
+            raise HomeInputError("columnar events need entity_id and timestamp lists of the same length")
+        if types is not None and (not isinstance(types, list) or len(types) != len(ids)):
+            raise HomeInputError("columnar events: event_type must be a list as long as entity_id")
+        counts: Counter[str] = Counter(types) if types is not None else Counter({"state_changed": len(ids)})
+        return counts, ids, lambda mask: list(compress(stamps, mask))
+    if not isinstance(events, list):
+        raise HomeInputError("events must be a list of events or the columnar form")
+    # JSON gives dicts; the Mapping ABC check costs ms per 20k events, the dict check microseconds
+    if not all(map(isinstance, events, repeat(dict))):
+        events = [e for e in events if isinstance(e, Mapping)]
+    # A 30-day home has 10-30k events: map() with methodcaller keeps the per-event work in C.
+    counts = Counter(map(methodcaller("get", "event_type", "state_changed"), events))
+    ids_of_events = list(map(methodcaller("get", "entity_id"), events))
+
+    def stamps_of(mask: list[bool]) -> list[Any]:
+        selected = list(compress(events, mask))
+        stamps = list(map(methodcaller("get", "timestamp"), selected))
+        if None in stamps:
+            stamps = [stamp or e.get("time_fired") for stamp, e in zip(stamps, selected, strict=True)]
+        return stamps
+
+    return counts, ids_of_events, stamps_of
+
+
 def parse_home(home: Mapping[str, Any]) -> HomeView:
     """Validate and reduce one home; raises `HomeInputError` for no devices or a malformed entity_id."""
     if not isinstance(home, Mapping):
@@ -288,28 +322,14 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
             motion.append(domain == "binary_sensor" and device_class in ("motion", "occupancy", "presence"))
 
     zone_name = _timezone_name(home)
-    events = home.get("events") or []
-    if not isinstance(events, list):
-        raise HomeInputError("events must be a list")
-    # JSON gives dicts; the Mapping ABC check costs ms per 20k events, the dict check microseconds
-    if not all(map(isinstance, events, repeat(dict))):
-        events = [e for e in events if isinstance(e, Mapping)]
-    # A 30-day home has 10-30k events: map() with methodcaller keeps the per-event work in C.
-    type_counts = Counter(map(methodcaller("get", "event_type", "state_changed"), events))
+    type_counts, ids, stamps_of = _event_fields(home.get("events") or [])
     try:
-        indices = np.fromiter(
-            map(entity_index.get, map(methodcaller("get", "entity_id"), events), repeat(-1)),
-            dtype=np.int64,
-            count=len(events),
-        )
+        indices = np.fromiter(map(entity_index.get, ids, repeat(-1)), dtype=np.int64, count=len(ids))
     except TypeError as exc:
         raise HomeInputError("an event's entity_id is not a string") from exc
     device_event = indices >= 0
     entity_arr = indices[device_event]
-    device_events = list(compress(events, device_event.tolist()))
-    stamps = list(map(methodcaller("get", "timestamp"), device_events))
-    if None in stamps:
-        stamps = [stamp or e.get("time_fired") for stamp, e in zip(stamps, device_events, strict=True)]
+    stamps = stamps_of(device_event.tolist())
     local = local_seconds(parse_seconds(stamps), zone_name) if stamps else np.zeros(0, dtype=np.int64)
     day = local // 86_400
     human_arr = np.asarray(human, dtype=bool)

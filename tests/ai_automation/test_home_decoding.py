@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import orjson
 import pytest
 
@@ -64,3 +65,39 @@ def test_predict_body_forms() -> None:
     ):
         with pytest.raises(HomeInputError, match=message):
             decode_predict_body(orjson.dumps(bad))
+
+
+def test_columnar_events_give_the_same_features_as_event_objects() -> None:
+    from ai_automation.home_features import extract_features
+
+    times = [f"2026-01-0{d}T{h:02d}:15:00.000000+00:00" for d in range(1, 8) for h in (7, 8, 19, 22)]
+    rows_home = {
+        **HOME,
+        "events": [
+            {"event_type": "state_changed", "entity_id": "light.kitchen", "timestamp": t} for t in times
+        ],
+    }
+    columns_home = {
+        **HOME,
+        "events": {"entity_id": ["light.kitchen"] * len(times), "timestamp": times},
+    }
+    decoded_rows = decode_home(orjson.dumps(rows_home))
+    decoded_columns = decode_home(orjson.dumps(columns_home))
+    a, b = extract_features(decoded_rows), extract_features(decoded_columns)
+    assert a.groups_used == b.groups_used == ("composition", "events")
+    assert np.array_equal(a.values, b.values, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        {"entity_id": ["light.kitchen"], "timestamp": []},
+        {"entity_id": ["light.kitchen"]},
+        {"entity_id": ["light.kitchen"], "timestamp": ["2026-01-01T00:00:00+00:00"], "event_type": []},
+    ],
+)
+def test_bad_columnar_events_are_refused(events: dict[str, list[str]]) -> None:
+    from ai_automation.home_features import extract_features
+
+    with pytest.raises(HomeInputError, match="columnar events"):
+        extract_features(decode_home(orjson.dumps({**HOME, "events": events})))
