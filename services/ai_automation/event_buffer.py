@@ -12,19 +12,11 @@ import numpy as np
 import orjson
 
 from ai_automation.home_layout import HomeLayout
+from homeiq_shared.event_types import EVENT_TYPES
 
 _STATE_CLASS = {"temperature": "measurement", "humidity": "measurement", "battery": "measurement",
                 "illuminance": "measurement", "power": "measurement", "energy": "total_increasing"}  # fmt: skip
 
-EVENT_TYPES: tuple[str, ...] = (
-    "state_changed",
-    "automation_triggered",
-    "script_started",
-    "scene_activated",
-    "voice_command",
-    "webhook_triggered",
-    "api_call",
-)
 EVENT_CODE = {name: i for i, name in enumerate(EVENT_TYPES)}
 
 

@@ -13,7 +13,7 @@ from itertools import repeat
 
 import numpy as np
 
-from ai_automation.event_buffer import EVENT_TYPES
+from homeiq_shared.event_types import EVENT_TYPES
 
 US = 1_000_000
 _CROCKFORD = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)

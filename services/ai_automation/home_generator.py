@@ -23,7 +23,6 @@ import numpy as np
 import orjson
 
 from ai_automation.dataset_writer import OutputPathError, check_output, publish, staging_folder, write_json
-from ai_automation.event_buffer import EVENT_TYPES
 from ai_automation.home_layout import type_mix
 from ai_automation.home_synthesis import (
     Background,
@@ -34,6 +33,7 @@ from ai_automation.home_synthesis import (
     store,
 )
 from ai_automation.home_types import HOME_TYPES
+from homeiq_shared.event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from homeiq_shared import quality_gates
+from homeiq_shared.settings import log_level_name
 
 # The original pipeline's thresholds (DESIGN.md), from the one place both services take them too.
 HOME_TYPE_THRESHOLDS: dict[str, float] = dict(quality_gates.HOME_TYPE_THRESHOLDS)
@@ -74,10 +75,7 @@ class GatewaySettings(BaseSettings):
     @field_validator("log_level")
     @classmethod
     def _upper_level(cls, value: str) -> str:
-        level = value.upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError(f"unknown log level {value!r}")
-        return level
+        return log_level_name(value)
 
 
 @lru_cache

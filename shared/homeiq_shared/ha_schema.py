@@ -15,14 +15,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 ENTITY_ID_PATTERN = r"^[a-z0-9_]+\.[a-z0-9_]+$"
-OTHER_EVENT_TYPES = (
-    "automation_triggered",
-    "script_started",
-    "scene_activated",
-    "voice_command",
-    "webhook_triggered",
-    "api_call",
-)
 
 
 def _utc(value: datetime) -> datetime:

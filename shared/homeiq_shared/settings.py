@@ -9,6 +9,14 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def log_level_name(value: str) -> str:
+    """A logging level name in upper case; a `ValueError` names an unknown one."""
+    level = value.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError(f"unknown log level {value!r}")
+    return level
+
+
 class ServiceSettings(BaseSettings):
     """Fields every HomeIQ service has; read through each service's cached `get_settings()`."""
 
@@ -42,10 +50,7 @@ class ServiceSettings(BaseSettings):
     @field_validator("log_level")
     @classmethod
     def _upper_level(cls, value: str) -> str:
-        level = value.upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError(f"unknown log level {value!r}")
-        return level
+        return log_level_name(value)
 
     def database_file_name(self) -> str:
         """File name of the default SQLite database (overridden per service)."""

@@ -149,3 +149,13 @@ def test_home_file_type_literal_matches_the_shared_type_list() -> None:
         "apartment",
         "standard_home",
     ]
+
+
+def test_other_event_schema_lists_the_shared_event_types() -> None:
+    from typing import get_args
+
+    from homeiq_shared.event_types import EVENT_TYPES, OTHER_EVENT_TYPES
+    from homeiq_shared.ha_schema import OtherEvent
+
+    assert get_args(OtherEvent.model_fields["event_type"].annotation) == OTHER_EVENT_TYPES
+    assert EVENT_TYPES[0] == "state_changed"
