@@ -1,13 +1,16 @@
 """Decode home JSON keeping only what the home-type features read (a 30-day home is tens of MB).
 
 A home file's events carry HA's full `old_state`/`new_state` objects, about 1 KB each, but the
-features need four fields of an event. msgspec decodes straight into dicts holding just the
-declared keys and skips the rest without building it, about ten times faster than a full parse;
-areas and devices are kept whole. Malformed JSON or a wrongly shaped home raises `HomeInputError`.
+features need four fields of an event. msgspec decodes each event into a small struct holding just
+those and skips the rest without building it, about ten times faster than a full parse; the events
+come out as columns (`{"entity_id": [...], "timestamp": [...], "event_type": [...]}`, the form
+`home_view` reads fastest). Areas and devices are kept whole. Malformed JSON or a wrongly shaped
+home raises `HomeInputError`.
 """
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, TypedDict
 
 import msgspec
@@ -15,17 +18,17 @@ import msgspec
 from ai_automation.home_view import HomeInputError
 
 
-class _Event(TypedDict, total=False):
-    event_type: Any
-    entity_id: Any
-    timestamp: Any
-    time_fired: Any
+class _Event(msgspec.Struct, gc=False):
+    event_type: str = "state_changed"
+    entity_id: str | None = None
+    timestamp: str | float | None = None  # ISO-8601, or UNIX seconds as HA's websocket history gives them
+    time_fired: str | float | None = None
 
 
 class _EventColumns(TypedDict, total=False):
-    entity_id: list[Any]
-    timestamp: list[Any]
-    event_type: list[Any]
+    entity_id: list[str | None]
+    timestamp: list[str | float]
+    event_type: list[str]
 
 
 class _Home(TypedDict, total=False):
@@ -49,13 +52,35 @@ _HOME = msgspec.json.Decoder(_Home)
 _PREDICT = msgspec.json.Decoder(_PredictBody)
 
 
+_ENTITY_ID, _TIMESTAMP, _EVENT_TYPE = (
+    attrgetter("entity_id"),
+    attrgetter("timestamp"),
+    attrgetter("event_type"),
+)
+
+
+def _as_columns(home: _Home) -> dict[str, Any]:
+    out: dict[str, Any] = dict(home)
+    events = out.get("events")
+    if isinstance(events, list):
+        stamps = list(map(_TIMESTAMP, events))
+        if not all(stamps):  # a missing or empty timestamp: fall back to time_fired
+            stamps = [stamp or e.time_fired for stamp, e in zip(stamps, events, strict=True)]
+        out["events"] = {
+            "entity_id": list(map(_ENTITY_ID, events)),
+            "timestamp": stamps,
+            "event_type": list(map(_EVENT_TYPE, events)),
+        }
+    return out
+
+
 def decode_home(raw: bytes) -> dict[str, Any]:
-    """One home (file contents) with its events reduced to type, entity id and time."""
+    """One home (file contents) with its events reduced to columns of type, entity id and time."""
     try:
-        home: dict[str, Any] = dict(_HOME.decode(raw))
+        home = _HOME.decode(raw)
     except msgspec.DecodeError as exc:
         raise HomeInputError(f"not a home JSON object: {exc}") from exc
-    return home
+    return _as_columns(home)
 
 
 def decode_predict_body(raw: bytes) -> tuple[list[dict[str, Any]], bool, str]:
@@ -68,5 +93,5 @@ def decode_predict_body(raw: bytes) -> tuple[list[dict[str, Any]], bool, str]:
         raise HomeInputError("give exactly one of home or homes")
     if body.homes is not None and not 1 <= len(body.homes) <= 10_000:
         raise HomeInputError("homes must hold 1 to 10,000 homes")
-    homes = [dict(body.home)] if body.home is not None else [dict(h) for h in body.homes or []]
+    homes = [_as_columns(body.home)] if body.home is not None else [_as_columns(h) for h in body.homes or []]
     return homes, body.home is not None, body.task

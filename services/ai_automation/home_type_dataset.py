@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from numpy.typing import NDArray
 from ai_automation.home_decoding import decode_home
 from ai_automation.home_features import FEATURE_SCHEMA_VERSION, features_of_view
 from ai_automation.home_semantics import CONTROL_DOMAINS, entity_domain
-from ai_automation.home_view import HomeInputError, parse_home
+from ai_automation.home_view import EventColumns, HomeInputError, event_columns, parse_home
 from homeiq_shared.errors import InvalidInputError
 
 logger = logging.getLogger(__name__)
@@ -100,13 +101,16 @@ def home_type_of(home: Mapping[str, Any]) -> str | None:
 def home_key(home: Mapping[str, Any]) -> str:
     """A content key of a home (id, entity ids, event count and span) so copies across datasets match."""
     devices = home.get("devices") or []
-    events = home.get("events") or []
     digest = hashlib.sha256(str(home.get("home_id", "")).encode())
     for device in devices:
         if isinstance(device, Mapping):
             digest.update(str(device.get("entity_id")).encode() + b"\0")
-    if events and isinstance(events[0], Mapping) and isinstance(events[-1], Mapping):
-        digest.update(f"{len(events)}|{events[0].get('timestamp')}|{events[-1].get('timestamp')}".encode())
+    try:
+        events = event_columns(home.get("events") or [])
+    except HomeInputError:
+        events = EventColumns([], [], None)
+    if len(events):
+        digest.update(f"{len(events)}|{events.timestamp[0]}|{events.timestamp[-1]}".encode())
     return digest.hexdigest()[:24]
 
 
@@ -122,10 +126,15 @@ def augment_home(home: Mapping[str, Any], rng: np.random.Generator) -> dict[str,
     drop = set(rng.choice(physical, size=n_drop, replace=False).tolist()) if n_drop else set()
     kept = [d for i, d in enumerate(devices) if i not in drop]
     gone = {str(devices[i].get("entity_id")) for i in drop}
-    events = [
-        e for e in home.get("events") or [] if isinstance(e, Mapping) and e.get("entity_id") not in gone
-    ]
-    return {**home, "devices": kept, "events": events}
+    events = event_columns(home.get("events") or [])
+    keep = [entity not in gone for entity in events.entity_id]
+    types = events.event_type
+    columns = EventColumns(
+        list(compress(events.entity_id, keep)),
+        list(compress(events.timestamp, keep)),
+        None if types is None else list(compress(types, keep)),
+    )
+    return {**home, "devices": kept, "events": columns.to_json()}
 
 
 def iter_homes(folder: Path) -> Iterator[tuple[Path, dict[str, Any]]]:

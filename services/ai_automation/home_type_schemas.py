@@ -50,7 +50,15 @@ class PredictRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    home: dict[str, Any] | None = Field(None, description="One home: areas, devices, optional events")
+    home: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "One home: areas, devices, optional events. Events are a list of event objects "
+            "(`entity_id`, `timestamp` or `time_fired`, `event_type`) or, faster, columns "
+            '`{"entity_id": [...], "timestamp": [...], "event_type": [...]}`; a timestamp is '
+            "ISO-8601 or UNIX seconds."
+        ),
+    )
     homes: list[dict[str, Any]] | None = Field(None, min_length=1, max_length=10_000)
     task: Task = "full"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import repeat
 from operator import methodcaller
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -127,8 +127,22 @@ def _fixed_width_utc_seconds(stamps: Sequence[str]) -> NDArray[np.int64] | None:
     return result
 
 
-def parse_seconds(stamps: Sequence[str]) -> NDArray[np.int64]:
-    """UNIX seconds of ISO-8601 timestamps; UTC ones take a vectorised path, others go through datetime."""
+def _numeric_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
+    """UNIX seconds given as numbers (HA's websocket history and logbook send epoch floats)."""
+    try:
+        values = np.asarray(stamps, dtype=np.float64)
+    except (ValueError, TypeError) as exc:
+        raise HomeInputError("event timestamps mix UNIX seconds with other values") from exc
+    if values.ndim != 1 or not np.isfinite(values).all():
+        raise HomeInputError("an event timestamp in UNIX seconds is not a finite number")
+    return np.floor(values).astype(np.int64)
+
+
+def parse_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
+    """UNIX seconds of event times: ISO-8601 strings (UTC ones take a vectorised path, others go
+    through datetime) or numbers of UNIX seconds, as HA's websocket history gives them."""
+    if stamps and isinstance(stamps[0], int | float) and not isinstance(stamps[0], bool):
+        return _numeric_seconds(stamps)
     try:
         fast = _fixed_width_utc_seconds(stamps) if stamps and isinstance(stamps[0], str) else None
     except TypeError:
@@ -156,32 +170,44 @@ def parse_seconds(stamps: Sequence[str]) -> NDArray[np.int64]:
     return seconds
 
 
+def _utc_offset(zone: dt.tzinfo, second: int) -> int:
+    """Seconds `zone` is ahead of UTC at UNIX time `second`."""
+    offset = dt.datetime.fromtimestamp(second, dt.UTC).astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def _offset_changes(zone: dt.tzinfo, first: int, last: int) -> tuple[list[int], list[int]]:
+    """UNIX times from which `zone`'s UTC offset holds, and the offsets, over `first..last`.
+
+    Samples a day apart (no zone changes its offset twice in a day) and bisects to the second each
+    day whose two ends differ: a 30-day window costs ~35 look-ups where one per event or per hour
+    would cost thousands, and half-hour transitions (Lord Howe) come out exact.
+    """
+    samples = [*range(first, last, 86_400), last]
+    offsets = [_utc_offset(zone, t) for t in samples]
+    starts, values = [first], [offsets[0]]
+    for i in range(1, len(samples)):
+        if offsets[i] == offsets[i - 1]:
+            continue
+        lo, hi = samples[i - 1], samples[i]  # offset(lo) is the old one, offset(hi) the new one
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if _utc_offset(zone, mid) == offsets[i - 1] else (lo, mid)
+        starts.append(hi)
+        values.append(offsets[i])
+    return starts, values
+
+
 def local_seconds(seconds: NDArray[np.int64], zone_name: str) -> NDArray[np.int64]:
-    """Shift UTC seconds to local wall-clock seconds of `zone_name`, DST-aware per UTC hour."""
+    """Shift UTC seconds to local wall-clock seconds of `zone_name` (DST-aware)."""
     if seconds.size == 0 or zone_name == "UTC":
         return seconds
-    zone = _zone(zone_name)
-    hours = seconds // 3600
-    unique_hours, inverse = np.unique(hours, return_inverse=True)
-    first = dt.datetime.fromtimestamp(int(unique_hours[0]) * 3600, dt.UTC).astimezone(zone)
-    last = dt.datetime.fromtimestamp(int(unique_hours[-1]) * 3600, dt.UTC).astimezone(zone)
-    first_off, last_off = first.utcoffset(), last.utcoffset()
-    if first_off == last_off and first_off is not None:
-        # No DST switch inside the window in the common case; one offset serves every event.
-        return seconds + int(first_off.total_seconds())
-    offsets = np.array(
-        [
-            int(
-                (
-                    dt.datetime.fromtimestamp(int(h) * 3600, dt.UTC).astimezone(zone).utcoffset()
-                    or dt.timedelta()
-                ).total_seconds()
-            )
-            for h in unique_hours
-        ],
-        dtype=np.int64,
-    )
-    return seconds + offsets[inverse]
+    starts, offsets = _offset_changes(_zone(zone_name), int(seconds.min()), int(seconds.max()))
+    if len(starts) == 1:
+        return seconds + offsets[0]
+    segment = np.searchsorted(np.asarray(starts), seconds, side="right") - 1
+    result: NDArray[np.int64] = seconds + np.asarray(offsets, dtype=np.int64)[segment]
+    return result
 
 
 def _summaries(
@@ -228,38 +254,52 @@ def _areas(home: Mapping[str, Any]) -> tuple[list[str], list[bool], list[str | N
     return names, outdoor, floors
 
 
-def _event_fields(events: Any) -> tuple[Counter[str], Sequence[Any], Callable[[list[bool]], list[Any]]]:
-    """Event-type counts, entity ids, and the timestamps of the selected events.
+@dataclass(frozen=True, slots=True)
+class EventColumns:
+    """A home's events as three parallel lists; `event_type` is None when every event is a state change."""
 
-    `events` is a list of event objects (home-file or HA shape), or the columnar minimal form
-    `{"entity_id": [...], "timestamp": [...], "event_type": [...]}` (`event_type` optional), which
-    spares a client and this service building one object per event.
+    entity_id: list[Any]
+    timestamp: list[Any]
+    event_type: list[Any] | None
+
+    def __len__(self) -> int:
+        return len(self.entity_id)
+
+    def to_json(self) -> dict[str, list[Any]]:
+        """The columnar minimal form `{"entity_id": [...], "timestamp": [...], "event_type": [...]}`."""
+        out = {"entity_id": self.entity_id, "timestamp": self.timestamp}
+        return out if self.event_type is None else {**out, "event_type": self.event_type}
+
+
+def event_columns(events: Any) -> EventColumns:
+    """Columns of a list of event objects (home-file or HA shape; `time_fired` stands in for a missing
+    `timestamp`) or of the columnar minimal form `{"entity_id": [...], "timestamp": [...], "event_type": [...]}`.
     """
+    if isinstance(events, EventColumns):
+        return events
     if isinstance(events, Mapping):
         ids, stamps, types = events.get("entity_id"), events.get("timestamp"), events.get("event_type")
         if not isinstance(ids, list) or not isinstance(stamps, list) or len(ids) != len(stamps):
             raise HomeInputError("columnar events need entity_id and timestamp lists of the same length")
         if types is not None and (not isinstance(types, list) or len(types) != len(ids)):
             raise HomeInputError("columnar events: event_type must be a list as long as entity_id")
-        counts: Counter[str] = Counter(types) if types is not None else Counter({"state_changed": len(ids)})
-        return counts, ids, lambda mask: list(compress(stamps, mask))
+        return EventColumns(ids, stamps, types)
     if not isinstance(events, list):
         raise HomeInputError("events must be a list of events or the columnar form")
     # JSON gives dicts; the Mapping ABC check costs ms per 20k events, the dict check microseconds
     if not all(map(isinstance, events, repeat(dict))):
-        events = [e for e in events if isinstance(e, Mapping)]
+        if not all(isinstance(e, Mapping) for e in events):
+            raise HomeInputError("each event must be an object")
+        events = [dict(e) for e in events]
     # A 30-day home has 10-30k events: map() with methodcaller keeps the per-event work in C.
-    counts = Counter(map(methodcaller("get", "event_type", "state_changed"), events))
-    ids_of_events = list(map(methodcaller("get", "entity_id"), events))
-
-    def stamps_of(mask: list[bool]) -> list[Any]:
-        selected = list(compress(events, mask))
-        stamps = list(map(methodcaller("get", "timestamp"), selected))
-        if None in stamps:
-            stamps = [stamp or e.get("time_fired") for stamp, e in zip(stamps, selected, strict=True)]
-        return stamps
-
-    return counts, ids_of_events, stamps_of
+    stamps = list(map(methodcaller("get", "timestamp"), events))
+    if not all(stamps):  # a missing or empty timestamp: fall back to time_fired
+        stamps = [stamp or e.get("time_fired") for stamp, e in zip(stamps, events, strict=True)]
+    return EventColumns(
+        list(map(methodcaller("get", "entity_id"), events)),
+        stamps,
+        list(map(methodcaller("get", "event_type", "state_changed"), events)),
+    )
 
 
 def parse_home(home: Mapping[str, Any]) -> HomeView:
@@ -322,15 +362,24 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
             motion.append(domain == "binary_sensor" and device_class in ("motion", "occupancy", "presence"))
 
     zone_name = _timezone_name(home)
-    type_counts, ids, stamps_of = _event_fields(home.get("events") or [])
+    events = event_columns(home.get("events") or [])
+    if events.event_type is None:
+        type_counts: Counter[str] = Counter({"state_changed": len(events)} if len(events) else {})
+    else:
+        type_counts = Counter(events.event_type)
     try:
-        indices = np.fromiter(map(entity_index.get, ids, repeat(-1)), dtype=np.int64, count=len(ids))
+        indices = np.fromiter(
+            map(entity_index.get, events.entity_id, repeat(-1)), dtype=np.int64, count=len(events)
+        )
     except TypeError as exc:
         raise HomeInputError("an event's entity_id is not a string") from exc
     device_event = indices >= 0
     entity_arr = indices[device_event]
-    stamps = stamps_of(device_event.tolist())
-    local = local_seconds(parse_seconds(stamps), zone_name) if stamps else np.zeros(0, dtype=np.int64)
+    if not all(events.timestamp):
+        raise HomeInputError("an event has neither timestamp nor time_fired")
+    # every stamp is validated; the features read those of device events
+    seconds = parse_seconds(events.timestamp)[device_event] if len(events) else np.zeros(0, dtype=np.int64)
+    local = local_seconds(seconds, zone_name)
     day = local // 86_400
     human_arr = np.asarray(human, dtype=bool)
     motion_arr = np.asarray(motion, dtype=bool)
@@ -353,7 +402,7 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
         category_counts=category_counts,
         indoor_devices=indoor,
         outdoor_devices=outdoor_devices,
-        has_events=bool(stamps),
+        has_events=bool(entity_arr.size),
         all_event_count=sum(type_counts.values()),
         event_type_counts=type_counts,
         ev_entity=entity_arr,

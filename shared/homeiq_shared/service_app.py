@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Lifespan
 
 from homeiq_shared import ha_api
-from homeiq_shared.errors import install_problem_handlers
 from homeiq_shared.ha_live import HA_LIVE_STATE_FILE, live_puller_from_settings
 from homeiq_shared.logging_setup import configure_logging
 from homeiq_shared.model_lock import ModelLocks
@@ -33,6 +32,7 @@ from homeiq_shared.nightly import (
     NightlyScheduler,
     ScheduleConfig,
 )
+from homeiq_shared.problem_details import install_problem_handlers
 from homeiq_shared.settings import NightlySettings, ServiceSettings
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import orjson
 import pytest
@@ -31,13 +33,11 @@ HOME = {
 
 def test_events_keep_only_the_feature_fields_and_the_rest_is_whole() -> None:
     home = decode_home(orjson.dumps(HOME))
-    assert home["events"] == [
-        {
-            "event_type": "state_changed",
-            "entity_id": "light.kitchen",
-            "timestamp": "2026-01-01T10:00:00+00:00",
-        }
-    ]
+    assert home["events"] == {
+        "entity_id": ["light.kitchen"],
+        "timestamp": ["2026-01-01T10:00:00+00:00"],
+        "event_type": ["state_changed"],
+    }
     assert home["devices"] == HOME["devices"]
     assert home["timezone"] == "Europe/Berlin"
     assert "external_data" not in home
@@ -45,7 +45,13 @@ def test_events_keep_only_the_feature_fields_and_the_rest_is_whole() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [(b"{not json", "not a home JSON"), (b"[1, 2]", "not a home JSON"), (b'{"events": [3]}', "events")],
+    [
+        (b"{not json", "not a home JSON"),
+        (b"[1, 2]", "not a home JSON"),
+        (b'{"events": [3]}', "events"),
+        (b'{"events": [{"entity_id": "light.a", "timestamp": true}]}', "timestamp"),
+        (b'{"events": {"entity_id": ["light.a"], "timestamp": [null]}}', "timestamp"),
+    ],
 )
 def test_malformed_homes_are_refused(raw: bytes, message: str) -> None:
     with pytest.raises(HomeInputError, match=message):
@@ -101,3 +107,22 @@ def test_bad_columnar_events_are_refused(events: dict[str, list[str]]) -> None:
 
     with pytest.raises(HomeInputError, match="columnar events"):
         extract_features(decode_home(orjson.dumps({**HOME, "events": events})))
+
+
+def test_time_fired_stands_in_and_unix_seconds_are_times() -> None:
+    """HA's event bus has `time_fired`; its websocket history gives UNIX seconds: all mean the same time."""
+    from ai_automation.home_features import extract_features
+
+    iso = [f"2026-01-0{d}T{h:02d}:15:00+00:00" for d in range(1, 8) for h in (7, 19)]
+    unix = [dt.datetime.fromisoformat(t).timestamp() + 0.25 for t in iso]
+    forms = [
+        [{"entity_id": "light.kitchen", "timestamp": t} for t in iso],
+        [{"entity_id": "light.kitchen", "time_fired": t} for t in iso],
+        [{"entity_id": "light.kitchen", "timestamp": t} for t in unix],
+        {"entity_id": ["light.kitchen"] * len(unix), "timestamp": unix},
+    ]
+    rows = [extract_features(decode_home(orjson.dumps({**HOME, "events": e}))).values for e in forms]
+    for row in rows[1:]:
+        assert np.array_equal(rows[0], row, equal_nan=True)
+    with pytest.raises(HomeInputError, match="finite"):
+        extract_features({**HOME, "events": {"entity_id": ["light.kitchen"], "timestamp": [float("nan")]}})

@@ -211,3 +211,25 @@ def test_fast_timestamp_path_agrees_with_datetime() -> None:
     # other offsets and widths take the general path and still give UTC seconds
     mixed = [*utc[:3], "2025-03-30T03:30:00+02:00", "2025-03-30T01:30:00Z"]
     assert parse_seconds(mixed).tolist() == [*expected[:3], 1743298200, 1743298200]
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Europe/Amsterdam", "America/New_York", "Australia/Lord_Howe", "Africa/Casablanca", "Asia/Kolkata"],
+)
+def test_local_time_agrees_with_datetime_across_dst(zone: str) -> None:
+    """Half-hour (Lord Howe) and Ramadan (Casablanca) transitions included."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from ai_automation.home_view import local_seconds
+
+    # every 7 minutes over 400 days from an unaligned start: each transition is hit within minutes
+    seconds = np.arange(1_700_000_017, 1_700_000_017 + 400 * 86_400, 420, dtype=np.int64)
+    tz = ZoneInfo(zone)
+    expected = [
+        t + int(dt.datetime.fromtimestamp(t, dt.UTC).astimezone(tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+        for t in seconds.tolist()
+    ]
+    assert local_seconds(seconds, zone).tolist() == expected
+    assert local_seconds(seconds[:600], zone).tolist() == expected[:600], "a window inside one offset"

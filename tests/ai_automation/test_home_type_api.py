@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,14 @@ async def test_train_then_predict_both_shapes(
     assert "group_by_home" in trained["split_method"]
     assert trained["gates"]["verdict"] in ("PASSED", "FAILED")
 
-    home = read_home(home_paths(dataset)[0])
-    full = (await client.post("/api/home-type/predict", json={"home": home})).json()
+    home = json.loads(home_paths(dataset)[0].read_bytes())  # the home file as generated
+    answer = await client.post("/api/home-type/predict", json={"home": home})
+    assert "predict;dur=" in answer.headers["server-timing"]
+    full = answer.json()
     assert full["features_used"] == ["composition", "events"]
+    columnar = read_home(home_paths(dataset)[0])
+    assert isinstance(columnar["events"]["entity_id"], list), "read_home gives the columnar form"
+    assert (await client.post("/api/home-type/predict", json={"home": columnar})).json() == full
     assert full["model_version"] == trained["version"]
     assert full["home_type"] in full["probabilities"]
     assert sum(full["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
+from ai_automation import home_type_cli
 from ai_automation.home_features import COMPOSITION, EVENTS
 from ai_automation.home_generator import GeneratorOptions, generate_dataset
 from ai_automation.home_type_classifier import HomeTypeModel, ModelIncompatibleError, load_model
@@ -219,22 +218,10 @@ def test_the_original_cli_line(homes_a: Path, tmp_path: Path) -> None:
     assert f"{stem}_results.json" in done.stdout.replace("\n", "")
 
 
-def _load_cli() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "train_home_type_cli", ROOT / "scripts" / "train_home_type_classifier.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_cli_bad_input_exits_2(homes_a: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     done = _cli(tmp_path, "--synthetic-homes", "missing-folder", "--models-dir", "m")
     assert done.returncode == 2
     assert "does not exist" in done.stderr
-    cli = _load_cli()
     (tmp_path / "empty").mkdir()
     for args in (
         ["--synthetic-homes", str(tmp_path / "empty")],
@@ -242,7 +229,7 @@ def test_cli_bad_input_exits_2(homes_a: Path, tmp_path: Path, capsys: pytest.Cap
         ["--synthetic-homes", str(homes_a), "--test-size", "0"],
         ["--synthetic-homes", str(homes_a), "--task", "binary", "--augment", "-1"],
     ):
-        assert cli.main([*args, "--models-dir", str(tmp_path / "m")]) == 2, args
+        assert home_type_cli.main([*args, "--models-dir", str(tmp_path / "m")]) == 2, args
         assert "error" in capsys.readouterr().err.lower()
     assert not (tmp_path / "m").exists(), "nothing is registered for bad input"
 

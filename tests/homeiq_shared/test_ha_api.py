@@ -11,8 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from homeiq_shared.errors import install_problem_handlers
 from homeiq_shared.ha_api import router
+from homeiq_shared.problem_details import install_problem_handlers
 from homeiq_shared.settings import ServiceSettings
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +88,14 @@ def _predict(body: bytes, models: dict[str, HomeTypeModel]) -> bytes:
 )
 async def predict(request: Request, models: HomeTypeModelsDep) -> Response:
     """Predict the type of one home (`home`) or many (`homes`, answered in input order)."""
+    start = time.perf_counter()
     body = await request.body()
+    read = time.perf_counter()
     payload = await asyncio.to_thread(_predict, body, dict(models))
-    return Response(payload, media_type="application/json")
+    done = time.perf_counter()
+    # Server-Timing tells a client how much of its latency was the service's own work
+    timing = f"read;dur={(read - start) * 1000:.2f}, predict;dur={(done - read) * 1000:.2f}"
+    return Response(payload, media_type="application/json", headers={"Server-Timing": timing})
 
 
 async def _dataset_folder(body: TrainRequest, settings: SettingsDep, session: SessionDep) -> Path:
