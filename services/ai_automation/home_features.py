@@ -158,7 +158,7 @@ def _weekend_rate_ratio(v: HomeView) -> float:
 
 
 def _diversity_ratio(v: HomeView) -> float:
-    return _ratio(np.unique(v.ev_entity).size, v.ev_entity.size)
+    return _ratio(int(np.count_nonzero(np.bincount(v.ev_entity))), v.ev_entity.size)
 
 
 def _events_per_device_day(v: HomeView) -> float:

@@ -21,6 +21,7 @@ from ai_automation.home_features import (
 )
 from ai_automation.home_type_metrics import TASKS
 from ai_automation.home_view import HomeInputError
+from ai_automation.packed_forest import PackedForest
 from homeiq_shared.artifacts import ArtifactError, dump_sklearn, load_sklearn
 from homeiq_shared.errors import ConflictError, InvalidInputError
 from homeiq_shared.model_registry import ModelRegistry
@@ -54,25 +55,17 @@ def model_name(task: str) -> str:
     return MODEL_NAMES[task]
 
 
-# Below this many rows, per-tree calls beat scikit-learn's joblib dispatch (about 0.1 ms a tree).
-_DIRECT_ROWS = 64
+# Up to this many rows the packed walk is fastest; beyond, scikit-learn's compiled per-tree loop wins.
+_PACKED_ROWS = 64
 
 
-def forest_proba(forest: RandomForestClassifier, rows: NDArray[np.float64]) -> NDArray[np.float64]:
-    """`forest.predict_proba(rows)`; for a few rows, the trees are called directly (10x faster, same result).
-
-    A single home's prediction spent ~10 ms in joblib bookkeeping for 100 trees; each tree's own
-    `predict_proba` with `check_input=False` does the same arithmetic (NaN routing included).
-    """
-    if rows.shape[0] > _DIRECT_ROWS:
-        result: NDArray[np.float64] = forest.predict_proba(rows)
-        return result
-    x = np.ascontiguousarray(rows, dtype=np.float32)
-    total = np.zeros((x.shape[0], forest.n_classes_))
-    for tree in forest.estimators_:
-        total += tree.predict_proba(x, check_input=False)
-    out: NDArray[np.float64] = total / len(forest.estimators_)
-    return out
+def _proba(
+    forest: RandomForestClassifier, packed: PackedForest, rows: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    if rows.shape[0] <= _PACKED_ROWS:
+        return packed.predict_proba(rows)
+    result: NDArray[np.float64] = forest.predict_proba(rows)
+    return result
 
 
 @dataclass(frozen=True)
@@ -120,20 +113,22 @@ class HomeTypeModel:
             codes = np.asarray(est.classes_)
             if codes.max() >= len(self.classes):
                 raise ModelIncompatibleError(f"{name} model knows more classes than {self.classes}")
+        self._packed_full = PackedForest.of(self.full)
+        self._packed_composition = PackedForest.of(self.composition)
 
     def predict_rows(self, rows: Sequence[FeatureRow]) -> list[Prediction]:
         """Predict feature rows in input order, batched per model."""
         out: list[Prediction | None] = [None] * len(rows)
         with_events = [i for i, row in enumerate(rows) if len(row.groups_used) > 1]
         without = [i for i, row in enumerate(rows) if len(row.groups_used) == 1]
-        for indices, est, cols in (
-            (with_events, self.full, None),
-            (without, self.composition, self._comp_cols),
+        for indices, est, packed, cols in (
+            (with_events, self.full, self._packed_full, None),
+            (without, self.composition, self._packed_composition, self._comp_cols),
         ):
             if not indices:
                 continue
             batch = np.vstack([rows[i].values for i in indices])
-            proba = forest_proba(est, batch if cols is None else batch[:, cols])
+            proba = _proba(est, packed, batch if cols is None else batch[:, cols])
             for i, p in zip(indices, proba, strict=True):
                 out[i] = self._prediction(p, est.classes_, rows[i].groups_used)
         return [p for p in out if p is not None]

@@ -255,16 +255,22 @@ def test_feature_cache_survives_concurrent_writers(tmp_path: Path) -> None:
     assert build_feature_table(dataset, cache_dir=blocked / "sub").X.shape == tables[0].X.shape
 
 
-def test_direct_tree_calls_match_scikit_learn_including_missing_values() -> None:
+def test_packed_forest_matches_scikit_learn_including_missing_values() -> None:
     from sklearn.ensemble import RandomForestClassifier
 
-    from ai_automation.home_type_classifier import forest_proba
+    from ai_automation.packed_forest import PackedForest
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(300, 6))
     y = (x[:, 0] + rng.normal(scale=0.5, size=300) > 0).astype(int) + (x[:, 1] > 1)
-    x[rng.random(x.shape) < 0.1] = np.nan
-    forest = RandomForestClassifier(n_estimators=25, random_state=0).fit(x, y)
-    few = x[:7]
-    assert np.allclose(forest_proba(forest, few), forest.predict_proba(few))
-    assert np.allclose(forest_proba(forest, x), forest.predict_proba(x))
+    x[rng.random(x.shape) < 0.1] = np.nan  # trained with NaN: each split learnt where missing goes
+    forest = RandomForestClassifier(n_estimators=25, class_weight="balanced", random_state=0).fit(x, y)
+    packed = PackedForest.of(forest)
+    probe = np.vstack([x, np.full((1, 6), np.nan), rng.normal(scale=5, size=(50, 6))])
+    assert np.allclose(packed.predict_proba(probe), forest.predict_proba(probe), rtol=0, atol=1e-12)
+    assert np.allclose(packed.predict_proba(probe[:1]), forest.predict_proba(probe[:1]), rtol=0, atol=1e-12)
+    clean = RandomForestClassifier(n_estimators=10, random_state=1).fit(np.nan_to_num(x), y)
+    # a forest that never saw NaN still routes it as scikit-learn does
+    assert np.allclose(PackedForest.of(clean).predict_proba(probe), clean.predict_proba(probe), atol=1e-12)
+    with pytest.raises(ValueError, match="6 features"):
+        packed.predict_proba(probe[:, :5])
