@@ -175,7 +175,15 @@ class OneRuleBaseline:
             if correct > best_correct:
                 best_correct = correct
                 self.feature_, self.edges_, self.mapping_ = j, edges, mapping.astype(np.int64)
+        self._merge_equal_neighbours()
         return self
+
+    def _merge_equal_neighbours(self) -> None:
+        """Drop cut points between intervals predicting the same class (same predictions, shorter rule)."""
+        finite_map, nan_class = self.mapping_[:-1], self.mapping_[-1:]
+        keep = finite_map[:-1] != finite_map[1:]
+        self.edges_ = self.edges_[keep]
+        self.mapping_ = np.concatenate([finite_map[:1], finite_map[1:][keep], nan_class])
 
     @staticmethod
     def _best_threshold(col: NDArray[np.float64], y: NDArray[np.int64]) -> NDArray[np.float64]:
