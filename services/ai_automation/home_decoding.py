@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 import msgspec
 
-from ai_automation.home_view import HomeInputError
+from ai_automation.home_view import HomeInputError, is_missing
 
 
 class _Event(msgspec.Struct, gc=False):
@@ -64,8 +64,8 @@ def _as_columns(home: _Home) -> dict[str, Any]:
     events = out.get("events")
     if isinstance(events, list):
         stamps = list(map(_TIMESTAMP, events))
-        if not all(stamps):  # a missing or empty timestamp: fall back to time_fired
-            stamps = [stamp or e.time_fired for stamp, e in zip(stamps, events, strict=True)]
+        if not all(stamps):  # a missing or empty timestamp (not a UNIX 0): fall back to time_fired
+            stamps = [e.time_fired if is_missing(s) else s for s, e in zip(stamps, events, strict=True)]
         out["events"] = {
             "entity_id": list(map(_ENTITY_ID, events)),
             "timestamp": stamps,

@@ -256,6 +256,11 @@ def _areas(home: Mapping[str, Any]) -> tuple[list[str], list[bool], list[str | N
     return names, outdoor, floors
 
 
+def is_missing(stamp: Any) -> bool:
+    """An event time that is absent (None or ""); UNIX second 0 is a time."""
+    return stamp is None or (isinstance(stamp, str) and not stamp)
+
+
 @dataclass(frozen=True, slots=True)
 class EventColumns:
     """A home's events as three parallel lists; `event_type` is None when every event is a state change."""
@@ -295,8 +300,8 @@ def event_columns(events: Any) -> EventColumns:
         events = [dict(e) for e in events]
     # A 30-day home has 10-30k events: map() with methodcaller keeps the per-event work in C.
     stamps = list(map(methodcaller("get", "timestamp"), events))
-    if not all(stamps):  # a missing or empty timestamp: fall back to time_fired
-        stamps = [stamp or e.get("time_fired") for stamp, e in zip(stamps, events, strict=True)]
+    if not all(stamps):  # a missing or empty timestamp (not a UNIX 0): fall back to time_fired
+        stamps = [e.get("time_fired") if is_missing(s) else s for s, e in zip(stamps, events, strict=True)]
     return EventColumns(
         list(map(methodcaller("get", "entity_id"), events)),
         stamps,
@@ -377,7 +382,7 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
         raise HomeInputError("an event's entity_id is not a string") from exc
     device_event = indices >= 0
     entity_arr = indices[device_event]
-    if not all(events.timestamp):
+    if not all(events.timestamp) and any(map(is_missing, events.timestamp)):
         raise HomeInputError("an event has neither timestamp nor time_fired")
     # every stamp is validated; the features read those of device events
     seconds = parse_seconds(events.timestamp)[device_event] if len(events) else np.zeros(0, dtype=np.int64)

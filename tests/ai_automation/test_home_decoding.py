@@ -124,5 +124,10 @@ def test_time_fired_stands_in_and_unix_seconds_are_times() -> None:
     rows = [extract_features(decode_home(orjson.dumps({**HOME, "events": e}))).values for e in forms]
     for row in rows[1:]:
         assert np.array_equal(rows[0], row, equal_nan=True)
+    epoch = decode_home(orjson.dumps({**HOME, "events": [{"entity_id": "light.kitchen", "timestamp": 0}]}))
+    assert epoch["events"]["timestamp"] == [0.0], "UNIX second 0 is a time, not a missing one"
+    empty = decode_home(orjson.dumps({**HOME, "events": [{"entity_id": "light.kitchen", "timestamp": ""}]}))
+    with pytest.raises(HomeInputError, match="neither timestamp nor time_fired"):
+        extract_features(empty)
     with pytest.raises(HomeInputError, match="finite"):
         extract_features({**HOME, "events": {"entity_id": ["light.kitchen"], "timestamp": [float("nan")]}})
