@@ -98,6 +98,13 @@ def home_type_of(home: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _stamp_text(stamp: Any) -> str:
+    """One spelling per time: JSON's 1704067200 and the decoder's 1704067200.0 give the same key."""
+    return (
+        repr(float(stamp)) if isinstance(stamp, int | float) and not isinstance(stamp, bool) else str(stamp)
+    )
+
+
 def home_key(home: Mapping[str, Any]) -> str:
     """A content key of a home (id, entity ids, event count and span) so copies across datasets match."""
     devices = home.get("devices") or []
@@ -110,7 +117,8 @@ def home_key(home: Mapping[str, Any]) -> str:
     except HomeInputError:
         events = EventColumns([], [], None)
     if len(events):
-        digest.update(f"{len(events)}|{events.timestamp[0]}|{events.timestamp[-1]}".encode())
+        first, last = (_stamp_text(events.timestamp[i]) for i in (0, -1))
+        digest.update(f"{len(events)}|{first}|{last}".encode())
     return digest.hexdigest()[:24]
 
 
@@ -169,6 +177,9 @@ def _featurize(job: tuple[Path, int, int]) -> _HomeRows:
         variants = [features_of_view(parse_home(augment_home(home, rng))).values for _ in range(augment)]
     except (HomeInputError, orjson.JSONDecodeError, OSError, EOFError) as exc:
         return _HomeRows(path.name, error=str(exc))
+    except (ValueError, ArithmeticError) as exc:  # one odd file must not stop a training run
+        logger.exception("unexpected error featurising %s", path.name)
+        return _HomeRows(path.name, error=f"{type(exc).__name__}: {exc}")
     home_id = str(home.get("home_id") or path.name.split(".")[0])
     return _HomeRows(
         path.name, None, home_id, home_key(home), home_type, len(row.groups_used) > 1, [row.values, *variants]

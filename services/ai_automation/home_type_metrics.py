@@ -214,10 +214,15 @@ class OneRuleBaseline:
         return result
 
     def describe(self, names: Sequence[str], classes: Sequence[str]) -> str:
-        """Human-readable rule, e.g. `area_count <= 7.5 -> apartment, else standard_home`."""
+        """The rule as applied, e.g. `area_count <= 7.5 -> apartment; area_count > 7.5 -> standard_home;
+        area_count missing -> standard_home` (a missing value gets its own class: the training majority
+        when none was missing in training)."""
         name = names[self.feature_]
+        present, missing = classes[int(self.mapping_[0])], classes[int(self.mapping_[-1])]
         if self.edges_.size == 0:
-            return f"always {classes[int(self.mapping_[0])]}"
+            if missing == present:
+                return f"always {present}"
+            return f"{name} present -> {present}; {name} missing -> {missing}"
         parts = []
         lower = None
         for i, edge in enumerate(self.edges_):
@@ -225,4 +230,5 @@ class OneRuleBaseline:
             parts.append(f"{span} -> {classes[int(self.mapping_[i])]}")
             lower = edge
         parts.append(f"{name} > {lower:g} -> {classes[int(self.mapping_[len(self.edges_)])]}")
+        parts.append(f"{name} missing -> {missing}")  # NaN (e.g. no events): its own interval
         return "; ".join(parts)

@@ -127,6 +127,16 @@ def _fixed_width_utc_seconds(stamps: Sequence[str]) -> NDArray[np.int64] | None:
     return result
 
 
+_FIRST_SECOND, _END_SECOND = 0, 4_102_444_800  # event times must lie in 1970-01-01 .. 2100-01-01 UTC
+MAX_SPAN_DAYS = 1096
+"""The event features read a home's latest three years of device events (older ones are left out)."""
+
+
+def _out_of_range(value: float) -> HomeInputError:
+    hint = "; milliseconds? send seconds" if value >= _END_SECOND * 100 else ""
+    return HomeInputError(f"event time {value:.0f} (UNIX seconds) is outside 1970-2100{hint}")
+
+
 def _numeric_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
     """UNIX seconds given as numbers (HA's websocket history and logbook send epoch floats)."""
     try:
@@ -135,14 +145,27 @@ def _numeric_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
         raise HomeInputError("event timestamps mix UNIX seconds with other values") from exc
     if values.ndim != 1 or not np.isfinite(values).all():
         raise HomeInputError("an event timestamp in UNIX seconds is not a finite number")
+    for extreme in (values.min(), values.max()):
+        if not _FIRST_SECOND <= extreme < _END_SECOND:
+            raise _out_of_range(float(extreme))
     return np.floor(values).astype(np.int64)
 
 
 def parse_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
     """UNIX seconds of event times: ISO-8601 strings (UTC ones take a vectorised path, others go
-    through datetime) or numbers of UNIX seconds, as HA's websocket history gives them."""
+    through datetime) or numbers of UNIX seconds, as HA's websocket history gives them. Times
+    outside 1970-2100 are refused."""
     if stamps and isinstance(stamps[0], int | float) and not isinstance(stamps[0], bool):
         return _numeric_seconds(stamps)
+    seconds = _iso_seconds(stamps)
+    if seconds.size:
+        for extreme in (seconds.min(), seconds.max()):
+            if not _FIRST_SECOND <= extreme < _END_SECOND:
+                raise _out_of_range(float(extreme))
+    return seconds
+
+
+def _iso_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
     try:
         fast = _fixed_width_utc_seconds(stamps) if stamps and isinstance(stamps[0], str) else None
     except TypeError:
@@ -162,11 +185,11 @@ def parse_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
             continue
         try:
             parsed = dt.datetime.fromisoformat(stamp)
-        except ValueError as exc:
-            raise HomeInputError(f"event timestamp {stamp!r} is not ISO-8601") from exc
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        seconds[i] = math.floor(parsed.timestamp())
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            seconds[i] = math.floor(parsed.timestamp())
+        except (ValueError, OverflowError) as exc:
+            raise HomeInputError(f"event timestamp {stamp!r} is not a usable ISO-8601 time") from exc
     return seconds
 
 
@@ -386,6 +409,9 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
         raise HomeInputError("an event has neither timestamp nor time_fired")
     # every stamp is validated; the features read those of device events
     seconds = parse_seconds(events.timestamp)[device_event] if len(events) else np.zeros(0, dtype=np.int64)
+    if seconds.size and int(seconds.max()) - int(seconds.min()) >= MAX_SPAN_DAYS * 86_400:
+        recent = seconds > int(seconds.max()) - MAX_SPAN_DAYS * 86_400
+        seconds, entity_arr = seconds[recent], entity_arr[recent]
     local = local_seconds(seconds, zone_name)
     day = local // 86_400
     human_arr = np.asarray(human, dtype=bool)

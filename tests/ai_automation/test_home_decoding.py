@@ -131,3 +131,43 @@ def test_time_fired_stands_in_and_unix_seconds_are_times() -> None:
         extract_features(empty)
     with pytest.raises(HomeInputError, match="finite"):
         extract_features({**HOME, "events": {"entity_id": ["light.kitchen"], "timestamp": [float("nan")]}})
+
+
+@pytest.mark.parametrize(
+    ("stamp", "message"),
+    [
+        (1704067200000, "milliseconds"),  # the likeliest client mistake
+        (1e300, "outside 1970-2100"),
+        (-5.0, "outside 1970-2100"),
+        ("0001-01-01T00:30:00+02:00", "outside 1970-2100"),
+        ("2250-01-01T00:00:00+00:00", "outside 1970-2100"),
+    ],
+)
+def test_times_outside_1970_2100_are_refused_with_a_reason(stamp: object, message: str) -> None:
+    from ai_automation.home_features import extract_features
+
+    for zone in ("UTC", "Europe/Berlin"):
+        home = {**HOME, "timezone": zone, "events": [{"entity_id": "light.kitchen", "timestamp": stamp}]}
+        with pytest.raises(HomeInputError, match=message):
+            extract_features(decode_home(orjson.dumps(home)))
+
+
+def test_long_histories_are_cut_to_the_latest_three_years() -> None:
+    from ai_automation.home_view import MAX_SPAN_DAYS, parse_home
+
+    recent = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    stamps = [recent - 3650 * 86_400, *(recent - d * 86_400 for d in range(30))]
+    view = parse_home(
+        decode_home(
+            orjson.dumps({**HOME, "events": {"entity_id": ["light.kitchen"] * 31, "timestamp": stamps}})
+        )
+    )
+    assert view.ev_entity.size == 30
+    assert view.span_days <= MAX_SPAN_DAYS
+
+
+def test_home_key_is_the_same_for_every_spelling_of_a_time() -> None:
+    from ai_automation.home_type_dataset import home_key
+
+    as_json = {**HOME, "events": [{"entity_id": "light.kitchen", "timestamp": 1704067200}]}
+    assert home_key(as_json) == home_key(decode_home(orjson.dumps(as_json)))

@@ -274,3 +274,16 @@ def test_packed_forest_matches_scikit_learn_including_missing_values() -> None:
     assert np.allclose(PackedForest.of(clean).predict_proba(probe), clean.predict_proba(probe), atol=1e-12)
     with pytest.raises(ValueError, match="6 features"):
         packed.predict_proba(probe[:, :5])
+
+
+def test_a_home_file_with_unusable_times_is_skipped_not_fatal(homes_a: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    shutil.copytree(homes_a, folder)
+    victim = home_paths(folder)[0]
+    home = json.loads(victim.read_bytes())
+    for event in home["events"]:
+        event["timestamp"] = 1704067200000  # epoch milliseconds
+    victim.write_text(json.dumps(home))
+    table = build_feature_table(folder)
+    assert table.n_homes == len(home_paths(homes_a)) - 1
+    assert any(victim.name in reason and "milliseconds" in reason for reason in table.skipped)

@@ -12,7 +12,7 @@ def test_two_classes_get_the_best_threshold_and_a_readable_rule() -> None:
     y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
     rule = OneRuleBaseline().fit(areas, y)
     assert rule.describe(["area_count"], ["apartment", "standard_home"]) == (
-        "area_count <= 7 -> apartment; area_count > 7 -> standard_home"
+        "area_count <= 7 -> apartment; area_count > 7 -> standard_home; area_count missing -> standard_home"
     )
     # a missing value, never seen in training, gets the majority class
     assert rule.predict(np.array([[7.0], [7.5], [np.nan]])).tolist() == [0, 1, 1]
@@ -24,7 +24,16 @@ def test_neighbouring_intervals_of_one_class_are_merged_without_changing_predict
     y = np.digitize(x[:, 0], [50, 80])  # three classes over two cuts; quantile bins split them further
     rule = OneRuleBaseline(bins=8).fit(x, y)
     assert rule.edges_.size == 2, rule.edges_
-    assert rule.describe(["f"], ["a", "b", "c"]).count("->") == 3
+    assert rule.describe(["f"], ["a", "b", "c"]).count("->") == 4, "three intervals and missing"
     probe = np.linspace(0, 100, 1001)[:, None]
     assert (rule.predict(probe) == np.digitize(probe[:, 0], rule.edges_, right=True)).all()
     assert np.allclose(rule.edges_, [50, 80], atol=13)
+
+
+def test_a_rule_that_splits_on_missing_says_so() -> None:
+    x = np.array([[1.0], [2.0], [3.0], [np.nan], [np.nan]])
+    rule = OneRuleBaseline().fit(x, np.array([0, 0, 0, 1, 1]))
+    assert rule.predict(x).tolist() == [0, 0, 0, 1, 1]
+    assert rule.describe(["events_per_day"], ["apartment", "house"]) == (
+        "events_per_day present -> apartment; events_per_day missing -> house"
+    )
