@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 import msgspec
 
-from ai_automation.home_view import HomeInputError, is_missing
+from ai_automation.home_view import HomeInputError, columns_of
 
 
 class _Event(msgspec.Struct, gc=False):
@@ -52,25 +52,15 @@ _HOME = msgspec.json.Decoder(_Home)
 _PREDICT = msgspec.json.Decoder(_PredictBody)
 
 
-_ENTITY_ID, _TIMESTAMP, _EVENT_TYPE = (
-    attrgetter("entity_id"),
-    attrgetter("timestamp"),
-    attrgetter("event_type"),
-)
+# entity_id, timestamp, time_fired, event_type: the getters `columns_of` reads an event through
+_EVENT_FIELDS = tuple(map(attrgetter, ("entity_id", "timestamp", "time_fired", "event_type")))
 
 
 def _as_columns(home: _Home) -> dict[str, Any]:
     out: dict[str, Any] = dict(home)
     events = out.get("events")
     if isinstance(events, list):
-        stamps = list(map(_TIMESTAMP, events))
-        if not all(stamps):  # a missing or empty timestamp (not a UNIX 0): fall back to time_fired
-            stamps = [e.time_fired if is_missing(s) else s for s, e in zip(stamps, events, strict=True)]
-        out["events"] = {
-            "entity_id": list(map(_ENTITY_ID, events)),
-            "timestamp": stamps,
-            "event_type": list(map(_EVENT_TYPE, events)),
-        }
+        out["events"] = columns_of(events, *_EVENT_FIELDS).to_json()
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import methodcaller
@@ -284,6 +284,20 @@ def is_missing(stamp: Any) -> bool:
     return stamp is None or (isinstance(stamp, str) and not stamp)
 
 
+FieldOf = Callable[[Any], Any]
+
+
+def columns_of(
+    events: Sequence[Any], entity_id: FieldOf, timestamp: FieldOf, time_fired: FieldOf, event_type: FieldOf
+) -> EventColumns:
+    """Columns of event objects read through the given field getters (dict keys or struct attributes);
+    `time_fired` stands in for a missing `timestamp`. map() keeps the per-event work in C."""
+    stamps = list(map(timestamp, events))
+    if not all(stamps):  # a missing or empty timestamp (not a UNIX 0): fall back to time_fired
+        stamps = [time_fired(e) if is_missing(s) else s for s, e in zip(stamps, events, strict=True)]
+    return EventColumns(list(map(entity_id, events)), stamps, list(map(event_type, events)))
+
+
 @dataclass(frozen=True, slots=True)
 class EventColumns:
     """A home's events as three parallel lists; `event_type` is None when every event is a state change."""
@@ -321,14 +335,12 @@ def event_columns(events: Any) -> EventColumns:
         if not all(isinstance(e, Mapping) for e in events):
             raise HomeInputError("each event must be an object")
         events = [dict(e) for e in events]
-    # A 30-day home has 10-30k events: map() with methodcaller keeps the per-event work in C.
-    stamps = list(map(methodcaller("get", "timestamp"), events))
-    if not all(stamps):  # a missing or empty timestamp (not a UNIX 0): fall back to time_fired
-        stamps = [e.get("time_fired") if is_missing(s) else s for s, e in zip(stamps, events, strict=True)]
-    return EventColumns(
-        list(map(methodcaller("get", "entity_id"), events)),
-        stamps,
-        list(map(methodcaller("get", "event_type", "state_changed"), events)),
+    return columns_of(
+        events,
+        methodcaller("get", "entity_id"),
+        methodcaller("get", "timestamp"),
+        methodcaller("get", "time_fired"),
+        methodcaller("get", "event_type", "state_changed"),
     )
 
 
