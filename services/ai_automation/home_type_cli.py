@@ -1,4 +1,4 @@
-"""`scripts/train_home_type_classifier.py`: train the home-type classifier on a folder of home files.
+"""Train the home-type classifier on a folder of home files (the CLI behind scripts/train_home_type_classifier.py).
 
 Compatible with the original line:
     python scripts/train_home_type_classifier.py --synthetic-homes tests/datasets/synthetic_homes_10x30 \
