@@ -20,7 +20,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ai_automation.home_type_dataset import DatasetError
 from ai_automation.home_type_metrics import TASKS
 from ai_automation.home_type_training import TrainingOutcome, TrainingRequest, train_home_type
 from homeiq_shared.errors import DomainError
@@ -155,10 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 progress.update(bar, completed=done, total=total, description=name)
 
             outcome = train_home_type(request, progress=tick)
-    except DatasetError as exc:
-        err.print(f"[red]error:[/] {exc.detail}")
-        return 2
-    except DomainError as exc:
+    except DomainError as exc:  # DatasetError included
         err.print(f"[red]error:[/] {exc.detail}")
         return 2
     paths = write_outputs(outcome, args.output)

@@ -132,9 +132,12 @@ MAX_SPAN_DAYS = 1096
 """The event features read a home's latest three years of device events (older ones are left out)."""
 
 
-def _out_of_range(value: float) -> HomeInputError:
-    hint = "; milliseconds? send seconds" if value >= _END_SECOND * 100 else ""
-    return HomeInputError(f"event time {value:.0f} (UNIX seconds) is outside 1970-2100{hint}")
+def _check_range(seconds: NDArray[np.float64] | NDArray[np.int64]) -> None:
+    """Refuse event times outside 1970-2100 (milliseconds sent as seconds are named as such)."""
+    for extreme in (float(seconds.min()), float(seconds.max())):
+        if not _FIRST_SECOND <= extreme < _END_SECOND:
+            hint = "; milliseconds? send seconds" if extreme >= _END_SECOND * 100 else ""
+            raise HomeInputError(f"event time {extreme:.0f} (UNIX seconds) is outside 1970-2100{hint}")
 
 
 def _numeric_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
@@ -145,9 +148,7 @@ def _numeric_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
         raise HomeInputError("event timestamps mix UNIX seconds with other values") from exc
     if values.ndim != 1 or not np.isfinite(values).all():
         raise HomeInputError("an event timestamp in UNIX seconds is not a finite number")
-    for extreme in (values.min(), values.max()):
-        if not _FIRST_SECOND <= extreme < _END_SECOND:
-            raise _out_of_range(float(extreme))
+    _check_range(values)  # before the cast, which would wrap huge values
     return np.floor(values).astype(np.int64)
 
 
@@ -159,9 +160,7 @@ def parse_seconds(stamps: Sequence[Any]) -> NDArray[np.int64]:
         return _numeric_seconds(stamps)
     seconds = _iso_seconds(stamps)
     if seconds.size:
-        for extreme in (seconds.min(), seconds.max()):
-            if not _FIRST_SECOND <= extreme < _END_SECOND:
-                raise _out_of_range(float(extreme))
+        _check_range(seconds)
     return seconds
 
 
