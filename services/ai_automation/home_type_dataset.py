@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -186,6 +187,11 @@ def _featurize(job: tuple[Path, int, int]) -> _HomeRows:
     )
 
 
+_CACHE_BUILD = threading.Lock()
+"""Held while a cached table is looked up or built: two trainings of one dataset (the binary and full
+tasks at once) featurise it once, the second reading the first's cache (each build uses every core)."""
+
+
 def _cache_file(cache_dir: Path, paths: list[Path], augment: int, seed: int) -> Path:
     stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
     ident = orjson.dumps(
@@ -241,13 +247,29 @@ def build_feature_table(
     rng = rng if rng is not None else np.random.default_rng(0)
     paths = home_paths(folder)
     seed = int(rng.integers(2**63))
-    cached = _cache_file(cache_dir, paths, augment, seed) if cache_dir is not None else None
-    if cached is not None and cached.exists():
-        table = _load(cached)
+    if cache_dir is None:
+        return _build(folder, paths, augment, seed, progress, workers)
+    cached = _cache_file(cache_dir, paths, augment, seed)
+    with _CACHE_BUILD:
+        table = _load(cached) if cached.exists() else None
         if table is not None:
             if progress is not None:
                 progress(len(paths), len(paths), "feature cache")
             return table
+        table = _build(folder, paths, augment, seed, progress, workers)
+        _save(table, cached)
+    return table
+
+
+def _build(
+    folder: Path,
+    paths: list[Path],
+    augment: int,
+    seed: int,
+    progress: ProgressCallback | None,
+    workers: int | None,
+) -> FeatureTable:
+    """Featurise every home of `folder` (in worker processes when big), unusable homes skipped and listed."""
     seeds = np.random.default_rng(seed).integers(2**63, size=len(paths)).tolist()
     jobs = [(path, augment, int(s)) for path, s in zip(paths, seeds, strict=True)]
     n_workers = workers if workers is not None else (min(os.cpu_count() or 1, 4) if len(paths) >= 200 else 1)
@@ -288,7 +310,7 @@ def build_feature_table(
             pool.shutdown()
     if not ids:
         raise DatasetError(f"no usable home in {folder}: " + "; ".join(skipped[:3]))
-    table = FeatureTable(
+    return FeatureTable(
         X=np.vstack(rows),
         source=np.asarray(source, dtype=np.int64),
         is_copy=np.asarray(is_copy, dtype=bool),
@@ -298,6 +320,3 @@ def build_feature_table(
         has_events=np.asarray(events, dtype=bool),
         skipped=skipped,
     )
-    if cached is not None:
-        _save(table, cached)
-    return table

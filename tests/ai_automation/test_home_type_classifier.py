@@ -16,7 +16,13 @@ from ai_automation import home_type_cli
 from ai_automation.home_features import COMPOSITION, EVENTS
 from ai_automation.home_generator import GeneratorOptions, generate_dataset
 from ai_automation.home_type_classifier import HomeTypeModel, ModelIncompatibleError, load_model
-from ai_automation.home_type_dataset import DatasetError, build_feature_table, home_paths, read_home
+from ai_automation.home_type_dataset import (
+    DatasetError,
+    FeatureTable,
+    build_feature_table,
+    home_paths,
+    read_home,
+)
 from ai_automation.home_type_evaluation import evaluate
 from ai_automation.home_type_metrics import task_label
 from ai_automation.home_type_training import TrainingRequest, train_home_type
@@ -235,7 +241,7 @@ def test_cli_bad_input_exits_2(homes_a: Path, tmp_path: Path, capsys: pytest.Cap
 
 
 def test_feature_cache_survives_concurrent_writers(tmp_path: Path) -> None:
-    """Both tasks train on one dataset at once: their cache writes must not collide or fail a run."""
+    """Both tasks train on one dataset at once: one featurises it, the others read its cache."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ai_automation.home_generator import GeneratorOptions, generate_dataset
@@ -245,9 +251,15 @@ def test_feature_cache_survives_concurrent_writers(tmp_path: Path) -> None:
         GeneratorOptions(count=6, days=1, seed=9, weather=False, carbon=False, pricing=False), dataset
     )
     cache = tmp_path / "cache"
+    seen: dict[int, set[str]] = {i: set() for i in range(4)}
+
+    def build(i: int) -> FeatureTable:
+        return build_feature_table(dataset, progress=lambda d, n, name: seen[i].add(name), cache_dir=cache)
+
     with ThreadPoolExecutor(4) as pool:
-        tables = list(pool.map(lambda _: build_feature_table(dataset, cache_dir=cache), range(4)))
-    assert all(t.X.shape == tables[0].X.shape for t in tables)
+        tables = list(pool.map(build, range(4)))
+    assert all(np.array_equal(t.X, tables[0].X, equal_nan=True) for t in tables)
+    assert sorted(names == {"feature cache"} for names in seen.values()) == [False, True, True, True]
     assert [p.suffix for p in cache.iterdir()] == [".npz"]
     # a cache folder that cannot be written only costs time
     blocked = tmp_path / "blocked"
