@@ -66,22 +66,27 @@ class PackedForest:
         self.threshold = np.concatenate(thr)
         self.left = np.concatenate(left).astype(np.int64)
         self.right = np.concatenate(right).astype(np.int64)
+        # children[2 * node + goes_right]: one gather per level instead of two and a select
+        self.children = np.stack([self.left, self.right], axis=1).ravel()
         self.leaf_value = np.concatenate(leaf_value)
         self.roots = np.array(roots, dtype=np.int64)
         self.max_depth = max(int(e.tree_.max_depth) for e in forest.estimators_)
         n = forest._max_samples
         self.denominator = len(forest.estimators_) * _average_path_length(n)
 
-    def score(self, x: FloatArray, chunk: int = 4096) -> FloatArray:
+    def score(self, x: FloatArray, chunk: int = 1024) -> FloatArray:
         """Anomaly score s(x) in (0, 1) per row (equal to -IsolationForest.score_samples)."""
         out = np.empty(x.shape[0])
         for lo in range(0, x.shape[0], chunk):
-            xs = x[lo : lo + chunk]
-            rows = np.arange(xs.shape[0])[:, None]
-            node = np.broadcast_to(self.roots, (xs.shape[0], self.roots.size)).copy()
+            # flat indices into the chunk's values: a 1-D gather is about twice as fast as x[rows, cols]
+            xs = np.ascontiguousarray(x[lo : lo + chunk], dtype=np.float64).ravel()
+            n_rows = min(chunk, x.shape[0] - lo)
+            row_start = (np.arange(n_rows, dtype=np.int64) * x.shape[1])[:, None]
+            node = np.broadcast_to(self.roots, (n_rows, self.roots.size)).copy()
             for _ in range(self.max_depth):
-                go_left = xs[rows, self.feature[node]] <= self.threshold[node]
-                node = np.where(go_left, self.left[node], self.right[node])
+                # `not <=` rather than `>`: a NaN still goes right
+                goes_right = np.logical_not(xs[row_start + self.feature[node]] <= self.threshold[node])
+                node = self.children[2 * node + goes_right]
             out[lo : lo + chunk] = 2.0 ** (-self.leaf_value[node].sum(axis=1) / self.denominator)
         return out
 
@@ -211,13 +216,14 @@ def evaluate_stream_detector(detector: Detector, rng: np.random.Generator) -> di
     for fault in FAULT_KINDS:
         sel = [s for s in streams if s.fault == fault]
         y = np.concatenate([s.labels for s in sel])
-        sc = np.concatenate([detector.score(stream_features(s.values)) for s in sel])
+        per_stream = [detector.score(stream_features(s.values)) for s in sel]
+        sc = np.concatenate(per_stream)
         all_y.append(y)
         all_s.append(sc)
         out["per_fault"][fault] = _at_threshold(y, sc, detector.threshold)
         found = sum(
-            bool((detector.score(stream_features(s.values))[s.labels == 1] >= detector.threshold).any())
-            for s in sel
+            bool((score[s.labels == 1] >= detector.threshold).any())
+            for s, score in zip(sel, per_stream, strict=True)
         )
         out["per_fault"][fault]["streams_detected"] = f"{found}/{len(sel)}"
     out["overall"] = _at_threshold(np.concatenate(all_y), np.concatenate(all_s), detector.threshold)

@@ -251,22 +251,37 @@ def _transform(values: FloatArray) -> FloatArray:
     return out
 
 
-def _window(x: FloatArray, t: FloatArray, seg: IntArray, size: int, with_peak: bool) -> Window:
-    n = x.shape[0]
+@dataclass(frozen=True)
+class _Cumulative:
+    """Running sums of each device's centred values from the first row on; every window size reads them."""
+
+    offset: FloatArray
+    sums: tuple[FloatArray, ...]  # count, x, xx, t, tt, tx, each with a leading row of zeros
+
+
+def _cumulative(x: FloatArray, t: FloatArray, seg: IntArray) -> _Cumulative:
     valid = ~np.isnan(x)
     # Centre each device's values and days so cumulative sums stay small (no cancellation).
     offset = np.nan_to_num(np.where(valid, x, np.nan)[seg])
     xc = np.where(valid, x - offset, 0.0)
     tc = np.where(valid, (t - t[seg])[:, None], 0.0)
+
+    def cum(a: FloatArray) -> FloatArray:
+        c = np.empty((a.shape[0] + 1, a.shape[1]))
+        c[0] = 0.0
+        np.cumsum(a, axis=0, out=c[1:])
+        return c
+
+    parts = (valid.astype(np.float64), xc, xc * xc, tc, tc * tc, tc * xc)
+    return _Cumulative(offset, tuple(cum(a) for a in parts))
+
+
+def _window(x: FloatArray, cum: _Cumulative, seg: IntArray, size: int, with_peak: bool) -> Window:
+    n = x.shape[0]
     idx = np.arange(n)
     lo = np.maximum(idx - size + 1, seg)
-
-    def run(a: FloatArray) -> FloatArray:
-        c = np.vstack([np.zeros((1, a.shape[1])), np.cumsum(a, axis=0)])
-        out: FloatArray = c[idx + 1] - c[lo]
-        return out
-
-    sums = Sums(run(valid.astype(np.float64)), run(xc), run(xc * xc), run(tc), run(tc * tc), run(tc * xc))
+    sums = Sums(*(c[1:] - c[lo] for c in cum.sums))
+    offset = cum.offset
     st = _stats(sums, offset)
     peak = np.full_like(x, -np.inf)
     for k in range(size if with_peak else 0):
@@ -291,9 +306,12 @@ def compute_features(row_device: IntArray, row_day: IntArray, values: FloatArray
             raise ValueError("rows must be sorted by (device, day) without duplicates")
     seg = segment_starts(row_device)
     t = row_day.astype(np.float64)
-    windows = {w: _window(values, t, seg, w, with_peak=w == SHORT_DAYS) for w in (SHORT_DAYS, HISTORY_DAYS)}
+    cum = _cumulative(values, t, seg)
+    windows = {w: _window(values, cum, seg, w, with_peak=w == SHORT_DAYS) for w in (SHORT_DAYS, HISTORY_DAYS)}
     tvalues = _transform(values)
-    twindows = {w: _window(tvalues, t, seg, w, with_peak=False) for w in (SHORT_DAYS, HISTORY_DAYS)}
+    cum = _cumulative(tvalues, t, seg)
+    twindows = {w: _window(tvalues, cum, seg, w, with_peak=False) for w in (SHORT_DAYS, HISTORY_DAYS)}
+    del cum  # the running sums (six arrays per metric table) are not needed past here
     long_w, short_w = twindows[HISTORY_DAYS], twindows[SHORT_DAYS]
     baseline = _stats(long_w.sums - short_w.sums, long_w.offset)
     first = np.arange(row_day.shape[0]) == seg
