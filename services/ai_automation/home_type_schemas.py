@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from homeiq_shared.version_contracts import CompareRequest
+
 Task = Literal["full", "binary"]
 
 
@@ -105,3 +107,9 @@ class ModelsResponse(BaseModel):
     production: str | None
     previous: str | None
     versions: list[ModelVersionInfo]
+
+
+class HomeTypeCompareRequest(CompareRequest):
+    """Body of `POST /api/home-type/models/compare`: two versions of one task's model."""
+
+    task: Task = "full"

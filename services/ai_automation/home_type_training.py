@@ -125,9 +125,19 @@ def _compare(
     current: HomeTypeModel, candidate: HomeTypeModel, evaluation: Evaluation, table: FeatureTable
 ) -> dict[str, Any] | None:
     """Both models on the held-out homes the production model never trained on (None when there are none)."""
+    return compare_on_held_out(current, candidate, table, evaluation.test_rows)
+
+
+def compare_on_held_out(
+    current: HomeTypeModel, candidate: HomeTypeModel, table: FeatureTable, test_rows: np.ndarray
+) -> dict[str, Any] | None:
+    """Both models' macro-F1 and accuracy on the `test_rows` whose homes `current` never trained on.
+
+    None when no such row is left or a true class is unknown to either model.
+    """
     seen = set(current.metadata.get("training_data", {}).get("train_home_keys", []))
     fresh = np.array(
-        [r for r in evaluation.test_rows if table.home_keys[int(table.source[r])] not in seen], dtype=np.int64
+        [r for r in test_rows if table.home_keys[int(table.source[r])] not in seen], dtype=np.int64
     )
     if not fresh.size:
         return None

@@ -64,6 +64,28 @@ class ModelVersion:
         """The artifact file names of this version."""
         return sorted(self.metadata.get("artifacts", {}))
 
+    @property
+    def gates_passed(self) -> bool | None:
+        """Whether the quality gates recorded with this version passed (None: none recorded)."""
+        return gates_passed(self.metadata)
+
+
+def gates_passed(metadata: Mapping[str, Any]) -> bool | None:
+    """True/False from the recorded quality gates (`gates`, or home type's `metrics.gates`); None if absent.
+
+    A gate report passes when its `verdict` is "PASSED" (or, lacking a verdict, when `passed` is true).
+    """
+    metrics = metadata.get("metrics")
+    for gates in (metadata.get("gates"), metrics.get("gates") if isinstance(metrics, Mapping) else None):
+        if isinstance(gates, Mapping):
+            if gates.get("verdict") is not None:
+                return str(gates["verdict"]).upper() == "PASSED"
+            if gates.get("passed") is not None:
+                return bool(gates["passed"])
+        elif isinstance(gates, str):  # a bare verdict
+            return gates.upper() == "PASSED"
+    return None
+
 
 def _version_number(version: str) -> int:
     match = _VERSION_RE.match(version)
@@ -334,40 +356,49 @@ class ModelRegistry:
         os.replace(tmp, model_dir / ALIASES_FILE)
         _fsync_dir(model_dir)
 
-    def _switch(self, model_name: str, version: str, reason: str, action: str) -> None:
+    def _switch(
+        self, model_name: str, version: str, reason: str, action: str, actor: str, forced: bool
+    ) -> dict[str, Any] | None:
         model_dir = self._model_dir(model_name)
         self._version_dir(model_name, version)
         aliases = self.aliases(model_name)
         current = aliases.get("production")
         if current == version:
             logger.info("%s %s is already production; nothing to do", model_name, version)
-            return
-        history = list(aliases.get("history", []))
-        history.append(
-            {
-                "version": version,
-                "previous": current,
-                "promoted_at": _now().isoformat(),
-                "reason": reason,
-                "action": action,
-            }
-        )
+            return None
+        entry = {
+            "version": version,
+            "previous": current,
+            "promoted_at": _now().isoformat(),
+            "reason": reason,
+            "action": action,
+            "actor": actor,
+            "forced": forced,
+        }
+        history = [*aliases.get("history", []), entry]
         updated = {"production": version, "previous": current, "history": history}
         self._write_aliases(model_dir, updated)
-        logger.info("%s: %s %s -> %s (%s)", model_name, action, current, version, reason)
+        logger.info("%s: %s %s -> %s by %s (%s)", model_name, action, current, version, actor, reason)
+        return entry
 
-    def promote(self, model_name: str, version: str, reason: str) -> None:
-        """Make `version` production in one atomic switch; the old production becomes `previous`."""
+    def promote(
+        self, model_name: str, version: str, reason: str, *, actor: str = "unknown", forced: bool = False
+    ) -> dict[str, Any] | None:
+        """Make `version` production in one atomic switch; the old production becomes `previous`.
+
+        `actor` says who switched (api, nightly, pipeline, cli, models.py...), `forced` that failed quality
+        gates were overridden; both go into the history entry, which is returned (None: already production).
+        """
         with self._locked(model_name):
-            self._switch(model_name, version, reason, "promote")
+            return self._switch(model_name, version, reason, "promote", actor, forced)
 
-    def rollback(self, model_name: str, reason: str = "rollback") -> ModelVersion:
+    def rollback(self, model_name: str, reason: str = "rollback", *, actor: str = "unknown") -> ModelVersion:
         """Switch production back to `previous` (which then becomes `previous` itself)."""
         with self._locked(model_name):
             target = self.aliases(model_name).get("previous")
             if target is None:
                 raise NotFoundError(f"model {model_name!r} has no previous version to roll back to")
-            self._switch(model_name, target, reason, "rollback")
+            self._switch(model_name, target, reason, "rollback", actor, False)
             return self.get(model_name, target)
 
     # ---- housekeeping ---------------------------------------------------------------------

@@ -190,7 +190,10 @@ async def test_versions_and_promotion(served: tuple[FastAPI, httpx.AsyncClient],
     assert [v["version"] for v in listed["versions"]] == [v1, second["version"]]
     assert listed["production"] == (second["version"] if second["promoted"] else v1)
     assert (await client.post(f"/api/home-type/models/{v1}/promote")).status_code == 401
-    promoted = await client.post(f"/api/home-type/models/{v1}/promote", params={"task": "full"}, headers=KEY)
+    # force: a version whose gates failed is promoted only on purpose (recorded as forced)
+    promoted = await client.post(
+        f"/api/home-type/models/{v1}/promote", params={"task": "full"}, headers=KEY, json={"force": True}
+    )
     assert promoted.status_code == 200
     assert promoted.json()["version"] == v1
     info = (await client.get("/api/home-type/model-info")).json()["model_info"]

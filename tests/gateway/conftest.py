@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import uvicorn
@@ -260,11 +260,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free loopback port in a thread; yield its base URL."""
+def serve(app: FastAPI, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port in a thread; yield its base URL.
+
+    A real service needs `lifespan="on"` (its lifespan opens the registry and loads the models).
+    """
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

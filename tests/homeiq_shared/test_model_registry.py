@@ -279,3 +279,45 @@ def test_prune_keeps_the_last_versions_and_production_and_previous(registry: Mod
     assert registry.rollback("anomaly").version == ids[0]
     assert not any(p.name.startswith(".trash-") for p in (registry.root / "anomaly").iterdir())
     assert _register(registry).startswith("v0008-")
+
+
+def test_switches_record_who_and_whether_gates_were_overridden(registry: ModelRegistry) -> None:
+    v1, v2 = _register(registry), _register(registry)
+    first = registry.promote("anomaly", v1, "first model")
+    assert first is not None
+    assert (first["actor"], first["forced"]) == ("unknown", False)  # callers that predate actor/forced
+    second = registry.promote("anomaly", v2, "reviewed by hand", actor="models.py", forced=True)
+    assert second is not None
+    assert (second["previous"], second["actor"], second["forced"]) == (v1, "models.py", True)
+    # already production: nothing recorded
+    assert registry.promote("anomaly", v2, "again", actor="api") is None
+    registry.rollback("anomaly", "bad night", actor="nightly")
+    history = registry.aliases("anomaly")["history"]
+    assert [(h["action"], h["actor"], h["forced"], h["reason"]) for h in history] == [
+        ("promote", "unknown", False, "first model"),
+        ("promote", "models.py", True, "reviewed by hand"),
+        ("rollback", "nightly", False, "bad night"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ({"gates": {"passed": True, "verdict": "PASSED"}}, True),
+        ({"gates": {"passed": True, "verdict": "FAILED"}}, False),  # the verdict decides
+        ({"gates": {"passed": False}}, False),
+        ({"metrics": {"gates": {"verdict": "PASSED"}}}, True),  # home type keeps them in its metrics
+        ({"metrics": {"gates": {"verdict": "FAILED"}}}, False),
+        ({"gates": "PASSED"}, True),
+        ({"metrics": {"accuracy": 0.9}}, None),
+        ({}, None),
+    ],
+)
+def test_gates_passed_reads_both_places(metadata: dict[str, Any], expected: bool | None) -> None:
+    assert registry_module.gates_passed(metadata) is expected
+
+
+def test_a_version_knows_whether_its_gates_passed(registry: ModelRegistry) -> None:
+    failed = registry.register("anomaly", {"m.txt": b"x"}, {**META, "gates": {"verdict": "FAILED"}})
+    assert failed.gates_passed is False
+    assert registry.get("anomaly", _register(registry)).gates_passed is None

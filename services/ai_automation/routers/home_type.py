@@ -1,4 +1,4 @@
-"""`/api/home-type`: train (off the event loop, one run per task), predict, model info and promotion."""
+"""`/api/home-type`: train (off the event loop, one run per task), predict, model info, versions and promotion."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from ai_automation import repository
@@ -26,6 +26,7 @@ from ai_automation.home_decoding import decode_predict_body
 from ai_automation.home_type_classifier import HomeTypeModel, ModelNotTrainedError, load_model, model_name
 from ai_automation.home_type_metrics import TASKS
 from ai_automation.home_type_schemas import (
+    HomeTypeCompareRequest,
     ModelsResponse,
     ModelVersionInfo,
     PredictBatchResponse,
@@ -35,8 +36,17 @@ from ai_automation.home_type_schemas import (
     TrainResponse,
 )
 from ai_automation.home_type_training import TrainingOutcome, TrainingRequest, train_home_type
+from ai_automation.home_type_versions import compare_home_type, promote_home_type, rollback_home_type
 from ai_automation.home_view import HomeInputError
 from homeiq_shared.errors import ConflictError, InvalidInputError, NotFoundError
+from homeiq_shared.version_contracts import (
+    ComparisonResponse,
+    PromoteRequest,
+    RollbackRequest,
+    VersionDetail,
+    VersionSwitchResponse,
+)
+from homeiq_shared.version_control import version_detail as model_version_detail
 
 logger = logging.getLogger(__name__)
 
@@ -256,20 +266,56 @@ async def list_models(registry: RegistryDep, task: Task = "full") -> ModelsRespo
     )
 
 
-@router.post("/models/{version}/promote")
-async def promote(
-    version: str,
-    request: Request,
+@router.post("/models/compare", response_model=ComparisonResponse)
+async def compare(body: HomeTypeCompareRequest, registry: RegistryDep) -> dict[str, Any]:
+    """Score versions `a` and `b` on `b`'s held-out homes (rebuilt from its dataset when it still exists)."""
+    return await asyncio.to_thread(compare_home_type, registry, body.task, body.a, body.b)
+
+
+@router.post("/models/rollback", response_model=VersionSwitchResponse)
+async def rollback(
+    models: HomeTypeModelsDep,
     registry: RegistryDep,
     locks: LocksDep,
     _: ApiKeyDep,
     task: Task = "full",
+    body: RollbackRequest | None = Body(None),  # noqa: B008
 ) -> dict[str, Any]:
-    """Make a registered version production (after checking it loads), keeping the old one for rollback."""
-    name = model_name(task)
-    with locks.hold(name):
-        model = await asyncio.to_thread(load_model, registry, task, version)
-        previous = (registry.aliases(name) or {}).get("production")
-        await asyncio.to_thread(registry.promote, name, version, "manual promotion via the API")
-        request.app.state.home_type_models[task] = model
-    return {"task": task, "model_name": name, "version": version, "promoted": True, "previous": previous}
+    """Serve the previous production version of a task again (after checking it loads); 404 when none."""
+    body = body or RollbackRequest()
+    with locks.hold(model_name(task)):
+        model, switched = await asyncio.to_thread(
+            rollback_home_type, registry, task, reason=body.reason, actor=body.actor
+        )
+        models[task] = model
+    return switched | {"production": model.version}
+
+
+@router.get("/models/{version}", response_model=VersionDetail)
+async def version_detail(version: str, registry: RegistryDep, task: Task = "full") -> dict[str, Any]:
+    """One registered version: metadata, gates, and the promotions and rollbacks that named it."""
+    return await asyncio.to_thread(model_version_detail, registry, model_name(task), version)
+
+
+@router.post("/models/{version}/promote", response_model=VersionSwitchResponse)
+async def promote(
+    version: str,
+    models: HomeTypeModelsDep,
+    registry: RegistryDep,
+    locks: LocksDep,
+    _: ApiKeyDep,
+    task: Task = "full",
+    body: PromoteRequest | None = Body(None),  # noqa: B008
+) -> dict[str, Any]:
+    """Make a registered version production (after checking it loads), keeping the old one for rollback.
+
+    409 when its quality gates failed, unless `force` is true (recorded as forced, with actor and reason).
+    """
+    body = body or PromoteRequest()
+    with locks.hold(model_name(task)):
+        model, switched = await asyncio.to_thread(
+            promote_home_type, registry, task, version,
+            force=body.force, reason=body.reason, actor=body.actor,
+        )  # fmt: skip
+        models[task] = model
+    return switched | {"production": version}

@@ -1,0 +1,106 @@
+"""HTTP shapes of model-version promotion, rollback, details and comparison (both services, models.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+VERSION_PATTERN = r"^v\d{4,}-\d{8}T\d{6}Z$"
+ACTOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@/+ -]*$"
+
+
+class PromoteRequest(BaseModel):
+    """Optional body of `POST .../models/{version}/promote`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool = Field(
+        False, description="Promote even though the version's quality gates failed (recorded as forced)"
+    )
+    reason: str | None = Field(None, min_length=1, max_length=500, description="Why (kept in the history)")
+    actor: str = Field(
+        "api",
+        min_length=1,
+        max_length=64,
+        pattern=ACTOR_PATTERN,
+        description="Who: api, pipeline, models.py...",
+    )
+
+
+class RollbackRequest(BaseModel):
+    """Optional body of `POST .../models/rollback`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, min_length=1, max_length=500)
+    actor: str = Field("api", min_length=1, max_length=64, pattern=ACTOR_PATTERN)
+
+
+class CompareRequest(BaseModel):
+    """Body of `POST .../models/compare`: score versions `a` and `b` on `b`'s held-out data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    a: str = Field(pattern=VERSION_PATTERN, description="A version id, e.g. the production one")
+    b: str = Field(pattern=VERSION_PATTERN, description="The version whose held-out rows are rebuilt")
+
+
+class VersionSwitch(BaseModel):
+    """One alias switch (promote or rollback) of one registry model, as recorded in its history."""
+
+    model: str = Field(description="Registry name, e.g. failure_prediction or home_type_full")
+    version: str = Field(description="The version production now names")
+    previous: str | None = Field(description="The version production named before (kept for rollback)")
+    action: Literal["promote", "rollback"]
+    changed: bool = Field(description="False when the version already was production (nothing recorded)")
+    forced: bool = Field(description="True when force overrode failed quality gates")
+    actor: str
+    reason: str
+    gates_verdict: str | None = Field(description="PASSED, FAILED, or null when no gates were recorded")
+
+
+class VersionSwitchResponse(VersionSwitch):
+    """The answer of promote and rollback: the switch, switches made with it, and what is served now."""
+
+    production: str | None
+    paired: list[VersionSwitch] = Field(
+        default_factory=list, description="Models switched with it (device-intelligence: the anomaly model)"
+    )
+    load_error: str | None = Field(None, description="Why the served models could not be reloaded, if so")
+
+
+class VersionDetail(BaseModel):
+    """One registered version: metadata (long lists summarised), gates, and the switches that named it."""
+
+    model: str
+    version: str
+    created_at: str
+    trigger: str | None
+    is_production: bool
+    is_previous: bool
+    gates_verdict: str | None
+    switches: list[dict[str, Any]]
+    metadata: dict[str, Any]
+
+
+class VersionFigures(BaseModel):
+    """One side of a comparison: the version's own recorded test figures and its figures on the common set."""
+
+    version: str
+    created_at: str | None
+    gates_verdict: str | None
+    recorded: dict[str, Any] = Field(description="Headline test metrics recorded when it was trained")
+    on_common_set: dict[str, Any] | None = Field(
+        description="The same metrics on the common evaluation set (null when it could not be rebuilt)"
+    )
+
+
+class ComparisonResponse(BaseModel):
+    """Two versions of one model scored on the same rows: `b`'s held-out data, rebuilt."""
+
+    model: str
+    a: VersionFigures
+    b: VersionFigures
+    common_set: dict[str, Any] | None = Field(description="What the common rows are (basis, size, source)")
+    note: str | None = Field(None, description="Why there is no common set, or what to keep in mind")
