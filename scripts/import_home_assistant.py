@@ -17,11 +17,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from homeiq_shared.ha_import import import_into_database
-from homeiq_shared.ha_import_http import send_config_dir
-from homeiq_shared.ha_recorder import RecorderError
-from homeiq_shared.ha_registries import RegistryError
-
 
 def _local_targets() -> list[tuple[str, str, Any]]:
     """Each service's default database, and the hook it runs on stored batches (device telemetry)."""
@@ -52,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         "--api-key", default=os.environ.get("HOMEIQ_API_KEY"), help="API key (env HOMEIQ_API_KEY)"
     )
     args = parser.parse_args(argv)
+    # Imported once the arguments parse: SQLAlchemy and FastAPI take a second or two, `--help` need not wait.
+    from homeiq_shared.ha_import import import_into_database
+    from homeiq_shared.ha_import_http import send_config_dir
+    from homeiq_shared.ha_recorder import RecorderError
+    from homeiq_shared.ha_registries import RegistryError
+
     console = Console()
     if not args.config_dir.is_dir():
         console.print(f"[red]error:[/red] {args.config_dir} is not a folder")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from ai_automation.app import create_app
 from ai_automation.settings import AiAutomationSettings
 from homeiq_shared.serve import serve
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse `--host`/`--port` (overriding the settings) and serve."""
-    serve(create_app, AiAutomationSettings, "python -m ai_automation", argv, description=__doc__)
+    serve(
+        "ai_automation.app:create_app",
+        AiAutomationSettings,
+        "python -m ai_automation",
+        argv,
+        description=__doc__,
+    )
 
 
 if __name__ == "__main__":

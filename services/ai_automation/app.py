@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,13 +10,19 @@ from typing import Any
 from fastapi import FastAPI
 
 from ai_automation import __version__, repository
-from ai_automation.home_type_classifier import load_production_models
+from ai_automation.home_type_classifier import HomeTypeModel, load_production_models
 from ai_automation.nightly_training import JOB_ID, NightlyContext, run_nightly
 from ai_automation.routers import health, home_type, synthetic_homes, training
 from ai_automation.settings import AiAutomationSettings, get_settings
+from homeiq_shared.app_state import models_ready
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.nightly import Clock, utc_now
-from homeiq_shared.service_app import create_service_app, service_resources, start_background
+from homeiq_shared.service_app import (
+    create_service_app,
+    service_resources,
+    start_background,
+    start_model_loading,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +34,18 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings, repository.fail_interrupted, settings.datasets_dir):
-            app.state.model_registry = ModelRegistry(
+            registry = app.state.model_registry = ModelRegistry(
                 settings.models_dir, keep_last=settings.keep_model_versions
             )
-            app.state.home_type_models = await asyncio.to_thread(
-                load_production_models, app.state.model_registry
-            )
+            models: dict[str, HomeTypeModel] = {}
+            app.state.home_type_models = models
+            start_model_loading(app, lambda: models.update(load_production_models(registry)))
             context = NightlyContext(
-                settings, app.state.sessionmaker, app.state.model_registry, app.state.locks,
-                app.state.home_type_models, clock or utc_now,
+                settings, app.state.sessionmaker, registry, app.state.locks, models, clock or utc_now,
             )  # fmt: skip
 
             async def job(trigger: str) -> dict[str, Any]:
+                await models_ready(app)
                 return await run_nightly(context, trigger)
 
             start_background(app, settings, JOB_ID, job, clock() if clock else None)

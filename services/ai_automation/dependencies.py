@@ -8,7 +8,15 @@ from fastapi import Depends, Request
 
 from ai_automation.home_type_classifier import HomeTypeModel
 from ai_automation.settings import AiAutomationSettings, get_settings
-from homeiq_shared.app_state import ApiKeyDep, EngineDep, LocksDep, NightlyDep, SessionDep
+from homeiq_shared.app_state import (
+    ApiKeyDep,
+    EngineDep,
+    LocksDep,
+    ModelsLoadingDep,
+    NightlyDep,
+    SessionDep,
+    models_ready,
+)
 from homeiq_shared.model_registry import ModelRegistry
 
 __all__ = [
@@ -16,8 +24,10 @@ __all__ = [
     "EngineDep",
     "HomeTypeModelsDep",
     "LocksDep",
+    "ModelsLoadingDep",
     "NightlyDep",
     "RegistryDep",
+    "ServedModelsDep",
     "SessionDep",
     "SettingsDep",
 ]
@@ -30,10 +40,18 @@ def _registry(request: Request) -> ModelRegistry:
     return registry
 
 
-def _home_type_models(request: Request) -> dict[str, HomeTypeModel]:
+def _served_models(request: Request) -> dict[str, HomeTypeModel]:
     models: dict[str, HomeTypeModel] = request.app.state.home_type_models
     return models
 
 
+async def _home_type_models(request: Request) -> dict[str, HomeTypeModel]:
+    await models_ready(request.app)
+    return _served_models(request)
+
+
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 HomeTypeModelsDep = Annotated[dict[str, HomeTypeModel], Depends(_home_type_models)]
+"""The production model of each task, once the start-up load is over (awaited)."""
+ServedModelsDep = Annotated[dict[str, HomeTypeModel], Depends(_served_models)]
+"""The models served right now, without waiting (empty while the start-up load runs)."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.ensemble import RandomForestClassifier
 
 from ai_automation.home_features import (
     COMPOSITION,
@@ -25,6 +24,9 @@ from ai_automation.packed_forest import PackedForest
 from homeiq_shared.artifacts import ArtifactError, dump_sklearn, load_sklearn
 from homeiq_shared.errors import ConflictError, InvalidInputError
 from homeiq_shared.model_registry import ModelRegistry
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import RandomForestClassifier
 
 logger = logging.getLogger(__name__)
 

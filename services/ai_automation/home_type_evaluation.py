@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from ai_automation.home_features import COMPOSITION, FEATURE_NAMES, group_columns
 from ai_automation.home_type_dataset import DatasetError, FeatureTable
@@ -21,6 +19,12 @@ from ai_automation.home_type_metrics import (
     classification_metrics,
     task_label,
 )
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import RandomForestClassifier
+
+# scikit-learn is imported inside the functions that fit or split: the services and CLIs import this
+# module at start-up, and scikit-learn alone takes seconds to import.
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ WEAK_ESTIMATE_HOMES = 100
 
 def make_estimator(seed: int) -> RandomForestClassifier:
     """The home-type model with the recorded hyperparameters."""
+    from sklearn.ensemble import RandomForestClassifier
+
     params = {k: v for k, v in HYPERPARAMETERS.items() if k != "estimator"}
     # One thread: on a few hundred homes a fit is mostly scikit-learn's Python per tree, which holds the GIL,
     # and the pipeline fits both tasks at once; n_jobs=2 measured 25 % slower there (same trees either way).
@@ -80,6 +86,8 @@ def _holdout(
     labels: NDArray[np.int64], groups: NDArray[np.int64], test_size: float, seed: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], str]:
     """Split homes (by group) into train and test; stratified when every class has 2+ groups."""
+    from sklearn.model_selection import train_test_split
+
     unique_groups, first = np.unique(groups, return_index=True)
     group_labels = labels[first]
     n_test = int(np.ceil(test_size * unique_groups.size))
@@ -110,6 +118,8 @@ def evaluate(
     table: FeatureTable, task: str, test_size: float, seed: int, folds: int = 5, repeats: int | None = None
 ) -> Evaluation:
     """Holdout by home plus repeated StratifiedGroupKFold, with majority and one-rule baselines beside the model."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
     if not 0.0 < test_size < 1.0:
         raise DatasetError(f"test_size must be in (0, 1), got {test_size}")
     rng = np.random.default_rng(seed)

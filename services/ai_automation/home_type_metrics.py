@@ -8,11 +8,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.metrics import classification_report, confusion_matrix, precision_recall_fscore_support
 
+from homeiq_shared.home_types import TASKS as TASKS
 from homeiq_shared.home_types import binary_label
-
-TASKS = ("full", "binary")
 
 
 def task_label(home_type: str, task: str) -> str:
@@ -28,6 +26,9 @@ def classification_metrics(
     y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]
 ) -> dict[str, Any]:
     """Accuracy, macro precision/recall/F1 (original names), per-class scores and the confusion matrix."""
+    # here, not at the top: the app and the CLIs import this module, scikit-learn takes seconds to import
+    from sklearn.metrics import classification_report, confusion_matrix, precision_recall_fscore_support
+
     true = np.asarray(y_true)
     pred = np.asarray(y_pred)
     present = sorted(set(true.tolist()) | set(pred.tolist()))

@@ -10,10 +10,13 @@ NaN sent where `missing_go_to_left` says, each tree's leaf fractions averaged ov
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.ensemble import RandomForestClassifier
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import RandomForestClassifier
 
 _LEAF = -1  # scikit-learn's children_left/right of a leaf
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from ai_automation.home_type_metrics import TASKS
+from homeiq_shared.home_types import TASKS
 from homeiq_shared.settings import NightlySettings
 
 

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.ensemble import IsolationForest
-from sklearn.metrics import average_precision_score
 
-from device_intelligence.evaluation import best_f1_threshold
 from device_intelligence.sensor_streams import (
     FAULT_KINDS,
     STREAM_FEATURE_NAMES,
@@ -28,6 +25,12 @@ from device_intelligence.sensor_streams import (
 )
 from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
 from homeiq_shared.artifacts import dump_sklearn, load_sklearn
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import IsolationForest
+
+# scikit-learn (and `evaluation`, which imports it) are imported inside the functions that fit, load
+# or evaluate: the service imports this module at start-up, and scikit-learn takes seconds to import.
 
 FloatArray = NDArray[np.float64]
 MODEL_NAME = "anomaly_detection"
@@ -140,6 +143,8 @@ def fit_detector(
     n_estimators: int = 100,
 ) -> Detector:
     """Fit an IsolationForest on (mostly healthy) rows; threshold = (1 - false_alarm_rate) score quantile."""
+    from sklearn.ensemble import IsolationForest
+
     fill = np.nanmedian(np.where(np.isfinite(x), x, np.nan), axis=0)
     fill = np.where(np.isnan(fill), 0.0, fill)
     clean = np.where(np.isnan(x), fill, x)
@@ -170,6 +175,8 @@ class AnomalyModels:
     @classmethod
     def from_artifacts(cls, files: dict[str, bytes]) -> AnomalyModels:
         """Rebuild from registry files (skops with the trusted-type list; schemas checked)."""
+        from sklearn.ensemble import IsolationForest
+
         config = json.loads(files[CONFIG_FILE])
         expected = {"device": FEATURE_SCHEMA_VERSION, "stream": STREAM_SCHEMA_VERSION}
         for part, version in expected.items():
@@ -198,6 +205,8 @@ def fit_device_detector(features: FloatArray, seed: int) -> Detector:
 
 def fit_stream_detector(rng: np.random.Generator, seed: int) -> Detector:
     """Sensor-stream detector fitted on healthy synthetic streams; threshold = best F1 on validation faults."""
+    from device_intelligence.evaluation import best_f1_threshold
+
     x = np.vstack([stream_features(s) for s in training_streams(rng)])
     detector = fit_detector(x, STREAM_FEATURE_NAMES, STREAM_SCHEMA_VERSION, seed, false_alarm_rate=0.01)
     # Validation streams are fresh draws, never the ones the evaluation reports on.
@@ -234,6 +243,8 @@ def evaluate_stream_detector(detector: Detector, rng: np.random.Generator) -> di
 
 
 def _at_threshold(y: NDArray[Any], score: FloatArray, threshold: float) -> dict[str, Any]:
+    from sklearn.metrics import average_precision_score
+
     flags = score >= threshold
     tp = int((flags & (y == 1)).sum())
     return {

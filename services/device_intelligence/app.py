@@ -15,9 +15,15 @@ from device_intelligence.ha_ingest import TelemetryDeriver
 from device_intelligence.nightly_training import JOB_ID, NightlyContext, run_nightly
 from device_intelligence.routers import anomalies, health, model_versions, predictions, telemetry, training
 from device_intelligence.settings import DeviceIntelligenceSettings, get_settings
+from homeiq_shared.app_state import models_ready
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.nightly import Clock, utc_now
-from homeiq_shared.service_app import create_service_app, service_resources, start_background
+from homeiq_shared.service_app import (
+    create_service_app,
+    service_resources,
+    start_background,
+    start_model_loading,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,16 +35,18 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings, repository.fail_interrupted):
-            app.state.registry = ModelRegistry(settings.models_dir, keep_last=settings.keep_model_versions)
-            app.state.models = ModelHolder()
-            load_models_into(app.state.models, app.state.registry)
+            registry = app.state.registry = ModelRegistry(
+                settings.models_dir, keep_last=settings.keep_model_versions
+            )
+            holder = app.state.models = ModelHolder()
+            start_model_loading(app, lambda: load_models_into(holder, registry))
             app.state.ha_rows_hook = TelemetryDeriver(app.state.sessionmaker)
             context = NightlyContext(
-                settings, app.state.sessionmaker, app.state.registry, app.state.locks, app.state.models,
-                clock or utc_now,
+                settings, app.state.sessionmaker, registry, app.state.locks, holder, clock or utc_now,
             )  # fmt: skip
 
             async def job(trigger: str) -> dict[str, Any]:
+                await models_ready(app)
                 return await run_nightly(context, trigger)
 
             start_background(app, settings, JOB_ID, job, clock() if clock else None)

@@ -9,7 +9,15 @@ from fastapi import Depends, Request
 from device_intelligence.app_state import ModelHolder
 from device_intelligence.serving import ServingModels
 from device_intelligence.settings import DeviceIntelligenceSettings, get_settings
-from homeiq_shared.app_state import ApiKeyDep, EngineDep, LocksDep, NightlyDep, SessionDep
+from homeiq_shared.app_state import (
+    ApiKeyDep,
+    EngineDep,
+    LocksDep,
+    ModelsLoadingDep,
+    NightlyDep,
+    SessionDep,
+    models_ready,
+)
 from homeiq_shared.errors import ServiceUnavailableError
 from homeiq_shared.model_registry import ModelRegistry
 
@@ -18,8 +26,10 @@ __all__ = [
     "EngineDep",
     "HolderDep",
     "LocksDep",
+    "ModelsLoadingDep",
     "NightlyDep",
     "RegistryDep",
+    "ServedHolderDep",
     "ServingDep",
     "SessionDep",
     "SettingsDep",
@@ -33,9 +43,14 @@ def _registry(request: Request) -> ModelRegistry:
     return registry
 
 
-def _holder(request: Request) -> ModelHolder:
+def _served_holder(request: Request) -> ModelHolder:
     holder: ModelHolder = request.app.state.models
     return holder
+
+
+async def _holder(request: Request) -> ModelHolder:
+    await models_ready(request.app)
+    return _served_holder(request)
 
 
 def _serving(holder: Annotated[ModelHolder, Depends(_holder)]) -> ServingModels:
@@ -50,4 +65,7 @@ def _serving(holder: Annotated[ModelHolder, Depends(_holder)]) -> ServingModels:
 
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 HolderDep = Annotated[ModelHolder, Depends(_holder)]
+"""The served models, once the start-up load is over (awaited)."""
+ServedHolderDep = Annotated[ModelHolder, Depends(_served_holder)]
+"""The served models right now, without waiting (none while the start-up load runs)."""
 ServingDep = Annotated[ServingModels, Depends(_serving)]

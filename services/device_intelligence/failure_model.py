@@ -6,13 +6,18 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 from numpy.typing import NDArray
 
 from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
+
+# LightGBM is imported inside the functions that train or load a booster: it imports scikit-learn,
+# seconds at every start-up of the service and CLIs that import this module for its names.
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +111,8 @@ class FailureModel:
             raise ValueError(
                 f"model features {config['schema_version']} do not match this code's {FEATURE_SCHEMA_VERSION}"
             )
+        import lightgbm as lgb
+
         booster = lgb.Booster(model_str=files[BOOSTER_FILE].decode())
         return cls(booster, float(config["threshold"]), int(config["horizon_days"]))
 
@@ -121,6 +128,8 @@ def train_booster(
     num_boost_round: int | None = None,
 ) -> lgb.Booster:
     """Fit (or, with `init_model`, continue) a booster; early stopping on the validation part if given."""
+    import lightgbm as lgb
+
     train_set = lgb.Dataset(x_train, label=y_train, feature_name=list(FEATURE_NAMES), free_raw_data=False)
     valid_sets: list[lgb.Dataset] = []
     callbacks: list[Callable[..., Any]] = []

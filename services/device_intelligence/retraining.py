@@ -7,14 +7,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from device_intelligence import anomaly_model, failure_model, held_out_metrics
+from device_intelligence import anomaly_model, failure_model
 from device_intelligence.anomaly_model import AnomalyModels
-from device_intelligence.evaluation import Split, best_f1_threshold, device_time_split, score_metrics
 from device_intelligence.failure_model import BoosterParams, FailureModel
 from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, compute_features
 from device_intelligence.telemetry_simulator import (
@@ -27,6 +26,12 @@ from homeiq_shared.artifacts import library_versions
 from homeiq_shared.fingerprint import fingerprint_arrays, fingerprint_json
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.quality_gates import GateReport, beats_baseline, evaluate_gates, thresholds_for
+
+if TYPE_CHECKING:
+    from device_intelligence.evaluation import Split
+
+# `evaluation` and `held_out_metrics` are imported inside the functions that train and compare: they
+# import scikit-learn and LightGBM, seconds at every start-up of the services and CLIs that import this.
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +154,9 @@ def train_and_evaluate(
     progress: Progress | None = None,
 ) -> Evaluation:
     """Features, device+time split, LightGBM challenger, threshold on validation, test metrics, anomaly models."""
+    from device_intelligence import held_out_metrics
+    from device_intelligence.evaluation import best_f1_threshold, device_time_split
+
     say = progress or (lambda _msg: None)
     h = options.horizon_days
     t0 = time.perf_counter()
@@ -265,6 +273,8 @@ def retrain(
     progress: Progress | None = None,
 ) -> RetrainResult:
     """Build data, train and evaluate a challenger against production on the same rows, register, promote."""
+    from device_intelligence.evaluation import score_metrics
+
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     rng = np.random.default_rng(options.seed)

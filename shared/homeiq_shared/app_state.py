@@ -1,16 +1,18 @@
 """FastAPI dependencies on what both services' lifespans put in `app.state`, as `Annotated` aliases.
 
 Both lifespans fill `app.state` the same way (see `homeiq_shared.service_app`): `settings` (a
-`ServiceSettings`, for `api_key`), `engine`, `sessionmaker`, `locks` and `nightly`. Each service's
-`dependencies.py` re-exports these aliases next to its own; `homeiq_shared.ha_api` uses them too.
+`ServiceSettings`, for `api_key`), `engine`, `sessionmaker`, `locks`, `nightly` and `model_loading`.
+Each service's `dependencies.py` re-exports these aliases next to its own; `homeiq_shared.ha_api`
+uses them too.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from homeiq_shared.model_lock import ModelLocks
@@ -39,6 +41,18 @@ def _nightly(request: Request) -> NightlyHandle:
     return nightly
 
 
+async def models_ready(app: FastAPI) -> None:
+    """Wait until the start-up load of the production models is over (at once when it is)."""
+    loading: asyncio.Task[None] | None = getattr(app.state, "model_loading", None)
+    if loading is not None and not loading.done():
+        await asyncio.shield(loading)  # a cancelled request must not cancel the load
+
+
+def _models_loading(request: Request) -> bool:
+    loading: asyncio.Task[None] | None = request.app.state.model_loading
+    return loading is not None and not loading.done()
+
+
 def _require_api_key(request: Request) -> None:
     settings: ServiceSettings = request.app.state.settings
     verify_api_key(request, settings.api_key.get_secret_value() if settings.api_key else None)
@@ -49,3 +63,5 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 LocksDep = Annotated[ModelLocks, Depends(_locks)]
 NightlyDep = Annotated[NightlyHandle, Depends(_nightly)]
 ApiKeyDep = Annotated[None, Depends(_require_api_key)]
+ModelsLoadingDep = Annotated[bool, Depends(_models_loading)]
+"""True while the start-up load of the production models is still running."""

@@ -11,12 +11,12 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
-
-import lightgbm
-import skops.io as sio
+from typing import TYPE_CHECKING, Any
 
 from homeiq_shared.errors import DomainError
+
+if TYPE_CHECKING:
+    import lightgbm
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,8 @@ def sha256_file(path: Path | str) -> str:
 
 def dump_sklearn(obj: Any) -> bytes:
     """Serialise a scikit-learn object with skops (a zip of JSON schema + .npy arrays)."""
+    import skops.io as sio  # here, not at the top: importing skops costs seconds at every start-up
+
     data: bytes = sio.dumps(obj)
     untrusted = sorted(set(skops_types(data)) - set(SKLEARN_TRUSTED_TYPES))
     if untrusted:
@@ -166,6 +168,8 @@ def load_sklearn(data: bytes, trusted: Sequence[str] = SKLEARN_TRUSTED_TYPES) ->
             f"refusing to load a skops artifact naming untrusted types: {untrusted}",
             untrusted_types=untrusted,
         )
+    import skops.io as sio
+
     try:
         return sio.loads(data, trusted=sorted(allowed))
     except Exception as exc:  # skops raises UntrustedTypesFoundException, ValueError, TypeError...
@@ -186,6 +190,8 @@ def load_lightgbm(data: bytes) -> lightgbm.Booster:
         raise ArtifactError("not a LightGBM text model (not UTF-8)") from exc
     if not text.startswith(_LIGHTGBM_HEADER):
         raise ArtifactError("not a LightGBM text model (missing 'tree' header)")
+    import lightgbm  # here, not at the top: it imports scikit-learn (seconds at start-up)
+
     try:
         return lightgbm.Booster(model_str=text)
     except lightgbm.basic.LightGBMError as exc:

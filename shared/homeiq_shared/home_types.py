@@ -19,6 +19,9 @@ HOME_TYPE_WEIGHTS = MappingProxyType(
 )
 HOME_TYPES: tuple[str, ...] = tuple(HOME_TYPE_WEIGHTS)
 
+TASKS: tuple[str, ...] = ("full", "binary")
+"""The home-type classifier's tasks: `full` (every type) and `binary` (`binary_label`)."""
+
 # The original's binary task: `apartment` = apartment, condo, studio; everything else `standard_home`.
 APARTMENT_LIKE = frozenset({"apartment", "condo", "studio"})
 

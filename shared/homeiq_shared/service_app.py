@@ -1,13 +1,15 @@
 """The app and lifespan wiring both services share, and the `/train/schedule` response they both give.
 
 A service's lifespan opens `service_resources` (folders, database, `app.state.settings`, `engine`,
-`sessionmaker`, `locks`), loads its own models, then calls `start_background` (the nightly
-scheduler as `app.state.nightly`, the live Home Assistant puller as `app.state.ha_live`). Leaving
-`service_resources` stops both and disposes of the engine.
+`sessionmaker`, `locks`), starts loading its own models in a worker thread (`start_model_loading`),
+then calls `start_background` (the nightly scheduler as `app.state.nightly`, the live Home Assistant
+puller as `app.state.ha_live`). Leaving `service_resources` waits for the models, stops both and
+disposes of the engine.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -58,15 +60,35 @@ async def service_resources(
         if interrupted := await fail_interrupted(session):
             logger.warning("%s training run(s) were interrupted by a stop; marked failed", interrupted)
     app.state.locks = ModelLocks()
-    app.state.ha_live = app.state.nightly = None
+    app.state.ha_live = app.state.nightly = app.state.model_loading = None
     try:
         yield
     finally:
+        if app.state.model_loading is not None:
+            await app.state.model_loading  # a worker thread cannot be cancelled; let it finish
         if app.state.ha_live is not None:
             await app.state.ha_live.stop()
         if app.state.nightly is not None:
             await app.state.nightly.stop()
         await engine.dispose()
+
+
+def start_model_loading(app: FastAPI, load: Callable[[], None]) -> None:
+    """Run `load` (the production models into the app's holder) in a worker thread as `app.state.model_loading`.
+
+    Loading imports scikit-learn, LightGBM and skops, seconds on a small machine, so the service
+    answers meanwhile: `/health` says whether the models are loaded yet, and every dependency that
+    hands out a model awaits `homeiq_shared.app_state.models_ready` first.
+    """
+
+    async def run() -> None:
+        try:
+            await asyncio.to_thread(load)
+        except Exception:
+            logger.exception("the production models could not be loaded")
+        gc.freeze()  # the models and libraries just loaded are long-lived too (see start_background)
+
+    app.state.model_loading = asyncio.create_task(run(), name="load production models")
 
 
 def start_background(
@@ -84,9 +106,10 @@ def start_background(
         settings.data_dir / HA_LIVE_STATE_FILE,
         getattr(app.state, "ha_rows_hook", None),
     )
-    # Start-up is over (models loaded): move what exists to the permanent generation so the cyclic
-    # collector stops rescanning hundreds of thousands of long-lived objects (sklearn, numpy, models)
-    # each time a request's burst of small dicts (a home's events) triggers a collection.
+    # Start-up is over (the models follow from their worker thread, which freezes again): move what
+    # exists to the permanent generation so the cyclic collector stops rescanning hundreds of thousands
+    # of long-lived objects (sklearn, numpy, models) each time a request's burst of small dicts (a
+    # home's events) triggers a collection.
     gc.freeze()
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from ai_automation import app as app_module
 from ai_automation.app import create_app
 from ai_automation.settings import AiAutomationSettings
 
@@ -19,6 +23,37 @@ async def test_health_reports_real_checks(ai_client: httpx.AsyncClient) -> None:
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["database"]["latency_ms"] >= 0
     assert body["checks"]["models_dir"]["ok"] is True
+
+
+async def test_health_answers_while_the_models_load_and_model_requests_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def blocked_load(registry: Any) -> dict[str, Any]:
+        release.wait(60)
+        return {}
+
+    monkeypatch.setattr(app_module, "load_production_models", blocked_load)
+    settings = AiAutomationSettings(data_dir=tmp_path / "data", models_dir=tmp_path / "m", _env_file=None)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ai") as client:
+            try:
+                during = await client.get("/health")
+                info = asyncio.create_task(client.get("/api/home-type/model-info"))
+                await asyncio.sleep(0.05)
+                waited = not info.done()
+            finally:
+                release.set()
+            answered = (await info).json()["model_info"]
+            after = (await client.get("/health")).json()
+    assert during.status_code == 200
+    assert during.json()["models"] == {"loading": True, "loaded": {}}
+    assert waited  # a request that needs the models waits for the start-up load
+    assert answered["is_loaded"] is False
+    assert after["models"] == {"loading": False, "loaded": {}}
 
 
 async def test_health_is_unhealthy_when_a_folder_is_not_usable(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from ai_automation.home_type_metrics import task_label
 from ai_automation.home_type_training import TrainingRequest, train_home_type
 from ai_automation.settings import AiAutomationSettings
 from homeiq_shared import model_registry
+from homeiq_shared.app_state import models_ready
 
 NOW = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)
 REAL_START = date(2026, 11, 1)
@@ -76,9 +77,10 @@ def make_settings(root: Path, synthetic: Path, models: Path | None, **extra: Any
 
 @asynccontextmanager
 async def running(settings: AiAutomationSettings) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
-    """The app inside its lifespan with a frozen clock, and a client talking to it."""
+    """The app inside its lifespan with a frozen clock (production models loaded), and a client talking to it."""
     app = create_app(settings, clock=lambda: NOW)
     async with app.router.lifespan_context(app):
+        await models_ready(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ai", timeout=120) as client:
             yield app, client

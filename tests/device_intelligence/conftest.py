@@ -12,6 +12,7 @@ import pytest
 from device_intelligence.app import create_app
 from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain
 from device_intelligence.settings import DeviceIntelligenceSettings
+from homeiq_shared.app_state import models_ready
 from homeiq_shared.model_registry import ModelRegistry
 
 EXTERNAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "external-data"
@@ -58,6 +59,7 @@ async def di_client(tmp_path: Path, models_dir: Path) -> AsyncIterator[httpx.Asy
     """A client talking to an app that loaded the trained models, inside the app's lifespan."""
     app = create_app(make_settings(tmp_path, models_dir))
     async with app.router.lifespan_context(app):
+        await models_ready(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://di") as client:
             yield client

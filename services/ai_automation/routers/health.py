@@ -1,4 +1,4 @@
-"""`GET /health`: real checks of the database and the data and models folders, plus what is stored."""
+"""`GET /health`: real checks of the database and the data and models folders, what is stored, the models served."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from ai_automation import __version__
-from ai_automation.dependencies import EngineDep, SessionDep, SettingsDep
+from ai_automation.dependencies import (
+    EngineDep,
+    ModelsLoadingDep,
+    ServedModelsDep,
+    SessionDep,
+    SettingsDep,
+)
 from ai_automation.settings import AiAutomationSettings
 from ai_automation.tables import DatasetRecord, TrainingRunRecord
 from homeiq_shared.ha_events import count_events
@@ -49,8 +55,18 @@ async def _storage(settings: AiAutomationSettings, session: Any) -> dict[str, An
 
 
 @router.get("/health")
-async def health(settings: SettingsDep, engine: EngineDep, session: SessionDep) -> JSONResponse:
-    """Report `healthy` (200) only when every check passes, else `unhealthy` (503)."""
+async def health(
+    settings: SettingsDep,
+    engine: EngineDep,
+    session: SessionDep,
+    models: ServedModelsDep,
+    loading: ModelsLoadingDep,
+) -> JSONResponse:
+    """Report `healthy` (200) only when every check passes, else `unhealthy` (503); `models` is not a check.
+
+    `models.loading` is true while the production models still load after start-up (requests that
+    need one wait for it); `models.loaded` maps each task served to its version.
+    """
     checks: dict[str, Any] = {
         "database": await check_database(engine),
         "data_dir": check_folder(settings.data_dir),
@@ -62,6 +78,7 @@ async def health(settings: SettingsDep, engine: EngineDep, session: SessionDep) 
         "version": __version__,
         "status": "healthy" if ok else "unhealthy",
         "checks": checks,
+        "models": {"loading": loading, "loaded": {t: m.version for t, m in dict(models).items()}},
         "storage": await _storage(settings, session) if checks["database"]["ok"] else None,
     }
     return JSONResponse(body, status_code=200 if ok else 503)

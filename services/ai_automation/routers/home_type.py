@@ -146,7 +146,7 @@ def _run_summary(outcome: TrainingOutcome, folder: Path) -> dict[str, Any]:
 @router.post("/train", response_model=TrainResponse)
 async def train(
     body: TrainRequest,
-    request: Request,
+    models: HomeTypeModelsDep,
     settings: SettingsDep,
     session: SessionDep,
     locks: LocksDep,
@@ -184,9 +184,7 @@ async def train(
         )  # fmt: skip
         if outcome.promoted:
             # Reload through the registry so what serves is exactly the checked artifact.
-            request.app.state.home_type_models[body.task] = await asyncio.to_thread(
-                load_model, registry, body.task
-            )
+            models[body.task] = await asyncio.to_thread(load_model, registry, body.task)
         await asyncio.to_thread(registry.prune, outcome.model_name)
     metrics = {
         k: v for k, v in outcome.results.items() if k not in ("feature_names", "classification_report")

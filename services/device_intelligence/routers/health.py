@@ -10,7 +10,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import make_url
 
 from device_intelligence import __version__, repository
-from device_intelligence.dependencies import EngineDep, HolderDep, SessionDep, SettingsDep
+from device_intelligence.dependencies import (
+    EngineDep,
+    ModelsLoadingDep,
+    ServedHolderDep,
+    SessionDep,
+    SettingsDep,
+)
 from device_intelligence.settings import DeviceIntelligenceSettings
 from homeiq_shared.ha_events import count_events
 from homeiq_shared.storage import check_database, check_folder
@@ -44,9 +50,17 @@ async def _storage(settings: DeviceIntelligenceSettings, session: Any) -> dict[s
 
 @router.get("/health")
 async def health(
-    settings: SettingsDep, engine: EngineDep, holder: HolderDep, session: SessionDep
+    settings: SettingsDep,
+    engine: EngineDep,
+    holder: ServedHolderDep,
+    loading: ModelsLoadingDep,
+    session: SessionDep,
 ) -> JSONResponse:
-    """503 `unhealthy` when the database or a folder fails; 200 `degraded` when no model is loaded yet."""
+    """503 `unhealthy` when the database or a folder fails; 200 `degraded` when no model is loaded yet.
+
+    `models_loaded.loading` is true while the production models still load after start-up (requests
+    that need them wait for it).
+    """
     models = holder.models
     checks: dict[str, Any] = {
         "database": await check_database(engine),
@@ -54,6 +68,7 @@ async def health(
         "models_dir": check_folder(settings.models_dir),
         "models_loaded": {
             "ok": models is not None,
+            "loading": loading,
             "failure_model_version": models.version if models else None,
             "anomaly_model_version": models.anomaly_version if models else None,
             "error": holder.load_error,
