@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 BYTECODE := $(VENV)/.bytecode
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench clean tools
+.PHONY: help run serve test lint format bench clean tools
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,7 +38,19 @@ tools: ## Install the system tools the tests use when missing (Debian's docker-c
 	  else echo "docker-compose not found and cannot be installed here: the compose checks will say so"; fi; }
 
 run: $(STAMP) $(BYTECODE) ## Run the main job: the gateway pipeline (both services started locally, report in reports/)
-	$(PY) scripts/run_pipeline.py
+	$(PY) scripts/run_pipeline.py $(ARGS)
+
+# The models a run trained live under runs/<id>/<service>/models: serve them on the usual ports.
+RUN ?= $(lastword $(sort $(wildcard runs/2*)))
+serve: $(STAMP) ## Serve a pipeline run's models on :8018 and :8019 (RUN=runs/<id>, default the latest run)
+	@[ -n "$(RUN)" ] && [ -d "$(RUN)" ] || { echo "no run folder '$(RUN)': make run first, or RUN=runs/<id>"; exit 2; }
+	@echo "serving the models of $(RUN): ai-automation on :8018, device-intelligence on :8019 (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM; \
+	AI_AUTOMATION_MODELS_DIR=$(RUN)/ai_automation/models AI_AUTOMATION_DATA_DIR=$(RUN)/ai_automation/data \
+	  $(PY) -m ai_automation & \
+	DEVICE_INTELLIGENCE_MODELS_DIR=$(RUN)/device_intelligence/models \
+	  DEVICE_INTELLIGENCE_DATA_DIR=$(RUN)/device_intelligence/data $(PY) -m device_intelligence & \
+	wait
 
 test: $(STAMP) tools ## Lint, type-check and run the whole test suite
 	$(VENV)/bin/ruff check .

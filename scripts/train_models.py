@@ -33,7 +33,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--force", action="store_true", help="retrain and promote even if production is current"
+        "--force",
+        action="store_true",
+        help="retrain even if production is current for this data (promotion still needs the gates)",
+    )
+    parser.add_argument(
+        "--no-promote", action="store_true", help="register and evaluate only; production is left as it is"
     )
     parser.add_argument("--verbose", action="store_true", help="debug logging and full tables")
     parser.add_argument(
@@ -46,7 +51,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--horizon-days", type=_positive, default=7, help="label: fails within N days (7)")
     parser.add_argument("--models-dir", type=Path, default=Path("models"), help="registry root (models)")
     parser.add_argument("--incremental", action="store_true", help="continue the production booster")
-    parser.add_argument("--seeds", type=int, default=0, help="also report mean +- sd over this many seeds")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=0,
+        help="also train on N fresh fleets (seeds SEED..SEED+N-1): mean +- sd and how many pass the gates",
+    )
     args = parser.parse_args(argv)
     if args.days_back is not None:
         args.days = args.days_back
@@ -74,6 +84,9 @@ def print_report(console: Console, result: dict[str, Any]) -> None:
         "recall",
         "f1_score",
         "accuracy",
+        "median_lead_days",
+        "row_recall",
+        "failure_recall_all",
         "brier",
         "alerts",
         "positives",
@@ -81,6 +94,8 @@ def print_report(console: Console, result: dict[str, Any]) -> None:
         table.add_row(key, _fmt(m.get(key)), _fmt(b.get(key)))
     table.add_row("threshold (chosen on validation)", _fmt(m.get("threshold")), "rule")
     console.print(table)
+    if m.get("metric_definitions"):
+        console.print(f"[dim]{m['metric_definitions']}[/]")
     lead = Table(title="Lead time per failure kind (days from first alert to failure)", title_justify="left")
     for col in ("kind", "failures", "model: detected / median lead", "rule: detected / median lead"):
         lead.add_column(col)
@@ -174,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             force=args.force,
             incremental=args.incremental,
             console=console,
+            promote=not args.no_promote,
         )
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}")

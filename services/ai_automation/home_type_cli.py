@@ -45,7 +45,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--augment", type=int, default=0, help="augmented copies per TRAINING home (0)")
     parser.add_argument("--models-dir", type=Path, default=Path("models"), help="registry root (models)")
-    parser.add_argument("--promote", action="store_true", help="force promotion to production")
+    parser.add_argument(
+        "--no-promote",
+        action="store_true",
+        help="register and evaluate only (by default a model is promoted when its gates pass and it is "
+        "not worse than production; scripts/models.py promote --force overrides a failed gate)",
+    )
     parser.add_argument("--verbose", action="store_true", help="debug logging")
     return parser.parse_args(argv)
 
@@ -136,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         test_size=args.test_size,
         seed=args.seed,
         augment=args.augment,
-        promote=args.promote,
+        promote=not args.no_promote,
         trigger="cli",
     )
     columns = (

@@ -24,7 +24,12 @@ class TrainRequest(BaseModel):
     test_size: float = Field(0.2, gt=0.0, lt=1.0, description="Share of homes held out (split by home)")
     seed: int = Field(42, ge=0, le=2**32 - 1)
     augment: int = Field(0, ge=0, le=10, description="Augmented copies per training home (never test homes)")
-    promote: bool = Field(False, description="Force promotion to production (recorded as forced)")
+    promote: bool = Field(
+        True,
+        description="Promote when the quality gates pass and the model is not worse than production; false: "
+        "register and evaluate only. A model whose gates fail is never promoted here (use "
+        "POST /api/home-type/models/{version}/promote with force).",
+    )
 
     @model_validator(mode="after")
     def _one_dataset(self) -> TrainRequest:

@@ -43,7 +43,7 @@ class TrainingRequest:
     test_size: float = 0.2
     seed: int = 42
     augment: int = 0
-    promote: bool = False
+    promote: bool = True  # promote when the gates pass and it is not worse; False: register and evaluate only
     trigger: str = "cli"
     cv_repeats: int | None = None
     feature_cache: bool = True
@@ -164,26 +164,24 @@ def _promotion(
     name = model_name(request.task)
     tol = request.tolerance
     try:
-        current = load_model(registry, request.task)
+        current: HomeTypeModel | None = load_model(registry, request.task)
+        unusable = ""
     except ModelNotTrainedError:
-        if request.promote:
-            return PromotionDecision(True, "forced by request (promote=true)")
-        return PromotionDecision(True, f"first model for this task (gates {gates.verdict})")
+        current, unusable = None, "first model for this task"
     except (ArtifactError, ModelIncompatibleError, OSError) as exc:
-        if request.promote:
-            return PromotionDecision(True, "forced by request (promote=true)")
-        if gates.passed:
-            return PromotionDecision(
-                True, f"current production is unusable ({exc}); candidate passes its gates"
-            )
-        return PromotionDecision(
-            False, f"current production is unusable ({exc}) but the candidate fails its gates"
-        )
-    comparison = _compare(current, candidate, evaluation, table)
-    if request.promote:
-        return PromotionDecision(True, "forced by request (promote=true)", comparison)
+        current, unusable = None, f"current production is unusable ({exc})"
+    # Compared with production on the same held-out homes whatever the outcome: the run records both.
+    comparison = _compare(current, candidate, evaluation, table) if current is not None else None
+    # A model whose gates fail is never promoted automatically, the first one included; an explicit
+    # promote with force (registry CLI or the promote endpoint) still can.
     if not gates.passed:
-        return PromotionDecision(False, f"quality gates FAILED: {gates.to_dict()['message']}", comparison)
+        why = f"quality gates FAILED ({gates.to_dict()['message']}); not promoted"
+        return PromotionDecision(False, why, comparison)
+    if not request.promote:
+        why = "gates PASSED; registered and evaluated only (promotion not requested)"
+        return PromotionDecision(False, why, comparison)
+    if current is None:
+        return PromotionDecision(True, f"{unusable}, gates PASSED")
     if comparison is not None:
         new_f1, old_f1 = comparison["challenger"]["macro_f1"], comparison["champion"]["macro_f1"]
         where = f"on the same {comparison['held_out_homes']} held-out homes neither model trained on"

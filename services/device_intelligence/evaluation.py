@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
-from device_intelligence.telemetry_simulator import M, TelemetryDataset
+from device_intelligence.telemetry_simulator import M, TelemetryDataset, failure_labels
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -303,53 +303,126 @@ def alert_episodes(days: NDArray[np.int64], flags: BoolArray, max_gap: int = 2) 
     return [(int(a), int(b)) for a, b in zip(firsts, lasts, strict=True)]
 
 
+def gives_warning(dataset: TelemetryDataset) -> BoolArray:
+    """Per device: does its failure give warning? False only where the ground truth records no episode.
+
+    The simulator marks a sudden failure by an episode that starts on the failure day; real, recorded
+    failures have no known episode (`episode_start` -1) and all count as giving warning.
+    """
+    known = dataset.episode_start >= 0
+    return ~(known & (dataset.episode_start >= dataset.failure_day))
+
+
 def failure_level(
     dataset: TelemetryDataset, rows: BoolArray, flags: BoolArray, horizon_days: int
 ) -> dict[str, Any]:
     """Event-level figures: did each failure get an alert in time, and was each alert run followed by one?
 
     - failure_recall: failures (with at least one scored row in the `horizon_days` before them) that got
-      at least one alert in those days.
+      at least one alert in those days (so at least a day ahead: a failed device reports no more rows).
+    - warning_recall: the same over failures that give warning (`gives_warning`); sudden ones left out.
     - alert_precision: alert episodes (runs of alert days, gaps of <= 2 days joined) whose last day lies
       within `horizon_days` before the device's failure.
-    - median_lead_days: over detected failures, days from the first alert of the episode that caught the
-      failure to the failure; `lead_days` lists that figure for every detected failure (ascending) and
-      `lead_days_by_kind` splits it by failure kind.
+    - median_lead_days: over detected failures that give warning, days from the first alert of the episode
+      that caught the failure to the failure; `lead_days` lists that figure for every detected failure
+      (ascending) and `lead_days_by_kind` splits it by failure kind.
+    - by_kind: failures and detected failures per failure kind.
     """
     dev_all, day_all, fl_all = dataset.row_device[rows], dataset.row_day[rows], flags[rows]
     order = np.lexsort((day_all, dev_all))
     dev_all, day_all, fl_all = dev_all[order], day_all[order], fl_all[order]
     bounds = np.flatnonzero(np.r_[True, dev_all[1:] != dev_all[:-1], True])
-    failures = detected = episodes = true_episodes = 0
+    warns = gives_warning(dataset)
+    failures = detected = warned = warned_detected = episodes = true_episodes = 0
     leads: list[float] = []
+    warned_leads: list[float] = []
     by_kind: dict[str, list[float]] = {}
+    kinds: dict[str, dict[str, int]] = {}
     for lo, hi in itertools.pairwise(bounds.tolist()):
         d = int(dev_all[lo])
         days, fl = day_all[lo:hi], fl_all[lo:hi]
         fday = int(dataset.failure_day[d])
         runs = alert_episodes(days, fl)
         episodes += len(runs)
-        if fday >= 0:
-            true_runs = [(a, b) for a, b in runs if 1 <= fday - b <= horizon_days]
-            true_episodes += len(true_runs)
-            if ((days >= fday - horizon_days) & (days < fday)).any():
-                failures += 1
-                if true_runs:
-                    detected += 1
-                    lead = float(fday - true_runs[-1][0])
-                    leads.append(lead)
-                    by_kind.setdefault(str(dataset.failure_kind[d]) or "confirmed", []).append(lead)
+        if fday < 0:
+            continue
+        true_runs = [(a, b) for a, b in runs if 1 <= fday - b <= horizon_days]
+        true_episodes += len(true_runs)
+        if not ((days >= fday - horizon_days) & (days < fday)).any():
+            continue
+        kind = str(dataset.failure_kind[d]) or "confirmed"
+        tally = kinds.setdefault(kind, {"failures": 0, "detected": 0})
+        failures += 1
+        tally["failures"] += 1
+        warned += int(warns[d])
+        if true_runs:
+            detected += 1
+            tally["detected"] += 1
+            lead = float(fday - true_runs[-1][0])
+            leads.append(lead)
+            by_kind.setdefault(kind, []).append(lead)
+            if warns[d]:
+                warned_detected += 1
+                warned_leads.append(lead)
     return {
         "failures": failures,
         "detected": detected,
         "failure_recall": round(detected / failures, 4) if failures else None,
+        "failures_with_warning": warned,
+        "detected_with_warning": warned_detected,
+        "warning_recall": round(warned_detected / warned, 4) if warned else None,
         "alerts": episodes,
         "true_alerts": true_episodes,
         "alert_precision": round(true_episodes / episodes, 4) if episodes else None,
-        "median_lead_days": float(np.median(leads)) if leads else None,
+        "median_lead_days": float(np.median(warned_leads)) if warned_leads else None,
         "lead_days": sorted(leads),
         "lead_days_by_kind": {k: sorted(v) for k, v in sorted(by_kind.items())},
+        "by_kind": {
+            k: v | {"recall": round(v["detected"] / v["failures"], 4)} for k, v in sorted(kinds.items())
+        },
         "definition": f"a failure counts once, detected when an alert fired in the {horizon_days} days before "
         "it; an alert is a run of alert days (gaps <= 2 days joined), true when its last day is within "
         f"{horizon_days} days before the device's failure",
+    }
+
+
+FORECAST_DEFINITION = (
+    "precision and accuracy are per held-out device-day (an alert is right when the device fails within the "
+    "horizon); recall is per failure, over the failures that give warning (the simulator's ground truth says "
+    "which; on real data, every recorded failure), detected when an alert fired at least 1 day and at most "
+    "the horizon before it; f1_score is the harmonic mean of those two; median_lead_days is over the "
+    "detected failures. Reported, not gated: row_recall (device-days), failure_recall_all (sudden failures "
+    "included) and recall per failure kind."
+)
+
+
+def forecast_metrics(
+    dataset: TelemetryDataset, rows: BoolArray, p: FloatArray, flags: BoolArray, horizon_days: int
+) -> dict[str, Any]:
+    """The gated figures of a failure forecaster on the `rows` part (scores `p` and `flags` of those rows).
+
+    `precision`/`accuracy` are device-day figures, `recall` is failure-level over failures that give
+    warning, `f1_score` their harmonic mean; device-day recall and F1 stay as `row_recall`/`row_f1_score`.
+    """
+    y = failure_labels(dataset, horizon_days)[rows]
+    m = score_metrics(y, p, flags)
+    all_flags = np.zeros(dataset.n_rows, dtype=bool)
+    all_flags[rows] = flags
+    events = failure_level(dataset, rows, all_flags, horizon_days)
+    precision, recall = m["precision"], events["warning_recall"]
+    f1 = 2 * precision * recall / (precision + recall) if recall is not None and precision + recall else 0.0
+    return m | {
+        "row_recall": m["recall"],
+        "row_f1_score": m["f1_score"],
+        "recall": recall,
+        "f1_score": round(f1, 4) if recall is not None else None,
+        "failure_recall_all": events["failure_recall"],
+        "failures_with_warning": events["failures_with_warning"],
+        "detected_with_warning": events["detected_with_warning"],
+        "median_lead_days": events["median_lead_days"],
+        "recall_by_kind": events["by_kind"],
+        "metric_definitions": FORECAST_DEFINITION,
+        "failure_level": {k: v for k, v in events.items() if not k.startswith("lead_days")},
+        "lead_days": events["lead_days"],
+        "lead_days_by_kind": events["lead_days_by_kind"],
     }

@@ -213,7 +213,17 @@ class TrainRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    force: bool = Field(False, validation_alias=AliasChoices("force", "force_retrain"))
+    force: bool = Field(
+        False,
+        validation_alias=AliasChoices("force", "force_retrain"),
+        description="Retrain even when production is current for this data (never forces a promotion)",
+    )
+    promote: bool = Field(
+        True,
+        description="Promote when the quality gates pass and the model is not worse than production on the "
+        "same test rows; false: register and evaluate only. A model whose gates fail is never promoted "
+        "here (use POST /api/predictions/models/{version}/promote with force).",
+    )
     source: Literal["auto", "synthetic", "stored", "mixed"] = "auto"
     mode: Literal["full", "incremental"] = "full"
     synthetic_count: int = Field(1000, ge=20, le=20_000)

@@ -9,6 +9,7 @@ import logging
 import shlex
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,9 +20,8 @@ from rich.table import Table
 
 from gateway.pipeline import Pipeline, PipelineOptions, summary_rows
 from gateway.settings import GatewaySettings
-from gateway.step_results import RunResult, Status, StepResult
+from gateway.step_results import ExitCode, RunResult, Status, StepResult
 
-EXIT_READY, EXIT_NOT_READY, EXIT_BAD_ARGS = 0, 1, 2
 _STYLE = {"PASSED": "green", "FAILED": "red", "SKIPPED": "yellow", "NOT RUN": "dim"}
 
 
@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="run_pipeline.py",
         description="Generate -> train -> validate -> report through the services' HTTP APIs. "
-        "Exit 0 when READY, 1 when NOT READY, 2 for bad arguments.",
+        "Exit 0 when READY, 1 when NOT READY (a quality gate or check failed), 2 for bad arguments or "
+        "settings, 3 for infrastructure (a service did not start, was unreachable or answered 5xx), "
+        "130 when interrupted.",
     )
     p.add_argument("--homes", "--count", dest="homes", type=int, help="synthetic homes (default 200)")
     p.add_argument("--days", type=int, help="days of events per home (default 14)")
@@ -47,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device-url", help="a running device-intelligence (e.g. http://localhost:8028)")
     p.add_argument(
         "--start-local", action="store_true", help="start fresh local services even if URLs are configured"
+    )
+    p.add_argument(
+        "--promote",
+        action="store_true",
+        help="running services: promote the trained models when their gates pass and they are not worse "
+        "(without it they are registered and evaluated only; services started here always may)",
     )
     p.add_argument("--output-dir", help="where reports go (default reports)")
     p.add_argument("--runs-dir", help="per-run folders of started services (default runs)")
@@ -78,6 +86,8 @@ def settings_from_args(args: argparse.Namespace) -> GatewaySettings:
         overrides["device_url"] = args.device_url
     if args.verbose:
         overrides["log_level"] = "INFO"
+    if args.promote:
+        overrides["promote"] = True
     return GatewaySettings(**overrides)
 
 
@@ -88,6 +98,14 @@ class ProgressView:
         self.progress = progress
         self.console = console
         self.tasks: dict[str, TaskID] = {}
+
+    def note(self, step: StepResult, text: str) -> None:
+        """A sub-step: its own line without a terminal, the step's live line otherwise."""
+        if self.progress is None:
+            self.console.print(f"{step.title}: {text}", markup=False, soft_wrap=True)
+        elif step.key in self.tasks:
+            line = f"{escape(step.title)}: [cyan]running[/] [dim]{escape(_first_line(text, 90))}[/]"
+            self.progress.update(self.tasks[step.key], description=line)
 
     def __call__(self, step: StepResult) -> None:
         if self.progress is None:  # not a terminal: one plain line per finished step
@@ -129,9 +147,16 @@ def print_summary(console: Console, run: RunResult) -> None:
     style = "bold green" if run.ready else "bold red"
     console.print(f"[{style}]{run.verdict}[/] in {run.wall_time_s:.1f} s (exit {run.exit_code})")
     for line in run.blocking():
-        console.print(f"  - {line}", markup=False)
+        console.print(f"  - {line}", markup=False, soft_wrap=True)
     for name, path in run.report_paths.items():
-        console.print(f"{name}: {path}", markup=False)
+        console.print(f"{name}: {path}", markup=False, soft_wrap=True)
+    local = [s for s in run.services.values() if s.started_locally and s.models_dir]
+    if local:
+        console.print("trained models (production = what passed its gates):", markup=False, soft_wrap=True)
+        for service in local:
+            console.print(f"  {service.name}: {service.models_dir}", markup=False, soft_wrap=True)
+        run_dir = Path(str(local[0].models_dir)).parent.parent
+        console.print(f"serve them: make serve RUN={run_dir}", markup=False, soft_wrap=True)
     if run.step("report").status is not Status.PASSED:
         console.print("[red]the report could not be written[/]")
 
@@ -159,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or "settings"
             print(f"run_pipeline.py: error: {field}: {error['msg']}", file=sys.stderr)  # noqa: T201
-        return EXIT_BAD_ARGS
+        return ExitCode.BAD_ARGUMENTS
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = PipelineOptions(
         settings=settings,
@@ -177,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     )
     view = ProgressView(progress if live else None, console)
-    pipeline = Pipeline(options, view)
+    pipeline = Pipeline(options, view, view.note)
     try:
         if live:
             with progress:
@@ -188,4 +213,4 @@ def main(argv: list[str] | None = None) -> int:
         run = pipeline.run
         console.print("[red]interrupted[/]: started services stopped, report written with what is known")
     print_summary(console, run)
-    return EXIT_READY if run.ready else EXIT_NOT_READY
+    return int(run.exit_code)

@@ -20,7 +20,7 @@ from gateway import preflight, training, validation
 from gateway.local_services import AI_AUTOMATION, DEVICE_INTELLIGENCE, LocalServiceSet
 from gateway.service_clients import AiAutomationClient, DeviceIntelligenceClient, ServiceClient, ServiceError
 from gateway.settings import GatewaySettings
-from gateway.step_results import RunResult, Status, StepResult
+from gateway.step_results import Failure, RunResult, Status, StepResult
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,14 @@ STEPS: tuple[tuple[str, str], ...] = (
 )
 
 ProgressHook = Callable[[StepResult], None]
+NoteHook = Callable[[StepResult, str], None]
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """A refused API key is a setting to fix (bad arguments); anything else a service did is infrastructure."""
+    if isinstance(exc, ServiceError) and exc.status in (401, 403):
+        return Failure.ARGUMENTS
+    return Failure.INFRASTRUCTURE
 
 
 @dataclass
@@ -46,6 +54,7 @@ class PipelineOptions:
     start_local: bool = False
     allow_low_quality: bool = False
     keep_data: bool = False
+    promote: bool = False  # running services: promote (when gates pass); services started here always may
     command: str = field(default_factory=lambda: invocation())
 
     @property
@@ -101,11 +110,15 @@ def unique_run_dir(runs_dir: Path, run_id: str) -> Path:
 class Pipeline:
     """Runs the steps in order (home and device chains at once) and always writes the report."""
 
-    def __init__(self, options: PipelineOptions, progress: ProgressHook | None = None) -> None:
+    def __init__(
+        self, options: PipelineOptions, progress: ProgressHook | None = None, notes: NoteHook | None = None
+    ) -> None:
         self.options = options
         self.settings = options.settings
         self.run = new_run(options)
         self.progress = progress or (lambda step: None)
+        for step in self.run.steps:
+            step.on_note = notes
         self.local: LocalServiceSet | None = None
         self.ai: AiAutomationClient | None = None
         self.device: DeviceIntelligenceClient | None = None
@@ -116,8 +129,10 @@ class Pipeline:
         self.progress(step)
         return step
 
-    def _end(self, step: StepResult, status: Status, reason: str = "") -> None:
-        step.finish(status, reason)
+    def _end(
+        self, step: StepResult, status: Status, reason: str = "", failure: Failure | None = None
+    ) -> None:
+        step.finish(status, reason, failure)
         self.progress(step)
 
     def _skip_pending(self, reason: str) -> None:
@@ -129,7 +144,7 @@ class Pipeline:
     async def _preflight(self, stack: AsyncExitStack) -> None:
         step = self._begin("preflight")
         s = self.settings
-        step.notes.append("settings valid")
+        step.note("settings valid")
         preflight.check_writable(s.output_dir)
         step.notes.extend(preflight.check_disk([s.output_dir], s.min_free_disk_mb))
         given = {AI_AUTOMATION.name: self.options.ai_url, DEVICE_INTELLIGENCE.name: self.options.device_url}
@@ -155,7 +170,7 @@ class Pipeline:
             elif not self.options.start_local and await preflight.probe_default(spec):
                 url = preflight.DEFAULT_URLS[spec.name]
                 resolved[spec.name] = preflight.ResolvedService(url, keys[spec.name], None)
-                step.notes.append(f"{spec.name}: using the instance already running at {url}")
+                step.note(f"{spec.name}: using the instance already running at {url}")
             else:
                 to_start.append(spec)
         if to_start:
@@ -163,12 +178,13 @@ class Pipeline:
             need = max(s.min_free_disk_mb, preflight.dataset_estimate_mb(s.homes, s.days))
             step.notes.extend(preflight.check_disk([s.runs_dir], need))
             run_dir = unique_run_dir(s.runs_dir, self.run.run_id)
+            step.note(f"starting {' and '.join(spec.name for spec in to_start)} locally under {run_dir}")
             self.local = LocalServiceSet(run_dir, startup_timeout_s=s.startup_timeout_s)
             started = await preflight.start_local(to_start, self.local)
             resolved.update(started)
             for name, item in started.items():
                 ready = item.record.ready_after_s if item.record else None
-                step.notes.append(
+                step.note(
                     f"{name}: started locally at {item.url}, healthy after {ready or 0:.1f} s"
                     f" (files under {run_dir / name.replace('-', '_')})"
                 )
@@ -190,7 +206,7 @@ class Pipeline:
                 record.log_path = item.record.log_path
                 record.models_dir = item.record.models_dir
             self.run.services[client.name] = record
-            step.notes.append(f"{client.name} {record.version or '?'} healthy at {client.base_url}")
+            step.note(f"{client.name} {record.version or '?'} healthy at {client.base_url}")
         self._end(step, Status.PASSED)
 
     async def _guarded(self, key: str, work: Callable[[StepResult], Awaitable[None]]) -> bool:
@@ -199,7 +215,7 @@ class Pipeline:
         try:
             await work(step)
         except (ServiceError, training.StepFailedError) as exc:
-            self._end(step, Status.FAILED, str(exc))
+            self._end(step, Status.FAILED, str(exc), failure_of(exc))
             return False
         except Exception as exc:
             logger.exception("step %s failed unexpectedly", key)
@@ -235,7 +251,7 @@ class Pipeline:
         try:
             await validation.validate(self.ai, self.device, self.settings, self.run, step)
         except ServiceError as exc:
-            self._end(step, Status.FAILED, str(exc))
+            self._end(step, Status.FAILED, str(exc), failure_of(exc))
             return
         except Exception as exc:
             logger.exception("validation failed unexpectedly")
@@ -247,9 +263,12 @@ class Pipeline:
                 step,
                 Status.FAILED,
                 f"{len(failed)} check(s) failed: " + "; ".join(c.name for c in failed[:4]),
+                Failure.QUALITY,
             )
         elif not all(trained):
-            self._end(step, Status.FAILED, "a model was not trained, so its gates cannot pass")
+            self._end(
+                step, Status.FAILED, "a model was not trained, so its gates cannot pass", Failure.QUALITY
+            )
         else:
             waived = [c for c in step.checks if c.waived]
             reason = f"{len(waived)} failed gate(s) waived by --allow-low-quality" if waived else ""
@@ -264,7 +283,7 @@ class Pipeline:
             try:
                 await self._preflight(stack)
             except (preflight.PreflightError, ServiceError, OSError, RuntimeError) as exc:
-                self._end(self.run.step("preflight"), Status.FAILED, str(exc))
+                self._end(self.run.step("preflight"), Status.FAILED, str(exc), failure_of(exc))
                 self._skip_pending("pre-flight failed")
                 return
             await asyncio.gather(self._home_chain(), self._device_chain())
@@ -277,7 +296,7 @@ class Pipeline:
             if not self.options.keep_data:
                 freed = preflight.prune_datasets(self.local.run_dir)
                 if freed:
-                    self.run.step("report").notes.append(
+                    self.run.step("report").note(
                         f"deleted {freed / 2**20:,.0f} MB of generated home files under {self.local.run_dir}"
                         " (summary.json kept: the seed and arguments regenerate them byte for byte; --keep-data keeps them)"
                     )
@@ -294,11 +313,12 @@ class Pipeline:
             manifest = write_manifest(self.run, self.settings.output_dir)
             paths = write_reports(self.run, self.settings.output_dir)
             self.run.report_paths = {**paths, "manifest": str(manifest)}
-            step.notes.append(f"report {paths['markdown']}")
+            step.note(f"report {paths['markdown']}")
             step.duration_s = time.perf_counter() - step._t0
         except Exception as exc:
             logger.exception("could not write the report")
             step.status = Status.FAILED
+            step.failure = Failure.INFRASTRUCTURE
             step.reason = f"{type(exc).__name__}: {exc}"
         self.progress(step)
         self.run.wall_time_s = time.perf_counter() - t0
@@ -326,9 +346,11 @@ class Pipeline:
         return self._finish(t0)
 
 
-async def run_pipeline(options: PipelineOptions, progress: ProgressHook | None = None) -> RunResult:
+async def run_pipeline(
+    options: PipelineOptions, progress: ProgressHook | None = None, notes: NoteHook | None = None
+) -> RunResult:
     """Run the whole pipeline once and return its record (the report is already written)."""
-    return await Pipeline(options, progress).execute()
+    return await Pipeline(options, progress, notes).execute()
 
 
 def summary_rows(run: RunResult) -> list[dict[str, Any]]:

@@ -43,8 +43,16 @@ def find_metric(metrics: Mapping[str, Any], name: str) -> float | None:
     return None
 
 
-def threshold_checks(metrics: Mapping[str, Any], thresholds: Mapping[str, float], scope: str) -> list[Check]:
-    """One check per threshold; a metric the service did not return fails its check."""
+def threshold_checks(
+    metrics: Mapping[str, Any],
+    thresholds: Mapping[str, float],
+    scope: str,
+    beside: tuple[str, Mapping[str, Any]] | None = None,
+) -> list[Check]:
+    """One check per threshold; a metric the service did not return fails its check.
+
+    `beside` = (label, metrics): the same metric from another evaluation, shown next to the gated value.
+    """
     checks = []
     for metric, minimum in thresholds.items():
         value = find_metric(metrics, metric)
@@ -61,8 +69,16 @@ def threshold_checks(metrics: Mapping[str, Any], thresholds: Mapping[str, float]
             continue
         ok = value >= minimum
         gap = "" if ok else f" (short by {minimum - value:.3f})"
+        other = find_metric(beside[1], metric) if beside else None
+        also = f"; {beside[0]}: {other:.3f}" if beside and other is not None else ""
         checks.append(
-            Check(f"{metric} >= {minimum:.2f}", ok, f"{scope}: {metric} = {value:.3f}{gap}", value, minimum)
+            Check(
+                f"{metric} >= {minimum:.2f}",
+                ok,
+                f"{scope}: {metric} = {value:.3f}{gap}{also}",
+                value,
+                minimum,
+            )
         )
     return checks
 

@@ -101,12 +101,20 @@ def _data(doc: Document, run: RunResult) -> None:
         )
 
 
-def _interval(values: Mapping[str, Any]) -> str:
-    """`mean (95 % interval low to high)` from a service's {mean, ci95_low, ci95_high}, or ''."""
+def _interval(values: Mapping[str, Any], difference: bool = False) -> str:
+    """`mean (95 % interval low to high)` from a service's {mean, ci95_low, ci95_high}, or ''.
+
+    For a difference (model minus baseline) it also says when the interval does not clear 0.
+    """
     mean, low, high = (as_number(values.get(k)) for k in ("mean", "ci95_low", "ci95_high"))
     if mean is None or low is None or high is None:
         return ""
-    return f"{mean:.3f} (95 % interval {low:.3f} to {high:.3f})"
+    text = f"{mean:.3f} (95 % interval {low:.3f} to {high:.3f})"
+    if difference and low <= 0.0 <= high:
+        text += ": the interval includes 0, not a clear win"
+    elif difference and high < 0.0:
+        text += ": the baseline is better"
+    return text
 
 
 def _baseline_columns(model: ModelRecord) -> list[str]:
@@ -139,7 +147,7 @@ def _baseline_table(doc: Document, model: ModelRecord) -> None:
         if cv_f1 is not None:
             row.append(_fmt(dig(base, "cv", "macro_f1", "mean")))
             diff = dig(base, "cv", "model_minus_baseline_macro_f1")
-            row.append(_interval(diff) if isinstance(diff, Mapping) else "—")
+            row.append(_interval(diff, difference=True) if isinstance(diff, Mapping) else "—")
         rows.append(row)
     doc.table(headers, rows)
     rule = [
@@ -185,6 +193,8 @@ def _model(doc: Document, model: ModelRecord, plot_out: list[Plot]) -> None:
         method = dig(model.metrics, "cross_validation", "method") or "cross-validation"
         doc.paragraph(f"Cross-validated macro-F1 {_interval(cv)} ({method}; interval: bootstrap over homes).")
     _baseline_table(doc, model)
+    if model.key == "failure_prediction":
+        _forecast_figures(doc, model)
     if model.checks:
         doc.table(["Gate", "Result", "Detail"], [_check_row(c) for c in model.checks])
     plots, missing = plots_for(model)
@@ -193,6 +203,35 @@ def _model(doc: Document, model: ModelRecord, plot_out: list[Plot]) -> None:
         plot_out.append(plot)
     if missing:
         doc.paragraph(f"Not plotted (the service's answer does not carry the data): {', '.join(missing)}.")
+
+
+def _forecast_figures(doc: Document, model: ModelRecord) -> None:
+    """How the failure forecaster's gated metrics are defined, and the figures reported beside them."""
+    definitions = model.metrics.get("metric_definitions")
+    if isinstance(definitions, str):
+        doc.paragraph(
+            "How these gates are read: the model forecasts 'fails within the horizon', so the original metric "
+            f"names are defined for a forecaster. {definitions[0].upper()}{definitions[1:]}"
+        )
+    rule = model.baselines.get("rule")
+    base = rule if isinstance(rule, Mapping) else {}
+    keys = ("precision", "recall", "f1_score", "median_lead_days", "row_recall", "failure_recall_all")
+    rows = [[k, _fmt(model.metrics.get(k)), _fmt(base.get(k))] for k in keys if k in model.metrics]
+    by_kind = model.metrics.get("recall_by_kind")
+    base_kind = base.get("recall_by_kind") if isinstance(base.get("recall_by_kind"), Mapping) else {}
+    if isinstance(by_kind, Mapping):
+        for kind, row in by_kind.items():
+            if isinstance(row, Mapping):
+                other = base_kind.get(kind) if isinstance(base_kind, Mapping) else None
+                rows.append(
+                    [
+                        f"recall, {kind} ({row.get('detected')}/{row.get('failures')} failures)",
+                        _fmt(row.get("recall")),
+                        _fmt(other.get("recall")) if isinstance(other, Mapping) else "—",
+                    ]
+                )
+    if rows:
+        doc.table(["Held-out figure (gated: the first four)", "model", "rule baseline"], rows)
 
 
 def _services_and_timings(doc: Document, run: RunResult) -> None:

@@ -194,10 +194,12 @@ class AiAutomationClient(ServiceClient):
         return result
 
     async def train_home_type(
-        self, dataset_id: str, task: str, test_size: float, seed: int
+        self, dataset_id: str, task: str, test_size: float, seed: int, promote: bool
     ) -> dict[str, Any]:
-        """`POST /api/home-type/train` for one task."""
-        body = {"dataset_id": dataset_id, "task": task, "test_size": test_size, "seed": seed}
+        """`POST /api/home-type/train` for one task (`promote`: when its gates pass and it is not worse)."""
+        body = {
+            "dataset_id": dataset_id, "task": task, "test_size": test_size, "seed": seed, "promote": promote,
+        }  # fmt: skip
         result: dict[str, Any] = await self.request("POST", "/api/home-type/train", json=body)
         return result
 

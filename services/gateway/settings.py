@@ -62,6 +62,11 @@ class GatewaySettings(BaseSettings):
         default_factory=lambda: dict(DEVICE_THRESHOLDS),
         description="Gate on the failure model (JSON object metric -> minimum)",
     )
+    promote: bool = Field(
+        default=False,
+        description="Against running services, promote the trained models when their gates pass (services "
+        "the pipeline starts itself always may)",
+    )
     log_level: str = Field(default="WARNING", description="Logging level of the gateway")
 
     @field_validator("home_type_thresholds", "device_thresholds")

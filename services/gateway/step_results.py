@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 
@@ -19,6 +20,24 @@ class Status(StrEnum):
 
 READY = "READY"
 NOT_READY = "NOT READY"
+
+
+class ExitCode(IntEnum):
+    """What a run's exit status means (`make run` passes it on)."""
+
+    READY = 0
+    NOT_READY = 1  # a quality gate or check failed
+    BAD_ARGUMENTS = 2  # bad flags or settings (a wrong API key included)
+    INFRASTRUCTURE = 3  # a service did not start, was unreachable or answered 5xx
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM
+
+
+class Failure(StrEnum):
+    """Why a step failed: decides the run's exit status."""
+
+    QUALITY = "quality"
+    ARGUMENTS = "arguments"
+    INFRASTRUCTURE = "infrastructure"
 
 
 @dataclass
@@ -44,20 +63,30 @@ class StepResult:
     duration_s: float = 0.0
     notes: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    failure: Failure | None = None
+    on_note: Callable[[StepResult, str], None] | None = field(default=None, repr=False, compare=False)
     _t0: float = 0.0
+
+    def note(self, text: str) -> None:
+        """Record a sub-step (shown live, and kept for the report)."""
+        self.notes.append(text)
+        if self.on_note is not None:
+            self.on_note(self, text)
 
     def begin(self) -> None:
         """Start the clock."""
         self._t0 = time.perf_counter()
 
-    def finish(self, status: Status, reason: str = "") -> None:
-        """Stop the clock and record the outcome (the first outcome wins)."""
+    def finish(self, status: Status, reason: str = "", failure: Failure | None = None) -> None:
+        """Stop the clock and record the outcome (the first outcome wins); a FAILED step says why."""
         if self.status is not None:
             return
         if self._t0:
             self.duration_s = time.perf_counter() - self._t0
         self.status = status
         self.reason = reason
+        if status is Status.FAILED:
+            self.failure = failure or Failure.INFRASTRUCTURE
 
     def skip(self, reason: str) -> None:
         """Mark the step as not run, with why."""
@@ -141,9 +170,18 @@ class RunResult:
         return READY if self.ready else NOT_READY
 
     @property
-    def exit_code(self) -> int:
-        """0 when READY, 1 otherwise: the same fact the report states."""
-        return 0 if self.ready else 1
+    def exit_code(self) -> ExitCode:
+        """READY 0; bad arguments 2 and infrastructure 3 before a failed gate 1; interrupted 130."""
+        if self.ready:
+            return ExitCode.READY
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
+        failures = {s.failure for s in self.steps if s.status is Status.FAILED}
+        if Failure.ARGUMENTS in failures:
+            return ExitCode.BAD_ARGUMENTS
+        if Failure.INFRASTRUCTURE in failures:
+            return ExitCode.INFRASTRUCTURE
+        return ExitCode.NOT_READY
 
     def blocking(self) -> list[str]:
         """One line per step that keeps the run from READY."""

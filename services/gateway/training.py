@@ -25,6 +25,12 @@ class StepFailedError(RuntimeError):
     """A step's HTTP call succeeded but its answer shows the step did not do its job."""
 
 
+def may_promote(run: RunResult, service: str, settings: GatewaySettings) -> bool:
+    """Services this run started may promote (their registries are new); running ones only with --promote."""
+    record = run.services.get(service)
+    return settings.promote or (record is not None and record.started_locally)
+
+
 def files_fingerprint(files: Any) -> str | None:
     """sha256 over the dataset's per-file sha256 list (names and digests), or None when not given."""
     if not isinstance(files, list) or not files:
@@ -103,14 +109,14 @@ async def generate(
         "arguments": summary.get("arguments"),
         "files_fingerprint": files_fingerprint(summary.get("files")),
     }
-    step.notes.append(f"dataset {answer['dataset_id']}: {homes} homes, {events:,} events in {seconds:.1f} s")
+    step.note(f"dataset {answer['dataset_id']}: {homes} homes, {events:,} events in {seconds:.1f} s")
     run.dataset["holdout"] = {
         "dataset_id": holdout.get("dataset_id"),
         "path": holdout.get("path"),
         "homes": holdout.get("homes"),
         "seed": holdout_seed,
     }
-    step.notes.append(f"hold-out dataset {holdout.get('dataset_id')} (seed {holdout_seed})")
+    step.note(f"hold-out dataset {holdout.get('dataset_id')} (seed {holdout_seed})")
 
 
 async def train_home_types(
@@ -118,11 +124,16 @@ async def train_home_types(
 ) -> None:
     """Step 3: `binary` (the original's task and gates) and `full` (must beat its baselines), at once."""
     dataset_id = str(run.dataset["dataset_id"])
+    promote = may_promote(run, ai.name, settings)
+    step.note(
+        f"training {' and '.join(HOME_TYPE_TASKS)} on {dataset_id}"
+        + ("" if promote else " (register only: production is left as it is; --promote to promote)")
+    )
 
     async def one(task: str) -> ModelRecord:
         """Train one task and describe the answer."""
         t0 = time.perf_counter()
-        answer = await ai.train_home_type(dataset_id, task, settings.test_size, settings.seed)
+        answer = await ai.train_home_type(dataset_id, task, settings.test_size, settings.seed, promote)
         record = model_record(f"home_type_{task}", f"Home type ({task})", "ai-automation", answer)
         record.metadata["train_seconds"] = round(time.perf_counter() - t0, 3)
         record.metadata["task"] = task
@@ -134,7 +145,7 @@ async def train_home_types(
     for record in await asyncio.gather(*(one(task) for task in HOME_TYPE_TASKS)):
         run.models[record.key] = record
         promoted = {True: "promoted", False: "not promoted", None: "promotion not stated"}[record.promoted]
-        step.notes.append(
+        step.note(
             f"{record.metadata['task']}: version {record.version} ({promoted}) in {record.metadata['train_seconds']:.1f} s"
         )
 
@@ -169,12 +180,18 @@ async def train_devices(
 ) -> None:
     """Step 4: failure (LightGBM) and anomaly (IsolationForest) models on synthetic telemetry."""
     t0 = time.perf_counter()
+    promote = may_promote(run, device.name, settings)
+    step.note(
+        f"training on {settings.devices} devices x {settings.device_days} days"
+        + ("" if promote else " (register only: production is left as it is; --promote to promote)")
+    )
     answer = await device.train(
         source="synthetic",
         synthetic_count=settings.devices,
         days=settings.device_days,
         seed=settings.seed,
         force=True,
+        promote=promote,
         # one set of thresholds: the service's own verdict uses the gateway's (configurable) ones
         gate_thresholds=settings.device_thresholds,
     )
@@ -219,7 +236,7 @@ async def train_devices(
         record.metadata["train_seconds"] = round(seconds, 3)
         record.metadata["service_seconds"] = answer.get("seconds")
         run.models[record.key] = record
-    step.notes.append(
+    step.note(
         f"{settings.devices} devices x {settings.device_days} days: failure {failure.version},"
         f" anomaly {anomaly.version}, {answer.get('status', '?')} ({answer.get('decision', '')}) in {seconds:.1f} s"
     )

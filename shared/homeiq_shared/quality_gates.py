@@ -22,6 +22,9 @@ DEVICE_INTELLIGENCE_THRESHOLDS: Mapping[str, float] = MappingProxyType(
 )
 """The original's gate for the device-intelligence (failure prediction) model."""
 
+FORECAST_MIN_MEDIAN_LEAD_DAYS = 2.0
+"""A failure forecaster must also warn early enough to act: median days from first alert to failure."""
+
 DEFAULT_THRESHOLDS: Mapping[str, Mapping[str, float]] = MappingProxyType(
     {"home_type": HOME_TYPE_THRESHOLDS, "device_intelligence": DEVICE_INTELLIGENCE_THRESHOLDS}
 )
@@ -158,6 +161,11 @@ def evaluate_gates(
     if not report.passed:
         logger.info("quality gate FAILED: %s", [check["reason"] for check in report.failed])
     return report
+
+
+def at_least(metric: str, value: float | None, threshold: float) -> GateCheck:
+    """A check that `metric` is >= `threshold` (missing or not finite fails)."""
+    return _check(metric, value, threshold, ">=")
 
 
 def beats_baseline(

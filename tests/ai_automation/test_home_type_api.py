@@ -55,6 +55,19 @@ async def _train(client: httpx.AsyncClient, dataset: Path, **extra: Any) -> http
     return await client.post("/api/home-type/train", json=body, headers=KEY)
 
 
+async def _serve_trained(client: httpx.AsyncClient, trained: dict[str, Any], task: str = "full") -> None:
+    """Put a small model whose gates failed into production explicitly (as an operator would, forced)."""
+    if trained["promoted"]:
+        return
+    forced = await client.post(
+        f"/api/home-type/models/{trained['version']}/promote",
+        params={"task": task},
+        json={"force": True, "reason": "test: serve a small model", "actor": "test"},
+        headers=KEY,
+    )
+    assert forced.status_code == 200, forced.text
+
+
 def _minimal(home: dict[str, Any]) -> dict[str, Any]:
     return {
         "areas": [{"name": a["name"]} for a in home["areas"]],
@@ -84,11 +97,14 @@ async def test_train_then_predict_both_shapes(
     response = await _train(client, dataset)
     assert response.status_code == 200, response.text
     trained = response.json()
-    assert trained["promoted"] is True
     assert trained["version"].startswith("v0001")
     assert {"majority", "best_rule"} <= trained["baselines"].keys()
     assert "group_by_home" in trained["split_method"]
-    assert trained["gates"]["verdict"] in ("PASSED", "FAILED")
+    # Promoted automatically only when its gates pass (the first model included).
+    assert trained["promoted"] is (trained["gates"]["verdict"] == "PASSED")
+    if not trained["promoted"]:
+        assert "quality gates FAILED" in trained["promotion_reason"]
+    await _serve_trained(client, trained)
 
     home = json.loads(home_paths(dataset)[0].read_bytes())  # the home file as generated
     answer = await client.post("/api/home-type/predict", json={"home": home})
@@ -127,7 +143,9 @@ async def test_bad_input_is_4xx_and_production_keeps_serving(
     served: tuple[FastAPI, httpx.AsyncClient], dataset: Path, tmp_path: Path
 ) -> None:
     _, client = served
-    assert (await _train(client, dataset, task="binary")).status_code == 200
+    trained = await _train(client, dataset, task="binary")
+    assert trained.status_code == 200
+    await _serve_trained(client, trained.json(), "binary")
     good = {"home": {"areas": [{"name": "Kitchen"}], "devices": [{"entity_id": "light.kitchen", "area": "Kitchen"}]},
             "task": "binary"}  # fmt: skip
     before = await client.post("/api/home-type/predict", json=good)

@@ -27,9 +27,19 @@ def small_options() -> RetrainOptions:
 
 @pytest.fixture(scope="session")
 def trained_registry(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RetrainResult]:
-    """A registry with a small promoted failure + anomaly model pair (trained once per session)."""
+    """A registry with a small failure + anomaly model pair in production (trained once per session).
+
+    300 devices are too few for the gates, so nothing is promoted automatically; the fixture promotes the
+    pair explicitly, as an operator would with `scripts/models.py promote --force`.
+    """
     root = tmp_path_factory.mktemp("registry")
-    result = retrain(ModelRegistry(root), SMALL)
+    registry = ModelRegistry(root)
+    result = retrain(registry, SMALL)
+    assert result.version is not None
+    assert result.anomaly_version is not None
+    if not result.promoted:
+        registry.promote("failure_prediction", result.version, "test fixture: explicit promotion")
+        registry.promote("anomaly_detection", result.anomaly_version, "test fixture: explicit promotion")
     return root, result
 
 

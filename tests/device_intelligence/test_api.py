@@ -229,19 +229,23 @@ async def test_train_needs_the_key_and_refuses_a_second_run(
                 busy = await client.post("/api/predictions/train", json={}, headers=key)
                 assert busy.status_code == 409
                 assert (await client.get("/api/predictions/train/status")).json()["running"] is True
+            serving = (await client.get("/api/predictions/models/version")).json()["version"]
             small = {"synthetic_count": 200, "days": 60, "seed": 3, "force": True}
             first, second = await asyncio.gather(
                 client.post("/api/predictions/train", json=small, headers=key),
                 client.post("/api/predictions/train", json=small, headers=key),
             )
             assert sorted([first.status_code, second.status_code]) == [200, 409]
-            done = first if first.status_code == 200 else second
-            assert done.json()["promoted"] is True
+            done = (first if first.status_code == 200 else second).json()
+            # 200 devices are too few to pass the gates: registered, never promoted automatically.
+            assert done["gates"]["passed"] is False
+            assert done["promoted"] is False
+            assert done["decision"].startswith("quality gates FAILED")
             version = (await client.get("/api/predictions/models/version")).json()
-            assert version["version"] == done.json()["version"]
+            assert version["version"] == serving != done["version"]
             assert version["model_type"] == "lightgbm"
             status = (await client.get("/api/predictions/train/status")).json()
-            assert status["last_training_status"] == "promoted"
+            assert status["last_training_status"] == "registered"
 
 
 async def test_train_with_an_empty_body_uses_synthetic_defaults(empty_client: httpx.AsyncClient) -> None:

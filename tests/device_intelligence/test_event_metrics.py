@@ -9,8 +9,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_curve
 
-from device_intelligence.evaluation import alert_episodes, failure_level, pr_curve, recall_breakdown
-from device_intelligence.retraining import RetrainResult
+from device_intelligence.evaluation import (
+    alert_episodes,
+    failure_level,
+    forecast_metrics,
+    gives_warning,
+    pr_curve,
+    recall_breakdown,
+)
+from device_intelligence.retraining import RetrainResult, gate_report
 from device_intelligence.telemetry_features import FEATURE_NAMES
 from device_intelligence.telemetry_simulator import METRIC_NAMES, TelemetryDataset
 
@@ -78,6 +85,61 @@ def test_failure_recall_alert_precision_and_lead() -> None:
     assert fl["lead_days_by_kind"] == {"battery_depletion": [1.0], "hardware_failure": [5.0]}
 
 
+def test_sudden_failures_are_left_out_of_the_gated_recall_only() -> None:
+    assert gives_warning(DS).tolist() == [True, False, True, True]
+    flags = alerts_on(DS, {0: [3, 15, 16, 17, 18, 19], 2: [19], 3: [8, 9]})
+    fl = failure_level(DS, ALL, flags, horizon_days=7)
+    assert (fl["failures_with_warning"], fl["detected_with_warning"], fl["warning_recall"]) == (2, 2, 1.0)
+    assert fl["by_kind"]["sudden"] == {"failures": 1, "detected": 0, "recall": 0.0}
+    # A recorded real failure has no known episode: it always counts as giving warning.
+    real = fleet([20], ["confirmed"], [-1])
+    assert gives_warning(real).tolist() == [True]
+
+
+def test_forecast_metrics_define_the_gated_figures() -> None:
+    # Alerts: device 0 on days 3 (false, 17 days early) and 15-19 (true), device 2 on day 19, device 3 twice.
+    flags = alerts_on(DS, {0: [3, 15, 16, 17, 18, 19], 2: [19], 3: [8, 9]})
+    p = flags.astype(float)
+    m = forecast_metrics(DS, ALL, p, flags, horizon_days=7)
+    assert m["precision"] == pytest.approx(6 / 9, abs=1e-4)  # device-days: 6 of 9 alerts within 7 days
+    assert m["recall"] == 1.0  # both failures that give warning were alerted in time
+    assert m["failure_recall_all"] == pytest.approx(2 / 3, abs=1e-4)  # the sudden one was missed
+    assert m["row_recall"] == pytest.approx(6 / 21, abs=1e-4)  # device-days: 6 of 21 positive days
+    assert m["f1_score"] == pytest.approx(2 * (6 / 9) / (6 / 9 + 1), abs=1e-4)
+    assert m["median_lead_days"] == pytest.approx(3.0)  # leads 5 and 1
+    assert m["accuracy"] == pytest.approx(1 - (3 + 15) / DS.n_rows, abs=1e-4)
+    assert "harmonic mean" in m["metric_definitions"]
+
+
+def _gate(metrics: dict[str, object], baseline_pr_auc: float = 0.01) -> dict[str, bool]:
+    report = gate_report(metrics, {"pr_auc": baseline_pr_auc}, {})
+    return {check["metric"]: check["passed"] for check in report.checks}
+
+
+def test_the_gates_pass_a_good_forecaster_and_fail_an_alarmist_and_a_late_one() -> None:
+    good = {"accuracy": 0.99, "precision": 0.85, "recall": 0.9, "f1_score": 0.87, "pr_auc": 0.5,
+            "median_lead_days": 4.0}  # fmt: skip
+    assert all(_gate(good).values())
+    # Alerting on every day of every device catches every failure but is right on few device-days.
+    alarmist = forecast_metrics(DS, ALL, np.ones(DS.n_rows), np.ones(DS.n_rows, dtype=bool), 7)
+    assert alarmist["recall"] == 1.0
+    checks = _gate(alarmist | {"pr_auc": 0.5})
+    assert not checks["precision"]
+    assert not checks["f1_score"]
+    assert not checks["accuracy"]
+    # Alerting only the day before: right every time, but too late to act on.
+    late = forecast_metrics(DS, ALL, np.zeros(DS.n_rows), alerts_on(DS, {0: [19], 2: [19]}), 7)
+    assert late["precision"] == 1.0
+    assert late["recall"] == 1.0
+    checks = _gate(late | {"pr_auc": 0.5})
+    assert not checks["median_lead_days"]
+    assert checks["precision"]
+    # PR-AUC must beat the rule's.
+    assert not _gate(good, baseline_pr_auc=0.6)["pr_auc_vs_baseline"]
+    missing = {k: v for k, v in good.items() if k != "median_lead_days"}
+    assert not _gate(missing)["median_lead_days"]
+
+
 def test_failure_outside_the_scored_rows_is_not_counted() -> None:
     only_late = DS.row_day >= 22  # device 0 and 2 failed on day 20: nothing of their horizon is scored
     fl = failure_level(DS, only_late, np.zeros(DS.n_rows, dtype=bool), horizon_days=7)
@@ -122,10 +184,13 @@ def test_trained_result_carries_the_event_figures(trained_registry: tuple[object
             1.0, abs=1e-3
         )
     alerted = sum(r["alerted"] for r in m["recall_by_days_before_failure"])
-    assert alerted / m["positives"] == pytest.approx(m["recall"], abs=1e-3)
+    assert alerted / m["positives"] == pytest.approx(m["row_recall"], abs=1e-3)
     # The model's alerts are far more often followed by a failure than the same-day rule's.
     assert m["failure_level"]["alert_precision"] > 3 * b["failure_level"]["alert_precision"]
-    assert m["recall"] <= m["predictable_ceiling"]["recall_ceiling"] + 0.1  # sudden failures stay unseen
+    assert m["row_recall"] <= m["predictable_ceiling"]["recall_ceiling"] + 0.1  # sudden failures stay unseen
+    assert m["failure_level"]["detected_with_warning"] / m["failure_level"]["failures_with_warning"] == (
+        pytest.approx(m["recall"], abs=1e-3)
+    )
 
 
 def test_pr_curve_is_thinned_evenly_over_recall_with_real_thresholds() -> None:

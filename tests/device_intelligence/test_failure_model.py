@@ -43,8 +43,16 @@ def test_model_beats_the_rule_which_cannot_compute_the_label(
     assert model["pr_auc"] > 2 * rule["pr_auc"]
     assert model["pr_auc"] > 3 * model["positive_rate"]
     assert "group+temporal" in model["split_method"]
-    assert result.gates["checks"][-1]["metric"] == "pr_auc_vs_baseline"
-    assert result.gates["checks"][-1]["passed"] is True
+    checks = {check["metric"]: check for check in result.gates["checks"]}
+    assert checks["pr_auc_vs_baseline"]["passed"] is True
+    assert set(checks) == {
+        "accuracy",
+        "precision",
+        "recall",
+        "f1_score",
+        "pr_auc_vs_baseline",
+        "median_lead_days",
+    }
 
 
 def test_rule_treats_missing_metrics_as_unknown_not_as_zero() -> None:

@@ -68,8 +68,11 @@ def stub_ai(
             "summary": {},
         }
 
+    app.state.train_bodies = []
+
     @app.post("/api/home-type/train")
     async def train(body: dict[str, Any]) -> dict[str, Any]:
+        app.state.train_bodies.append(body)
         task = body["task"]
         labels = (
             ["apartment", "standard_home"] if task == "binary" else ["apartment", "condo", "single_family"]
@@ -84,8 +87,8 @@ def stub_ai(
             "task": task,
             "model_name": f"home_type_{task}",
             "version": f"{task}-v1",
-            "promoted": True,
-            "promotion_reason": "first model",
+            "promoted": bool(body.get("promote")) and accuracy >= 0.9,
+            "promotion_reason": "first model" if body.get("promote") else "promotion not requested",
             "metrics": {
                 **scores,
                 "macro_f1": accuracy,
@@ -170,10 +173,16 @@ def stub_device(
     async def health() -> dict[str, Any]:
         return {"service": "device-intelligence", "version": "stub", "status": "healthy", "checks": {}}
 
+    app.state.train_bodies = []
+
     @app.post("/api/predictions/train")
     async def train(body: dict[str, Any]) -> dict[str, Any]:
+        app.state.train_bodies.append(body)
         metrics = {
             "accuracy": 0.95, "precision": f1, "recall": f1, "f1_score": f1, "pr_auc": 0.8, "positive_rate": 0.05,
+            "median_lead_days": 5.0, "row_recall": 0.6, "failure_recall_all": 0.7,
+            "metric_definitions": "precision per device-day; recall per failure that gives warning",
+            "recall_by_kind": {"battery_depletion": {"failures": 10, "detected": 8, "recall": 0.8}},
             "calibration": [{"mean_predicted": 0.05, "observed_rate": 0.04, "rows": 900},
                             {"mean_predicted": 0.6, "observed_rate": 0.55, "rows": 50}],
             "lead_time": {"battery_depletion": {"failures": 10, "detected_within_horizon": 8, "median_lead_days": 9.0}},
@@ -198,8 +207,10 @@ def stub_device(
             "sensor_stream": {"overall": {"pr_auc": 0.8, "readings": 1000, "anomalous": 100}},
         }
         verdict = f1 >= 0.8
+        promoted = verdict and bool(body.get("promote"))
         return {
-            "status": "promoted", "promoted": True, "decision": "forced", "version": "fail-v1",
+            "status": "promoted" if promoted else "registered", "promoted": promoted,
+            "decision": "gates PASSED" if promoted else "not promoted", "version": "fail-v1",
             "anomaly_version": "anom-v1", "production_version": "fail-v1", "source": "synthetic",
             "metrics": metrics, "rule_baseline": rule,
             "production_metrics": None, "anomaly_metrics": anomaly,

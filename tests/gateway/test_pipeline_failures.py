@@ -75,7 +75,7 @@ async def test_unreachable_url_fails_preflight_and_skips_the_rest(gateway_settin
     assert pre.status is Status.FAILED
     assert "ai-automation unreachable" in pre.reason
     assert all(s.status is Status.SKIPPED for s in run.steps if s.key not in ("preflight", "report"))
-    assert run.exit_code == 1
+    assert run.exit_code == 3  # infrastructure, not a quality gate
     report = _report(run)
     assert "Verdict: ❌ NOT READY" in report
     assert "⏭️ SKIPPED" in report  # skipped steps are never shown as passed
@@ -93,6 +93,7 @@ async def test_a_500_names_the_step_and_the_problem_detail(gateway_settings: Any
     assert run.step("device").status is Status.PASSED  # the other chain still ran
     assert run.step("validation").status is Status.FAILED
     assert not run.ready
+    assert run.exit_code == 3  # a 5xx is infrastructure even though validation failed too
     assert "Home-type training: FAILED" in _report(run)
 
 
@@ -150,6 +151,7 @@ async def test_interruption_writes_the_report_and_names_the_running_step(
     assert run.step("home_type").status is Status.FAILED
     assert "interrupted" in run.step("home_type").reason
     assert run.step("validation").status is Status.SKIPPED
+    assert run.exit_code == 130
     report = Path(run.report_paths["markdown"]).read_text()
     assert "the run was interrupted" in report
 
@@ -163,6 +165,7 @@ async def test_the_configured_api_key_is_sent_and_a_wrong_one_is_named(
     assert good.ready, good.blocking()
     assert bad.step("generation").status is Status.FAILED
     assert "HTTP 401 Unauthorized" in bad.step("generation").reason
+    assert bad.exit_code == 2  # a wrong key is a setting to fix
     assert "s3cret" not in Path(good.report_paths["markdown"]).read_text()
     assert "s3cret" not in Path(good.report_paths["manifest"]).read_text()
 
@@ -177,3 +180,32 @@ def test_bad_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         main(["--start-local", "--ai-url", "http://127.0.0.1:1"])
     assert exc.value.code == 2
     assert main(["--ai-url", "not a url", "--output-dir", str(tmp_path)]) == 2
+
+
+def test_running_services_are_not_promoted_unless_asked(
+    gateway_settings: Any, stubs: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ai_app, device_app = stubs.ai(), stubs.device()
+    with stubs.serve(ai_app) as ai, stubs.serve(device_app) as device:
+        common = [
+            "--ai-url",
+            ai,
+            "--device-url",
+            device,
+            "--no-progress",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ]
+        assert main([*common, "--output-dir", str(tmp_path / "a")]) == 0
+        bodies = [*ai_app.state.train_bodies, *device_app.state.train_bodies]
+        assert len(bodies) == 3
+        assert all(body["promote"] is False for body in bodies)
+        out = capsys.readouterr().out
+        # Non-TTY output: a line per sub-step, saying production is left alone.
+        assert "Home-type training: training binary and full" in out
+        assert "register only: production is left as it is" in out
+        assert main([*common, "--output-dir", str(tmp_path / "b"), "--promote"]) == 0
+        assert all(body["promote"] is True for body in ai_app.state.train_bodies[2:])
+        assert device_app.state.train_bodies[-1]["promote"] is True
+    report = next((tmp_path / "a").glob("production_readiness_report_*.md")).read_text()
+    assert "not promoted" in report

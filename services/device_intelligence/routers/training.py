@@ -86,6 +86,7 @@ async def train(
                 seed=body.seed,
                 horizon_days=body.horizon_days,
                 force=body.force,
+                promote=body.promote,
                 trigger="api",
                 mode=body.mode,
                 tolerance=settings.promotion_tolerance,
