@@ -172,7 +172,10 @@ def _model(doc: Document, model: ModelRecord, plot_out: list[Plot]) -> None:
     scalars += [
         (k, v)
         for k, v in model.metrics.items()
-        if k not in _KEY_METRICS and (as_number(v) is not None or isinstance(v, str)) and len(scalars) < 24
+        if k not in _KEY_METRICS
+        and k != "metric_definitions"  # a paragraph of its own below
+        and (as_number(v) is not None or isinstance(v, str))
+        and len(scalars) < 24
     ]
     if scalars:
         doc.table(["Metric", "Value"], [[k, _fmt(v)] for k, v in scalars])
@@ -231,7 +234,14 @@ def _forecast_figures(doc: Document, model: ModelRecord) -> None:
                     ]
                 )
     if rows:
-        doc.table(["Held-out figure (gated: the first four)", "model", "rule baseline"], rows)
+        doc.table(
+            [
+                "Held-out figure (precision, recall, f1_score, median_lead_days gated)",
+                "model",
+                "rule baseline",
+            ],
+            rows,
+        )
 
 
 def _services_and_timings(doc: Document, run: RunResult) -> None:

@@ -12,8 +12,9 @@ from sklearn.metrics import average_precision_score
 
 from device_intelligence.evaluation import device_time_split, rule_flags
 from device_intelligence.failure_model import BoosterParams
-from device_intelligence.retraining import RetrainResult
+from device_intelligence.retraining import RetrainOptions, RetrainResult, _decide
 from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
+from homeiq_shared.quality_gates import GateReport, at_least
 
 EXTERNAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "external-data"
 
@@ -81,3 +82,27 @@ def test_lightgbm_setup_finds_real_ai4i_failures() -> None:
     booster = lgb.train(params, lgb.Dataset(x[~test], label=y[~test]), num_boost_round=200)
     ap = average_precision_score(y[test], booster.predict(x[test]))
     assert ap > 0.5  # positive rate is 3.4 %: a useless model would score about 0.03
+
+
+def test_promotion_needs_passing_gates_the_first_model_included_and_a_request() -> None:
+    passed = GateReport([at_least("recall", 0.9, 0.8)])
+    failed = GateReport([at_least("recall", 0.5, 0.8)])
+    first = {"prod_version": None, "prod_metrics": None, "prod_gates": None}
+    auto, register_only = RetrainOptions(), RetrainOptions(promote=False)
+    forced_retrain = RetrainOptions(force=True)  # force retrains; it never forces a promotion
+    assert _decide(auto, passed, {"pr_auc": 0.5}, **first) == (True, "first model, gates PASSED")
+    for options in (auto, forced_retrain):
+        promote, why = _decide(options, failed, {"pr_auc": 0.5}, **first)
+        assert not promote
+        assert why.startswith("quality gates FAILED")
+    promote, why = _decide(register_only, passed, {"pr_auc": 0.5}, **first)
+    assert not promote
+    assert "promotion not requested" in why
+    prod = {"prod_version": "v1", "prod_metrics": {"pr_auc": 0.6}, "prod_gates": passed}
+    promote, why = _decide(auto, passed, {"pr_auc": 0.5}, **prod)
+    assert not promote
+    assert why.startswith("worse than production v1")
+    promote, why = _decide(auto, failed, {"pr_auc": 0.5}, **prod)
+    assert why.startswith("quality gates FAILED")
+    assert "also worse than production v1" in why
+    assert _decide(auto, passed, {"pr_auc": 0.595}, **prod)[0] is True  # within the 0.01 tolerance

@@ -191,3 +191,31 @@ def test_lead_days_that_do_not_add_up_by_kind_are_drawn_as_one_group(
     assert "all kinds" in legend
     assert "battery" not in legend
     plt.close(figures[0])
+
+
+def test_forecast_definitions_and_a_baseline_win_whose_interval_includes_zero_are_stated(
+    tmp_path: Path,
+) -> None:
+    failure = ModelRecord(
+        "failure_prediction", "Failure prediction", "device-intelligence",
+        metrics={"precision": 0.87, "recall": 0.94, "f1_score": 0.9, "median_lead_days": 5.0, "row_recall": 0.55,
+                 "failure_recall_all": 0.68, "metric_definitions": "precision per device-day; recall per failure",
+                 "recall_by_kind": {"sudden": {"failures": 6, "detected": 0, "recall": 0.0}}},
+        baselines={"rule": {"precision": 0.02, "recall": 0.44, "recall_by_kind": {"sudden": {"recall": 0.0}}}},
+    )  # fmt: skip
+    diff = {"mean": 0.028, "ci95_low": -0.012, "ci95_high": 0.071}
+    clear = {"mean": 0.259, "ci95_low": 0.17, "ci95_high": 0.342}
+    home = ModelRecord(
+        "home_type_full", "Home type (full)", "ai-automation",
+        metrics={"macro_f1": 0.5, "cross_validation": {"macro_f1": {"mean": 0.49, "ci95_low": 0.43, "ci95_high": 0.56}}},
+        baselines={"best_rule": {"macro_f1": 0.2, "cv": {"macro_f1": {"mean": 0.46}, "model_minus_baseline_macro_f1": diff}},
+                   "majority": {"macro_f1": 0.05, "cv": {"macro_f1": {"mean": 0.06}, "model_minus_baseline_macro_f1": clear}}},
+    )  # fmt: skip
+    paths = write_reports(_run(failure_prediction=failure, home_type_full=home), tmp_path)
+    text = Path(paths["markdown"]).read_text()
+    assert "How these gates are read" in text
+    assert "Precision per device-day; recall per failure" in text
+    assert "| recall, sudden (0/6 failures) | 0.0000 | 0.0000 |" in text
+    assert "| failure_recall_all | 0.6800 | — |" in text
+    assert "0.028 (95 % interval -0.012 to 0.071): the interval includes 0, not a clear win" in text
+    assert "0.259 (95 % interval 0.170 to 0.342) |" in text  # a clear win says nothing more
