@@ -256,7 +256,7 @@ def train_home_type(request: TrainingRequest, progress: ProgressCallback | None 
     decision = _promotion(registry, request, evaluation, table, candidate, gates)
     promoted, reason = decision.promoted, decision.reason
     if promoted:
-        registry.promote(name, registered.version, reason)
+        registry.promote(name, registered.version, reason, actor=f"automatic ({request.trigger})")
     logger.info("%s %s registered; promoted=%s (%s)", name, registered.version, promoted, reason)
     results["model_version"] = registered.version
     results["training_date"] = dt.datetime.now(dt.UTC).isoformat()

@@ -406,8 +406,11 @@ def retrain(
     }
     av = registry.register(anomaly_model.MODEL_NAME, ev.anomaly.to_artifacts(), ameta)
     if promote:
-        registry.promote(failure_model.MODEL_NAME, fv.version, decision)
-        registry.promote(anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {decision}")
+        actor = f"automatic ({options.trigger})"
+        registry.promote(failure_model.MODEL_NAME, fv.version, decision, actor=actor)
+        registry.promote(
+            anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {decision}", actor=actor
+        )
     for name in (failure_model.MODEL_NAME, anomaly_model.MODEL_NAME):
         registry.prune(name)
     seconds = ev.seconds | {"total": round(time.perf_counter() - started, 3)}

@@ -149,6 +149,8 @@ def test_registry_round_trip_refuses_a_tampered_artifact(homes_a: Path, tmp_path
     assert outcome.promoted
     assert "first model" in outcome.promotion_reason
     registry = ModelRegistry(tmp_path / "models")
+    promoted = registry.aliases("home_type_full")["history"][-1]
+    assert (promoted["actor"], promoted["forced"]) == ("automatic (cli)", False)
     meta = registry.metadata("home_type_full", outcome.version)
     assert meta["feature_schema_version"]
     assert len(meta["feature_names"]) > 22
