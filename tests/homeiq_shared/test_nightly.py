@@ -28,7 +28,8 @@ class Recorder:
 
 
 async def _settle(scheduler: NightlyScheduler, job: Recorder, calls: int) -> None:
-    for _ in range(200):
+    """Wait until the job ran `calls` times and finished (returns at once then; 60 s only bounds a hang)."""
+    for _ in range(6000):
         if len(job.calls) >= calls and not scheduler.is_running:
             return
         await asyncio.sleep(0.01)
