@@ -22,8 +22,9 @@ import numpy as np
 from device_intelligence.evaluation import best_f1_threshold, device_time_split, score_metrics
 from device_intelligence.failure_model import BoosterParams, train_booster
 from device_intelligence.retraining import INCREMENTAL_ROUNDS, RetrainOptions, retrain
+from device_intelligence.telemetry import failure_labels
 from device_intelligence.telemetry_features import compute_features
-from device_intelligence.telemetry_simulator import SimulationOptions, failure_labels, simulate_fleet
+from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 from homeiq_shared.model_registry import ModelRegistry
 
 RESULTS = Path(__file__).resolve().parent / "results" / "device_intelligence.json"

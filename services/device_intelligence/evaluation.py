@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
-from device_intelligence.telemetry_simulator import M, TelemetryDataset, failure_labels
+from device_intelligence.telemetry import M, TelemetryDataset, failure_labels
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

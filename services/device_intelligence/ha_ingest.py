@@ -35,7 +35,7 @@ from device_intelligence.ha_telemetry import (
     device_of,
 )
 from device_intelligence.tables import HaHourlyPartial, TelemetryReading
-from device_intelligence.telemetry_simulator import METRIC_NAMES
+from device_intelligence.telemetry import METRIC_NAMES
 from homeiq_shared.ha_events import HaEventRow
 from homeiq_shared.ha_snapshots import HomeSnapshotRow
 

@@ -19,7 +19,7 @@ from device_intelligence.evaluation import (
     rule_flags,
     rule_score,
 )
-from device_intelligence.telemetry_simulator import TelemetryDataset, failure_labels
+from device_intelligence.telemetry import TelemetryDataset, failure_labels
 
 TOP_IMPORTANCES = 20
 IMPORTANCE_METHOD = "share of the booster's total split gain (learnt on the training rows), top 20"

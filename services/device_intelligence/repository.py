@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from device_intelligence.tables import ConfirmedFailure, TelemetryReading, TrainingRun
-from device_intelligence.telemetry_simulator import METRIC_NAMES, TelemetryDataset
+from device_intelligence.telemetry import METRIC_NAMES, TelemetryDataset
 
 EPOCH = date(1970, 1, 1)
 History = tuple[np.ndarray, np.ndarray]  # (day numbers since EPOCH, daily values rows x METRIC_NAMES)

@@ -15,13 +15,9 @@ from numpy.typing import NDArray
 from device_intelligence import anomaly_model, failure_model
 from device_intelligence.anomaly_model import AnomalyModels
 from device_intelligence.failure_model import BoosterParams, FailureModel
+from device_intelligence.telemetry import TelemetryDataset, failure_labels
 from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, compute_features
-from device_intelligence.telemetry_simulator import (
-    SimulationOptions,
-    TelemetryDataset,
-    failure_labels,
-    simulate_fleet,
-)
+from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 from homeiq_shared.artifacts import library_versions
 from homeiq_shared.fingerprint import fingerprint_arrays, fingerprint_json
 from homeiq_shared.model_registry import ModelRegistry

@@ -14,8 +14,8 @@ from device_intelligence import anomaly_model, failure_model
 from device_intelligence.anomaly_model import AnomalyModels
 from device_intelligence.failure_model import FailureModel
 from device_intelligence.sensor_streams import flagged_spans, span_kind, stream_features
+from device_intelligence.telemetry import METRIC_NAMES
 from device_intelligence.telemetry_features import FEATURE_NAMES, compute_features
-from device_intelligence.telemetry_simulator import METRIC_NAMES
 from homeiq_shared.model_registry import ModelRegistry
 
 logger = logging.getLogger(__name__)

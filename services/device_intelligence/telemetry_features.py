@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from device_intelligence.telemetry_simulator import METRIC_NAMES
+from device_intelligence.telemetry import METRIC_NAMES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from device_intelligence.telemetry_simulator import SimulationOptions, TelemetryDataset, simulate_fleet
+from device_intelligence.telemetry import TelemetryDataset
+from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 
 # Below this many real devices with a confirmed failure, at least half the fleet stays synthetic so the
 # model still sees enough failures to learn from.

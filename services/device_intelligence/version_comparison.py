@@ -11,8 +11,9 @@ from device_intelligence import failure_model
 from device_intelligence.evaluation import Split, device_time_split, forecast_metrics
 from device_intelligence.failure_model import FailureModel
 from device_intelligence.retraining import dataset_fingerprint
+from device_intelligence.telemetry import TelemetryDataset
 from device_intelligence.telemetry_features import compute_features
-from device_intelligence.telemetry_simulator import SimulationOptions, TelemetryDataset, simulate_fleet
+from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 from device_intelligence.training_data import mixed_dataset
 from homeiq_shared.errors import ConflictError
 from homeiq_shared.model_registry import ModelRegistry

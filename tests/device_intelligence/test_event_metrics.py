@@ -18,8 +18,8 @@ from device_intelligence.evaluation import (
     recall_breakdown,
 )
 from device_intelligence.retraining import RetrainResult, gate_report
+from device_intelligence.telemetry import METRIC_NAMES, TelemetryDataset
 from device_intelligence.telemetry_features import FEATURE_NAMES
-from device_intelligence.telemetry_simulator import METRIC_NAMES, TelemetryDataset
 
 DAYS = 30
 

@@ -20,7 +20,7 @@ from device_intelligence.app import create_app
 from device_intelligence.routers.training import TRAIN_LOCK
 from device_intelligence.settings import DeviceIntelligenceSettings
 from device_intelligence.tables import TelemetryReading
-from device_intelligence.telemetry_simulator import METRIC_NAMES
+from device_intelligence.telemetry import METRIC_NAMES
 from homeiq_shared.ha_recorder_writer import write_recorder_db
 
 DAY0 = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday

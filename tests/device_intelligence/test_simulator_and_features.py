@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import device_intelligence
+from device_intelligence.telemetry import METRIC_NAMES, failure_labels
 from device_intelligence.telemetry_features import FEATURE_NAMES, compute_features, latest_features
-from device_intelligence.telemetry_simulator import (
-    METRIC_NAMES,
-    SimulationOptions,
-    failure_labels,
-    simulate_fleet,
-)
+from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 
 OPTS = SimulationOptions(n_devices=300, days=60)
 
@@ -114,3 +114,13 @@ def test_battery_days_to_empty_extrapolates_the_recent_drain() -> None:
     assert latest_features(days, values)[0][FEATURE_NAMES.index("battery_days_to_empty")] == 365.0
     values[:, METRIC_NAMES.index("battery_level")] = np.nan
     assert np.isnan(latest_features(days, values)[0][FEATURE_NAMES.index("battery_days_to_empty")])
+
+
+def test_production_modules_take_the_schema_from_telemetry_not_from_the_simulator() -> None:
+    root = Path(device_intelligence.__file__).parent
+    production = ["serving.py", "repository.py", "ha_ingest.py", "ha_telemetry.py", "telemetry_features.py",
+                  "evaluation.py", *(f"routers/{p.name}" for p in (root / "routers").glob("*.py"))]  # fmt: skip
+    for name in production:
+        tree = ast.parse((root / name).read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "device_intelligence.telemetry_simulator" not in imported, name

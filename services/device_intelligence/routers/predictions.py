@@ -21,8 +21,8 @@ from device_intelligence.schemas import (
     PredictResponse,
 )
 from device_intelligence.serving import DeviceInput, ServingModels, predict_devices
+from device_intelligence.telemetry import METRIC_NAMES
 from device_intelligence.telemetry_features import HISTORY_DAYS
-from device_intelligence.telemetry_simulator import METRIC_NAMES
 from homeiq_shared.errors import NotFoundError
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from device_intelligence.schemas import (
     TelemetryReadingIn,
     TelemetryStored,
 )
-from device_intelligence.telemetry_simulator import METRIC_NAMES
+from device_intelligence.telemetry import METRIC_NAMES
 
 router = APIRouter(prefix="/api", tags=["telemetry"])
 

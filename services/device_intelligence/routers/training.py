@@ -26,7 +26,7 @@ from device_intelligence.retraining import RetrainOptions, retrain
 from device_intelligence.schemas import TrainRequest, TrainResponse
 from device_intelligence.settings import DeviceIntelligenceSettings
 from device_intelligence.tables import TrainingRun
-from device_intelligence.telemetry_simulator import TelemetryDataset
+from device_intelligence.telemetry import TelemetryDataset
 from device_intelligence.training_data import mixed_dataset
 from homeiq_shared.errors import ConflictError, InvalidInputError
 from homeiq_shared.service_app import start_nightly_run
