@@ -99,4 +99,9 @@ def test_cli_bad_arguments_exit_2(argv: list[str]) -> None:
 
 
 def test_result_is_json_ready(trained_registry: tuple[Path, RetrainResult]) -> None:
-    json.dumps(trained_registry[1].to_dict(), default=str)
+    result = trained_registry[1]
+    # Plain JSON: no numpy scalar, no NaN or infinity, nothing that needs a custom encoder.
+    back = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert back["version"] == result.version
+    assert back["metrics"]["recall"] == result.metrics["recall"]
+    assert back["gates"]["verdict"] in ("PASSED", "FAILED")
