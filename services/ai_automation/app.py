@@ -48,7 +48,7 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
                 await models_ready(app)
                 return await run_nightly(context, trigger)
 
-            start_background(app, settings, JOB_ID, job, clock() if clock else None)
+            start_background(app, settings, JOB_ID, job, clock or utc_now)
             logger.info("ai-automation ready: data %s, models %s", settings.data_dir, settings.models_dir)
             yield
 

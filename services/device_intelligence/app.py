@@ -49,7 +49,7 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
                 await models_ready(app)
                 return await run_nightly(context, trigger)
 
-            start_background(app, settings, JOB_ID, job, clock() if clock else None)
+            start_background(app, settings, JOB_ID, job, clock or utc_now)
             logger.info(
                 "device-intelligence ready: data %s, models %s", settings.data_dir, settings.models_dir
             )

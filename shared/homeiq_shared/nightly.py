@@ -48,8 +48,11 @@ class ScheduleConfig:
 class NightlyScheduler:
     """Runs `job(trigger)` on the cron schedule, one run at a time, and records every run's outcome."""
 
-    def __init__(self, job: NightlyJob, config: ScheduleConfig, state_path: Path) -> None:
+    def __init__(
+        self, job: NightlyJob, config: ScheduleConfig, state_path: Path, clock: Clock = utc_now
+    ) -> None:
         self._job = job
+        self._clock = clock  # every time this scheduler records or compares comes from here
         self._config = config
         self._state_path = state_path
         self._scheduler: AsyncIOScheduler | None = None
@@ -80,7 +83,7 @@ class NightlyScheduler:
         if not self._config.enabled:
             logger.info("nightly job %s is disabled", self._config.job_id)
             return
-        now = now or datetime.now(UTC)
+        now = now or self._clock()
         self._scheduler = AsyncIOScheduler(timezone=self._config.timezone)
         catch_up = self._catch_up_time(now)
         self._scheduler.add_job(
@@ -125,7 +128,7 @@ class NightlyScheduler:
             logger.warning("nightly job %s already running; this trigger is skipped", self._config.job_id)
             return {"status": "skipped", "reason": "a run is already in progress"}
         async with self._running:
-            run: dict[str, Any] = {"trigger": trigger, "started_at": datetime.now(UTC).isoformat()}
+            run: dict[str, Any] = {"trigger": trigger, "started_at": self._clock().isoformat()}
             self._state["last_run"] = run
             self._remember_next_run()
             self._write_state()
@@ -136,7 +139,7 @@ class NightlyScheduler:
                 logger.exception("nightly job %s failed", self._config.job_id)
                 run["status"] = "error"
                 run["error"] = f"{type(exc).__name__}: {exc}"
-            run["finished_at"] = datetime.now(UTC).isoformat()
+            run["finished_at"] = self._clock().isoformat()
             self._state["last_run"] = run
             self._write_state()
             return run
@@ -146,7 +149,7 @@ class NightlyScheduler:
         job = self._scheduler.get_job(self._config.job_id) if self._scheduler else None
         next_run = job.next_run_time.isoformat() if job is not None and job.next_run_time else None
         if next_run is None and self._config.enabled:
-            upcoming = self.trigger.get_next_fire_time(None, datetime.now(UTC))
+            upcoming = self.trigger.get_next_fire_time(None, self._clock())
             next_run = upcoming.isoformat() if upcoming else None
         return {
             "enabled": self._config.enabled,

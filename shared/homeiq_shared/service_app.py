@@ -29,10 +29,12 @@ from homeiq_shared.logging_setup import configure_logging
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.nightly import (
     NIGHTLY_STATE_FILE,
+    Clock,
     NightlyHandle,
     NightlyJob,
     NightlyScheduler,
     ScheduleConfig,
+    utc_now,
 )
 from homeiq_shared.problem_details import install_problem_handlers
 from homeiq_shared.settings import NightlySettings, ServiceSettings
@@ -92,12 +94,13 @@ def start_model_loading(app: FastAPI, load: Callable[[], None]) -> None:
 
 
 def start_background(
-    app: FastAPI, settings: NightlySettings, job_id: str, job: NightlyJob, now: datetime | None = None
+    app: FastAPI, settings: NightlySettings, job_id: str, job: NightlyJob, clock: Clock = utc_now
 ) -> None:
-    """Start the nightly scheduler (`now`: a test's frozen clock) and, when `ha_url` is set, the live HA puller."""
+    """Start the nightly scheduler (`clock`: a test's controlled time) and, when `ha_url` is set, the live HA puller."""
     config = ScheduleConfig(job_id, settings.training_schedule, settings.timezone, settings.training_enabled)
-    app.state.nightly = NightlyHandle(NightlyScheduler(job, config, settings.data_dir / NIGHTLY_STATE_FILE))
-    app.state.nightly.scheduler.start(now=now)
+    state = settings.data_dir / NIGHTLY_STATE_FILE
+    app.state.nightly = NightlyHandle(NightlyScheduler(job, config, state, clock))
+    app.state.nightly.scheduler.start()
     app.state.ha_live = live_puller_from_settings(
         settings.ha_url,
         settings.ha_token.get_secret_value() if settings.ha_token else None,

@@ -130,3 +130,13 @@ def test_next_fire_respects_local_time_across_dst() -> None:
     summer = next_fire_after(CONFIG, datetime(2026, 7, 10, 12, tzinfo=UTC))
     assert winter.astimezone(UTC).hour == 1
     assert summer.astimezone(UTC).hour == 0
+
+
+async def test_the_scheduler_reads_time_from_its_clock_only(tmp_path: Path) -> None:
+    frozen = datetime(2030, 1, 6, 1, 30, tzinfo=UTC)
+    scheduler = NightlyScheduler(Recorder(), CONFIG, tmp_path / "state.json", clock=lambda: frozen)
+    run = await scheduler.run_now()
+    assert run["started_at"] == run["finished_at"] == frozen.isoformat()
+    status = scheduler.status()  # not started: the next run is computed from the clock too
+    next_run = datetime.fromisoformat(status["next_run_time"])
+    assert frozen < next_run <= frozen + timedelta(days=1)
