@@ -84,7 +84,7 @@ class Evaluation:
     seconds: dict[str, float]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RetrainResult:
     """What a run did: versions, metrics beside the baseline, gate report and the promotion decision."""
 
@@ -317,7 +317,8 @@ def retrain(
             say(f"production {prod_version} is current for this data; nothing to do (use --force to retrain)")
             prod_anomaly = registry.production(anomaly_model.MODEL_NAME)
             return RetrainResult(
-                "kept", False, "production model is current for this data", None, None, prod_version,
+                status="kept", promoted=False, decision="production model is current for this data",
+                version=None, anomaly_version=None, production_version=prod_version,
                 metrics=dict(meta.get("metrics", {})), baseline=dict(meta.get("rule_baseline", {})),
                 gates=dict(meta.get("gates", {})),
                 registry=_registered(registry, {
@@ -414,11 +415,24 @@ def retrain(
         "retrain %s: %s %s (%s)", options.trigger, fv.version, "promoted" if promote else "kept", decision
     )
     return RetrainResult(
-        "promoted" if promote else "registered", promote, decision, fv.version, av.version,
-        fv.version if promote else prod_version, ev.metrics, ev.baseline, prod_metrics, ev.anomaly_metrics,
-        gates.to_dict(), data_info, seconds, mode,
-        _registered(registry, {failure_model.MODEL_NAME: fv.version, anomaly_model.MODEL_NAME: av.version}),
-    )  # fmt: skip
+        status="promoted" if promote else "registered",
+        promoted=promote,
+        decision=decision,
+        version=fv.version,
+        anomaly_version=av.version,
+        production_version=fv.version if promote else prod_version,
+        metrics=ev.metrics,
+        baseline=ev.baseline,
+        production_metrics=prod_metrics,
+        anomaly_metrics=ev.anomaly_metrics,
+        gates=gates.to_dict(),
+        data=data_info,
+        seconds=seconds,
+        mode=mode,
+        registry=_registered(
+            registry, {failure_model.MODEL_NAME: fv.version, anomaly_model.MODEL_NAME: av.version}
+        ),
+    )
 
 
 def with_trigger(options: RetrainOptions, trigger: Trigger) -> RetrainOptions:
