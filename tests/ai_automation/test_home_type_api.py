@@ -1,4 +1,4 @@
-"""`/api/home-type`: train over HTTP, predict both shapes, versions and promotion, bad input, 409s."""
+"""`/api/home-type`: train over HTTP, predict both shapes, versions and promotion, bad input, 409s and 503s."""
 
 from __future__ import annotations
 
@@ -78,12 +78,13 @@ def _minimal(home: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def test_predict_before_training_is_a_409_problem(served: tuple[FastAPI, httpx.AsyncClient]) -> None:
+async def test_predict_before_training_is_a_503_problem(served: tuple[FastAPI, httpx.AsyncClient]) -> None:
     _, client = served
     response = await client.post(
         "/api/home-type/predict", json={"home": {"devices": [{"entity_id": "light.a"}]}}
     )
-    assert response.status_code == 409
+    assert response.status_code == 503  # "no model yet" is 503 in both services
+    assert response.json()["title"] == "Model not trained"
     assert response.headers["content-type"].startswith("application/problem+json")
     info = await client.get("/api/home-type/model-info")
     assert info.json()["model_info"]["is_loaded"] is False
