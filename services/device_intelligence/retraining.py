@@ -291,6 +291,110 @@ def _decide(
     )
 
 
+def _kept(registry: ModelRegistry, prod_version: str, meta: Mapping[str, Any]) -> RetrainResult:
+    """The answer when production was trained on exactly this data: nothing is trained or changed."""
+    prod_anomaly = registry.production(anomaly_model.MODEL_NAME)
+    return RetrainResult(
+        status="kept", promoted=False, decision="production model is current for this data",
+        version=None, anomaly_version=None, production_version=prod_version,
+        metrics=dict(meta.get("metrics", {})), baseline=dict(meta.get("rule_baseline", {})),
+        gates=dict(meta.get("gates", {})),
+        registry=_registered(registry, {
+            failure_model.MODEL_NAME: prod_version,
+            anomaly_model.MODEL_NAME: prod_anomaly.version if prod_anomaly else None,
+        }),
+    )  # fmt: skip
+
+
+def _training_data_info(dataset: TelemetryDataset, fingerprint: str, ev: Evaluation) -> dict[str, Any]:
+    """What a version records of its data: source, fingerprint, rows per part, and the real/synthetic mix."""
+    info = {
+        "source": dataset.info.get("source", "unknown"),
+        "fingerprint": fingerprint,
+        "fingerprint_inputs": fingerprint_json(
+            {k: v for k, v in dataset.info.items() if isinstance(v, str | int | float)}
+        ),
+        "rows": ev.rows,
+        "start_date": dataset.start_date.isoformat(),
+        "days": int(dataset.row_day.max()) + 1 if dataset.n_rows else 0,
+        **{k: v for k, v in dataset.info.items() if k in {"seed", "n_devices", "failure_fraction", "mix"}},
+    }
+    if isinstance(info.get("mix"), dict):
+        real = dataset.row_device < int(info["mix"].get("real_devices", 0))
+        parts = (("train", ev.split.train), ("validation", ev.split.val), ("test", ev.split.test))
+        info["mix"] = info["mix"] | {
+            "real_rows_by_split": {part: int((mask & real).sum()) for part, mask in parts}
+        }
+    return info
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Outcome:
+    """What the comparison with production decided, to be recorded with the new versions."""
+
+    promote: bool
+    decision: str
+    prod_version: str | None
+    prod_metrics: dict[str, Any] | None
+    gates: GateReport
+    mode: str
+
+
+def _register(
+    registry: ModelRegistry, options: RetrainOptions, ev: Evaluation, data_info: dict[str, Any], out: _Outcome
+) -> tuple[str, str]:
+    """Register the failure and anomaly versions with their metadata; promote both when decided; prune."""
+    common = {
+        "trigger": options.trigger,
+        "feature_names": list(FEATURE_NAMES),
+        "feature_schema_version": FEATURE_SCHEMA_VERSION,
+        "horizon_days": options.horizon_days,
+        "split_method": ev.split.method,
+        "training_data": data_info,
+        "library_versions": library_versions(),
+        "decision": {"promoted": out.promote, "reason": out.decision, "production_before": out.prod_version},
+        "training_date": datetime.now(UTC).isoformat(),
+    }
+    perf = {k: ev.metrics[k] for k in ("accuracy", "precision", "recall", "f1_score", "pr_auc")}
+    fmeta = {
+        **common,
+        "model_type": "lightgbm",
+        "training_mode": out.mode,
+        "hyperparameters": failure_model.params_dict(options.params)
+        | {"trees": ev.model.booster.num_trees()},
+        "threshold": ev.model.threshold,
+        "pr_auc": ev.metrics["pr_auc"],
+        "metrics": ev.metrics,
+        "model_performance": perf,
+        "rule_baseline": ev.baseline,
+        "baseline": ev.baseline,
+        "production_on_same_test": out.prod_metrics,
+        "gates": out.gates.to_dict(),
+    }
+    fv = registry.register(failure_model.MODEL_NAME, ev.model.to_artifacts(), fmeta)
+    ameta = {
+        **common,
+        "model_type": "isolation_forest",
+        "paired_failure_version": fv.version,
+        "metrics": ev.anomaly_metrics,
+        "hyperparameters": {"n_estimators": 100, "max_samples": 256},
+        "thresholds": {
+            "device_health": ev.anomaly.device.threshold,
+            "sensor_stream": ev.anomaly.stream.threshold,
+        },
+    }
+    av = registry.register(anomaly_model.MODEL_NAME, ev.anomaly.to_artifacts(), ameta)
+    if out.promote:
+        actor = f"automatic ({options.trigger})"
+        registry.promote(failure_model.MODEL_NAME, fv.version, out.decision, actor=actor)
+        registry.promote(
+            anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {out.decision}", actor=actor
+        )
+    for name in (failure_model.MODEL_NAME, anomaly_model.MODEL_NAME):
+        registry.prune(name)
+    return fv.version, av.version
+
+
 def retrain(
     registry: ModelRegistry,
     options: RetrainOptions,
@@ -315,17 +419,7 @@ def retrain(
         meta = registry.metadata(failure_model.MODEL_NAME, prod_version)
         if meta.get("training_data", {}).get("fingerprint") == fingerprint:
             say(f"production {prod_version} is current for this data; nothing to do (use --force to retrain)")
-            prod_anomaly = registry.production(anomaly_model.MODEL_NAME)
-            return RetrainResult(
-                status="kept", promoted=False, decision="production model is current for this data",
-                version=None, anomaly_version=None, production_version=prod_version,
-                metrics=dict(meta.get("metrics", {})), baseline=dict(meta.get("rule_baseline", {})),
-                gates=dict(meta.get("gates", {})),
-                registry=_registered(registry, {
-                    failure_model.MODEL_NAME: prod_version,
-                    anomaly_model.MODEL_NAME: prod_anomaly.version if prod_anomaly else None,
-                }),
-            )  # fmt: skip
+            return _kept(registry, prod_version, meta)
     init = prod_model if options.mode == "incremental" else None
     ev = train_and_evaluate(dataset, options, train_rng, init_model=init, progress=progress)
     gates = gate_report(ev.metrics, ev.baseline, options.gate_overrides)
@@ -338,89 +432,22 @@ def retrain(
         prod_gates = gate_report(prod_metrics, ev.baseline, options.gate_overrides)
     promote, decision = _decide(options, gates, ev.metrics, prod_version, prod_metrics, prod_gates)
     say(f"decision: {'promote' if promote else 'keep production'} - {decision}")
-    data_info = {
-        "source": dataset.info.get("source", "unknown"),
-        "fingerprint": fingerprint,
-        "fingerprint_inputs": fingerprint_json(
-            {k: v for k, v in dataset.info.items() if isinstance(v, str | int | float)}
-        ),
-        "rows": ev.rows,
-        "start_date": dataset.start_date.isoformat(),
-        "days": int(dataset.row_day.max()) + 1 if dataset.n_rows else 0,
-        **{k: v for k, v in dataset.info.items() if k in {"seed", "n_devices", "failure_fraction", "mix"}},
-    }
-    if isinstance(data_info.get("mix"), dict):
-        real = dataset.row_device < int(data_info["mix"].get("real_devices", 0))
-        data_info["mix"] = data_info["mix"] | {
-            "real_rows_by_split": {
-                part: int((mask & real).sum())
-                for part, mask in (
-                    ("train", ev.split.train),
-                    ("validation", ev.split.val),
-                    ("test", ev.split.test),
-                )
-            }
-        }
+    data_info = _training_data_info(dataset, fingerprint, ev)
     mode = "incremental" if init is not None else "full"
-    common = {
-        "trigger": options.trigger,
-        "feature_names": list(FEATURE_NAMES),
-        "feature_schema_version": FEATURE_SCHEMA_VERSION,
-        "horizon_days": options.horizon_days,
-        "split_method": ev.split.method,
-        "training_data": data_info,
-        "library_versions": library_versions(),
-        "decision": {"promoted": promote, "reason": decision, "production_before": prod_version},
-        "training_date": datetime.now(UTC).isoformat(),
-    }
-    perf = {k: ev.metrics[k] for k in ("accuracy", "precision", "recall", "f1_score", "pr_auc")}
-    fmeta = {
-        **common,
-        "model_type": "lightgbm",
-        "training_mode": mode,
-        "hyperparameters": failure_model.params_dict(options.params)
-        | {"trees": ev.model.booster.num_trees()},
-        "threshold": ev.model.threshold,
-        "pr_auc": ev.metrics["pr_auc"],
-        "metrics": ev.metrics,
-        "model_performance": perf,
-        "rule_baseline": ev.baseline,
-        "baseline": ev.baseline,
-        "production_on_same_test": prod_metrics,
-        "gates": gates.to_dict(),
-    }
-    fv = registry.register(failure_model.MODEL_NAME, ev.model.to_artifacts(), fmeta)
-    ameta = {
-        **common,
-        "model_type": "isolation_forest",
-        "paired_failure_version": fv.version,
-        "metrics": ev.anomaly_metrics,
-        "hyperparameters": {"n_estimators": 100, "max_samples": 256},
-        "thresholds": {
-            "device_health": ev.anomaly.device.threshold,
-            "sensor_stream": ev.anomaly.stream.threshold,
-        },
-    }
-    av = registry.register(anomaly_model.MODEL_NAME, ev.anomaly.to_artifacts(), ameta)
-    if promote:
-        actor = f"automatic ({options.trigger})"
-        registry.promote(failure_model.MODEL_NAME, fv.version, decision, actor=actor)
-        registry.promote(
-            anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {decision}", actor=actor
-        )
-    for name in (failure_model.MODEL_NAME, anomaly_model.MODEL_NAME):
-        registry.prune(name)
+    outcome = _Outcome(
+        promote=promote, decision=decision, prod_version=prod_version, prod_metrics=prod_metrics,
+        gates=gates, mode=mode,
+    )  # fmt: skip
+    fv, av = _register(registry, options, ev, data_info, outcome)
     seconds = ev.seconds | {"total": round(time.perf_counter() - started, 3)}
-    logger.info(
-        "retrain %s: %s %s (%s)", options.trigger, fv.version, "promoted" if promote else "kept", decision
-    )
+    logger.info("retrain %s: %s %s (%s)", options.trigger, fv, "promoted" if promote else "kept", decision)
     return RetrainResult(
         status="promoted" if promote else "registered",
         promoted=promote,
         decision=decision,
-        version=fv.version,
-        anomaly_version=av.version,
-        production_version=fv.version if promote else prod_version,
+        version=fv,
+        anomaly_version=av,
+        production_version=fv if promote else prod_version,
         metrics=ev.metrics,
         baseline=ev.baseline,
         production_metrics=prod_metrics,
@@ -429,9 +456,7 @@ def retrain(
         data=data_info,
         seconds=seconds,
         mode=mode,
-        registry=_registered(
-            registry, {failure_model.MODEL_NAME: fv.version, anomaly_model.MODEL_NAME: av.version}
-        ),
+        registry=_registered(registry, {failure_model.MODEL_NAME: fv, anomaly_model.MODEL_NAME: av}),
     )
 
 
