@@ -13,7 +13,6 @@ from fastapi import APIRouter
 from device_intelligence import anomaly_model, failure_model, repository
 from device_intelligence.dependencies import HolderDep, ServingDep, SessionDep
 from device_intelligence.nightly_training import headline
-from device_intelligence.retraining import registry_entry
 from device_intelligence.schemas import (
     BatchPredictRequest,
     BatchPredictResponse,
@@ -23,6 +22,7 @@ from device_intelligence.schemas import (
 from device_intelligence.serving import DeviceInput, ServingModels, predict_devices
 from device_intelligence.telemetry import METRIC_NAMES
 from device_intelligence.telemetry_features import HISTORY_DAYS
+from device_intelligence.version_records import registry_entry
 from homeiq_shared.errors import NotFoundError
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,142 @@
+"""What a training run records in the registry: the version pair's metadata, lineage and promotion."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from device_intelligence import anomaly_model, failure_model
+from device_intelligence.telemetry import TelemetryDataset
+from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
+from homeiq_shared.artifacts import library_versions
+from homeiq_shared.fingerprint import fingerprint_json
+from homeiq_shared.model_registry import ModelRegistry
+from homeiq_shared.quality_gates import GateReport
+
+if TYPE_CHECKING:
+    from device_intelligence.retraining import Evaluation, RetrainOptions
+
+
+def registry_entry(
+    name: str, version: str, meta: Mapping[str, Any], with_metrics: bool = True
+) -> dict[str, Any]:
+    """What a manifest needs of one registered version: artifacts, lineage, gates (and metrics)."""
+    training = meta.get("training_data") or {}
+    entry = {
+        "registry_name": name,
+        "version": version,
+        "created_at": meta.get("created_at"),
+        "trigger": meta.get("trigger"),
+        "model_type": meta.get("model_type"),
+        "artifacts": meta.get("artifacts") or {},
+        "gates": meta.get("gates"),
+        "training_data_fingerprint": training.get("fingerprint"),
+        "training_rows": training.get("rows"),
+        "library_versions": meta.get("library_versions") or {},
+        "feature_schema_version": meta.get("feature_schema_version"),
+    }
+    return (entry | {"metrics": meta.get("metrics") or {}}) if with_metrics else entry
+
+
+def registered_entries(registry: ModelRegistry, versions: Mapping[str, str | None]) -> dict[str, Any]:
+    """Registry entries (metrics left out: the answer carries them) of the named versions."""
+    return {
+        name: registry_entry(name, v, registry.metadata(name, v), with_metrics=False)
+        for name, v in versions.items()
+        if v is not None
+    }
+
+
+def training_data_info(dataset: TelemetryDataset, fingerprint: str, ev: Evaluation) -> dict[str, Any]:
+    """What a version records of its data: source, fingerprint, rows per part, and the real/synthetic mix."""
+    info = {
+        "source": dataset.info.get("source", "unknown"),
+        "fingerprint": fingerprint,
+        "fingerprint_inputs": fingerprint_json(
+            {k: v for k, v in dataset.info.items() if isinstance(v, str | int | float)}
+        ),
+        "rows": ev.rows,
+        "start_date": dataset.start_date.isoformat(),
+        "days": int(dataset.row_day.max()) + 1 if dataset.n_rows else 0,
+        **{k: v for k, v in dataset.info.items() if k in {"seed", "n_devices", "failure_fraction", "mix"}},
+    }
+    if isinstance(info.get("mix"), dict):
+        real = dataset.row_device < int(info["mix"].get("real_devices", 0))
+        parts = (("train", ev.split.train), ("validation", ev.split.val), ("test", ev.split.test))
+        info["mix"] = info["mix"] | {
+            "real_rows_by_split": {part: int((mask & real).sum()) for part, mask in parts}
+        }
+    return info
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistrationOutcome:
+    """What the comparison with production decided, to be recorded with the new versions."""
+
+    promote: bool
+    decision: str
+    prod_version: str | None
+    prod_metrics: dict[str, Any] | None
+    gates: GateReport
+    mode: str
+
+
+def register_pair(
+    registry: ModelRegistry,
+    options: RetrainOptions,
+    ev: Evaluation,
+    data_info: dict[str, Any],
+    out: RegistrationOutcome,
+) -> tuple[str, str]:
+    """Register the failure and anomaly versions with their metadata; promote both when decided; prune."""
+    common = {
+        "trigger": options.trigger,
+        "feature_names": list(FEATURE_NAMES),
+        "feature_schema_version": FEATURE_SCHEMA_VERSION,
+        "horizon_days": options.horizon_days,
+        "split_method": ev.split.method,
+        "training_data": data_info,
+        "library_versions": library_versions(),
+        "decision": {"promoted": out.promote, "reason": out.decision, "production_before": out.prod_version},
+        "training_date": datetime.now(UTC).isoformat(),
+    }
+    perf = {k: ev.metrics[k] for k in ("accuracy", "precision", "recall", "f1_score", "pr_auc")}
+    fmeta = {
+        **common,
+        "model_type": "lightgbm",
+        "training_mode": out.mode,
+        "hyperparameters": failure_model.params_dict(options.params)
+        | {"trees": ev.model.booster.num_trees()},
+        "threshold": ev.model.threshold,
+        "pr_auc": ev.metrics["pr_auc"],
+        "metrics": ev.metrics,
+        "model_performance": perf,
+        "rule_baseline": ev.baseline,
+        "baseline": ev.baseline,
+        "production_on_same_test": out.prod_metrics,
+        "gates": out.gates.to_dict(),
+    }
+    fv = registry.register(failure_model.MODEL_NAME, ev.model.to_artifacts(), fmeta)
+    ameta = {
+        **common,
+        "model_type": "isolation_forest",
+        "paired_failure_version": fv.version,
+        "metrics": ev.anomaly_metrics,
+        "hyperparameters": {"n_estimators": 100, "max_samples": 256},
+        "thresholds": {
+            "device_health": ev.anomaly.device.threshold,
+            "sensor_stream": ev.anomaly.stream.threshold,
+        },
+    }
+    av = registry.register(anomaly_model.MODEL_NAME, ev.anomaly.to_artifacts(), ameta)
+    if out.promote:
+        actor = f"automatic ({options.trigger})"
+        registry.promote(failure_model.MODEL_NAME, fv.version, out.decision, actor=actor)
+        registry.promote(
+            anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {out.decision}", actor=actor
+        )
+    for name in (failure_model.MODEL_NAME, anomaly_model.MODEL_NAME):
+        registry.prune(name)
+    return fv.version, av.version
