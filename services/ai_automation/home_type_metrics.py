@@ -125,6 +125,8 @@ def _interval(values: NDArray[np.float64]) -> BootstrapInterval:
 class MajorityBaseline:
     """Predicts the most frequent training class for every home."""
 
+    code_: int  # set by `fit`
+
     def fit(self, x: NDArray[np.float64], y: NDArray[np.int64]) -> MajorityBaseline:
         """Remember the most frequent class code."""
         self.code_ = int(np.bincount(y).argmax())
@@ -146,11 +148,13 @@ class OneRuleBaseline:
     More classes: up to `bins` quantile intervals of one feature, each predicting its majority class.
     """
 
+    # Fitted attributes, set by `fit` only (scikit-learn's convention: an unfitted rule has none).
+    feature_: int
+    edges_: NDArray[np.float64]
+    mapping_: NDArray[np.int64]
+
     def __init__(self, bins: int = 8) -> None:
         self.bins = bins
-        self.feature_ = 0
-        self.edges_: NDArray[np.float64] = np.zeros(0)
-        self.mapping_: NDArray[np.int64] = np.zeros(2, dtype=np.int64)
 
     def fit(self, x: NDArray[np.float64], y: NDArray[np.int64]) -> OneRuleBaseline:
         """Pick the feature and cut points with the best training accuracy (NaN counts as its own bin)."""

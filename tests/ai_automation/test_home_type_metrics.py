@@ -37,3 +37,13 @@ def test_a_rule_that_splits_on_missing_says_so() -> None:
     assert rule.describe(["events_per_day"], ["apartment", "house"]) == (
         "events_per_day present -> apartment; events_per_day missing -> house"
     )
+
+
+def test_an_unfitted_rule_has_no_fitted_attributes_and_fit_sets_them() -> None:
+    rule = OneRuleBaseline()
+    assert not hasattr(rule, "mapping_")
+    x = np.array([[1.0], [2.0], [8.0], [9.0]])
+    fitted = rule.fit(x, np.array([0, 0, 1, 1]))
+    assert fitted is rule
+    assert rule.feature_ == 0
+    assert rule.predict(np.array([[1.5], [8.5], [np.nan]])).tolist()[:2] == [0, 1]
