@@ -20,7 +20,7 @@ from ai_automation.home_type_classifier import (
     model_name,
 )
 from ai_automation.home_type_dataset import DatasetError, FeatureTable, ProgressCallback, build_feature_table
-from ai_automation.home_type_evaluation import HYPERPARAMETERS, Evaluation, evaluate
+from ai_automation.home_type_evaluation import Evaluation, evaluate
 from ai_automation.home_type_metrics import macro_f1_from_confusion, task_label
 from homeiq_shared.artifacts import ArtifactError, library_versions
 from homeiq_shared.fingerprint import fingerprint_arrays, fingerprint_json
@@ -226,7 +226,13 @@ def train_home_type(request: TrainingRequest, progress: ProgressCallback | None 
         "classes": evaluation.classes,
         "feature_names": list(FEATURE_NAMES),
         "feature_schema_version": FEATURE_SCHEMA_VERSION,
-        "hyperparameters": {**HYPERPARAMETERS, "seed": request.seed, "augment": request.augment},
+        # What the fitted forest is really configured with (scikit-learn's get_params), not a hand-kept copy.
+        "hyperparameters": {
+            "estimator": type(evaluation.model).__name__,
+            **evaluation.model.get_params(),
+            "seed": request.seed,
+            "augment": request.augment,
+        },
         "training_data": {
             "dataset": str(request.dataset),
             "fingerprint": fingerprint_arrays(table.X, table.source, np.asarray(table.home_types)),

@@ -142,6 +142,12 @@ def test_reference_homes_are_mapped_and_classified_from_composition(binary_model
     assert {p.home_type for p in predictions} <= {"apartment", "standard_home"}
 
 
+def loaded_params(registry: ModelRegistry, version: str) -> dict[str, object]:
+    """get_params() of the stored full-feature forest, as JSON would record it."""
+    params = load_model(registry, "full", version).full.get_params()
+    return {k: v for k, v in params.items() if k != "n_jobs"}
+
+
 def test_registry_round_trip_refuses_a_tampered_artifact(homes_a: Path, tmp_path: Path) -> None:
     outcome = train_home_type(
         TrainingRequest(dataset=homes_a, models_dir=tmp_path / "models", task="full", cv_repeats=2)
@@ -156,6 +162,11 @@ def test_registry_round_trip_refuses_a_tampered_artifact(homes_a: Path, tmp_path
     assert len(meta["feature_names"]) > 22
     assert meta["training_data"]["fingerprint"]
     assert meta["library_versions"]["scikit-learn"]
+    # The recorded hyperparameters are the fitted forest's own.
+    params = meta["hyperparameters"]
+    assert {k: params[k] for k in loaded_params(registry, outcome.version)} == loaded_params(
+        registry, outcome.version
+    )
     assert "group_by_home" in meta["split_method"]
     home = read_home(home_paths(homes_a)[0])
     loaded = load_model(registry, "full")
