@@ -11,8 +11,10 @@ import httpx
 import pytest
 
 from ai_automation import app as app_module
+from ai_automation import dependencies as dependencies_module
 from ai_automation.app import create_app
 from ai_automation.settings import AiAutomationSettings
+from homeiq_shared.app_state import models_ready
 
 
 async def test_health_reports_real_checks(ai_client: httpx.AsyncClient) -> None:
@@ -35,6 +37,13 @@ async def test_health_answers_while_the_models_load_and_model_requests_wait(
         return {}
 
     monkeypatch.setattr(app_module, "load_production_models", blocked_load)
+    waiting = asyncio.Event()  # set when a request reaches the wait for the models
+
+    async def observed_models_ready(app: Any) -> None:
+        waiting.set()
+        await models_ready(app)
+
+    monkeypatch.setattr(dependencies_module, "models_ready", observed_models_ready)
     settings = AiAutomationSettings(data_dir=tmp_path / "data", models_dir=tmp_path / "m", _env_file=None)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -43,7 +52,7 @@ async def test_health_answers_while_the_models_load_and_model_requests_wait(
             try:
                 during = await client.get("/health")
                 info = asyncio.create_task(client.get("/api/home-type/model-info"))
-                await asyncio.sleep(0.05)
+                await asyncio.wait_for(waiting.wait(), timeout=60)  # the request is at the wait, not a clock
                 waited = not info.done()
             finally:
                 release.set()

@@ -18,9 +18,11 @@ class Recorder:
         self.calls: list[str] = []
         self.fail = fail
         self.delay = delay
+        self.started = asyncio.Event()
 
     async def __call__(self, trigger: str) -> dict[str, Any]:
         self.calls.append(trigger)
+        self.started.set()
         await asyncio.sleep(self.delay)
         if self.fail:
             raise RuntimeError("training blew up")
@@ -62,7 +64,7 @@ async def test_second_trigger_while_running_is_skipped(tmp_path: Path) -> None:
     job = Recorder(delay=0.2)
     scheduler = NightlyScheduler(job, CONFIG, tmp_path / "state.json")
     first = asyncio.create_task(scheduler.run_now())
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(job.started.wait(), timeout=60)  # the first run is in progress
     second = await scheduler.run_now()
     await first
     assert second["status"] == "skipped"
@@ -83,8 +85,10 @@ async def test_run_missed_while_down_runs_once_after_restart(tmp_path: Path) -> 
     again = Recorder()
     restarted = NightlyScheduler(again, CONFIG, state)
     restarted.start()
-    await asyncio.sleep(0.2)
+    # Nothing is due: the scheduled job's next run is the next 02:00, not now (no clock to wait on).
+    next_run = datetime.fromisoformat(restarted.status()["next_run_time"])
     restarted.shutdown()
+    assert next_run > datetime.now(UTC)  # a missed run would be due at the start moment, already past
     assert again.calls == []
     assert restarted.status()["last_run"]["status"] == "ok"
 
@@ -110,8 +114,9 @@ async def test_run_missed_beyond_grace_is_not_replayed(tmp_path: Path) -> None:
     job = Recorder()
     scheduler = NightlyScheduler(job, CONFIG, state)
     scheduler.start()
-    await asyncio.sleep(0.2)
+    next_run = datetime.fromisoformat(scheduler.status()["next_run_time"])  # not replayed: not "now"
     scheduler.shutdown()
+    assert next_run > datetime.now(UTC)  # a missed run would be due at the start moment, already past
     assert job.calls == []
 
 
