@@ -7,7 +7,6 @@ Writes bench/results/home_type.json (with a `table` for bench/run_all.py).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import socket
@@ -42,6 +41,7 @@ from ai_automation.home_type_training import (
     train_home_type,
 )
 from ai_automation.reference_homes import load_reference_homes
+from results_file import machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "home_type.json"
 CACHE = Path(tempfile.gettempdir()) / "homeiq-bench"
@@ -407,18 +407,14 @@ def main() -> int:
     ]  # fmt: skip
     doc = {
         "benchmark": "home_type",
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": machine(),
         "dataset": {"homes": HOMES, "days": DAYS, "seed": SEED, "path": str(dataset)},
         "training": training,
         "reference_homes": reference,
         "http": http,
         "table": table,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(doc, indent=2))
-    for row in table:
-        print(f"{row['figure']}: {row['value']} (target {row['target'] or '-'})")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, doc)
     return 0
 
 

@@ -6,7 +6,6 @@ Writes bench/results/startup.json (with a `table` for bench/run_all.py).
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import statistics
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from results_file import machine, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results" / "startup.json"
@@ -183,16 +184,12 @@ def main() -> int:
         ]  # fmt: skip
     doc = {
         "benchmark": "startup",
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": machine(),
         "help": helps,
         "serve": serve,
         "table": table,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(doc, indent=2))
-    for row in table:
-        print(f"{row['figure']}: {row['value']} (target {row['target'] or '-'})")
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, doc)
     return 0
 
 
