@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
-from device_intelligence.telemetry import M, TelemetryDataset, failure_labels
+from device_intelligence.telemetry import M, TelemetryDataset
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -397,14 +397,14 @@ FORECAST_DEFINITION = (
 
 
 def forecast_metrics(
-    dataset: TelemetryDataset, rows: BoolArray, p: FloatArray, flags: BoolArray, horizon_days: int
-) -> dict[str, Any]:
-    """The gated figures of a failure forecaster on the `rows` part (scores `p` and `flags` of those rows).
+    dataset: TelemetryDataset, rows: BoolArray, y: NDArray[Any], p: FloatArray, flags: BoolArray,
+    horizon_days: int,
+) -> dict[str, Any]:  # fmt: skip
+    """The gated figures of a failure forecaster on the `rows` part (labels `y`, scores `p`, `flags` of those).
 
     `precision`/`accuracy` are device-day figures, `recall` is failure-level over failures that give
     warning, `f1_score` their harmonic mean; device-day recall and F1 stay as `row_recall`/`row_f1_score`.
     """
-    y = failure_labels(dataset, horizon_days)[rows]
     m = score_metrics(y, p, flags)
     all_flags = np.zeros(dataset.n_rows, dtype=bool)
     all_flags[rows] = flags

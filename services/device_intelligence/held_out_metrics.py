@@ -19,7 +19,7 @@ from device_intelligence.evaluation import (
     rule_flags,
     rule_score,
 )
-from device_intelligence.telemetry import TelemetryDataset, failure_labels
+from device_intelligence.telemetry import TelemetryDataset
 
 TOP_IMPORTANCES = 20
 IMPORTANCE_METHOD = "share of the booster's total split gain (learnt on the training rows), top 20"
@@ -53,13 +53,13 @@ def recall_figures(
 
 
 def _held_out(
-    dataset: TelemetryDataset, split: Split, score: NDArray[np.float64], flags: NDArray[np.bool_], h: int
-) -> dict[str, Any]:
+    dataset: TelemetryDataset, split: Split, y: NDArray[np.int8], score: NDArray[np.float64],
+    flags: NDArray[np.bool_], h: int,
+) -> dict[str, Any]:  # fmt: skip
     """The gated forecast figures, calibration, PR curve, lead times and recall breakdown of one scorer."""
-    y = failure_labels(dataset, h)[split.test]
     all_flags = np.zeros(dataset.n_rows, dtype=bool)
     all_flags[split.test] = flags
-    m = forecast_metrics(dataset, split.test, score, flags, h)
+    m = forecast_metrics(dataset, split.test, y, score, flags, h)
     m.update(
         brier=round(float(brier_score_loss(y, score)), 5) if y.size else None,
         calibration=calibration_table(y, score),
@@ -71,11 +71,11 @@ def _held_out(
 
 
 def model_metrics(
-    dataset: TelemetryDataset, split: Split, p: NDArray[np.float64], threshold: float, h: int,
-    booster: lgb.Booster,
+    dataset: TelemetryDataset, split: Split, y: NDArray[np.int8], p: NDArray[np.float64], threshold: float,
+    h: int, booster: lgb.Booster,
 ) -> dict[str, Any]:  # fmt: skip
     """The model's test metrics at its threshold, with PR curve, calibration, lead times and importances."""
-    m = _held_out(dataset, split, p, p >= threshold, h)
+    m = _held_out(dataset, split, y, p, p >= threshold, h)
     m.update(
         threshold=round(float(threshold), 5),
         feature_importances=gain_shares(booster),
@@ -84,9 +84,9 @@ def model_metrics(
     return m
 
 
-def baseline_metrics(dataset: TelemetryDataset, split: Split, h: int) -> dict[str, Any]:
+def baseline_metrics(dataset: TelemetryDataset, split: Split, y: NDArray[np.int8], h: int) -> dict[str, Any]:
     """The original rule on the same test rows: its flags' metrics, its points' PR-AUC and PR curve."""
     vals = dataset.values[split.test]
-    m = _held_out(dataset, split, rule_score(vals), rule_flags(vals), h)
+    m = _held_out(dataset, split, y, rule_score(vals), rule_flags(vals), h)
     m.update(rule=RULE, threshold=None)
     return m

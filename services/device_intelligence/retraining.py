@@ -164,8 +164,8 @@ def train_and_evaluate(
     threshold = best_f1_threshold(y[split.val], np.asarray(booster.predict(x[split.val]), dtype=np.float64))
     model = FailureModel(booster, threshold, h)
     p_test = model.predict(x[split.test], num_threads=0)
-    metrics = held_out_metrics.model_metrics(dataset, split, p_test, threshold, h, booster)
-    baseline = held_out_metrics.baseline_metrics(dataset, split, h)
+    metrics = held_out_metrics.model_metrics(dataset, split, y[split.test], p_test, threshold, h, booster)
+    baseline = held_out_metrics.baseline_metrics(dataset, split, y[split.test], h)
     t3 = time.perf_counter()
     say("fitting the IsolationForest detectors")
     device_det = anomaly_model.fit_device_detector(x[split.train], seed)
@@ -312,7 +312,7 @@ def retrain(
     if prod_model is not None:
         p = prod_model.predict(ev.test_features, num_threads=0)
         prod_metrics = forecast_metrics(
-            dataset, ev.split.test, p, p >= prod_model.threshold, options.horizon_days
+            dataset, ev.split.test, ev.test_labels, p, p >= prod_model.threshold, options.horizon_days
         )
         prod_gates = gate_report(prod_metrics, ev.baseline, options.gate_overrides)
     promote, decision = _decide(options, gates, ev.metrics, prod_version, prod_metrics, prod_gates)

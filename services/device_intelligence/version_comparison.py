@@ -11,7 +11,7 @@ from device_intelligence import failure_model
 from device_intelligence.evaluation import Split, device_time_split, forecast_metrics
 from device_intelligence.failure_model import FailureModel
 from device_intelligence.retraining import dataset_fingerprint
-from device_intelligence.telemetry import TelemetryDataset
+from device_intelligence.telemetry import TelemetryDataset, failure_labels
 from device_intelligence.telemetry_features import compute_features
 from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 from device_intelligence.training_data import mixed_dataset
@@ -88,11 +88,12 @@ def compare_failure_versions(registry: ModelRegistry, a: str, b: str) -> dict[st
     models = {a: load_failure_model(registry, a), b: load_failure_model(registry, b)}
     dataset, split, horizon = rebuild_held_out(found[b].metadata)
     x = compute_features(dataset.row_device, dataset.row_day, dataset.values)[split.test]
+    y = failure_labels(dataset, horizon)[split.test]
 
     def side(version: str) -> dict[str, Any]:
         model = models[version]
         p = model.predict(x, num_threads=0)
-        scored = forecast_metrics(dataset, split.test, p, p >= model.threshold, horizon)
+        scored = forecast_metrics(dataset, split.test, y, p, p >= model.threshold, horizon)
         meta = found[version].metadata
         return {
             "version": version,

@@ -18,7 +18,7 @@ from device_intelligence.evaluation import (
     recall_breakdown,
 )
 from device_intelligence.retraining import RetrainResult, gate_report
-from device_intelligence.telemetry import METRIC_NAMES, TelemetryDataset
+from device_intelligence.telemetry import METRIC_NAMES, TelemetryDataset, failure_labels
 from device_intelligence.telemetry_features import FEATURE_NAMES
 
 DAYS = 30
@@ -60,6 +60,7 @@ def alerts_on(ds: TelemetryDataset, marks: dict[int, list[int]]) -> np.ndarray:
 # device 2: episode begins day 18 (so days 13..17 precede it), fails day 20; device 3: healthy.
 DS = fleet([20, 25, 20, -1], ["hardware_failure", "sudden", "battery_depletion", ""], [12, 25, 18, -1])
 ALL = np.ones(DS.n_rows, dtype=bool)
+Y = failure_labels(DS, 7)  # every row's label: fails within 7 days
 
 
 def test_alert_runs_join_short_gaps_only() -> None:
@@ -100,7 +101,7 @@ def test_forecast_metrics_define_the_gated_figures() -> None:
     # Alerts: device 0 on days 3 (false, 17 days early) and 15-19 (true), device 2 on day 19, device 3 twice.
     flags = alerts_on(DS, {0: [3, 15, 16, 17, 18, 19], 2: [19], 3: [8, 9]})
     p = flags.astype(float)
-    m = forecast_metrics(DS, ALL, p, flags, horizon_days=7)
+    m = forecast_metrics(DS, ALL, Y, p, flags, horizon_days=7)
     assert m["precision"] == pytest.approx(6 / 9, abs=1e-4)  # device-days: 6 of 9 alerts within 7 days
     assert m["recall"] == 1.0  # both failures that give warning were alerted in time
     assert m["failure_recall_all"] == pytest.approx(2 / 3, abs=1e-4)  # the sudden one was missed
@@ -121,14 +122,14 @@ def test_the_gates_pass_a_good_forecaster_and_fail_an_alarmist_and_a_late_one() 
             "median_lead_days": 4.0}  # fmt: skip
     assert all(_gate(good).values())
     # Alerting on every day of every device catches every failure but is right on few device-days.
-    alarmist = forecast_metrics(DS, ALL, np.ones(DS.n_rows), np.ones(DS.n_rows, dtype=bool), 7)
+    alarmist = forecast_metrics(DS, ALL, Y, np.ones(DS.n_rows), np.ones(DS.n_rows, dtype=bool), 7)
     assert alarmist["recall"] == 1.0
     checks = _gate(alarmist | {"pr_auc": 0.5})
     assert not checks["precision"]
     assert not checks["f1_score"]
     assert not checks["accuracy"]
     # Alerting only the day before: right every time, but too late to act on.
-    late = forecast_metrics(DS, ALL, np.zeros(DS.n_rows), alerts_on(DS, {0: [19], 2: [19]}), 7)
+    late = forecast_metrics(DS, ALL, Y, np.zeros(DS.n_rows), alerts_on(DS, {0: [19], 2: [19]}), 7)
     assert late["precision"] == 1.0
     assert late["recall"] == 1.0
     checks = _gate(late | {"pr_auc": 0.5})
