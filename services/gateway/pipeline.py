@@ -54,7 +54,6 @@ class PipelineOptions:
     start_local: bool = False
     allow_low_quality: bool = False
     keep_data: bool = False
-    promote: bool = False  # running services: promote (when gates pass); services started here always may
     command: str = field(default_factory=lambda: invocation())
 
     @property
@@ -146,7 +145,8 @@ class Pipeline:
         s = self.settings
         step.note("settings valid")
         preflight.check_writable(s.output_dir)
-        step.notes.extend(preflight.check_disk([s.output_dir], s.min_free_disk_mb))
+        for line in preflight.check_disk([s.output_dir], s.min_free_disk_mb):
+            step.note(line)
         given = {AI_AUTOMATION.name: self.options.ai_url, DEVICE_INTELLIGENCE.name: self.options.device_url}
         keys = {
             AI_AUTOMATION.name: s.ai_api_key.get_secret_value() if s.ai_api_key else None,
@@ -176,7 +176,8 @@ class Pipeline:
         if to_start:
             # The generated homes land on this disk while the run lasts: make sure they fit.
             need = max(s.min_free_disk_mb, preflight.dataset_estimate_mb(s.homes, s.days))
-            step.notes.extend(preflight.check_disk([s.runs_dir], need))
+            for line in preflight.check_disk([s.runs_dir], need):
+                step.note(line)
             run_dir = unique_run_dir(s.runs_dir, self.run.run_id)
             step.note(f"starting {' and '.join(spec.name for spec in to_start)} locally under {run_dir}")
             self.local = LocalServiceSet(run_dir, startup_timeout_s=s.startup_timeout_s)

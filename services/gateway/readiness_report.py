@@ -221,11 +221,12 @@ def _forecast_figures(doc: Document, model: ModelRecord) -> None:
     keys = ("precision", "recall", "f1_score", "median_lead_days", "row_recall", "failure_recall_all")
     rows = [[k, _fmt(model.metrics.get(k)), _fmt(base.get(k))] for k in keys if k in model.metrics]
     by_kind = model.metrics.get("recall_by_kind")
-    base_kind = base.get("recall_by_kind") if isinstance(base.get("recall_by_kind"), Mapping) else {}
+    raw_kind = base.get("recall_by_kind")
+    base_kind: Mapping[str, Any] = raw_kind if isinstance(raw_kind, Mapping) else {}
     if isinstance(by_kind, Mapping):
         for kind, row in by_kind.items():
             if isinstance(row, Mapping):
-                other = base_kind.get(kind) if isinstance(base_kind, Mapping) else None
+                other = base_kind.get(kind)
                 rows.append(
                     [
                         f"recall, {kind} ({row.get('detected')}/{row.get('failures')} failures)",
