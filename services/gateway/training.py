@@ -25,6 +25,9 @@ class StepFailedError(RuntimeError):
     """A step's HTTP call succeeded but its answer shows the step did not do its job."""
 
 
+REGISTER_ONLY = " (register only: production is left as it is; --promote to promote)"
+
+
 def may_promote(run: RunResult, service: str, settings: GatewaySettings) -> bool:
     """Services this run started may promote (their registries are new); running ones only with --promote."""
     record = run.services.get(service)
@@ -126,8 +129,7 @@ async def train_home_types(
     dataset_id = str(run.dataset["dataset_id"])
     promote = may_promote(run, ai.name, settings)
     step.note(
-        f"training {' and '.join(HOME_TYPE_TASKS)} on {dataset_id}"
-        + ("" if promote else " (register only: production is left as it is; --promote to promote)")
+        f"training {' and '.join(HOME_TYPE_TASKS)} on {dataset_id}" + ("" if promote else REGISTER_ONLY)
     )
 
     async def one(task: str) -> ModelRecord:
@@ -183,7 +185,7 @@ async def train_devices(
     promote = may_promote(run, device.name, settings)
     step.note(
         f"training on {settings.devices} devices x {settings.device_days} days"
-        + ("" if promote else " (register only: production is left as it is; --promote to promote)")
+        + ("" if promote else REGISTER_ONLY)
     )
     answer = await device.train(
         source="synthetic",
