@@ -20,7 +20,7 @@ import httpx
 import numpy as np
 
 from device_intelligence.evaluation import best_f1_threshold, device_time_split, score_metrics
-from device_intelligence.failure_model import BoosterParams, train_booster
+from device_intelligence.failure.model import BoosterParams, train_booster
 from device_intelligence.retraining import INCREMENTAL_ROUNDS, RetrainOptions, retrain
 from device_intelligence.telemetry import failure_labels
 from device_intelligence.telemetry_features import compute_features

@@ -80,7 +80,7 @@ def _run_cli(args: list[str], sample_rss: bool = False) -> tuple[float, int, dic
 
 
 def _in_process(workers: int, repeats: int, scratch: Path) -> dict[str, Any]:
-    from ai_automation.home_generator import GeneratorOptions, generate_dataset
+    from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 
     rates, walls, cpus = [], [], []
     events = 0

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from device_intelligence.ha_ingest import TelemetryDeriver
+from device_intelligence.ingest.ha_events import TelemetryDeriver
 from homeiq_shared.ha_import import import_into_database
 from homeiq_shared.ha_recorder_writer import write_recorder_db
 

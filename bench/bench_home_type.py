@@ -24,23 +24,23 @@ import httpx
 import numpy as np
 import orjson
 
-from ai_automation.home_features import COMPOSITION, FEATURE_NAMES, extract_features, group_columns
-from ai_automation.home_generator import GENERATOR_VERSION, GeneratorOptions, generate_dataset
-from ai_automation.home_type_classifier import HomeTypeModel
-from ai_automation.home_type_dataset import build_feature_table, home_paths, read_home
-from ai_automation.home_type_metrics import (
+from ai_automation.home_type.dataset import build_feature_table, home_paths, read_home
+from ai_automation.home_type.features import COMPOSITION, FEATURE_NAMES, extract_features, group_columns
+from ai_automation.home_type.metrics import (
     MajorityBaseline,
     OneRuleBaseline,
     classification_metrics,
     task_label,
 )
-from ai_automation.home_type_training import (
+from ai_automation.home_type.model import HomeTypeModel
+from ai_automation.home_type.reference_homes import load_reference_homes
+from ai_automation.home_type.training import (
     FEATURE_CACHE_DIR,
     TrainingOutcome,
     TrainingRequest,
     train_home_type,
 )
-from ai_automation.reference_homes import load_reference_homes
+from ai_automation.synthesis.generator import GENERATOR_VERSION, GeneratorOptions, generate_dataset
 from results_file import machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "home_type.json"

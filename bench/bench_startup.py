@@ -120,8 +120,8 @@ def device_registry(models_dir: Path) -> None:
 
 def home_type_registry(models_dir: Path) -> None:
     """A `full` home-type model on 40 generated homes in production (promoted explicitly if needed)."""
-    from ai_automation.home_generator import GeneratorOptions, generate_dataset
-    from ai_automation.home_type_training import TrainingRequest, train_home_type
+    from ai_automation.home_type.training import TrainingRequest, train_home_type
+    from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
     from homeiq_shared.model_registry import ModelRegistry
 
     dataset = models_dir.parent / "homes"

@@ -1,4 +1,4 @@
-"""Generate synthetic Home Assistant homes: a thin CLI over `ai_automation.home_generator`.
+"""Generate synthetic Home Assistant homes: a thin CLI over `ai_automation.synthesis.generator`.
 
 Compatible with the original command line, e.g.
     python scripts/generate_synthetic_homes.py --count 10 --days 30 --disable-calendar \\
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.enable_openai:
         print("note: --enable-openai is ignored (no LLM-designed homes in this generator)", file=sys.stderr)
-    from ai_automation.home_generator import GeneratorInputError, GeneratorOptions, generate_dataset
+    from ai_automation.synthesis.generator import GeneratorInputError, GeneratorOptions, generate_dataset
 
     options: dict[str, Any] = {
         "count": args.count,

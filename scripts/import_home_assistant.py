@@ -21,7 +21,7 @@ from rich.table import Table
 def _local_targets() -> list[tuple[str, str, Any]]:
     """Each service's default database, and the hook it runs on stored batches (device telemetry)."""
     from ai_automation.settings import AiAutomationSettings
-    from device_intelligence.ha_ingest import TelemetryDeriver
+    from device_intelligence.ingest.ha_events import TelemetryDeriver
     from device_intelligence.settings import DeviceIntelligenceSettings
 
     return [

@@ -10,6 +10,6 @@ Exit status: 0 when the quality gates passed, 1 when a gate failed, 2 for bad in
 if __name__ == "__main__":
     # Imported here, not at the top: the feature-extraction worker processes (spawn) re-import this
     # file, and a bare launcher spares each of them scikit-learn's two-second import.
-    from ai_automation.home_type_cli import main
+    from ai_automation.home_type.cli import main
 
     raise SystemExit(main())

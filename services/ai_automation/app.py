@@ -10,8 +10,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from ai_automation import __version__, repository
-from ai_automation.home_type_classifier import HomeTypeModel, load_production_models
-from ai_automation.nightly_training import JOB_ID, NightlyContext, run_nightly
+from ai_automation.home_type.model import HomeTypeModel, load_production_models
+from ai_automation.nightly.job import JOB_ID, NightlyContext, run_nightly
 from ai_automation.routers import health, home_type, synthetic_homes, training
 from ai_automation.settings import AiAutomationSettings, get_settings
 from homeiq_shared.app_state import models_ready

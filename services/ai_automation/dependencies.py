@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ai_automation.home_type_classifier import HomeTypeModel
+from ai_automation.home_type.model import HomeTypeModel
 from ai_automation.settings import AiAutomationSettings, get_settings
 from homeiq_shared.app_state import (
     ApiKeyDep,

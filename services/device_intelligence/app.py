@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from device_intelligence import repository
 from device_intelligence.app_state import ModelHolder, load_models_into
-from device_intelligence.ha_ingest import TelemetryDeriver
+from device_intelligence.ingest.ha_events import TelemetryDeriver
 from device_intelligence.nightly_training import JOB_ID, NightlyContext, run_nightly
 from device_intelligence.routers import anomalies, health, model_versions, predictions, telemetry, training
 from device_intelligence.settings import DeviceIntelligenceSettings, get_settings

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from device_intelligence import repository
 from device_intelligence.app_state import ModelHolder, load_models_into
-from device_intelligence.failure_model import MODEL_NAME
+from device_intelligence.failure.model import MODEL_NAME
 from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain
 from device_intelligence.settings import WEEKDAYS, DeviceIntelligenceSettings
 from device_intelligence.training_data import mixed_dataset

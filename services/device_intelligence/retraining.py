@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from device_intelligence import anomaly_model, failure_model
-from device_intelligence.anomaly_model import AnomalyModels
-from device_intelligence.failure_model import BoosterParams, FailureModel
+from device_intelligence.anomaly import model as anomaly_model
+from device_intelligence.anomaly.model import AnomalyModels
+from device_intelligence.failure import model as failure_model
+from device_intelligence.failure.model import BoosterParams, FailureModel
 from device_intelligence.telemetry import TelemetryDataset, failure_labels
 from device_intelligence.telemetry_features import FEATURE_SCHEMA_VERSION, compute_features
 from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
@@ -132,8 +133,8 @@ def train_and_evaluate(
     progress: Progress | None = None,
 ) -> Evaluation:
     """Features, device+time split, LightGBM challenger, threshold on validation, test metrics, anomaly models."""
-    from device_intelligence import held_out_metrics
     from device_intelligence.evaluation import best_f1_threshold, device_time_split
+    from device_intelligence.failure import held_out_metrics
 
     say = progress or (lambda _msg: None)
     h = options.horizon_days

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from device_intelligence import anomaly_model, failure_model
-from device_intelligence.anomaly_model import AnomalyModels
-from device_intelligence.failure_model import FailureModel
-from device_intelligence.sensor_streams import flagged_spans, span_kind, stream_features
+from device_intelligence.anomaly import model as anomaly_model
+from device_intelligence.anomaly.model import AnomalyModels
+from device_intelligence.anomaly.sensor_streams import flagged_spans, span_kind, stream_features
+from device_intelligence.failure import model as failure_model
+from device_intelligence.failure.model import FailureModel
 from device_intelligence.telemetry import METRIC_NAMES
 from device_intelligence.telemetry_features import FEATURE_NAMES, compute_features
 from homeiq_shared.model_registry import ModelRegistry

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from device_intelligence import failure_model
 from device_intelligence.evaluation import Split, device_time_split, forecast_metrics
-from device_intelligence.failure_model import FailureModel
+from device_intelligence.failure import model as failure_model
+from device_intelligence.failure.model import FailureModel
 from device_intelligence.retraining import dataset_fingerprint
 from device_intelligence.telemetry import TelemetryDataset, failure_labels
 from device_intelligence.telemetry_features import compute_features

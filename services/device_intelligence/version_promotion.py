@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from device_intelligence import anomaly_model, failure_model
+from device_intelligence.anomaly import model as anomaly_model
+from device_intelligence.failure import model as failure_model
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.version_control import promote_explicitly
 

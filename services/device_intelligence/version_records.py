@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from device_intelligence import anomaly_model, failure_model
+from device_intelligence.anomaly import model as anomaly_model
+from device_intelligence.failure import model as failure_model
 from device_intelligence.telemetry import TelemetryDataset
 from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
 from homeiq_shared.artifacts import library_versions

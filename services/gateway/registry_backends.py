@@ -127,7 +127,7 @@ class FolderBackend:
 
             return compare_failure_versions(self.registry, a, b)
         if model in HOME_TYPE_MODELS:
-            from ai_automation.home_type_versions import compare_home_type
+            from ai_automation.home_type.versions import compare_home_type
 
             return compare_home_type(self.registry, task_of(model), a, b)
         raise _compare_refused(model)
@@ -137,7 +137,7 @@ class FolderBackend:
     ) -> dict[str, Any]:
         """The services' own promotion functions: gates checked, pairs kept together, who and why recorded."""
         if model in HOME_TYPE_MODELS:
-            from ai_automation.home_type_versions import promote_home_type
+            from ai_automation.home_type.versions import promote_home_type
 
             _, switched = promote_home_type(
                 self.registry, task_of(model), version, force=force, reason=reason, actor=actor
@@ -151,7 +151,7 @@ class FolderBackend:
     def rollback(self, model: str, reason: str | None, actor: str) -> dict[str, Any]:
         """The previous version becomes production again (home type: after checking it loads)."""
         if model in HOME_TYPE_MODELS:
-            from ai_automation.home_type_versions import rollback_home_type
+            from ai_automation.home_type.versions import rollback_home_type
 
             _, switched = rollback_home_type(self.registry, task_of(model), reason=reason, actor=actor)
         else:

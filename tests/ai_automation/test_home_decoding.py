@@ -8,8 +8,8 @@ import numpy as np
 import orjson
 import pytest
 
-from ai_automation.home_decoding import decode_home, decode_predict_body
-from ai_automation.home_view import HomeInputError
+from ai_automation.home_type.decoding import decode_home, decode_predict_body
+from ai_automation.home_type.home_view import HomeInputError
 
 EVENT = {
     "event_type": "state_changed",
@@ -74,7 +74,7 @@ def test_predict_body_forms() -> None:
 
 
 def test_columnar_events_give_the_same_features_as_event_objects() -> None:
-    from ai_automation.home_features import extract_features
+    from ai_automation.home_type.features import extract_features
 
     times = [f"2026-01-0{d}T{h:02d}:15:00.000000+00:00" for d in range(1, 8) for h in (7, 8, 19, 22)]
     rows_home = {
@@ -103,7 +103,7 @@ def test_columnar_events_give_the_same_features_as_event_objects() -> None:
     ],
 )
 def test_bad_columnar_events_are_refused(events: dict[str, list[str]]) -> None:
-    from ai_automation.home_features import extract_features
+    from ai_automation.home_type.features import extract_features
 
     with pytest.raises(HomeInputError, match="columnar events"):
         extract_features(decode_home(orjson.dumps({**HOME, "events": events})))
@@ -111,7 +111,7 @@ def test_bad_columnar_events_are_refused(events: dict[str, list[str]]) -> None:
 
 def test_time_fired_stands_in_and_unix_seconds_are_times() -> None:
     """HA's event bus has `time_fired`; its websocket history gives UNIX seconds: all mean the same time."""
-    from ai_automation.home_features import extract_features
+    from ai_automation.home_type.features import extract_features
 
     iso = [f"2026-01-0{d}T{h:02d}:15:00+00:00" for d in range(1, 8) for h in (7, 19)]
     unix = [dt.datetime.fromisoformat(t).timestamp() + 0.25 for t in iso]
@@ -144,7 +144,7 @@ def test_time_fired_stands_in_and_unix_seconds_are_times() -> None:
     ],
 )
 def test_times_outside_1970_2100_are_refused_with_a_reason(stamp: object, message: str) -> None:
-    from ai_automation.home_features import extract_features
+    from ai_automation.home_type.features import extract_features
 
     for zone in ("UTC", "Europe/Berlin"):
         home = {**HOME, "timezone": zone, "events": [{"entity_id": "light.kitchen", "timestamp": stamp}]}
@@ -153,7 +153,7 @@ def test_times_outside_1970_2100_are_refused_with_a_reason(stamp: object, messag
 
 
 def test_long_histories_are_cut_to_the_latest_three_years() -> None:
-    from ai_automation.home_view import MAX_SPAN_DAYS, parse_home
+    from ai_automation.home_type.home_view import MAX_SPAN_DAYS, parse_home
 
     recent = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
     stamps = [recent - 3650 * 86_400, *(recent - d * 86_400 for d in range(30))]
@@ -167,7 +167,7 @@ def test_long_histories_are_cut_to_the_latest_three_years() -> None:
 
 
 def test_home_key_is_the_same_for_every_spelling_of_a_time() -> None:
-    from ai_automation.home_type_dataset import home_key
+    from ai_automation.home_type.dataset import home_key
 
     as_json = {**HOME, "events": [{"entity_id": "light.kitchen", "timestamp": 1704067200}]}
     assert home_key(as_json) == home_key(decode_home(orjson.dumps(as_json)))

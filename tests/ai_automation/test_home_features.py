@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ai_automation.home_features import (
+from ai_automation.home_type.features import (
     COMPOSITION,
     EVENTS,
     FEATURE_NAMES,
@@ -19,7 +19,7 @@ from ai_automation.home_features import (
     extract_features,
     feature_names,
 )
-from ai_automation.home_view import HomeInputError
+from ai_automation.home_type.home_view import HomeInputError
 
 START = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)  # a Monday
 
@@ -200,7 +200,7 @@ def test_fast_timestamp_path_agrees_with_datetime() -> None:
     import datetime as dt
     import random
 
-    from ai_automation.home_view import parse_seconds
+    from ai_automation.home_type.home_view import parse_seconds
 
     rng = random.Random(7)
     base = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -222,7 +222,7 @@ def test_local_time_agrees_with_datetime_across_dst(zone: str) -> None:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from ai_automation.home_view import local_seconds
+    from ai_automation.home_type.home_view import local_seconds
 
     # every 7 minutes over 400 days from an unaligned start: each transition is hit within minutes
     seconds = np.arange(1_700_000_017, 1_700_000_017 + 400 * 86_400, 420, dtype=np.int64)

@@ -12,7 +12,7 @@ import numpy as np
 import orjson
 import pytest
 
-from ai_automation.home_generator import GeneratorInputError, GeneratorOptions, generate_dataset
+from ai_automation.synthesis.generator import GeneratorInputError, GeneratorOptions, generate_dataset
 from homeiq_shared.home_file import DatasetSummary, HomeFile
 
 
@@ -203,8 +203,8 @@ def test_carbon_forecast_once_a_day_and_evening_above_night(
 
 
 def test_dynamic_prices_include_negative_hours_over_a_year() -> None:
-    from ai_automation.external_data import spot_prices
-    from ai_automation.home_locations import LOCATION_BY_ZONE
+    from ai_automation.synthesis.external_data import spot_prices
+    from ai_automation.synthesis.locations import LOCATION_BY_ZONE
 
     start = int(datetime(2025, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp())
     spot = spot_prices(42, LOCATION_BY_ZONE["Europe/Berlin"], start, 365)
@@ -262,9 +262,9 @@ def test_each_failure_episode_goes_unavailable_after_its_failure_time(month: lis
 
 
 def test_structure_depends_on_the_home_type() -> None:
-    from ai_automation.home_automations import add_virtual_entities
-    from ai_automation.home_layout import build_layout
-    from ai_automation.home_synthesis import home_rng
+    from ai_automation.synthesis.automations import add_virtual_entities
+    from ai_automation.synthesis.home_builder import home_rng
+    from ai_automation.synthesis.layout import build_layout
 
     devices: dict[str, list[int]] = defaultdict(list)
     areas: dict[str, list[int]] = defaultdict(list)

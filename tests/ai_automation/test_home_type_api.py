@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from ai_automation.app import create_app
-from ai_automation.home_generator import GeneratorOptions, generate_dataset
-from ai_automation.home_type_dataset import home_paths, read_home
+from ai_automation.home_type.dataset import home_paths, read_home
 from ai_automation.settings import AiAutomationSettings
+from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 
 KEY = {"X-HomeIQ-API-Key": "test-key"}
 

@@ -12,21 +12,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ai_automation import home_type_cli
-from ai_automation.home_features import COMPOSITION, EVENTS
-from ai_automation.home_generator import GeneratorOptions, generate_dataset
-from ai_automation.home_type_classifier import HomeTypeModel, ModelIncompatibleError, load_model
-from ai_automation.home_type_dataset import (
+from ai_automation.home_type import cli as home_type_cli
+from ai_automation.home_type.dataset import (
     DatasetError,
     FeatureTable,
     build_feature_table,
     home_paths,
     read_home,
 )
-from ai_automation.home_type_evaluation import evaluate
-from ai_automation.home_type_metrics import task_label
-from ai_automation.home_type_training import TrainingRequest, train_home_type
-from ai_automation.reference_homes import load_reference_homes, map_type
+from ai_automation.home_type.evaluation import evaluate
+from ai_automation.home_type.features import COMPOSITION, EVENTS
+from ai_automation.home_type.metrics import task_label
+from ai_automation.home_type.model import HomeTypeModel, ModelIncompatibleError, load_model
+from ai_automation.home_type.reference_homes import load_reference_homes, map_type
+from ai_automation.home_type.training import TrainingRequest, train_home_type
+from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from homeiq_shared.artifacts import ArtifactIntegrityError
 from homeiq_shared.model_registry import ModelRegistry
 
@@ -257,7 +257,7 @@ def test_feature_cache_survives_concurrent_writers(tmp_path: Path) -> None:
     """Both tasks train on one dataset at once: one featurises it, the others read its cache."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ai_automation.home_generator import GeneratorOptions, generate_dataset
+    from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 
     dataset = tmp_path / "homes"
     generate_dataset(
@@ -283,7 +283,7 @@ def test_feature_cache_survives_concurrent_writers(tmp_path: Path) -> None:
 def test_packed_forest_matches_scikit_learn_including_missing_values() -> None:
     from sklearn.ensemble import RandomForestClassifier
 
-    from ai_automation.packed_forest import PackedForest
+    from ai_automation.home_type.packed_forest import PackedForest
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(300, 6))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai_automation.home_type_metrics import OneRuleBaseline
+from ai_automation.home_type.metrics import OneRuleBaseline
 
 
 def test_two_classes_get_the_best_threshold_and_a_readable_rule() -> None:

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from ai_automation.app import create_app
-from ai_automation.home_generator import GeneratorOptions, generate_dataset
-from ai_automation.home_type_training import TrainingRequest, train_home_type
-from ai_automation.home_type_versions import compare_home_type
+from ai_automation.home_type.training import TrainingRequest, train_home_type
+from ai_automation.home_type.versions import compare_home_type
 from ai_automation.settings import AiAutomationSettings
+from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from homeiq_shared.model_registry import ModelRegistry
 
 KEY = {"X-HomeIQ-API-Key": "test-key"}

@@ -14,13 +14,13 @@ import httpx
 import numpy as np
 import pytest
 
-from ai_automation import home_type_training
 from ai_automation.app import create_app
-from ai_automation.home_generator import GeneratorOptions, generate_dataset
-from ai_automation.home_type_evaluation import Evaluation, fit_estimator
-from ai_automation.home_type_metrics import task_label
-from ai_automation.home_type_training import TrainingRequest, train_home_type
+from ai_automation.home_type import training as home_type_training
+from ai_automation.home_type.evaluation import Evaluation, fit_estimator
+from ai_automation.home_type.metrics import task_label
+from ai_automation.home_type.training import TrainingRequest, train_home_type
 from ai_automation.settings import AiAutomationSettings
+from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from homeiq_shared import model_registry
 from homeiq_shared.app_state import models_ready
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from device_intelligence.anomaly_model import fit_stream_detector
-from device_intelligence.sensor_streams import flagged_spans, inject, normal_stream, stream_features
+from device_intelligence.anomaly.model import fit_stream_detector
+from device_intelligence.anomaly.sensor_streams import flagged_spans, inject, normal_stream, stream_features
 from device_intelligence.serving import load_production, score_sensor
 from homeiq_shared.model_registry import ModelRegistry
 

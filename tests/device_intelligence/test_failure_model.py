@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import average_precision_score
 
 from device_intelligence.evaluation import device_time_split, rule_flags
-from device_intelligence.failure_model import BoosterParams
+from device_intelligence.failure.model import BoosterParams
 from device_intelligence.retraining import RetrainOptions, RetrainResult, _decide
 from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 from homeiq_shared.quality_gates import GateReport, at_least

@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from device_intelligence.ha_telemetry import derive_daily_telemetry, device_of
+from device_intelligence.ingest.ha_telemetry import derive_daily_telemetry, device_of
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from device_intelligence import anomaly_model, failure_model
+from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.app import create_app
+from device_intelligence.failure import model as failure_model
 from device_intelligence.nightly_training import TRAIN_LOCK
 from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain
 from device_intelligence.version_comparison import compare_failure_versions

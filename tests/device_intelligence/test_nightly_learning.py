@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from device_intelligence import failure_model, retraining
+from device_intelligence import retraining
 from device_intelligence.app import create_app
+from device_intelligence.failure import model as failure_model
 from device_intelligence.routers.training import TRAIN_LOCK
 from device_intelligence.settings import DeviceIntelligenceSettings
 from device_intelligence.tables import TelemetryReading

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from device_intelligence import anomaly_model, failure_model
+from device_intelligence.anomaly import model as anomaly_model
+from device_intelligence.failure import model as failure_model
 from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain
 from device_intelligence.serving import load_production
 from homeiq_shared.artifacts import ArtifactIntegrityError

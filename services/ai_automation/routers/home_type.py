@@ -22,10 +22,11 @@ from ai_automation.dependencies import (
     SessionDep,
     SettingsDep,
 )
-from ai_automation.home_decoding import decode_predict_body
-from ai_automation.home_type_classifier import HomeTypeModel, ModelNotTrainedError, load_model, model_name
-from ai_automation.home_type_metrics import TASKS
-from ai_automation.home_type_schemas import (
+from ai_automation.home_type.decoding import decode_predict_body
+from ai_automation.home_type.home_view import HomeInputError
+from ai_automation.home_type.metrics import TASKS
+from ai_automation.home_type.model import HomeTypeModel, ModelNotTrainedError, load_model, model_name
+from ai_automation.home_type.schemas import (
     HomeTypeCompareRequest,
     ModelsResponse,
     ModelVersionInfo,
@@ -35,9 +36,8 @@ from ai_automation.home_type_schemas import (
     TrainRequest,
     TrainResponse,
 )
-from ai_automation.home_type_training import TrainingOutcome, TrainingRequest, train_home_type
-from ai_automation.home_type_versions import compare_home_type, promote_home_type, rollback_home_type
-from ai_automation.home_view import HomeInputError
+from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, train_home_type
+from ai_automation.home_type.versions import compare_home_type, promote_home_type, rollback_home_type
 from homeiq_shared.errors import ConflictError, InvalidInputError, NotFoundError
 from homeiq_shared.version_contracts import (
     ComparisonResponse,

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from ai_automation import repository
 from ai_automation.dependencies import ApiKeyDep, LocksDep, NightlyDep, SessionDep, SettingsDep
-from ai_automation.home_type_classifier import model_name
-from ai_automation.home_type_schemas import Task
+from ai_automation.home_type.model import model_name
+from ai_automation.home_type.schemas import Task
 from ai_automation.tables import TrainingRunRecord
 from homeiq_shared.errors import ConflictError
 from homeiq_shared.service_app import start_nightly_run

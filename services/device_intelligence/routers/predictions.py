@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter
 
-from device_intelligence import anomaly_model, failure_model, repository
+from device_intelligence import repository
+from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.dependencies import HolderDep, ServingDep, SessionDep
+from device_intelligence.failure import model as failure_model
 from device_intelligence.nightly_training import headline
 from device_intelligence.schemas import (
     BatchPredictRequest,

@@ -1,0 +1,286 @@
+"""A home's structure: type, size, floors, areas, devices and the HA entities they expose.
+
+Counts are calibrated on the allenporter reference homes (median devices: single-family ~14-20,
+apartment ~9-10, townhouse 10-13, cottage 9-10; median areas 8-12, 5, 7-8, 6-7) with spread so
+types overlap; placement follows the device catalog's area rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ai_automation.synthesis.device_catalog import DEVICE_KINDS, OUTDOOR, DeviceKind
+from ai_automation.synthesis.home_types import (
+    FLOOR_NAMES,
+    HOME_TYPE_WEIGHTS,
+    HOME_TYPES,
+    ROOM_NAMES,
+    SIZE_CATEGORIES,
+    TYPE_PROFILES,
+    TypeProfile,
+)
+from ai_automation.synthesis.locations import LOCATION_WEIGHTS, LOCATIONS, Location
+
+_SIZE_DEVICE_FACTOR = (0.72, 1.0, 1.3, 1.65)
+_SIZE_AREA_SHIFT = (-1.2, 0.0, 1.5, 3.0)
+_UPPER_ROOMS = ("master_bedroom", "bedroom", "kids_room", "guest_room", "master_bathroom")
+_BASEMENT_ROOMS = ("laundry", "storage", "gym", "workshop")
+_AREA_WEIGHT = {"living_room": 1.6, "main_room": 1.8, "kitchen": 1.4, "closet": 0.2, "storage": 0.3}
+
+
+@dataclass
+class EntityInfo:
+    """One entity as the simulator sees it: ids, behaviour, area and owning device."""
+
+    entity_id: str
+    domain: str
+    behaviour: str
+    friendly_name: str
+    device_class: str | None
+    unit: str | None
+    area: int
+    device: int
+    role: str = ""
+    targets: tuple[int, ...] = ()
+
+
+@dataclass
+class HomeLayout:
+    """Everything structural about one home, before any event is simulated."""
+
+    home_index: int
+    home_id: str
+    home_type: str
+    size_category: str
+    location: Location
+    tariff: str
+    occupants: int
+    floors: list[dict[str, Any]]
+    areas: list[dict[str, Any]]
+    area_kinds: list[str]
+    device_ids: list[str] = field(default_factory=list)
+    device_kinds: list[str] = field(default_factory=list)
+    entities: list[EntityInfo] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def by_behaviour(self, *behaviours: str) -> list[int]:
+        """Indices of the entities with one of the given behaviours."""
+        return [i for i, e in enumerate(self.entities) if e.behaviour in behaviours]
+
+
+def slugify(text: str) -> str:
+    """HA-style object id: lower case, runs of other characters become one underscore."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def type_mix(count: int, home_types: tuple[str, ...] | None, rng: np.random.Generator) -> list[str]:
+    """Home types for `count` homes: the original quota split, shuffled so the index hides the type."""
+    if home_types:
+        chosen = [home_types[i % len(home_types)] for i in range(count)]
+    else:
+        chosen = []
+        for name, weight in zip(HOME_TYPES, HOME_TYPE_WEIGHTS, strict=True):
+            chosen += [name] * int(weight * count / 100)
+        chosen += [HOME_TYPES[0]] * (count - len(chosen))
+    order = rng.permutation(count)
+    return [chosen[i] for i in order]
+
+
+def _choose_floors(profile: TypeProfile, rng: np.random.Generator) -> list[str]:
+    floors = ["ground_floor"]
+    for name, prob in profile.floor_probs.items():
+        if rng.random() < prob and (name != "top_floor" or "upstairs" in floors):
+            floors.append(name)
+    return sorted(floors, key=lambda f: FLOOR_NAMES[f][1])
+
+
+def _choose_rooms(profile: TypeProfile, size: int, floors: list[str], rng: np.random.Generator) -> list[str]:
+    optional = list(profile.optional_rooms)
+    rooms = list(profile.core_rooms)
+    if "basement" in floors:
+        rooms.append("basement")
+    if "attic" in floors:
+        optional.append(("attic", 0.8))
+    target = round(rng.normal(profile.median_areas + _SIZE_AREA_SHIFT[size], 1.1))
+    target = int(np.clip(target, len(rooms), len(rooms) + len(optional)))
+    if target > len(rooms):
+        probs = np.array([p for _, p in optional])
+        picks = rng.choice(len(optional), size=target - len(rooms), replace=False, p=probs / probs.sum())
+        rooms += [optional[i][0] for i in sorted(picks)]
+    return rooms
+
+
+def _room_floor(kind: str, floors: list[str], rng: np.random.Generator) -> str:
+    if kind in OUTDOOR or kind in ("garage", "entrance", "driveway", "shed"):
+        return "ground_floor"
+    if kind in ("basement", "attic"):
+        return kind
+    uppers = [f for f in ("upstairs", "top_floor") if f in floors]
+    if uppers and (kind in _UPPER_ROOMS or (kind in ("bathroom", "office") and rng.random() < 0.6)):
+        return uppers[int(rng.integers(len(uppers)))]
+    if "basement" in floors and kind in _BASEMENT_ROOMS:
+        return "basement"
+    return "ground_floor"
+
+
+def _build_areas(kinds: list[str], floors: list[str], rng: np.random.Generator) -> list[dict[str, Any]]:
+    areas: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for kind in kinds:
+        options = ROOM_NAMES[kind]
+        base = options[0] if rng.random() < 0.75 else options[int(rng.integers(len(options)))]
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base} {n}", n + 1
+        used.add(name)
+        areas.append(
+            {
+                "area_id": slugify(name),
+                "name": name,
+                "type": "outdoor" if kind in OUTDOOR else "indoor",
+                "floor": _room_floor(kind, floors, rng),
+                "description": f"{ROOM_NAMES[kind][0]} ({kind.replace('_', ' ')})",
+            }
+        )
+    return areas
+
+
+def _place_devices(
+    kinds: list[str], n_devices: int, floors: int, rng: np.random.Generator
+) -> list[tuple[DeviceKind, int]]:
+    """Draw (device kind, area index) pairs with area rules, caps and diminishing returns."""
+    n_k, n_a = len(DEVICE_KINDS), len(kinds)
+    allowed = np.array([[a in k.areas for a in kinds] for k in DEVICE_KINDS], dtype=bool)
+    kind_w = np.array([k.weight for k in DEVICE_KINDS])
+    area_w = np.array([_AREA_WEIGHT.get(a, 0.5 if a in OUTDOOR else 1.0) for a in kinds])
+    cap_home = np.array([k.max_per_home for k in DEVICE_KINDS])
+    cap_home[[i for i, k in enumerate(DEVICE_KINDS) if k.key in ("thermostat", "vacuum")]] = floors
+    cap_area = np.array([k.max_per_area for k in DEVICE_KINDS])[:, None]
+    count = np.zeros((n_k, n_a), dtype=np.int64)
+    placed: list[tuple[DeviceKind, int]] = []
+    main = next(i for i, a in enumerate(kinds) if a in ("living_room", "main_room"))
+    count[1, main] = 1
+    placed.append((DEVICE_KINDS[1], main))
+    for _ in range(n_devices - 1):
+        weight = kind_w[:, None] * area_w[None, :] * allowed * 0.5**count * 0.88 ** count.sum(axis=0)
+        weight[(count >= cap_area) | (count.sum(axis=1) >= cap_home)[:, None]] = 0.0
+        total = weight.sum()
+        if total <= 0:
+            break
+        flat = int(rng.choice(n_k * n_a, p=(weight / total).ravel()))
+        k, a = divmod(flat, n_a)
+        count[k, a] += 1
+        placed.append((DEVICE_KINDS[k], a))
+    return placed
+
+
+def _add_entity(layout: HomeLayout, used: set[str], info: EntityInfo, record: dict[str, Any]) -> int:
+    base, n = info.entity_id, 2
+    while info.entity_id in used:
+        info.entity_id = f"{base}_{n}"
+        n += 1
+    used.add(info.entity_id)
+    record["entity_id"] = info.entity_id
+    layout.entities.append(info)
+    layout.records.append(record)
+    return len(layout.entities) - 1
+
+
+def _record(info: EntityInfo, area: str | None, category: str, power: str, protocol: str) -> dict[str, Any]:
+    attributes: dict[str, Any] = {"friendly_name": info.friendly_name, "device_class": info.device_class}
+    if info.unit is not None:
+        attributes["unit_of_measurement"] = info.unit
+    return {
+        "entity_id": info.entity_id,
+        "device_id": None,
+        "friendly_name": info.friendly_name,
+        "name": info.friendly_name,
+        "device_type": info.domain,
+        "device_class": info.device_class,
+        "unit_of_measurement": info.unit,
+        "area": area,
+        "category": category,
+        "power_source": power,
+        "protocol": protocol,
+        "attributes": attributes,
+    }
+
+
+def build_layout(home_index: int, home_type: str, rng: np.random.Generator) -> HomeLayout:
+    """Draw one home's size, location, floors, areas, devices and entities from its own generator."""
+    profile = TYPE_PROFILES[home_type]
+    size = int(rng.choice(4, p=np.array(profile.size_probs)))
+    location = LOCATIONS[int(rng.choice(len(LOCATIONS), p=np.array(LOCATION_WEIGHTS)))]
+    tariff = location.tariffs[int(rng.choice(len(location.tariffs), p=np.array(location.tariff_weights)))]
+    floors = _choose_floors(profile, rng)
+    kinds = _choose_rooms(profile, size, floors, rng)
+    low, high = profile.occupants
+    occupants = int(np.clip(rng.integers(low, high + 1) - (size == 0) + (size == 3), 1, 6))
+    layout = HomeLayout(
+        home_index=home_index,
+        home_id=f"home_{home_index:03d}",
+        home_type=home_type,
+        size_category=SIZE_CATEGORIES[size],
+        location=location,
+        tariff=tariff,
+        occupants=occupants,
+        floors=[{"floor_id": f, "name": FLOOR_NAMES[f][0], "level": FLOOR_NAMES[f][1]} for f in floors],
+        areas=_build_areas(kinds, floors, rng),
+        area_kinds=kinds,
+    )
+    median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]
+    n_devices = int(np.clip(round(median * rng.lognormal(0.0, 0.2)), 4, 45))
+    used: set[str] = set()
+    names: set[str] = set()
+    for kind, area in _place_devices(kinds, n_devices, len(floors), rng):
+        area_name = layout.areas[area]["name"]
+        label = kind.labels[int(rng.integers(len(kind.labels)))]
+        if kinds[area] in OUTDOOR and kind.category == "lighting":
+            label = "Outdoor Light" if kind.key != "wall_switch" else "Outdoor Switch"
+        name, n = f"{area_name} {label}", 2
+        while name in names:
+            name, n = f"{area_name} {label} {n}", n + 1
+        names.add(name)
+        device = len(layout.device_ids)
+        device_id = f"{layout.home_id}_dev_{device:03d}"
+        layout.device_ids.append(device_id)
+        layout.device_kinds.append(kind.key)
+        protocol = kind.protocols[int(rng.integers(len(kind.protocols)))]
+        for spec in kind.entities:
+            suffix = spec.suffix.replace("_", " ").title()
+            info = EntityInfo(
+                entity_id=f"{spec.domain}.{slugify(name)}" + (f"_{spec.suffix}" if spec.suffix else ""),
+                domain=spec.domain,
+                behaviour=spec.behaviour,
+                friendly_name=f"{name} {suffix}" if suffix else name,
+                device_class=spec.device_class,
+                unit=spec.unit,
+                area=area,
+                device=device,
+            )
+            record = _record(info, area_name, kind.category, kind.power_source, protocol)
+            record["device_id"] = device_id
+            _add_entity(layout, used, info, record)
+    return layout
+
+
+def add_virtual(
+    layout: HomeLayout,
+    entity_id: str,
+    behaviour: str,
+    name: str,
+    area: int = -1,
+    role: str = "",
+    targets: tuple[int, ...] = (),
+) -> int:
+    """Add a non-device entity (sun, person, automation, script, scene) and return its index."""
+    domain = entity_id.split(".", 1)[0]
+    info = EntityInfo(entity_id, domain, behaviour, name, None, None, area, -1, role, targets)
+    category = {"person": "presence", "sun": "monitoring"}.get(behaviour, "automation")
+    area_name = layout.areas[area]["name"] if area >= 0 else None
+    used = {e.entity_id for e in layout.entities}
+    return _add_entity(layout, used, info, _record(info, area_name, category, "virtual", "virtual"))

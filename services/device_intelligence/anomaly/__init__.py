@@ -1,0 +1,1 @@
+"""Anomaly detection on device health (IsolationForest) and on raw sensor streams."""

@@ -1,0 +1,1 @@
+"""Device failure forecasting: the LightGBM model and its held-out metrics."""

@@ -1,0 +1,1 @@
+"""Home Assistant -> daily device telemetry: what HA records about a device, turned into metric rows."""

@@ -1,0 +1,56 @@
+"""`GET /health` of both services: one shape, one rule for `status`.
+
+- `unhealthy` (HTTP 503): a check failed (database, data or models folder).
+- `degraded` (HTTP 200): the checks pass but a production model is not served (none trained yet,
+  still loading after start-up, or it failed to load: `models.error` says which).
+- `healthy` (HTTP 200): the checks pass and every model the service serves is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HealthStatus = Literal["healthy", "degraded", "unhealthy"]
+
+
+class Check(BaseModel):
+    """One dependency check; checks add their own figures (latency, path...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ok: bool
+    error: str | None = None
+
+
+class ServedModels(BaseModel):
+    """What the service serves now: registry name -> production version served (null when none)."""
+
+    loading: bool = Field(description="True while the production models still load after start-up")
+    loaded: dict[str, str | None]
+    error: str | None = Field(None, description="Why the production models could not be loaded, if so")
+
+    @property
+    def all_loaded(self) -> bool:
+        """Every model this service serves has a version loaded."""
+        return not self.loading and bool(self.loaded) and all(self.loaded.values())
+
+
+class Health(BaseModel):
+    """The answer of `GET /health`."""
+
+    service: str
+    version: str = Field(description="The service's package version")
+    status: HealthStatus
+    checks: dict[str, Check]
+    models: ServedModels
+    storage: dict[str, Any] | None = Field(description="Row counts and sizes (null when the database is down)")
+
+
+def health_status(checks: Mapping[str, Check], models: ServedModels) -> HealthStatus:
+    """The one rule both services apply (see the module docstring)."""
+    if not all(c.ok for c in checks.values()):
+        return "unhealthy"
+    return "healthy" if models.all_loaded else "degraded"
