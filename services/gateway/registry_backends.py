@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gateway.registry_cli import HOME_TYPE_MODELS, MODEL_NAMES
+from homeiq_shared.contracts.versions import ComparisonResponse, VersionDetail, VersionSwitchResponse
 from homeiq_shared.model_registry import ModelRegistry
-from homeiq_shared.version_contracts import ComparisonResponse, VersionDetail, VersionSwitchResponse
 from homeiq_shared.version_control import gates_verdict, rollback_explicitly, version_detail
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_ARGS, EXIT_UNAVAILABLE = 0, 1, 2, 3

@@ -1,51 +1,43 @@
-"""`/api/home-type`: train (off the event loop, one run per task), predict, model info, versions and promotion."""
+"""`/api/home-type`: predict, model info, versions and promotion (training: `routers/training.py`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
-from ai_automation import repository
 from ai_automation.dependencies import (
     ApiKeyDep,
     HomeTypeModelsDep,
     LocksDep,
-    NightlyDep,
     RegistryDep,
-    SessionDep,
-    SettingsDep,
 )
 from ai_automation.home_type.decoding import decode_predict_body
 from ai_automation.home_type.home_view import HomeInputError
 from ai_automation.home_type.metrics import TASKS
-from ai_automation.home_type.model import HomeTypeModel, ModelNotTrainedError, load_model, model_name
-from ai_automation.home_type.schemas import (
+from ai_automation.home_type.model import HomeTypeModel, ModelNotTrainedError, model_name
+from ai_automation.home_type.versions import compare_home_type, promote_home_type, rollback_home_type
+from homeiq_shared.contracts.home_type import (
     HomeTypeCompareRequest,
     ModelsResponse,
     ModelVersionInfo,
     PredictBatchResponse,
     PredictRequest,
     Task,
-    TrainRequest,
-    TrainResponse,
 )
-from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, train_home_type
-from ai_automation.home_type.versions import compare_home_type, promote_home_type, rollback_home_type
-from homeiq_shared.errors import ConflictError, InvalidInputError, NotFoundError
-from homeiq_shared.version_contracts import (
+from homeiq_shared.contracts.versions import (
     ComparisonResponse,
     PromoteRequest,
     RollbackRequest,
     VersionDetail,
     VersionSwitchResponse,
 )
+from homeiq_shared.errors import InvalidInputError
 from homeiq_shared.version_control import version_detail as model_version_detail
 
 logger = logging.getLogger(__name__)
@@ -106,100 +98,6 @@ async def predict(request: Request, models: HomeTypeModelsDep) -> Response:
     # Server-Timing tells a client how much of its latency was the service's own work
     timing = f"read;dur={(read - start) * 1000:.2f}, predict;dur={(done - read) * 1000:.2f}"
     return Response(payload, media_type="application/json", headers={"Server-Timing": timing})
-
-
-async def _dataset_folder(body: TrainRequest, settings: SettingsDep, session: SessionDep) -> Path:
-    if body.dataset_path is not None:
-        return Path(body.dataset_path)
-    assert body.dataset_id is not None
-    record = await repository.get_dataset(session, body.dataset_id)
-    if record is not None:
-        return Path(record.path)
-    folder = settings.datasets_dir / body.dataset_id
-    if folder.is_dir():
-        return folder
-    raise NotFoundError(f"no dataset {body.dataset_id!r}")
-
-
-def _run_summary(outcome: TrainingOutcome, folder: Path) -> dict[str, Any]:
-    """What an API run records for `/train/status`."""
-    comparison = outcome.comparison or {}
-    return {
-        "challenger_version": outcome.version,
-        "gates": outcome.gates.get("verdict"),
-        "metrics": {
-            "challenger": {
-                "cv_macro_f1": outcome.results["cross_validation"]["macro_f1"]["mean"],
-                "holdout_macro_f1": outcome.results["macro_f1"],
-                "on_shared_held_out_homes": comparison.get("challenger"),
-            },
-            "champion": {
-                "version": comparison.get("champion_version"),
-                "on_shared_held_out_homes": comparison.get("champion"),
-            },
-            "comparison_basis": comparison.get("basis"),
-        },
-        "data": {"dataset": str(folder)},
-    }
-
-
-@router.post("/train", response_model=TrainResponse)
-async def train(
-    body: TrainRequest,
-    models: HomeTypeModelsDep,
-    settings: SettingsDep,
-    session: SessionDep,
-    locks: LocksDep,
-    registry: RegistryDep,
-    nightly: NightlyDep,
-    _: ApiKeyDep,
-) -> TrainResponse:
-    """Train, evaluate (split by home, baselines, gates), register, and promote when not worse."""
-    if nightly.running and body.task in settings.nightly_task_list:
-        raise ConflictError(f"the nightly run is retraining {model_name(body.task)!r}; try again later")
-    folder = await _dataset_folder(body, settings, session)
-    job = TrainingRequest(
-        dataset=folder,
-        models_dir=settings.models_dir,
-        task=body.task,
-        test_size=body.test_size,
-        seed=body.seed,
-        augment=body.augment,
-        promote=body.promote,
-        trigger="api",
-        cv_repeats=settings.home_type_cv_repeats,
-        tolerance=settings.promotion_tolerance,
-    )
-    with locks.hold(model_name(body.task)):
-        run = await repository.start_run(session, "api", body.task)
-        try:
-            outcome = await asyncio.to_thread(train_home_type, job)
-        except Exception as exc:
-            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        await repository.finish_run(
-            session, run, status="promoted" if outcome.promoted else "kept", version=outcome.version,
-            promoted=outcome.promoted, reason=outcome.promotion_reason,
-            summary=_run_summary(outcome, folder),
-        )  # fmt: skip
-        if outcome.promoted:
-            # Reload through the registry so what serves is exactly the checked artifact.
-            models[body.task] = await asyncio.to_thread(load_model, registry, body.task)
-        await asyncio.to_thread(registry.prune, outcome.model_name)
-    metrics = {
-        k: v for k, v in outcome.results.items() if k not in ("feature_names", "classification_report")
-    }
-    return TrainResponse(
-        task=body.task,
-        model_name=outcome.model_name,
-        version=outcome.version,
-        promoted=outcome.promoted,
-        promotion_reason=outcome.promotion_reason,
-        gates=outcome.gates,
-        metrics=metrics,
-        baselines=outcome.results["baselines"],
-        split_method=outcome.results["split_method"],
-    )
 
 
 @router.get("/model-info")

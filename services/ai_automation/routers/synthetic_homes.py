@@ -14,9 +14,9 @@ from fastapi import APIRouter, status
 
 from ai_automation import repository
 from ai_automation.dependencies import ApiKeyDep, SessionDep, SettingsDep
-from ai_automation.schemas import DatasetInfo, GenerateRequest
 from ai_automation.synthesis.generator import GeneratorInputError, GeneratorOptions, generate_dataset
 from ai_automation.tables import DatasetRecord
+from homeiq_shared.contracts.synthetic_homes import DatasetInfo, GenerateRequest
 from homeiq_shared.errors import InvalidInputError, NotFoundError
 
 router = APIRouter(prefix="/api/synthetic-homes", tags=["synthetic homes"])

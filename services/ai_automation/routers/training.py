@@ -1,18 +1,29 @@
-"""`/api/home-type/train/*`: the nightly schedule's status, and running the nightly job now."""
+"""`/api/home-type/train*`: train a model now, the nightly schedule's status, and running the nightly job now."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ai_automation import repository
-from ai_automation.dependencies import ApiKeyDep, LocksDep, NightlyDep, SessionDep, SettingsDep
-from ai_automation.home_type.model import model_name
-from ai_automation.home_type.schemas import Task
+from ai_automation.dependencies import (
+    ApiKeyDep,
+    HomeTypeModelsDep,
+    LocksDep,
+    NightlyDep,
+    RegistryDep,
+    SessionDep,
+    SettingsDep,
+)
+from ai_automation.home_type.model import load_model, model_name
+from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, train_home_type
 from ai_automation.tables import TrainingRunRecord
-from homeiq_shared.errors import ConflictError
+from homeiq_shared.contracts.home_type import Task, TrainRequest, TrainResponse
+from homeiq_shared.errors import ConflictError, NotFoundError
 from homeiq_shared.service_app import start_nightly_run
 from homeiq_shared.storage import as_utc
 
@@ -83,3 +94,97 @@ async def run_nightly_now(
     if nightly.running or any(locks.is_held(model_name(t)) for t in settings.nightly_task_list):
         raise ConflictError("a home-type training run is already in progress")
     return await start_nightly_run(nightly, wait, router.prefix + "/train/status")
+
+
+async def _dataset_folder(body: TrainRequest, settings: SettingsDep, session: SessionDep) -> Path:
+    if body.dataset_path is not None:
+        return Path(body.dataset_path)
+    assert body.dataset_id is not None
+    record = await repository.get_dataset(session, body.dataset_id)
+    if record is not None:
+        return Path(record.path)
+    folder = settings.datasets_dir / body.dataset_id
+    if folder.is_dir():
+        return folder
+    raise NotFoundError(f"no dataset {body.dataset_id!r}")
+
+
+def _run_summary(outcome: TrainingOutcome, folder: Path) -> dict[str, Any]:
+    """What an API run records for `/train/status`."""
+    comparison = outcome.comparison or {}
+    return {
+        "challenger_version": outcome.version,
+        "gates": outcome.gates.get("verdict"),
+        "metrics": {
+            "challenger": {
+                "cv_macro_f1": outcome.results["cross_validation"]["macro_f1"]["mean"],
+                "holdout_macro_f1": outcome.results["macro_f1"],
+                "on_shared_held_out_homes": comparison.get("challenger"),
+            },
+            "champion": {
+                "version": comparison.get("champion_version"),
+                "on_shared_held_out_homes": comparison.get("champion"),
+            },
+            "comparison_basis": comparison.get("basis"),
+        },
+        "data": {"dataset": str(folder)},
+    }
+
+
+@router.post("/train", response_model=TrainResponse)
+async def train(
+    body: TrainRequest,
+    models: HomeTypeModelsDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    locks: LocksDep,
+    registry: RegistryDep,
+    nightly: NightlyDep,
+    _: ApiKeyDep,
+) -> TrainResponse:
+    """Train, evaluate (split by home, baselines, gates), register, and promote when not worse."""
+    if nightly.running and body.task in settings.nightly_task_list:
+        raise ConflictError(f"the nightly run is retraining {model_name(body.task)!r}; try again later")
+    folder = await _dataset_folder(body, settings, session)
+    job = TrainingRequest(
+        dataset=folder,
+        models_dir=settings.models_dir,
+        task=body.task,
+        test_size=body.test_size,
+        seed=body.seed,
+        augment=body.augment,
+        promote=body.promote,
+        trigger="api",
+        cv_repeats=settings.home_type_cv_repeats,
+        tolerance=settings.promotion_tolerance,
+    )
+    with locks.hold(model_name(body.task)):
+        run = await repository.start_run(session, "api", body.task)
+        try:
+            outcome = await asyncio.to_thread(train_home_type, job)
+        except Exception as exc:
+            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        await repository.finish_run(
+            session, run, status="promoted" if outcome.promoted else "kept", version=outcome.version,
+            promoted=outcome.promoted, reason=outcome.promotion_reason,
+            summary=_run_summary(outcome, folder),
+        )  # fmt: skip
+        if outcome.promoted:
+            # Reload through the registry so what serves is exactly the checked artifact.
+            models[body.task] = await asyncio.to_thread(load_model, registry, body.task)
+        await asyncio.to_thread(registry.prune, outcome.model_name)
+    metrics = {
+        k: v for k, v in outcome.results.items() if k not in ("feature_names", "classification_report")
+    }
+    return TrainResponse(
+        task=body.task,
+        model_name=outcome.model_name,
+        version=outcome.version,
+        promoted=outcome.promoted,
+        promotion_reason=outcome.promotion_reason,
+        gates=outcome.gates,
+        metrics=metrics,
+        baselines=outcome.results["baselines"],
+        split_method=outcome.results["split_method"],
+    )

@@ -8,8 +8,8 @@ import numpy as np
 from fastapi import APIRouter
 
 from device_intelligence.dependencies import ServingDep
-from device_intelligence.schemas import SensorReadingScore, SensorRequest, SensorResponse, SensorSpan
 from device_intelligence.serving import score_sensor
+from homeiq_shared.contracts.devices import SensorReadingScore, SensorRequest, SensorResponse, SensorSpan
 
 router = APIRouter(prefix="/api/anomalies", tags=["anomalies"])
 

@@ -11,7 +11,7 @@ from device_intelligence.app_state import load_models_into
 from device_intelligence.dependencies import ApiKeyDep, HolderDep, LocksDep, RegistryDep
 from device_intelligence.nightly_training import TRAIN_LOCK
 from device_intelligence.version_promotion import promote_version
-from homeiq_shared.version_contracts import (
+from homeiq_shared.contracts.versions import (
     CompareRequest,
     ComparisonResponse,
     PromoteRequest,

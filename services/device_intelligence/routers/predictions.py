@@ -15,16 +15,16 @@ from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.dependencies import HolderDep, ServingDep, SessionDep
 from device_intelligence.failure import model as failure_model
 from device_intelligence.nightly_training import headline
-from device_intelligence.schemas import (
+from device_intelligence.serving import DeviceInput, ServingModels, predict_devices
+from device_intelligence.telemetry import METRIC_NAMES
+from device_intelligence.telemetry_features import HISTORY_DAYS
+from device_intelligence.version_records import registry_entry
+from homeiq_shared.contracts.devices import (
     BatchPredictRequest,
     BatchPredictResponse,
     PredictRequest,
     PredictResponse,
 )
-from device_intelligence.serving import DeviceInput, ServingModels, predict_devices
-from device_intelligence.telemetry import METRIC_NAMES
-from device_intelligence.telemetry_features import HISTORY_DAYS
-from device_intelligence.version_records import registry_entry
 from homeiq_shared.errors import NotFoundError
 
 logger = logging.getLogger(__name__)

@@ -10,14 +10,14 @@ from pydantic import ValidationError
 
 from device_intelligence import repository
 from device_intelligence.dependencies import ApiKeyDep, SessionDep
-from device_intelligence.schemas import (
+from device_intelligence.telemetry import METRIC_NAMES
+from homeiq_shared.contracts.devices import (
     FailureIn,
     FailureOut,
     TelemetryBatch,
     TelemetryReadingIn,
     TelemetryStored,
 )
-from device_intelligence.telemetry import METRIC_NAMES
 
 router = APIRouter(prefix="/api", tags=["telemetry"])
 

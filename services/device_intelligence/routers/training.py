@@ -23,11 +23,11 @@ from device_intelligence.dependencies import (
 )
 from device_intelligence.nightly_training import TRAIN_LOCK, mode_at, run_summary
 from device_intelligence.retraining import RetrainOptions, retrain
-from device_intelligence.schemas import TrainRequest, TrainResponse
 from device_intelligence.settings import DeviceIntelligenceSettings
 from device_intelligence.tables import TrainingRun
 from device_intelligence.telemetry import TelemetryDataset
 from device_intelligence.training_data import mixed_dataset
+from homeiq_shared.contracts.devices import TrainRequest, TrainResponse
 from homeiq_shared.errors import ConflictError, InvalidInputError
 from homeiq_shared.service_app import start_nightly_run
 from homeiq_shared.storage import as_utc

@@ -46,7 +46,9 @@ class Health(BaseModel):
     status: HealthStatus
     checks: dict[str, Check]
     models: ServedModels
-    storage: dict[str, Any] | None = Field(description="Row counts and sizes (null when the database is down)")
+    storage: dict[str, Any] | None = Field(
+        description="Row counts and sizes (null when the database is down)"
+    )
 
 
 def health_status(checks: Mapping[str, Check], models: ServedModels) -> HealthStatus:

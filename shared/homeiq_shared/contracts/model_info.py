@@ -12,13 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-
-class ArtifactInfo(BaseModel):
-    """One stored artifact of a version, as recorded at registration (checked before every load)."""
-
-    name: str
-    sha256: str
-    size_bytes: int
+from homeiq_shared.contracts.versions import ArtifactInfo
 
 
 class ModelInfo(BaseModel):
@@ -47,9 +41,3 @@ class ModelInfoResponse(BaseModel):
     status: Literal["success"] = "success"
     task: str = Field(description="The task or registry name asked about")
     model_info: ModelInfo
-
-
-def artifact_list(metadata: dict[str, Any]) -> list[ArtifactInfo]:
-    """The artifacts recorded in a version's metadata.json, as contract objects."""
-    records = metadata.get("artifacts") or {}
-    return [ArtifactInfo(name=name, **record) for name, record in sorted(records.items())]

@@ -12,7 +12,9 @@ class ProblemDetail(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = Field(description="A URI naming the kind of problem, e.g. https://homeiq.dev/problems/no-model")
+    type: str = Field(
+        description="A URI naming the kind of problem, e.g. https://homeiq.dev/problems/no-model"
+    )
     title: str
     status: int = Field(ge=400, le=599)
     detail: str
@@ -28,4 +30,4 @@ PROBLEM_RESPONSE: dict[str, Any] = {
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: the listed error statuses answer with a problem detail."""
-    return {status: PROBLEM_RESPONSE for status in statuses}
+    return dict.fromkeys(statuses, PROBLEM_RESPONSE)

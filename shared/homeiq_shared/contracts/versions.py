@@ -70,6 +70,20 @@ class VersionSwitchResponse(VersionSwitch):
     load_error: str | None = Field(None, description="Why the served models could not be reloaded, if so")
 
 
+class ArtifactInfo(BaseModel):
+    """One stored artifact of a version, as recorded at registration (checked before every load)."""
+
+    name: str
+    sha256: str
+    size_bytes: int
+
+
+def artifact_list(metadata: dict[str, Any]) -> list[ArtifactInfo]:
+    """The artifacts recorded in a version's metadata.json, as contract objects."""
+    records = metadata.get("artifacts") or {}
+    return [ArtifactInfo(name=name, **record) for name, record in sorted(records.items())]
+
+
 class VersionDetail(BaseModel):
     """One registered version: metadata (long lists summarised), gates, and the switches that named it."""
 
@@ -80,6 +94,7 @@ class VersionDetail(BaseModel):
     is_production: bool
     is_previous: bool
     gates_verdict: str | None
+    artifacts: list[ArtifactInfo] = Field(default_factory=list, description="Stored files with their sha256")
     switches: list[dict[str, Any]]
     metadata: dict[str, Any]
 

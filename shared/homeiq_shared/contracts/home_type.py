@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from homeiq_shared.version_contracts import CompareRequest
+from homeiq_shared.contracts.versions import CompareRequest
 
 Task = Literal["full", "binary"]
 
