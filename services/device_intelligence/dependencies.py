@@ -18,7 +18,7 @@ from homeiq_shared.app_state import (
     SessionDep,
     models_ready,
 )
-from homeiq_shared.errors import ServiceUnavailableError
+from homeiq_shared.errors import NoModelError
 from homeiq_shared.model_registry import ModelRegistry
 
 __all__ = [
@@ -56,7 +56,7 @@ async def _holder(request: Request) -> ModelHolder:
 def _serving(holder: Annotated[ModelHolder, Depends(_holder)]) -> ServingModels:
     if holder.models is None:
         reason = f" ({holder.load_error})" if holder.load_error else ""
-        raise ServiceUnavailableError(
+        raise NoModelError(
             f"no production model is loaded{reason}: train one with POST /api/predictions/train "
             "or scripts/train_models.py"
         )

@@ -59,3 +59,11 @@ class ServiceUnavailableError(DomainError):
     status = 503
     title = "Service unavailable"
     slug = "service-unavailable"
+
+
+class NoModelError(ServiceUnavailableError):
+    """No production model is served yet (none trained and promoted, or it failed to load): 503 on both
+    services, everywhere a route needs a model."""
+
+    title = "No model yet"
+    slug = "no-model"

@@ -14,6 +14,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from homeiq_shared.app_state import ApiKeyDep, SessionDep
+from homeiq_shared.contracts.ha import EventsAccepted, HaSummary, HomeSummary, ImportReport, SnapshotStored
+from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.errors import InvalidInputError
 from homeiq_shared.ha_events import count_events, event_span, normalise_batch, store_events
 from homeiq_shared.ha_import import import_config_dir
@@ -80,10 +82,10 @@ async def _after_store(request: Request, rows: list[dict[str, Any]]) -> None:
         await hook(rows)
 
 
-@router.post("/events")
+@router.post("/events", response_model=EventsAccepted, responses=problem_responses(401, 422))
 async def ingest_events(
     batch: EventBatch, request: Request, session: SessionDep, _: ApiKeyDep
-) -> dict[str, Any]:
+) -> EventsAccepted:
     """Store a batch of HA events; the whole batch is refused (nothing stored) when one is malformed."""
     rows, problems = normalise_batch(batch.events, batch.home_id)
     if problems:
@@ -94,16 +96,13 @@ async def ingest_events(
         )
     stored = await store_events(session, rows)
     await _after_store(request, rows)
-    return {
-        "received": len(rows),
-        "stored": stored,
-        "duplicates": len(rows) - stored,
-        "home_id": batch.home_id,
-    }
+    return EventsAccepted(
+        received=len(rows), stored=stored, duplicates=len(rows) - stored, home_id=batch.home_id
+    )
 
 
-@router.post("/snapshot")
-async def store_snapshot(snapshot: SnapshotIn, session: SessionDep, _: ApiKeyDep) -> dict[str, Any]:
+@router.post("/snapshot", response_model=SnapshotStored, responses=problem_responses(401, 422))
+async def store_snapshot(snapshot: SnapshotIn, session: SessionDep, _: ApiKeyDep) -> SnapshotStored:
     """Store a home's areas and entities (and a confirmed home type) as its latest snapshot."""
     if snapshot.home_type is not None and snapshot.home_type not in HOME_TYPES:
         raise InvalidInputError(f"unknown home_type {snapshot.home_type!r}; known: {', '.join(HOME_TYPES)}")
@@ -130,18 +129,13 @@ async def store_snapshot(snapshot: SnapshotIn, session: SessionDep, _: ApiKeyDep
         confirmed_home_type=snapshot.home_type,
         timezone=snapshot.timezone,
     )
-    return {
-        "home_id": snapshot.home_id,
-        "areas": len(areas),
-        "devices": len(devices),
-        "home_type": snapshot.home_type,
-    }
+    return SnapshotStored(
+        home_id=snapshot.home_id, areas=len(areas), devices=len(devices), home_type=snapshot.home_type
+    )
 
 
-@router.post("/import")
-async def import_folder(
-    body: ImportIn, request: Request, session: SessionDep, _: ApiKeyDep
-) -> dict[str, Any]:
+@router.post("/import", response_model=ImportReport, responses=problem_responses(401, 422))
+async def import_folder(body: ImportIn, request: Request, session: SessionDep, _: ApiKeyDep) -> ImportReport:
     """Import a server-side HA config folder (recorder database and `.storage` registries)."""
 
     async def hook(rows: list[dict[str, Any]]) -> None:
@@ -151,18 +145,18 @@ async def import_folder(
         report = await import_config_dir(Path(body.config_dir), session, body.home_id, on_rows=hook)
     except (RecorderError, RegistryError) as exc:
         raise InvalidInputError(str(exc)) from exc
-    return report.to_dict()
+    return ImportReport.model_validate(report.to_dict())
 
 
-@router.get("/summary")
-async def summary(session: SessionDep) -> dict[str, Any]:
+@router.get("/summary", response_model=HaSummary)
+async def summary(session: SessionDep) -> HaSummary:
     """What has been accumulated: events, entities, time span and the homes with snapshots."""
     homes = await list_snapshots(session)
-    return {
+    return HaSummary(
         **(await event_span(session)),
-        "stored_events": await count_events(session),
-        "homes": [
-            {"home_id": h.home_id, "devices": len(h.devices), "confirmed_home_type": h.confirmed_home_type}
+        stored_events=await count_events(session),
+        homes=[
+            HomeSummary(home_id=h.home_id, devices=len(h.devices), confirmed_home_type=h.confirmed_home_type)
             for h in homes
         ],
-    }
+    )

@@ -392,10 +392,15 @@ class ModelRegistry:
         with self._locked(model_name):
             return self._switch(model_name, version, reason, "promote", actor, forced)
 
-    def rollback(self, model_name: str, reason: str = "rollback", *, actor: str = "unknown") -> ModelVersion:
-        """Switch production back to `previous` (which then becomes `previous` itself)."""
+    def rollback(
+        self, model_name: str, reason: str = "rollback", *, actor: str = "unknown", version: str | None = None
+    ) -> ModelVersion:
+        """Switch production back to `version` (default `previous`, which then becomes `previous` itself).
+
+        NotFoundError when there is no previous version or `version` is not kept.
+        """
         with self._locked(model_name):
-            target = self.aliases(model_name).get("previous")
+            target = version or self.aliases(model_name).get("previous")
             if target is None:
                 raise NotFoundError(f"model {model_name!r} has no previous version to roll back to")
             self._switch(model_name, target, reason, "rollback", actor, False)

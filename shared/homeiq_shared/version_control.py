@@ -6,9 +6,11 @@ switch records who made it (`actor`) and why (`reason`) in the alias history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from homeiq_shared.contracts.model_info import ModelInfo
+from homeiq_shared.contracts.versions import VersionList, VersionSummary, artifact_list
 from homeiq_shared.errors import ConflictError
 from homeiq_shared.model_registry import ModelRegistry, gates_passed
 
@@ -84,12 +86,25 @@ def promote_explicitly(
 
 
 def rollback_explicitly(
-    registry: ModelRegistry, model_name: str, *, reason: str | None = None, actor: str = "unknown"
+    registry: ModelRegistry,
+    model_name: str,
+    *,
+    version: str | None = None,
+    reason: str | None = None,
+    actor: str = "unknown",
 ) -> dict[str, Any]:
-    """Serve the previous production version again (NotFoundError, 404, when there is none)."""
-    target = registry.rollback(model_name, reason or "explicit rollback", actor=actor)
+    """Serve `version` (default: the previous production version) again, recording who and why.
+
+    NotFoundError (404) when there is no previous version or `version` is not kept; `changed` is false
+    when the target already is production.
+    """
+    target = version or registry.aliases(model_name).get("previous")
+    if target is not None and registry.aliases(model_name).get("production") == target:
+        registry.get(model_name, target)
+        return _record(registry, model_name, target, "rollback", None)
+    found = registry.rollback(model_name, reason or "explicit rollback", actor=actor, version=version)
     return _record(
-        registry, model_name, target.version, "rollback", registry.aliases(model_name)["history"][-1]
+        registry, model_name, found.version, "rollback", registry.aliases(model_name)["history"][-1]
     )
 
 
@@ -116,6 +131,67 @@ def version_detail(registry: ModelRegistry, model_name: str, version: str) -> di
         "is_production": aliases.get("production") == version,
         "is_previous": aliases.get("previous") == version,
         "gates_verdict": gates_verdict(found.metadata),
+        "artifacts": artifact_list(found.metadata),
         "switches": [dict(h) for h in aliases.get("history", []) if h.get("version") == version],
         "metadata": _summarised(found.metadata),
     }
+
+
+Headline = Callable[[Mapping[str, Any]], dict[str, Any]]
+"""A model's headline metric(s) from its metadata (each service names its own)."""
+
+
+def version_list(registry: ModelRegistry, model_name: str, headline: Headline) -> VersionList:
+    """Every kept version of `model_name`, oldest first, with its headline metrics and aliases."""
+    aliases = registry.aliases(model_name)
+    production, previous = aliases.get("production"), aliases.get("previous")
+    return VersionList(
+        model=model_name,
+        production=production,
+        previous=previous,
+        versions=[
+            VersionSummary(
+                version=v.version,
+                created_at=v.created_at,
+                trigger=v.metadata.get("trigger"),
+                is_production=v.version == production,
+                is_previous=v.version == previous,
+                gates_verdict=gates_verdict(v.metadata),
+                split_method=v.metadata.get("split_method"),
+                headline=headline(v.metadata),
+            )
+            for v in registry.versions(model_name)
+        ],
+    )
+
+
+def model_info(
+    model_name: str,
+    version: str | None,
+    metadata: Mapping[str, Any] | None,
+    *,
+    class_names: list[str] | None = None,
+) -> ModelInfo:
+    """The `model_info` of `GET <prefix>/model-info` for a served version (`version` None: nothing served)."""
+    if version is None or metadata is None:
+        return ModelInfo(is_loaded=False, model_name=model_name)
+    training = metadata.get("training_data") or {}
+    return ModelInfo(
+        is_loaded=True,
+        model_name=model_name,
+        model_version=version,
+        training_date=metadata.get("created_at"),
+        trigger=metadata.get("trigger"),
+        class_names=class_names,
+        feature_names=metadata.get("feature_names"),
+        feature_schema_version=metadata.get("feature_schema_version"),
+        split_method=metadata.get("split_method"),
+        hyperparameters=metadata.get("hyperparameters"),
+        training_data={
+            k: v for k, v in training.items() if not k.endswith("home_keys") and k != "feature_reference"
+        },
+        metrics=metadata.get("metrics"),
+        gates_verdict=gates_verdict(metadata),
+        artifacts=artifact_list(dict(metadata)),
+        library_versions=metadata.get("library_versions"),
+    )

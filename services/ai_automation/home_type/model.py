@@ -22,7 +22,7 @@ from ai_automation.home_type.home_view import HomeInputError
 from ai_automation.home_type.metrics import TASKS
 from ai_automation.home_type.packed_forest import PackedForest
 from homeiq_shared.artifacts import ArtifactError, dump_sklearn, load_sklearn
-from homeiq_shared.errors import InvalidInputError, ServiceUnavailableError
+from homeiq_shared.errors import InvalidInputError, NoModelError
 from homeiq_shared.model_registry import ModelRegistry
 
 if TYPE_CHECKING:
@@ -36,11 +36,8 @@ MODEL_NAMES: Mapping[str, str] = {"full": "home_type_full", "binary": "home_type
 ARTIFACT_FILE = "model.skops"
 
 
-class ModelNotTrainedError(ServiceUnavailableError):
-    """No production model exists yet for the requested task (503, as device-intelligence answers)."""
-
-    title = "Model not trained"
-    slug = "model-not-trained"
+class ModelNotTrainedError(NoModelError):
+    """No production model exists yet for the requested task (503 `no-model`, as device-intelligence answers)."""
 
 
 class ModelIncompatibleError(ArtifactError):

@@ -28,15 +28,16 @@ def promote_home_type(
 
 
 def rollback_home_type(
-    registry: ModelRegistry, task: str, *, reason: str | None, actor: str
+    registry: ModelRegistry, task: str, *, version: str | None = None, reason: str | None, actor: str
 ) -> tuple[HomeTypeModel, dict[str, Any]]:
-    """Check that the previous version loads, then serve it again (404 when there is none)."""
+    """Check that `version` (default: the previous production version) loads, then serve it again, recording
+    who and why (404 when there is no previous version or `version` is not kept)."""
     name = model_name(task)
-    previous = registry.aliases(name).get("previous")
-    if previous is None:
+    target = version or registry.aliases(name).get("previous")
+    if target is None:
         raise NotFoundError(f"{name} has no previous production version to roll back to")
-    model = load_model(registry, task, previous)
-    return model, rollback_explicitly(registry, name, reason=reason, actor=actor)
+    model = load_model(registry, task, target)
+    return model, rollback_explicitly(registry, name, version=target, reason=reason, actor=actor)
 
 
 def _recorded(metadata: Mapping[str, Any]) -> dict[str, Any]:

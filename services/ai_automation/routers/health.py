@@ -18,8 +18,11 @@ from ai_automation.dependencies import (
     SessionDep,
     SettingsDep,
 )
+from ai_automation.home_type.metrics import TASKS
+from ai_automation.home_type.model import model_name
 from ai_automation.settings import AiAutomationSettings
 from ai_automation.tables import DatasetRecord, TrainingRunRecord
+from homeiq_shared.contracts.health import Check, Health, ServedModels, health_status
 from homeiq_shared.ha_events import count_events
 from homeiq_shared.ha_snapshots import HomeSnapshotRow
 from homeiq_shared.storage import check_database, check_folder
@@ -54,7 +57,9 @@ async def _storage(settings: AiAutomationSettings, session: Any) -> dict[str, An
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
-@router.get("/health")
+@router.get(
+    "/health", response_model=Health, responses={503: {"model": Health, "description": "A check failed"}}
+)
 async def health(
     settings: SettingsDep,
     engine: EngineDep,
@@ -62,23 +67,26 @@ async def health(
     models: ServedModelsDep,
     loading: ModelsLoadingDep,
 ) -> JSONResponse:
-    """Report `healthy` (200) only when every check passes, else `unhealthy` (503); `models` is not a check.
+    """`healthy` (200) when every check passes and both tasks' models are served, `degraded` (200) when a
+    model is not (none yet, or still loading), `unhealthy` (503) when a check fails.
 
     `models.loading` is true while the production models still load after start-up (requests that
-    need one wait for it); `models.loaded` maps each task served to its version.
+    need one wait for it); `models.loaded` maps each registry name to the version served (null: none).
     """
-    checks: dict[str, Any] = {
-        "database": await check_database(engine),
-        "data_dir": check_folder(settings.data_dir),
-        "models_dir": check_folder(settings.models_dir),
+    checks = {
+        "database": Check(**await check_database(engine)),
+        "data_dir": Check(**check_folder(settings.data_dir)),
+        "models_dir": Check(**check_folder(settings.models_dir)),
     }
-    ok = all(c["ok"] for c in checks.values())
-    body = {
-        "service": "ai-automation",
-        "version": __version__,
-        "status": "healthy" if ok else "unhealthy",
-        "checks": checks,
-        "models": {"loading": loading, "loaded": {t: m.version for t, m in dict(models).items()}},
-        "storage": await _storage(settings, session) if checks["database"]["ok"] else None,
-    }
-    return JSONResponse(body, status_code=200 if ok else 503)
+    served = dict(models)
+    loaded = {model_name(t): (served[t].version if t in served else None) for t in TASKS}
+    served_models = ServedModels(loading=loading, loaded=loaded)
+    body = Health(
+        service="ai-automation",
+        version=__version__,
+        status=health_status(checks, served_models),
+        checks=checks,
+        models=served_models,
+        storage=await _storage(settings, session) if checks["database"].ok else None,
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=503 if body.status == "unhealthy" else 200)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -24,21 +25,24 @@ from ai_automation.home_type.model import HomeTypeModel, ModelNotTrainedError, m
 from ai_automation.home_type.versions import compare_home_type, promote_home_type, rollback_home_type
 from homeiq_shared.contracts.home_type import (
     HomeTypeCompareRequest,
-    ModelsResponse,
-    ModelVersionInfo,
     PredictBatchResponse,
     PredictRequest,
     Task,
 )
+from homeiq_shared.contracts.model_info import ModelInfoResponse
+from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.versions import (
     ComparisonResponse,
     PromoteRequest,
     RollbackRequest,
     VersionDetail,
+    VersionList,
     VersionSwitchResponse,
 )
 from homeiq_shared.errors import InvalidInputError
+from homeiq_shared.version_control import model_info as served_model_info
 from homeiq_shared.version_control import version_detail as model_version_detail
+from homeiq_shared.version_control import version_list
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +89,8 @@ def _predict(body: bytes, models: dict[str, HomeTypeModel]) -> bytes:
         200: {
             "description": "One prediction for `home`, `{predictions: [...]}` for `homes`",
             "model": PredictBatchResponse,
-        }
+        },
+        **problem_responses(422, 503),
     },
 )
 async def predict(request: Request, models: HomeTypeModelsDep) -> Response:
@@ -100,75 +105,46 @@ async def predict(request: Request, models: HomeTypeModelsDep) -> Response:
     return Response(payload, media_type="application/json", headers={"Server-Timing": timing})
 
 
-@router.get("/model-info")
-async def model_info(models: HomeTypeModelsDep, task: Task = "full") -> dict[str, Any]:
-    """The production model of a task: version, classes, features, metrics and split method."""
+@router.get("/model-info", response_model=ModelInfoResponse)
+async def model_info(models: HomeTypeModelsDep, task: Task = "full") -> ModelInfoResponse:
+    """The production model of a task: version, classes, features, metrics, split method and artifacts.
+
+    `is_loaded` false (200) when none is served; predicting then answers 503.
+    """
     model = models.get(task)
     if model is None:
-        return {"status": "success", "task": task, "model_info": {"is_loaded": False, "model_version": None}}
-    meta = model.metadata
+        info = served_model_info(model_name(task), None, None)
+    else:
+        info = served_model_info(model_name(task), model.version, model.metadata, class_names=model.classes)
+    return ModelInfoResponse(task=task, model_info=info)
+
+
+def _headline(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A home-type version's headline: cross-validated macro-F1 and its held-out macro-F1 and accuracy."""
+    metrics = metadata.get("metrics") or {}
+    cv = (metrics.get("cross_validation") or {}).get("macro_f1") or {}
     return {
-        "status": "success",
-        "task": task,
-        "model_info": {
-            "is_loaded": True,
-            "model_name": model_name(task),
-            "model_version": model.version,
-            "training_date": meta.get("created_at"),
-            "trigger": meta.get("trigger"),
-            "class_names": model.classes,
-            "feature_names": meta.get("feature_names"),
-            "feature_schema_version": meta.get("feature_schema_version"),
-            "split_method": meta.get("split_method"),
-            "hyperparameters": meta.get("hyperparameters"),
-            "training_data": {
-                k: v
-                for k, v in meta.get("training_data", {}).items()
-                if not k.endswith("home_keys") and k != "feature_reference"
-            },
-            "artifacts": meta.get("artifacts"),
-            "metrics": meta.get("metrics"),
-            "library_versions": meta.get("library_versions"),
-        },
+        "macro_f1_cv": cv.get("mean") if isinstance(cv, Mapping) else None,
+        "macro_f1": metrics.get("macro_f1"),
+        "accuracy": metrics.get("accuracy"),
     }
 
 
-@router.get("/models", response_model=ModelsResponse)
-async def list_models(registry: RegistryDep, task: Task = "full") -> ModelsResponse:
-    """Every registered version of a task's model and which one is production."""
-    name = model_name(task)
-    aliases = await asyncio.to_thread(registry.aliases, name)
-    versions = await asyncio.to_thread(registry.versions, name)
-    infos = []
-    for v in versions:
-        metrics = v.metadata.get("metrics", {})
-        infos.append(
-            ModelVersionInfo(
-                version=v.version,
-                created_at=v.created_at,
-                trigger=v.metadata.get("trigger"),
-                is_production=v.version == aliases.get("production"),
-                macro_f1_cv=metrics.get("cross_validation", {}).get("macro_f1", {}).get("mean"),
-                gates_verdict=metrics.get("gates", {}).get("verdict"),
-                split_method=v.metadata.get("split_method"),
-            )
-        )
-    return ModelsResponse(
-        task=task,
-        model_name=name,
-        production=aliases.get("production"),
-        previous=aliases.get("previous"),
-        versions=infos,
-    )
+@router.get("/models", response_model=VersionList)
+async def list_models(registry: RegistryDep, task: Task = "full") -> VersionList:
+    """Every registered version of a task's model, oldest first, with its headline metrics and aliases."""
+    return await asyncio.to_thread(version_list, registry, model_name(task), _headline)
 
 
-@router.post("/models/compare", response_model=ComparisonResponse)
+@router.post("/models/compare", response_model=ComparisonResponse, responses=problem_responses(404))
 async def compare(body: HomeTypeCompareRequest, registry: RegistryDep) -> dict[str, Any]:
     """Score versions `a` and `b` on `b`'s held-out homes (rebuilt from its dataset when it still exists)."""
     return await asyncio.to_thread(compare_home_type, registry, body.task, body.a, body.b)
 
 
-@router.post("/models/rollback", response_model=VersionSwitchResponse)
+@router.post(
+    "/models/rollback", response_model=VersionSwitchResponse, responses=problem_responses(401, 404, 409)
+)
 async def rollback(
     models: HomeTypeModelsDep,
     registry: RegistryDep,
@@ -177,23 +153,28 @@ async def rollback(
     task: Task = "full",
     body: RollbackRequest | None = Body(None),  # noqa: B008
 ) -> dict[str, Any]:
-    """Serve the previous production version of a task again (after checking it loads); 404 when none."""
+    """Serve `version` (default: the previous production version) of a task again, after checking it
+    loads, recording who and why; 404 when there is no such version."""
     body = body or RollbackRequest()
     with locks.hold(model_name(task)):
         model, switched = await asyncio.to_thread(
-            rollback_home_type, registry, task, reason=body.reason, actor=body.actor
+            rollback_home_type, registry, task, version=body.version, reason=body.reason, actor=body.actor
         )
         models[task] = model
     return switched | {"production": model.version}
 
 
-@router.get("/models/{version}", response_model=VersionDetail)
+@router.get("/models/{version}", response_model=VersionDetail, responses=problem_responses(404))
 async def version_detail(version: str, registry: RegistryDep, task: Task = "full") -> dict[str, Any]:
     """One registered version: metadata, gates, and the promotions and rollbacks that named it."""
     return await asyncio.to_thread(model_version_detail, registry, model_name(task), version)
 
 
-@router.post("/models/{version}/promote", response_model=VersionSwitchResponse)
+@router.post(
+    "/models/{version}/promote",
+    response_model=VersionSwitchResponse,
+    responses=problem_responses(401, 404, 409),
+)
 async def promote(
     version: str,
     models: HomeTypeModelsDep,

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import make_url
 
 from device_intelligence import __version__, repository
+from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.dependencies import (
     EngineDep,
     ModelsLoadingDep,
@@ -17,7 +18,9 @@ from device_intelligence.dependencies import (
     SessionDep,
     SettingsDep,
 )
+from device_intelligence.failure import model as failure_model
 from device_intelligence.settings import DeviceIntelligenceSettings
+from homeiq_shared.contracts.health import Check, Health, ServedModels, health_status
 from homeiq_shared.ha_events import count_events
 from homeiq_shared.storage import check_database, check_folder
 
@@ -48,7 +51,9 @@ async def _storage(settings: DeviceIntelligenceSettings, session: Any) -> dict[s
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
-@router.get("/health")
+@router.get(
+    "/health", response_model=Health, responses={503: {"model": Health, "description": "A check failed"}}
+)
 async def health(
     settings: SettingsDep,
     engine: EngineDep,
@@ -56,31 +61,31 @@ async def health(
     loading: ModelsLoadingDep,
     session: SessionDep,
 ) -> JSONResponse:
-    """503 `unhealthy` when the database or a folder fails; 200 `degraded` when no model is loaded yet.
+    """`healthy` (200) when every check passes and both models are served, `degraded` (200) when they are
+    not (none yet, still loading, or the load failed: `models.error`), `unhealthy` (503) when a check fails.
 
-    `models_loaded.loading` is true while the production models still load after start-up (requests
-    that need them wait for it).
+    `models.loaded` maps each registry name to the version served (null: none).
     """
     models = holder.models
-    checks: dict[str, Any] = {
-        "database": await check_database(engine),
-        "data_dir": check_folder(settings.data_dir),
-        "models_dir": check_folder(settings.models_dir),
-        "models_loaded": {
-            "ok": models is not None,
-            "loading": loading,
-            "failure_model_version": models.version if models else None,
-            "anomaly_model_version": models.anomaly_version if models else None,
-            "error": holder.load_error,
+    checks = {
+        "database": Check(**await check_database(engine)),
+        "data_dir": Check(**check_folder(settings.data_dir)),
+        "models_dir": Check(**check_folder(settings.models_dir)),
+    }
+    served = ServedModels(
+        loading=loading,
+        loaded={
+            failure_model.MODEL_NAME: models.version if models else None,
+            anomaly_model.MODEL_NAME: models.anomaly_version if models else None,
         },
-    }
-    infra_ok = all(checks[k]["ok"] for k in ("database", "data_dir", "models_dir"))
-    status = "unhealthy" if not infra_ok else ("healthy" if models is not None else "degraded")
-    body = {
-        "service": "device-intelligence",
-        "version": __version__,
-        "status": status,
-        "checks": checks,
-        "storage": await _storage(settings, session) if checks["database"]["ok"] else None,
-    }
-    return JSONResponse(body, status_code=200 if infra_ok else 503)
+        error=holder.load_error,
+    )
+    body = Health(
+        service="device-intelligence",
+        version=__version__,
+        status=health_status(checks, served),
+        checks=checks,
+        models=served,
+        storage=await _storage(settings, session) if checks["database"].ok else None,
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=503 if body.status == "unhealthy" else 200)

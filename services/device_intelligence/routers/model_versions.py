@@ -3,51 +3,53 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body
 
 from device_intelligence.app_state import load_models_into
 from device_intelligence.dependencies import ApiKeyDep, HolderDep, LocksDep, RegistryDep
-from device_intelligence.nightly_training import TRAIN_LOCK
+from device_intelligence.nightly_training import TRAIN_LOCK, headline
 from device_intelligence.version_promotion import promote_version
+from homeiq_shared.contracts.devices import ModelName
+from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.versions import (
     CompareRequest,
     ComparisonResponse,
     PromoteRequest,
     RollbackRequest,
     VersionDetail,
+    VersionList,
     VersionSwitchResponse,
 )
-from homeiq_shared.version_control import rollback_explicitly, version_detail
+from homeiq_shared.version_control import rollback_explicitly, version_detail, version_list
 
 router = APIRouter(prefix="/api/predictions/models", tags=["models"])
 
-ModelName = Literal["failure_prediction", "anomaly_detection"]
+
+def _headline(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A version's headline metrics: the failure model's test figures, the anomaly model's own scalar ones."""
+    metrics = metadata.get("metrics") or {}
+    if metadata.get("model_type") == "lightgbm" or "pr_auc" in metrics:
+        return headline(metrics) or {}
+    return {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-@router.get("/versions")
-async def list_versions(registry: RegistryDep, model: ModelName = "failure_prediction") -> dict[str, Any]:
+async def _list(registry: RegistryDep, model: ModelName) -> VersionList:
+    return await asyncio.to_thread(version_list, registry, model, _headline)
+
+
+@router.get("", response_model=VersionList)
+async def list_models(registry: RegistryDep, model: ModelName = "failure_prediction") -> VersionList:
     """Every kept version of `model`, oldest first, with its headline metrics and which one is served."""
-    production = registry.production(model)
-    previous = registry.previous(model)
-    return {
-        "model": model,
-        "production": production.version if production else None,
-        "previous": previous.version if previous else None,
-        "versions": [
-            {
-                "version": v.version,
-                "created_at": v.metadata.get("created_at"),
-                "trigger": v.metadata.get("trigger"),
-                "pr_auc": v.metadata.get("pr_auc"),
-                "gates": (v.metadata.get("gates") or {}).get("verdict")
-                if isinstance(v.metadata.get("gates"), dict)
-                else v.metadata.get("gates"),
-            }
-            for v in registry.versions(model)
-        ],
-    }
+    return await _list(registry, model)
+
+
+@router.get("/versions", response_model=VersionList, summary="List versions (alias of GET /models)")
+async def list_versions(registry: RegistryDep, model: ModelName = "failure_prediction") -> VersionList:
+    """Alias of `GET /api/predictions/models` (the same answer)."""
+    return await _list(registry, model)
 
 
 class FailureCompareRequest(CompareRequest):
@@ -63,15 +65,7 @@ async def _served(holder: HolderDep, registry: RegistryDep, switched: dict[str, 
     return switched | {"production": served.version if served else None, "load_error": holder.load_error}
 
 
-@router.get("/versions/{version}", response_model=VersionDetail)
-async def version_info(
-    version: str, registry: RegistryDep, model: ModelName = "failure_prediction"
-) -> dict[str, Any]:
-    """One registered version: metadata, gates, and the promotions and rollbacks that named it."""
-    return await asyncio.to_thread(version_detail, registry, model, version)
-
-
-@router.post("/compare", response_model=ComparisonResponse)
+@router.post("/compare", response_model=ComparisonResponse, responses=problem_responses(404, 409))
 async def compare(body: FailureCompareRequest, registry: RegistryDep) -> dict[str, Any]:
     """Score failure versions `a` and `b` on `b`'s held-out test rows, rebuilt from its recorded seeded data
     (409 when `b` was trained on stored telemetry, which cannot be rebuilt)."""
@@ -81,7 +75,9 @@ async def compare(body: FailureCompareRequest, registry: RegistryDep) -> dict[st
     return await asyncio.to_thread(compare_failure_versions, registry, body.a, body.b)
 
 
-@router.post("/{version}/promote", response_model=VersionSwitchResponse)
+@router.post(
+    "/{version}/promote", response_model=VersionSwitchResponse, responses=problem_responses(401, 404, 409)
+)
 async def promote(
     version: str,
     registry: RegistryDep,
@@ -104,7 +100,7 @@ async def promote(
         return await _served(holder, registry, switched)
 
 
-@router.post("/rollback", response_model=VersionSwitchResponse)
+@router.post("/rollback", response_model=VersionSwitchResponse, responses=problem_responses(401, 404, 409))
 async def rollback(
     registry: RegistryDep,
     holder: HolderDep,
@@ -113,10 +109,39 @@ async def rollback(
     model: ModelName = "failure_prediction",
     body: RollbackRequest | None = Body(None),  # noqa: B008
 ) -> dict[str, Any]:
-    """Serve the previous production version of `model` again; 404 when there is none."""
+    """Serve `version` (default: the previous production version) of `model` again, recording who and why;
+    404 when there is no such version."""
     body = body or RollbackRequest()
     with locks.hold(TRAIN_LOCK):
         switched = await asyncio.to_thread(
-            rollback_explicitly, registry, model, reason=body.reason, actor=body.actor
+            rollback_explicitly, registry, model, version=body.version, reason=body.reason, actor=body.actor
         )
         return await _served(holder, registry, switched)
+
+
+async def _detail(registry: RegistryDep, model: ModelName, version: str) -> dict[str, Any]:
+    return await asyncio.to_thread(version_detail, registry, model, version)
+
+
+@router.get(
+    "/versions/{version}",
+    response_model=VersionDetail,
+    responses=problem_responses(404),
+    summary="Show a version (alias of GET /models/{version})",
+)
+async def version_info(
+    version: str, registry: RegistryDep, model: ModelName = "failure_prediction"
+) -> dict[str, Any]:
+    """Alias of `GET /api/predictions/models/{version}` (the same answer)."""
+    return await _detail(registry, model, version)
+
+
+@router.get("/{version}", response_model=VersionDetail, responses=problem_responses(404))
+async def show_version(
+    version: str, registry: RegistryDep, model: ModelName = "failure_prediction"
+) -> dict[str, Any]:
+    """One registered version: metadata, gates, artifacts with sha256, and the switches that named it.
+
+    Registered after every static path (`/models/status`, `/models/version`, `/models/versions`).
+    """
+    return await _detail(registry, model, version)

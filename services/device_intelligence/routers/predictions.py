@@ -22,10 +22,16 @@ from device_intelligence.version_records import registry_entry
 from homeiq_shared.contracts.devices import (
     BatchPredictRequest,
     BatchPredictResponse,
+    ModelName,
+    ModelStatus,
+    ModelVersionResponse,
     PredictRequest,
     PredictResponse,
 )
-from homeiq_shared.errors import NotFoundError
+from homeiq_shared.contracts.model_info import ModelInfoResponse
+from homeiq_shared.contracts.problems import problem_responses
+from homeiq_shared.errors import NoModelError
+from homeiq_shared.version_control import model_info as served_model_info
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/predictions", tags=["predictions"])
@@ -45,7 +51,7 @@ async def _inputs(session: Any, devices: list[PredictRequest], now: datetime) ->
     return out
 
 
-@router.post("/predict", response_model=PredictResponse)
+@router.post("/predict", response_model=PredictResponse, responses=problem_responses(422, 503))
 async def predict(body: PredictRequest, models: ServingDep, session: SessionDep) -> dict[str, Any]:
     """Failure probability (percent) within the model's horizon, anomaly score and specific advice."""
     now = datetime.now(UTC)
@@ -54,7 +60,7 @@ async def predict(body: PredictRequest, models: ServingDep, session: SessionDep)
     return predict_devices(models, inputs, now)[0]
 
 
-@router.post("/predict/batch", response_model=BatchPredictResponse)
+@router.post("/predict/batch", response_model=BatchPredictResponse, responses=problem_responses(422, 503))
 async def predict_batch(body: BatchPredictRequest, models: ServingDep, session: SessionDep) -> dict[str, Any]:
     """Many devices at once (at most 10,000), answered in request order."""
     now = datetime.now(UTC)
@@ -63,55 +69,78 @@ async def predict_batch(body: BatchPredictRequest, models: ServingDep, session: 
     return {"predictions": predictions, "count": len(predictions), "model_version": models.version}
 
 
-def _require(holder_models: ServingModels | None) -> ServingModels:
+def _require(holder_models: ServingModels | None, load_error: str | None) -> ServingModels:
     if holder_models is None:
-        raise NotFoundError("no production model: nothing has been trained and promoted yet")
+        reason = f" ({load_error})" if load_error else ""
+        raise NoModelError(
+            f"no production model is loaded{reason}: train one with POST /api/predictions/train "
+            "or scripts/train_models.py"
+        )
     return holder_models
 
 
-@router.get("/models/status")
-async def models_status(holder: HolderDep) -> dict[str, Any]:
-    """Loaded models, their performance beside the rule baseline, features, and both models' registry entries."""
+@router.get("/model-info", response_model=ModelInfoResponse)
+async def model_info(holder: HolderDep, model: ModelName = "failure_prediction") -> ModelInfoResponse:
+    """The served production model of `model`: version, features, metrics, split method and artifacts.
+
+    `is_loaded` false (200) when none is served; predicting then answers 503.
+    """
     m = holder.models
     if m is None:
-        return {"is_trained": False, "reason": holder.load_error}
+        info = served_model_info(model, None, None)
+    elif model == failure_model.MODEL_NAME:
+        info = served_model_info(model, m.version, m.metadata)
+    else:
+        info = served_model_info(model, m.anomaly_version, m.anomaly_metadata)
+    return ModelInfoResponse(task=model, model_info=info)
+
+
+@router.get("/models/status", response_model=ModelStatus)
+async def models_status(holder: HolderDep) -> ModelStatus:
+    """Loaded models, their performance beside the rule baseline, features, and both models' registry entries.
+
+    `is_trained` false (200) when no model is served; predicting then answers 503.
+    """
+    m = holder.models
+    if m is None:
+        return ModelStatus(is_trained=False, reason=holder.load_error)
     meta = m.metadata
-    return {
-        "is_trained": True,
-        "model_version": m.version,
-        "anomaly_model_version": m.anomaly_version,
-        "model_performance": meta.get("model_performance"),
-        "rule_baseline": headline(meta.get("rule_baseline", {})),
-        "gates": meta.get("gates", {}).get("verdict"),
-        "feature_columns": meta.get("feature_names"),
-        "horizon_days": meta.get("horizon_days"),
-        "anomaly_thresholds": m.anomaly_metadata.get("thresholds"),
-        "model_metadata": meta,
-        "anomaly_model_metadata": m.anomaly_metadata,
-        "models": {
+    return ModelStatus(
+        is_trained=True,
+        model_version=m.version,
+        anomaly_model_version=m.anomaly_version,
+        model_performance=meta.get("model_performance"),
+        rule_baseline=headline(meta.get("rule_baseline", {})),
+        gates=meta.get("gates", {}).get("verdict"),
+        feature_columns=meta.get("feature_names"),
+        horizon_days=meta.get("horizon_days"),
+        anomaly_thresholds=m.anomaly_metadata.get("thresholds"),
+        model_metadata=meta,
+        anomaly_model_metadata=m.anomaly_metadata,
+        models={
             failure_model.MODEL_NAME: registry_entry(failure_model.MODEL_NAME, m.version, meta),
             anomaly_model.MODEL_NAME: registry_entry(
                 anomaly_model.MODEL_NAME, m.anomaly_version, m.anomaly_metadata
             ),
         },
-        "last_updated": meta.get("created_at"),
-    }
+        last_updated=meta.get("created_at"),
+    )
 
 
-@router.get("/models/version")
-async def models_version(holder: HolderDep) -> dict[str, Any]:
-    """The production version (404 when nothing is trained), as the original's fields."""
-    m = _require(holder.models)
+@router.get("/models/version", response_model=ModelVersionResponse, responses=problem_responses(503))
+async def models_version(holder: HolderDep) -> ModelVersionResponse:
+    """The production version, as the original's fields (503 problem detail when no model is served)."""
+    m = _require(holder.models, holder.load_error)
     meta = m.metadata
     libs = meta.get("library_versions", {})
-    return {
-        "version": m.version,
-        "anomaly_version": m.anomaly_version,
-        "training_date": meta.get("created_at"),
-        "model_performance": meta.get("model_performance"),
-        "training_data_stats": meta.get("training_data"),
-        "model_type": meta.get("model_type"),
-        "scikit_learn_version": libs.get("scikit-learn"),
-        "lightgbm_version": libs.get("lightgbm"),
-        "timestamp": datetime.now(UTC),
-    }
+    return ModelVersionResponse(
+        version=m.version,
+        anomaly_version=m.anomaly_version,
+        training_date=meta.get("created_at"),
+        model_performance=meta.get("model_performance"),
+        training_data_stats=meta.get("training_data"),
+        model_type=meta.get("model_type"),
+        scikit_learn_version=libs.get("scikit-learn"),
+        lightgbm_version=libs.get("lightgbm"),
+        timestamp=datetime.now(UTC),
+    )

@@ -265,3 +265,48 @@ class TrainResponse(BaseModel):
         description="per model name, the registered version's artifacts {file: {sha256, size_bytes}}, "
         "training-data fingerprint, library versions and feature schema version",
     )
+
+ModelName = Literal["failure_prediction", "anomaly_detection"]
+"""The registry names device-intelligence serves."""
+
+
+class ModelStatus(BaseModel):
+    """`GET /api/predictions/models/status`: the original's fields (`is_trained`, `model_performance`,
+    `feature_columns`, `model_metadata`, `last_updated`) plus both served models' registry entries.
+
+    With no model served, `is_trained` is false, `reason` may say why, and the rest is null (HTTP 200:
+    a status; routes that need the model answer 503)."""
+
+    is_trained: bool
+    reason: str | None = Field(None, description="Why no model is served (load error), if known")
+    model_version: str | None = None
+    anomaly_model_version: str | None = None
+    model_performance: dict[str, Any] | None = Field(
+        None, description="accuracy, precision, recall, f1_score, pr_auc on the held-out test rows (0-1)"
+    )
+    rule_baseline: dict[str, Any] | None = None
+    gates: str | None = Field(None, description="PASSED or FAILED (null when none recorded)")
+    feature_columns: list[str] | None = None
+    horizon_days: int | None = None
+    anomaly_thresholds: dict[str, float] | None = None
+    model_metadata: dict[str, Any] | None = None
+    anomaly_model_metadata: dict[str, Any] | None = None
+    models: dict[str, dict[str, Any]] | None = Field(
+        None, description="Per registry name: artifacts with sha256, lineage, gates, metrics"
+    )
+    last_updated: str | None = Field(None, description="created_at of the served failure version")
+
+
+class ModelVersionResponse(BaseModel):
+    """`GET /api/predictions/models/version`: the served production version, as the original's fields
+    (503 problem detail when no model is served)."""
+
+    version: str
+    anomaly_version: str | None
+    training_date: str | None
+    model_performance: dict[str, Any] | None
+    training_data_stats: dict[str, Any] | None
+    model_type: str | None
+    scikit_learn_version: str | None
+    lightgbm_version: str | None
+    timestamp: datetime

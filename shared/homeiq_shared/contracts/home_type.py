@@ -92,28 +92,6 @@ class PredictBatchResponse(BaseModel):
     predictions: list[HomeTypePrediction]
 
 
-class ModelVersionInfo(BaseModel):
-    """One registered version of a task's model."""
-
-    version: str
-    created_at: str
-    trigger: str | None
-    is_production: bool
-    macro_f1_cv: float | None
-    gates_verdict: str | None
-    split_method: str | None
-
-
-class ModelsResponse(BaseModel):
-    """Every registered version of a task's model, oldest first."""
-
-    task: Task
-    model_name: str
-    production: str | None
-    previous: str | None
-    versions: list[ModelVersionInfo]
-
-
 class HomeTypeCompareRequest(CompareRequest):
     """Body of `POST /api/home-type/models/compare`: two versions of one task's model."""
 

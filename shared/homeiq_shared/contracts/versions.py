@@ -29,10 +29,15 @@ class PromoteRequest(BaseModel):
 
 
 class RollbackRequest(BaseModel):
-    """Optional body of `POST .../models/rollback`."""
+    """Optional body of `POST .../models/rollback`: which version to serve again, who and why (recorded)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    version: str | None = Field(
+        None,
+        pattern=VERSION_PATTERN,
+        description="The kept version to serve again (default: the previous production version)",
+    )
     reason: str | None = Field(None, min_length=1, max_length=500)
     actor: str = Field("api", min_length=1, max_length=64, pattern=ACTOR_PATTERN)
 
@@ -82,6 +87,32 @@ def artifact_list(metadata: dict[str, Any]) -> list[ArtifactInfo]:
     """The artifacts recorded in a version's metadata.json, as contract objects."""
     records = metadata.get("artifacts") or {}
     return [ArtifactInfo(name=name, **record) for name, record in sorted(records.items())]
+
+
+class VersionSummary(BaseModel):
+    """One registered version in a version list."""
+
+    version: str
+    created_at: str | None
+    trigger: str | None = Field(description="api, nightly or cli")
+    is_production: bool
+    is_previous: bool
+    gates_verdict: str | None = Field(description="PASSED, FAILED, or null when no gates were recorded")
+    split_method: str | None = Field(description="How the held-out metrics were split")
+    headline: dict[str, float | int | None] = Field(
+        default_factory=dict,
+        description="The model's headline metric(s): home types macro_f1_cv, macro_f1, accuracy; "
+        "failure_prediction pr_auc, precision, recall, f1_score, accuracy",
+    )
+
+
+class VersionList(BaseModel):
+    """`GET .../models?model|task=...`: every kept version of one registry model, oldest first."""
+
+    model: str = Field(description="Registry name, e.g. failure_prediction or home_type_full")
+    production: str | None
+    previous: str | None
+    versions: list[VersionSummary]
 
 
 class VersionDetail(BaseModel):
