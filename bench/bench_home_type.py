@@ -25,9 +25,9 @@ import numpy as np
 import orjson
 
 from ai_automation.home_type.dataset import build_feature_table, home_paths, read_home
+from ai_automation.home_type.evaluation import majority_baseline
 from ai_automation.home_type.features import COMPOSITION, FEATURE_NAMES, extract_features, group_columns
 from ai_automation.home_type.metrics import (
-    MajorityBaseline,
     OneRuleBaseline,
     classification_metrics,
     task_label,
@@ -182,7 +182,7 @@ def bench_reference(outcomes: dict[str, TrainingOutcome], dataset: Path, models_
             classes = sorted(set(train_y_names))
             y_codes = np.searchsorted(classes, train_y_names)
             x_train = table.X[:, comp]
-            majority = MajorityBaseline().fit(x_train, y_codes)
+            majority = majority_baseline().fit(x_train, y_codes)
             rule = OneRuleBaseline().fit(x_train, y_codes)
             labels = sorted(set(classes) | set(truth))
             entry = {

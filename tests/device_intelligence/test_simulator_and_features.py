@@ -118,7 +118,7 @@ def test_battery_days_to_empty_extrapolates_the_recent_drain() -> None:
 
 def test_production_modules_take_the_schema_from_telemetry_not_from_the_simulator() -> None:
     root = Path(device_intelligence.__file__).parent
-    production = ["serving.py", "repository.py", "ha_ingest.py", "ha_telemetry.py", "telemetry_features.py",
+    production = ["serving.py", "repository.py", "ingest/ha_events.py", "ingest/ha_telemetry.py", "telemetry_features.py",
                   "evaluation.py", *(f"routers/{p.name}" for p in (root / "routers").glob("*.py"))]  # fmt: skip
     for name in production:
         tree = ast.parse((root / name).read_text())

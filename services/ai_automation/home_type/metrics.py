@@ -122,25 +122,6 @@ def _interval(values: NDArray[np.float64]) -> BootstrapInterval:
     return BootstrapInterval(float(values.mean()), float(low), float(high), int(values.size))
 
 
-class MajorityBaseline:
-    """Predicts the most frequent training class for every home."""
-
-    code_: int  # set by `fit`
-
-    def fit(self, x: NDArray[np.float64], y: NDArray[np.int64]) -> MajorityBaseline:
-        """Remember the most frequent class code."""
-        self.code_ = int(np.bincount(y).argmax())
-        return self
-
-    def predict(self, x: NDArray[np.float64]) -> NDArray[np.int64]:
-        """The majority class for every row."""
-        return np.full(x.shape[0], self.code_, dtype=np.int64)
-
-    def describe(self, names: Sequence[str], classes: Sequence[str]) -> str:
-        """Human-readable rule."""
-        return f"always {classes[self.code_]}"
-
-
 class OneRuleBaseline:
     """Holte's 1R: the single feature whose value intervals, each mapped to its majority class, fit best.
 
