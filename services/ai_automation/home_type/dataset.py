@@ -146,12 +146,6 @@ def augment_home(home: Mapping[str, Any], rng: np.random.Generator) -> dict[str,
     return {**home, "devices": kept, "events": columns.to_json()}
 
 
-def iter_homes(folder: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Yield `(path, home)` one at a time so only one home's events are in memory."""
-    for path in home_paths(folder):
-        yield path, read_home(path)
-
-
 @dataclass
 class _HomeRows:
     """What one worker returns for one home file."""

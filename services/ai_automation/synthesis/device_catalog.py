@@ -413,6 +413,3 @@ DEVICE_KINDS: tuple[DeviceKind, ...] = (
 )
 
 KIND_BY_KEY: dict[str, DeviceKind] = {kind.key: kind for kind in DEVICE_KINDS}
-
-# Behaviour keys of entities that are not physical devices (no device_id, power_source "virtual").
-VIRTUAL_BEHAVIOURS = ("sun", "person", "automation", "script", "scene")
