@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_automation.tables import DatasetRecord, TrainingRunRecord
+from homeiq_shared.run_table import RunTable, open_run_table
 
 
 async def add_dataset(session: AsyncSession, record: DatasetRecord) -> None:
@@ -29,53 +28,18 @@ async def get_dataset(session: AsyncSession, dataset_id: str) -> DatasetRecord |
     return await session.get(DatasetRecord, dataset_id)
 
 
-async def start_run(session: AsyncSession, trigger: str, task: str) -> TrainingRunRecord:
-    """Record that a training run started (status `running` until finished)."""
-    run = TrainingRunRecord(trigger=trigger, task=task, started_at=datetime.now(UTC), status="running")
-    session.add(run)
-    await session.commit()
-    return run
-
-
-async def finish_run(
-    session: AsyncSession,
-    run: TrainingRunRecord,
-    *,
-    status: str,
-    version: str | None = None,
-    promoted: bool = False,
-    reason: str | None = None,
-    summary: dict[str, Any] | None = None,
-    error: str | None = None,
-) -> None:
-    """Record how a run ended."""
-    run.finished_at = datetime.now(UTC)
-    run.status = status
-    run.version = version
-    run.promoted = promoted
-    run.reason = reason
-    run.summary = summary
-    run.error = error
-    await session.commit()
+def runs(session: AsyncSession) -> RunTable:
+    """The home-type training-run table on `session` (start, finish, latest)."""
+    return RunTable(session, TrainingRunRecord)
 
 
 async def latest_run(session: AsyncSession, task: str) -> TrainingRunRecord | None:
     """The most recent run of a task, or None."""
-    query = (
-        select(TrainingRunRecord)
-        .where(TrainingRunRecord.task == task)
-        .order_by(TrainingRunRecord.id.desc())
-        .limit(1)
-    )
-    return (await session.scalars(query)).first()
+    run = await runs(session).latest(task)
+    assert run is None or isinstance(run, TrainingRunRecord)
+    return run
 
 
 async def fail_interrupted(session: AsyncSession) -> int:
-    """Mark runs a stop left `running` as failed (called at start-up); return how many."""
-    result = await session.execute(
-        update(TrainingRunRecord)
-        .where(TrainingRunRecord.status == "running")
-        .values(status="failed", error="interrupted by a service stop", finished_at=datetime.now(UTC))
-    )
-    await session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    """At start-up: upgrade an older run table, mark runs a stop left `running` failed; return how many."""
+    return await open_run_table(session, TrainingRunRecord, "interrupted by a service stop")

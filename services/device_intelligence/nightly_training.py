@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from device_intelligence import repository
 from device_intelligence.app_state import ModelHolder, load_models_into
 from device_intelligence.failure.model import MODEL_NAME
-from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain
+from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain, run_outcome
 from device_intelligence.settings import WEEKDAYS, DeviceIntelligenceSettings
 from device_intelligence.training_data import mixed_dataset
 from homeiq_shared.errors import ConflictError
@@ -22,6 +22,7 @@ from homeiq_shared.ha_events import purge_older_than
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.nightly import Clock, utc_now
+from homeiq_shared.training_runs import run_recorded_training
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +68,21 @@ def headline(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: metrics.get(k) for k in ("pr_auc", "precision", "recall", "f1_score", "accuracy")}
 
 
-def run_summary(result: RetrainResult, **extra: Any) -> dict[str, Any]:
+def run_summary(
+    result: RetrainResult, *, source: str | None = None, housekeeping: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What a training run records for `/train/status`: both models' figures and the data behind them."""
     data = result.data
     return {
         "mode": result.mode,
         "challenger_version": result.version,
         "champion_version": result.production_version if not result.promoted else None,
-        "metrics": headline(result.metrics),
-        "production_metrics": headline(result.production_metrics),
-        "rule_baseline": headline(result.baseline),
+        "metrics": {
+            "challenger": headline(result.metrics),
+            "champion": headline(result.production_metrics),
+            "rule_baseline": headline(result.baseline),
+        },
+        "split_method": result.metrics.get("split_method"),
         "gates": result.gates.get("verdict"),
         "data": {
             "source": data.get("source"),
@@ -85,7 +91,8 @@ def run_summary(result: RetrainResult, **extra: Any) -> dict[str, Any]:
             "mix": data.get("mix"),
         },
         "seconds": result.seconds,
-        **extra,
+        **({"source": source} if source is not None else {}),
+        **({"housekeeping": housekeeping} if housekeeping is not None else {}),
     }
 
 
@@ -102,48 +109,42 @@ async def run_nightly(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
 async def _run_locked(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
     settings, now = ctx.settings, ctx.clock()
     options = nightly_options(settings, now)
+    housekeeping: dict[str, Any] = {
+        "keep_model_versions": settings.keep_model_versions,
+        "tolerance": settings.promotion_tolerance,
+        "event_retention_days": settings.event_retention_days,
+    }
+
+    async def summarize(result: RetrainResult, _pruned: list[str]) -> dict[str, Any]:
+        return run_summary(result, housekeeping=housekeeping)
+
     async with ctx.sessionmaker() as session:
-        purged_events = await purge_older_than(session, settings.event_retention_days, now)
-        purged_readings = await repository.purge_readings(session, settings.telemetry_retention_days, now)
+        housekeeping["purged_events"] = await purge_older_than(session, settings.event_retention_days, now)
+        housekeeping["purged_readings"] = await repository.purge_readings(
+            session, settings.telemetry_retention_days, now
+        )
         real, stats = await repository.load_dataset(session)
         dataset = await asyncio.to_thread(
             mixed_dataset, real, stats, options.synthetic_count, options.days, options.seed
         )
-        run = await repository.start_run(
-            session,
-            "nightly",
-            {
+        # run_nightly holds the lock since before the purge: lock=None here.
+        run = await run_recorded_training(
+            lock=None,
+            runs=repository.runs(session),
+            trigger="nightly",
+            task=MODEL_NAME,
+            options={
                 "scheduled_by": scheduled_by,
                 "mode": options.mode,
                 "seed": options.seed,
                 "now": now.isoformat(),
             },
+            train=lambda: retrain(ctx.registry, options, dataset),
+            outcome=run_outcome,
+            reload=lambda: load_models_into(ctx.holder, ctx.registry),
+            prune=None,  # register_pair prunes both registry names as it registers them
+            summarize=summarize,
         )
-        try:
-            result = await asyncio.to_thread(retrain, ctx.registry, options, dataset)
-        except Exception as exc:
-            # The registry only ever holds complete versions and nothing was promoted: production keeps serving.
-            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        housekeeping = {
-            "purged_events": purged_events,
-            "purged_readings": purged_readings,
-            "event_retention_days": settings.event_retention_days,
-            "keep_model_versions": settings.keep_model_versions,
-            "tolerance": settings.promotion_tolerance,
-        }
-        summary = run_summary(result, housekeeping=housekeeping)
-        await repository.finish_run(
-            session, run, status=result.status, version=result.version, promoted=result.promoted,
-            decision=result.decision, summary=summary,
-        )  # fmt: skip
-    if result.promoted:
-        await asyncio.to_thread(load_models_into, ctx.holder, ctx.registry)
+    result = run.result
     logger.info("nightly run (%s, %s): %s - %s", scheduled_by, result.mode, result.status, result.decision)
-    return {
-        "run_id": run.id,
-        "status": result.status,
-        "decision": "promoted" if result.promoted else "kept",
-        "reason": result.decision,
-        **summary,
-    }
+    return run.answer()

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from device_intelligence.tables import ConfirmedFailure, TelemetryReading, TrainingRun
 from device_intelligence.telemetry import METRIC_NAMES, TelemetryDataset
+from homeiq_shared.run_table import RunTable, open_run_table
 
 EPOCH = date(1970, 1, 1)
 History = tuple[np.ndarray, np.ndarray]  # (day numbers since EPOCH, daily values rows x METRIC_NAMES)
@@ -149,41 +150,21 @@ async def load_dataset(session: AsyncSession) -> tuple[TelemetryDataset | None, 
     return dataset, stats
 
 
-async def start_run(session: AsyncSession, trigger: str, options: dict[str, Any]) -> TrainingRun:
-    """Record that a training run started."""
-    run = TrainingRun(trigger=trigger, started_at=datetime.now(UTC), status="running", options=options)
-    session.add(run)
-    await session.commit()
-    return run
-
-
-async def finish_run(session: AsyncSession, run: TrainingRun, **fields: Any) -> None:
-    """Record a run's outcome (status, version, decision, summary or error)."""
-    for key, value in fields.items():
-        setattr(run, key, value)
-    run.finished_at = datetime.now(UTC)
-    session.add(run)
-    await session.commit()
+def runs(session: AsyncSession) -> RunTable:
+    """The training-run table on `session` (start, finish, latest)."""
+    return RunTable(session, TrainingRun)
 
 
 async def latest_run(session: AsyncSession) -> TrainingRun | None:
     """The most recent training run, or None."""
-    return await session.scalar(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(1))
+    run = await runs(session).latest()
+    assert run is None or isinstance(run, TrainingRun)
+    return run
 
 
 async def fail_interrupted(session: AsyncSession) -> int:
-    """Mark runs left `running` by a stopped or crashed process as failed; return how many."""
-    result = await session.execute(
-        update(TrainingRun)
-        .where(TrainingRun.status == "running")
-        .values(
-            status="failed",
-            error="interrupted: the service stopped during the run",
-            finished_at=datetime.now(UTC),
-        )
-    )
-    await session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    """At start-up: upgrade an older run table, mark runs a stop left `running` failed; return how many."""
+    return await open_run_table(session, TrainingRun, "interrupted: the service stopped during the run")
 
 
 async def purge_readings(session: AsyncSession, days: int, now: datetime) -> int:

@@ -34,6 +34,7 @@ from homeiq_shared.quality_gates import (
     evaluate_gates,
     thresholds_for,
 )
+from homeiq_shared.training_runs import RunOutcome
 
 if TYPE_CHECKING:
     from device_intelligence.evaluation import Split
@@ -343,6 +344,13 @@ def retrain(
         seconds=seconds,
         mode=mode,
         registry=registered_entries(registry, {failure_model.MODEL_NAME: fv, anomaly_model.MODEL_NAME: av}),
+    )
+
+
+def run_outcome(result: RetrainResult) -> RunOutcome:
+    """What a recorded run keeps of a result: status, version, promoted, and why (`result.decision`'s words)."""
+    return RunOutcome(
+        status=result.status, promoted=result.promoted, version=result.version, reason=result.decision
     )
 
 

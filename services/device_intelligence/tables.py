@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from homeiq_shared.run_table import TrainingRunColumns
 from homeiq_shared.storage import Base
 
 
@@ -50,22 +50,10 @@ class ConfirmedFailure(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class TrainingRun(Base):
-    """One training run (API, nightly or CLI) with its outcome and the promotion decision."""
+class TrainingRun(TrainingRunColumns, Base):
+    """One training run (API, nightly or CLI): `task` is the registry name trained; columns in `TrainingRunColumns`."""
 
     __tablename__ = "training_runs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    trigger: Mapped[str] = mapped_column(String(16))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    status: Mapped[str] = mapped_column(String(16))  # running | promoted | registered | kept | failed
-    options: Mapped[dict[str, Any]] = mapped_column(JSON)
-    version: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    promoted: Mapped[bool] = mapped_column(Boolean, default=False)
-    decision: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    error: Mapped[str | None] = mapped_column(String(2000), nullable=True)
 
 
 class HaHourlyPartial(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,17 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from device_intelligence.retraining import RetrainOptions, gate_report, retrain, train_and_evaluate
+from device_intelligence.failure import model as failure_model
+from device_intelligence.retraining import (
+    RetrainOptions,
+    gate_report,
+    retrain,
+    run_outcome,
+    train_and_evaluate,
+)
 from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 from homeiq_shared.model_registry import ModelRegistry
+from homeiq_shared.training_runs import run_recorded_training
 
 
 def run_training(
@@ -43,8 +52,15 @@ def run_training(
             status.update(message)
             console.log(message)
 
-        result = retrain(registry, options, progress=progress)
-    return result.to_dict()
+        # The one recorded-run workflow, minus what a CLI lacks: no database, no served model, no
+        # in-process lock (see homeiq_shared.training_runs); the registry records the versions.
+        run = asyncio.run(
+            run_recorded_training(
+                lock=None, runs=None, trigger="cli", task=failure_model.MODEL_NAME,
+                train=lambda: retrain(registry, options, progress=progress), outcome=run_outcome,
+            )
+        )  # fmt: skip
+    return run.result.to_dict()
 
 
 def confidence_over_seeds(

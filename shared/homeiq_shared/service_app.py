@@ -17,13 +17,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Lifespan
 
 from homeiq_shared import ha_api
+from homeiq_shared.contracts.training import NightlyStarted, ScheduledRun
 from homeiq_shared.ha_live import HA_LIVE_STATE_FILE, live_puller_from_settings
 from homeiq_shared.logging_setup import configure_logging
 from homeiq_shared.model_lock import ModelLocks
@@ -116,15 +115,16 @@ def start_background(
     gc.freeze()
 
 
-async def start_nightly_run(nightly: NightlyHandle, wait: bool, status_url: str) -> JSONResponse:
+async def start_nightly_run(
+    nightly: NightlyHandle, *, wait: bool, status_url: str, response: Response
+) -> NightlyStarted | ScheduledRun:
     """Run the nightly job now: 202 with `status_url` at once, or (`wait`) 200 with the run itself."""
     task = nightly.start_now()
     if wait:
-        return JSONResponse(jsonable_encoder(await task), status_code=200)
-    return JSONResponse(
-        {"status": "started", "started_at": datetime.now(UTC).isoformat(), "status_url": status_url},
-        status_code=202,
-    )
+        response.status_code = 200
+        return ScheduledRun.model_validate(await task)
+    response.status_code = 202
+    return NightlyStarted(started_at=datetime.now(UTC), status_url=status_url)
 
 
 def create_service_app(

@@ -21,7 +21,8 @@ async def test_health_reports_real_checks(ai_client: httpx.AsyncClient) -> None:
     response = await ai_client.get("/health")
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "healthy"
+    assert body["status"] == "degraded"  # the checks pass, but no model is served yet
+    assert body["models"]["loaded"] == {"home_type_full": None, "home_type_binary": None}
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["database"]["latency_ms"] >= 0
     assert body["checks"]["models_dir"]["ok"] is True
@@ -59,10 +60,19 @@ async def test_health_answers_while_the_models_load_and_model_requests_wait(
             answered = (await info).json()["model_info"]
             after = (await client.get("/health")).json()
     assert during.status_code == 200
-    assert during.json()["models"] == {"loading": True, "loaded": {}}
+    assert during.json()["models"] == {
+        "loading": True,
+        "loaded": {"home_type_full": None, "home_type_binary": None},
+        "error": None,
+    }
+    assert during.json()["status"] == "degraded"
     assert waited  # a request that needs the models waits for the start-up load
     assert answered["is_loaded"] is False
-    assert after["models"] == {"loading": False, "loaded": {}}
+    assert after["models"] == {
+        "loading": False,
+        "loaded": {"home_type_full": None, "home_type_binary": None},
+        "error": None,
+    }
 
 
 async def test_health_is_unhealthy_when_a_folder_is_not_usable(tmp_path: Path) -> None:
@@ -77,6 +87,7 @@ async def test_health_is_unhealthy_when_a_folder_is_not_usable(tmp_path: Path) -
         async with httpx.AsyncClient(transport=transport, base_url="http://ai") as client:
             response = await client.get("/health")
     assert response.status_code == 503
+    assert response.json()["status"] == "unhealthy"
     assert response.json()["checks"]["models_dir"]["ok"] is False
 
 

@@ -197,7 +197,7 @@ async def test_nightly_run_learns_from_real_homes_and_survives_a_restart(
     assert health["ha_events"] == len(labelled["events"]) + len(unlabelled["events"]) + 800
     assert health["home_snapshots"] == 3
     assert health["database_bytes"] > 0
-    artifact = info["artifacts"]["model.skops"]
+    artifact = {a["name"]: a for a in info["artifacts"]}["model.skops"]
     assert len(artifact["sha256"]) == 64
     assert artifact["size_bytes"] > 0
 
@@ -268,7 +268,8 @@ async def test_a_crash_while_registering_leaves_production_serving(
     assert run["status"] == "error"
     assert "disk full" in run["error"]
     assert status["last_run"]["status"] == "failed"
-    assert status["last_run"]["decision"] is None
+    assert status["last_run"]["decision"] == "failed"
+    assert "disk full" in status["last_run"]["reason"]
     leftovers = [
         p.name for p in (settings.models_dir / "home_type_full").iterdir() if p.name.startswith(".tmp")
     ]

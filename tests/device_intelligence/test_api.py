@@ -31,7 +31,10 @@ async def test_health_reports_models_and_real_checks(di_client: httpx.AsyncClien
     body = (await di_client.get("/health")).json()
     assert body["status"] == "healthy"
     assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["models_loaded"]["ok"] is True
+    assert set(body["checks"]) == {"database", "data_dir", "models_dir"}
+    assert body["models"]["loading"] is False
+    assert set(body["models"]["loaded"]) == {"failure_prediction", "anomaly_detection"}
+    assert all(v and v.startswith("v") for v in body["models"]["loaded"].values())
 
 
 async def test_health_names_the_service_version(di_client: httpx.AsyncClient) -> None:
@@ -76,7 +79,10 @@ async def test_without_a_model_predict_is_a_clear_503(empty_client: httpx.AsyncC
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "train" in response.json()["detail"]
-    assert (await empty_client.get("/api/predictions/models/version")).status_code == 404
+    version = await empty_client.get("/api/predictions/models/version")
+    assert version.status_code == 503
+    assert version.headers["content-type"].startswith("application/problem+json")
+    assert version.json()["type"].endswith("/no-model")
 
 
 async def test_predict_snapshot_then_with_stored_history(di_client: httpx.AsyncClient) -> None:
@@ -240,7 +246,8 @@ async def test_train_needs_the_key_and_refuses_a_second_run(
             # 200 devices are too few to pass the gates: registered, never promoted automatically.
             assert done["gates"]["passed"] is False
             assert done["promoted"] is False
-            assert done["decision"].startswith("quality gates FAILED")
+            assert done["decision"] == "kept"
+            assert done["reason"].startswith("quality gates FAILED")
             version = (await client.get("/api/predictions/models/version")).json()
             assert version["version"] == serving != done["version"]
             assert version["model_type"] == "lightgbm"

@@ -269,7 +269,8 @@ async def test_a_crash_during_retraining_keeps_production_serving(
     assert run["status"] == "error"
     assert "power cut" in run["error"]
     assert status["last_run"]["status"] == "failed"
-    assert status["last_run"]["decision"] is None
+    assert status["last_run"]["decision"] == "failed"
+    assert "power cut" in status["last_run"]["reason"]
 
 
 async def test_runs_never_overlap_and_the_switch_turns_the_schedule_off(

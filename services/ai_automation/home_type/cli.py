@@ -11,6 +11,7 @@ Exit status: 0 when the quality gates passed, 1 when a gate failed, 2 for bad in
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -21,10 +22,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ai_automation.home_type.metrics import TASKS
-from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, train_home_type
+from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, run_outcome, train_home_type
 from homeiq_shared.errors import DomainError
 from homeiq_shared.fingerprint import json_default
 from homeiq_shared.logging_setup import configure_logging
+from homeiq_shared.training_runs import run_recorded_training
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -158,7 +160,15 @@ def main(argv: list[str] | None = None) -> int:
             def tick(done: int, total: int, name: str) -> None:
                 progress.update(bar, completed=done, total=total, description=name)
 
-            outcome = train_home_type(request, progress=tick)
+            # The one recorded-run workflow, minus what a CLI lacks: no database, no served model, no
+            # in-process lock (see homeiq_shared.training_runs); the registry records the version.
+            run = asyncio.run(
+                run_recorded_training(
+                    lock=None, runs=None, trigger="cli", task=args.task,
+                    train=lambda: train_home_type(request, progress=tick), outcome=run_outcome,
+                )
+            )  # fmt: skip
+            outcome = run.result
     except DomainError as exc:  # DatasetError included
         err.print(f"[red]error:[/] {exc.detail}")
         return 2

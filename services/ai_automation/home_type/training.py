@@ -26,6 +26,7 @@ from homeiq_shared.artifacts import ArtifactError, library_versions
 from homeiq_shared.fingerprint import fingerprint_arrays, fingerprint_json
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.quality_gates import GateReport, beats_baseline, evaluate_gates, thresholds_for
+from homeiq_shared.training_runs import RunOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,16 @@ class TrainingOutcome:
     promotion_reason: str
     artifact_path: Path
     comparison: dict[str, Any] | None = None
+
+
+def run_outcome(outcome: TrainingOutcome) -> RunOutcome:
+    """What a recorded run keeps of an outcome: a version is always registered; promoted or not, and why."""
+    return RunOutcome(
+        status="promoted" if outcome.promoted else "registered",
+        promoted=outcome.promoted,
+        version=outcome.version,
+        reason=outcome.promotion_reason,
+    )
 
 
 def gate_report(task: str, results: Mapping[str, Any], thresholds: Mapping[str, float] | None) -> GateReport:

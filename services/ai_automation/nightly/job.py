@@ -22,7 +22,7 @@ from ai_automation import repository
 from ai_automation.home_type.model import HomeTypeModel, load_model, model_name
 from ai_automation.home_type.monitoring import unlabelled_report
 from ai_automation.home_type.real_homes import RealHomes, load_real_homes
-from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, train_home_type
+from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, run_outcome, train_home_type
 from ai_automation.nightly.training_set import SyntheticPart, assemble, prune_training_sets, synthetic_part
 from ai_automation.settings import AiAutomationSettings
 from homeiq_shared.errors import ConflictError
@@ -30,6 +30,7 @@ from homeiq_shared.ha_events import purge_older_than
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.nightly import Clock, utc_now
+from homeiq_shared.training_runs import run_recorded_training
 
 logger = logging.getLogger(__name__)
 
@@ -133,12 +134,11 @@ async def run_nightly(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
         return await _run_locked(ctx, scheduled_by, tasks)
 
 
-async def _record_failure(ctx: NightlyContext, tasks: list[str], exc: BaseException) -> None:
+async def _record_failure(ctx: NightlyContext, tasks: list[str], exc: Exception) -> None:
     """Record a run that failed before any task trained (no data, no synthetic dataset, a full disk)."""
     async with ctx.sessionmaker() as session:
         for task in tasks:
-            run = await repository.start_run(session, "nightly", task)
-            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
+            await repository.runs(session).record_failure(trigger="nightly", task=task, exc=exc)
 
 
 async def _run_locked(ctx: NightlyContext, scheduled_by: str, tasks: list[str]) -> dict[str, Any]:
@@ -197,18 +197,12 @@ async def _run_task(
         feature_cache=False,  # each night's folder is new; a cache entry would never be read again
         tolerance=settings.promotion_tolerance,
     )
-    async with ctx.sessionmaker() as session:
-        run = await repository.start_run(session, "nightly", task)
-        try:
-            outcome = await asyncio.to_thread(train_home_type, request)
-        except Exception as exc:
-            # Registration is atomic and nothing was promoted: production keeps serving.
-            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        if outcome.promoted:
-            ctx.models[task] = await asyncio.to_thread(load_model, ctx.registry, task)
+
+    def reload() -> None:
+        ctx.models[task] = load_model(ctx.registry, task)
+
+    async def summarize(outcome: TrainingOutcome, pruned: list[str]) -> dict[str, Any]:
         production = ctx.models.get(task)
-        pruned = await asyncio.to_thread(ctx.registry.prune, name)
         unlabelled = await asyncio.to_thread(unlabelled_report, production, real.unlabelled)
         housekeeping = {
             "scheduled_by": scheduled_by,
@@ -220,14 +214,24 @@ async def _run_task(
             "training_set": str(folder),
         }
         data = _data_counts(outcome, synthetic, real, real_keys)
-        summary = task_summary(outcome, champion, data, unlabelled, housekeeping)
-        await repository.finish_run(
-            session, run, status="promoted" if outcome.promoted else "kept", version=outcome.version,
-            promoted=outcome.promoted, reason=outcome.promotion_reason, summary=summary,
-        )  # fmt: skip
-    return {
-        "run_id": run.id,
-        "decision": "promoted" if outcome.promoted else "kept",
-        "reason": outcome.promotion_reason,
-        **summary,
-    }
+        return task_summary(outcome, champion, data, unlabelled, housekeeping)
+
+    async with ctx.sessionmaker() as session:
+        # The job holds every task's lock since before it assembled the training set: lock=None here.
+        run = await run_recorded_training(
+            lock=None,
+            runs=repository.runs(session),
+            trigger="nightly",
+            task=task,
+            options={
+                "scheduled_by": scheduled_by,
+                "training_set": str(folder),
+                "seed": settings.nightly_seed,
+            },
+            train=lambda: train_home_type(request),
+            outcome=run_outcome,
+            reload=reload,
+            prune=lambda: ctx.registry.prune(name),
+            summarize=summarize,
+        )
+    return run.answer()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Response
 
 from ai_automation import repository
 from ai_automation.dependencies import (
@@ -20,80 +18,53 @@ from ai_automation.dependencies import (
     SettingsDep,
 )
 from ai_automation.home_type.model import load_model, model_name
-from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, train_home_type
-from ai_automation.tables import TrainingRunRecord
+from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, run_outcome, train_home_type
 from homeiq_shared.contracts.home_type import Task, TrainRequest, TrainResponse
+from homeiq_shared.contracts.training import NightlyStarted, ScheduledRun, TrainStatus
 from homeiq_shared.errors import ConflictError, NotFoundError
+from homeiq_shared.run_table import run_view
 from homeiq_shared.service_app import start_nightly_run
-from homeiq_shared.storage import as_utc
+from homeiq_shared.training_runs import run_recorded_training
 
 router = APIRouter(prefix="/api/home-type", tags=["home type training"])
 
 
-def _decision(run: TrainingRunRecord) -> str | None:
-    if run.status == "running":
-        return None
-    if run.promoted:
-        return "promoted"
-    return "kept" if run.status == "kept" else None
-
-
-def run_view(run: TrainingRunRecord | None) -> dict[str, Any] | None:
-    """A stored run as `/train/status` shows it."""
-    if run is None:
-        return None
-    summary = run.summary or {}
-    return {
-        "id": run.id,
-        "trigger": run.trigger,
-        "task": run.task,
-        "started_at": as_utc(run.started_at),
-        "finished_at": as_utc(run.finished_at),
-        "status": run.status,
-        "decision": _decision(run),
-        "reason": run.reason or run.error,
-        "version": run.version,
-        "promoted": run.promoted,
-        "challenger_version": summary.get("challenger_version", run.version),
-        "champion_version": summary.get("champion_version"),
-        "gates": summary.get("gates"),
-        "metrics": summary.get("metrics"),
-        "data": summary.get("data"),
-        "unlabelled_homes": summary.get("unlabelled_homes"),
-        "housekeeping": summary.get("housekeeping"),
-        "error": run.error,
-    }
-
-
-@router.get("/train/status")
+@router.get("/train/status", response_model=TrainStatus)
 async def train_status(
     session: SessionDep, locks: LocksDep, nightly: NightlyDep, settings: SettingsDep, task: Task = "full"
-) -> dict[str, Any]:
+) -> TrainStatus:
     """Schedule, next run, whether a run is in progress, and the task's last run with its decision."""
     schedule = nightly.scheduler.status()
     last = await repository.latest_run(session, task)
-    return {
-        "enabled": schedule["enabled"],
-        "schedule": schedule["schedule"],
-        "timezone": schedule["timezone"],
-        "next_run_time": schedule["next_run_time"],
-        "nightly_tasks": settings.nightly_task_list,
-        "task": task,
-        "running": nightly.running or locks.is_held(model_name(task)),
-        "promotion_tolerance": settings.promotion_tolerance,
-        "last_run": run_view(last),
-        "last_scheduled_run": schedule["last_run"],
-    }
+    return TrainStatus(
+        enabled=schedule["enabled"],
+        schedule=schedule["schedule"],
+        timezone=schedule["timezone"],
+        next_run_time=schedule["next_run_time"],
+        nightly_tasks=settings.nightly_task_list,
+        task=task,
+        running=nightly.running or locks.is_held(model_name(task)),
+        promotion_tolerance=settings.promotion_tolerance,
+        last_run=run_view(last),
+        last_scheduled_run=schedule["last_run"],
+    )
 
 
-@router.post("/train/schedule", status_code=202)
+@router.post("/train/schedule", status_code=202, response_model=NightlyStarted | ScheduledRun)
 async def run_nightly_now(
-    locks: LocksDep, nightly: NightlyDep, settings: SettingsDep, _: ApiKeyDep, wait: bool = False
-) -> JSONResponse:
-    """Run the nightly job now: 202 at once (follow `/train/status`), or the run itself with `?wait=true`."""
+    response: Response,
+    locks: LocksDep,
+    nightly: NightlyDep,
+    settings: SettingsDep,
+    _: ApiKeyDep,
+    wait: bool = False,
+) -> NightlyStarted | ScheduledRun:
+    """Run the nightly job now: 202 at once (follow `/train/status`), or 200 with the run itself with `?wait=true`."""
     if nightly.running or any(locks.is_held(model_name(t)) for t in settings.nightly_task_list):
         raise ConflictError("a home-type training run is already in progress")
-    return await start_nightly_run(nightly, wait, router.prefix + "/train/status")
+    return await start_nightly_run(
+        nightly, wait=wait, status_url=router.prefix + "/train/status", response=response
+    )
 
 
 async def _dataset_folder(body: TrainRequest, settings: SettingsDep, session: SessionDep) -> Path:
@@ -158,26 +129,34 @@ async def train(
         cv_repeats=settings.home_type_cv_repeats,
         tolerance=settings.promotion_tolerance,
     )
-    with locks.hold(model_name(body.task)):
-        run = await repository.start_run(session, "api", body.task)
-        try:
-            outcome = await asyncio.to_thread(train_home_type, job)
-        except Exception as exc:
-            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        await repository.finish_run(
-            session, run, status="promoted" if outcome.promoted else "kept", version=outcome.version,
-            promoted=outcome.promoted, reason=outcome.promotion_reason,
-            summary=_run_summary(outcome, folder),
-        )  # fmt: skip
-        if outcome.promoted:
-            # Reload through the registry so what serves is exactly the checked artifact.
-            models[body.task] = await asyncio.to_thread(load_model, registry, body.task)
-        await asyncio.to_thread(registry.prune, outcome.model_name)
+
+    def reload() -> None:
+        models[body.task] = load_model(registry, body.task)
+
+    async def summarize(outcome: TrainingOutcome, _pruned: list[str]) -> dict[str, Any]:
+        return _run_summary(outcome, folder)
+
+    run = await run_recorded_training(
+        lock=locks.hold(model_name(body.task)),
+        runs=repository.runs(session),
+        trigger="api",
+        task=body.task,
+        options=body.model_dump(mode="json"),
+        train=lambda: train_home_type(job),
+        outcome=run_outcome,
+        reload=reload,
+        prune=lambda: registry.prune(model_name(body.task)),
+        summarize=summarize,
+    )
+    outcome = run.result
     metrics = {
         k: v for k, v in outcome.results.items() if k not in ("feature_names", "classification_report")
     }
     return TrainResponse(
+        run_id=run.run_id,
+        status=run.outcome.status,
+        decision=run.outcome.decision,
+        reason=run.outcome.reason,
         task=body.task,
         model_name=outcome.model_name,
         version=outcome.version,

@@ -29,11 +29,20 @@ router = APIRouter(prefix="/api/predictions/models", tags=["models"])
 
 
 def _headline(metadata: Mapping[str, Any]) -> dict[str, Any]:
-    """A version's headline metrics: the failure model's test figures, the anomaly model's own scalar ones."""
+    """A version's headline metrics: the failure model's held-out test figures; the anomaly model's PR-AUC,
+    precision and recall on device health and on sensor streams (all faults)."""
     metrics = metadata.get("metrics") or {}
-    if metadata.get("model_type") == "lightgbm" or "pr_auc" in metrics:
+    if "device_health" not in metrics:
         return headline(metrics) or {}
-    return {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    blocks = {
+        "device_health": metrics.get("device_health") or {},
+        "sensor_stream": (metrics.get("sensor_stream") or {}).get("overall") or {},
+    }
+    return {
+        f"{block}_{k}": figures.get(k)
+        for block, figures in blocks.items()
+        for k in ("pr_auc", "precision", "recall")
+    }
 
 
 async def _list(registry: RegistryDep, model: ModelName) -> VersionList:

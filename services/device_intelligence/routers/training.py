@@ -7,8 +7,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Response
 
 from device_intelligence import repository
 from device_intelligence.app_state import load_models_into
@@ -21,16 +20,19 @@ from device_intelligence.dependencies import (
     SessionDep,
     SettingsDep,
 )
+from device_intelligence.failure.model import MODEL_NAME
 from device_intelligence.nightly_training import TRAIN_LOCK, mode_at, run_summary
-from device_intelligence.retraining import RetrainOptions, retrain
+from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain, run_outcome
 from device_intelligence.settings import DeviceIntelligenceSettings
-from device_intelligence.tables import TrainingRun
 from device_intelligence.telemetry import TelemetryDataset
 from device_intelligence.training_data import mixed_dataset
 from homeiq_shared.contracts.devices import TrainRequest, TrainResponse
+from homeiq_shared.contracts.training import NightlyStarted, ScheduledRun, TrainStatus
 from homeiq_shared.errors import ConflictError, InvalidInputError
+from homeiq_shared.run_table import run_view
 from homeiq_shared.service_app import start_nightly_run
 from homeiq_shared.storage import as_utc
+from homeiq_shared.training_runs import run_recorded_training
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/predictions", tags=["training"])
@@ -75,123 +77,103 @@ async def train(
     holder: HolderDep,
     _: ApiKeyDep,
     body: TrainRequest | None = Body(None),  # noqa: B008
-) -> dict[str, Any]:
+) -> TrainResponse:
     """Train and evaluate a challenger off the event loop; promote when it is not worse (409 while one runs)."""
     body = body or TrainRequest.model_validate({})
-    with locks.hold(TRAIN_LOCK):
-        try:
-            options = RetrainOptions(
-                synthetic_count=body.synthetic_count,
-                days=body.days_back or body.days,
-                seed=body.seed,
-                horizon_days=body.horizon_days,
-                force=body.force,
-                promote=body.promote,
-                trigger="api",
-                mode=body.mode,
-                tolerance=settings.promotion_tolerance,
-                gate_overrides={str(k): v for k, v in (body.gate_thresholds or {}).items()},
-            )
-        except ValueError as exc:
-            raise InvalidInputError(str(exc)) from exc
-        dataset, source = await _training_data(session, body, options, settings)
-        run = await repository.start_run(session, "api", body.model_dump() | {"resolved_source": source})
-        try:
-            result = await asyncio.to_thread(retrain, registry, options, dataset)
-        except ValueError as exc:
-            await repository.finish_run(session, run, status="failed", error=str(exc))
-            raise InvalidInputError(f"training failed: {exc}") from exc
-        except Exception as exc:
-            await repository.finish_run(session, run, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        await repository.finish_run(
-            session, run, status=result.status, version=result.version, promoted=result.promoted,
-            decision=result.decision, summary=run_summary(result, source=source),
-        )  # fmt: skip
-        if result.promoted:
-            await asyncio.to_thread(load_models_into, holder, registry)
-    return {
-        "status": result.status,
-        "promoted": result.promoted,
-        "decision": result.decision,
-        "version": result.version,
-        "anomaly_version": result.anomaly_version,
-        "production_version": result.production_version,
-        "source": source,
-        "metrics": result.metrics,
-        "rule_baseline": result.baseline,
-        "production_metrics": result.production_metrics,
-        "anomaly_metrics": result.anomaly_metrics,
-        "gates": result.gates,
-        "seconds": result.seconds,
-        "registry": result.registry,
-    }
+    try:
+        options = RetrainOptions(
+            synthetic_count=body.synthetic_count,
+            days=body.days_back or body.days,
+            seed=body.seed,
+            horizon_days=body.horizon_days,
+            force=body.force,
+            promote=body.promote,
+            trigger="api",
+            mode=body.mode,
+            tolerance=settings.promotion_tolerance,
+            gate_overrides={str(k): v for k, v in (body.gate_thresholds or {}).items()},
+        )
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    if locks.is_held(TRAIN_LOCK):  # answer 409 before reading every stored reading
+        raise ConflictError(f"a training run for {TRAIN_LOCK!r} is already in progress")
+    dataset, source = await _training_data(session, body, options, settings)
+
+    async def summarize(result: RetrainResult, _pruned: list[str]) -> dict[str, Any]:
+        return run_summary(result, source=source)
+
+    try:
+        run = await run_recorded_training(
+            lock=locks.hold(TRAIN_LOCK),
+            runs=repository.runs(session),
+            trigger="api",
+            task=MODEL_NAME,
+            options=body.model_dump(mode="json") | {"resolved_source": source},
+            train=lambda: retrain(registry, options, dataset),
+            outcome=run_outcome,
+            reload=lambda: load_models_into(holder, registry),
+            prune=None,  # register_pair prunes both registry names as it registers them
+            summarize=summarize,
+        )
+    except ValueError as exc:
+        raise InvalidInputError(f"training failed: {exc}") from exc
+    result = run.result
+    return TrainResponse(
+        run_id=run.run_id,
+        status=result.status,
+        promoted=result.promoted,
+        decision=run.outcome.decision,
+        reason=run.outcome.reason,
+        version=result.version,
+        model_name=MODEL_NAME,
+        anomaly_version=result.anomaly_version,
+        production_version=result.production_version,
+        source=source,
+        metrics=result.metrics,
+        rule_baseline=result.baseline,
+        production_metrics=result.production_metrics,
+        anomaly_metrics=result.anomaly_metrics,
+        gates=result.gates,
+        split_method=result.metrics.get("split_method"),
+        seconds=result.seconds,
+        registry=result.registry,
+    )
 
 
-def _decision(run: TrainingRun) -> str | None:
-    if run.promoted:
-        return "promoted"
-    return "kept" if run.status in {"registered", "kept"} else None
-
-
-def _run_view(run: TrainingRun | None) -> dict[str, Any] | None:
-    if run is None:
-        return None
-    summary = run.summary or {}
-    return {
-        "id": run.id,
-        "trigger": run.trigger,
-        "started_at": as_utc(run.started_at),
-        "finished_at": as_utc(run.finished_at),
-        "status": run.status,
-        "decision": _decision(run),
-        "reason": run.decision or run.error,
-        "version": run.version,
-        "promoted": run.promoted,
-        "mode": summary.get("mode"),
-        "metrics": {
-            "challenger": summary.get("metrics"),
-            "champion": summary.get("production_metrics"),
-            "rule_baseline": summary.get("rule_baseline"),
-        },
-        "data": summary.get("data"),
-        "housekeeping": summary.get("housekeeping"),
-        "options": run.options,
-        "error": run.error,
-    }
-
-
-@router.get("/train/status")
+@router.get("/train/status", response_model=TrainStatus)
 async def train_status(
     session: SessionDep, locks: LocksDep, nightly: NightlyDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> TrainStatus:
     """Schedule, next run and its mode, whether a run is in progress, and the last run with its decision."""
     last = await repository.latest_run(session)
     schedule = nightly.scheduler.status()
     next_run = schedule["next_run_time"]
     mode = mode_at(settings, datetime.fromisoformat(next_run) if next_run else datetime.now(UTC))
-    return {
-        "enabled": schedule["enabled"],
-        "schedule": schedule["schedule"],
-        "timezone": schedule["timezone"],
-        "full_retrain_weekday": settings.full_retrain_weekday,
-        "next_run_time": next_run,
-        "next_run_mode": mode,
-        "running": locks.is_held(TRAIN_LOCK) or nightly.running,
-        "mode": mode,
-        "last_training_time": as_utc(last.started_at) if last else None,
-        "last_training_status": last.status if last else None,
-        "last_training_error": last.error if last else None,
-        "last_run": _run_view(last),
-        "last_scheduled_run": schedule["last_run"],
-    }
+    return TrainStatus(
+        enabled=schedule["enabled"],
+        schedule=schedule["schedule"],
+        timezone=schedule["timezone"],
+        full_retrain_weekday=settings.full_retrain_weekday,
+        next_run_time=next_run,
+        next_run_mode=mode,
+        running=locks.is_held(TRAIN_LOCK) or nightly.running,
+        promotion_tolerance=settings.promotion_tolerance,
+        mode=mode,
+        last_training_time=as_utc(last.started_at) if last else None,
+        last_training_status=last.status if last else None,
+        last_training_error=last.error if last else None,
+        last_run=run_view(last),
+        last_scheduled_run=schedule["last_run"],
+    )
 
 
-@router.post("/train/schedule", status_code=202)
+@router.post("/train/schedule", status_code=202, response_model=NightlyStarted | ScheduledRun)
 async def run_nightly_now(
-    locks: LocksDep, nightly: NightlyDep, _: ApiKeyDep, wait: bool = False
-) -> JSONResponse:
-    """Run the nightly job now: 202 at once (follow `/train/status`), or the run itself with `?wait=true`."""
+    response: Response, locks: LocksDep, nightly: NightlyDep, _: ApiKeyDep, wait: bool = False
+) -> NightlyStarted | ScheduledRun:
+    """Run the nightly job now: 202 at once (follow `/train/status`), or 200 with the run itself with `?wait=true`."""
     if locks.is_held(TRAIN_LOCK) or nightly.running:
         raise ConflictError("a training run is already in progress")
-    return await start_nightly_run(nightly, wait, router.prefix + "/train/status")
+    return await start_nightly_run(
+        nightly, wait=wait, status_url=router.prefix + "/train/status", response=response
+    )

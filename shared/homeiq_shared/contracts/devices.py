@@ -15,6 +15,8 @@ from pydantic import (
     field_validator,
 )
 
+from homeiq_shared.contracts.training import TrainAnswer
+
 MAX_BATCH = 10_000
 """Most devices per /predict/batch and readings per /telemetry request (documented limit)."""
 MAX_STREAM = 200_000
@@ -244,13 +246,13 @@ class TrainRequest(BaseModel):
         return value
 
 
-class TrainResponse(BaseModel):
-    """Outcome of a training run."""
+class TrainResponse(TrainAnswer):
+    """Outcome of a training run (`status`, `decision`, `reason`... as in `contracts.training.TrainAnswer`).
 
-    status: str
-    promoted: bool
-    decision: str
-    version: str | None
+    `reason` holds the promotion rule's words; before, `decision` held them (such an answer still parses).
+    """
+
+    model_name: str = "failure_prediction"
     anomaly_version: str | None
     production_version: str | None
     source: str

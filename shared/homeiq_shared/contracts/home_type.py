@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from homeiq_shared.contracts.training import TrainAnswer
 from homeiq_shared.contracts.versions import CompareRequest
 
 Task = Literal["full", "binary"]
@@ -38,14 +39,17 @@ class TrainRequest(BaseModel):
         return self
 
 
-class TrainResponse(BaseModel):
-    """A finished training run: the registered version, its metrics, gates and the promotion decision."""
+class TrainResponse(TrainAnswer):
+    """A finished training run: the registered version, its metrics, gates and the promotion decision.
+
+    `status`, `decision`, `reason`, `promoted`, `version`, `run_id` and `split_method` are the fields
+    both services' answers share (`contracts.training.TrainAnswer`).
+    """
 
     task: Task
     model_name: str
     version: str
-    promoted: bool
-    promotion_reason: str
+    promotion_reason: str | None = Field(None, description="deprecated: same as reason")
     gates: dict[str, Any]
     metrics: dict[str, Any]
     baselines: dict[str, Any]
