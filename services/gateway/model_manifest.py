@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from gateway.plots import find_key
 from gateway.quality_checks import as_number
 from gateway.step_results import ModelRecord, RunResult
 
@@ -28,60 +26,23 @@ def library_versions(names: tuple[str, ...]) -> dict[str, str | None]:
     return versions
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify_artifact(artifact: dict[str, Any], search_roots: list[Path]) -> dict[str, Any]:
-    """The artifact entry plus `sha256_verified`: True/False when the file is readable here, else None."""
-    entry = dict(artifact)
-    raw = entry.get("path")
-    entry["sha256_verified"] = None
-    if not isinstance(raw, str) or not raw:
-        entry["verification"] = "no artifact path in the service's answer"
-        return entry
-    candidates = [Path(raw)] if Path(raw).is_absolute() else [root / raw for root in search_roots]
-    for candidate in candidates:
-        if candidate.is_file():
-            actual = sha256_file(candidate)
-            entry["sha256_verified"] = actual == entry.get("sha256")
-            entry["verification"] = f"recomputed from {candidate}"
-            if entry.get("size_bytes") is None:
-                entry["size_bytes"] = candidate.stat().st_size
-            return entry
-    entry["verification"] = "artifact not readable from the gateway (remote service)"
-    return entry
-
-
 def _scalars(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if as_number(v) is not None or isinstance(v, str | bool)}
 
 
-def _lineage(model: ModelRecord, registry: dict[str, Any], names: tuple[str, ...]) -> Any:
-    """A lineage field from the registry entry, else from anywhere in the training answer."""
-    return next((v for s in (registry, model.train_response) if (v := find_key(s, names))), None)
-
-
-def model_entry(model: ModelRecord, run: RunResult) -> dict[str, Any]:
-    """The manifest's description of one model (registry fields as the services answered them)."""
-    service = run.services.get(model.service)
-    roots = []
-    if service is not None and service.models_dir:
-        roots = [Path(service.models_dir)]
+def model_entry(model: ModelRecord) -> dict[str, Any]:
+    """The manifest's description of one model: the training answer's figures and the registered version's
+    artifacts (sha256) and lineage, both as the services answered over HTTP."""
     registry = model.metadata.get("registry") or {}
     return {
         "service": model.service,
-        "registry_name": model.registry_name or registry.get("registry_name"),
+        "registry_name": model.registry_name,
         "version": model.version,
         "registry_version": registry.get("version"),
         "registered_at": registry.get("created_at"),
+        "trigger": registry.get("trigger"),
         "promoted": model.promoted,
-        "artifacts": [verify_artifact(a, roots) for a in model.artifacts],
+        "artifacts": [a.model_dump(mode="json") for a in model.artifacts],
         "registry_source": model.metadata.get("registry_source"),
         "metrics": _scalars(model.metrics),
         "baselines": model.baselines,
@@ -97,11 +58,10 @@ def model_entry(model: ModelRecord, run: RunResult) -> dict[str, Any]:
             for c in model.checks
         ],
         "gates_passed": model.gates_passed,
-        "training_data_fingerprint": _lineage(
-            model, registry, ("training_data_fingerprint", "data_fingerprint", "fingerprint")
-        ),
-        "feature_schema_version": _lineage(model, registry, ("feature_schema_version",)),
-        "library_versions": _lineage(model, registry, ("library_versions",)),
+        "service_gates_verdict": registry.get("gates_verdict"),
+        "training_data_fingerprint": registry.get("training_data_fingerprint"),
+        "feature_schema_version": registry.get("feature_schema_version"),
+        "library_versions": registry.get("library_versions"),
         "train_seconds": model.metadata.get("train_seconds"),
     }
 
@@ -131,7 +91,7 @@ def build_manifest(run: RunResult) -> dict[str, Any]:
             }
             for s in run.steps
         ],
-        "models": {key: model_entry(model, run) for key, model in run.models.items()},
+        "models": {key: model_entry(model) for key, model in run.models.items()},
         "gateway": {
             "python": platform.python_version(),
             "library_versions": library_versions(_GATEWAY_LIBRARIES),

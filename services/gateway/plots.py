@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 
 from gateway.quality_checks import as_number
 from gateway.step_results import ModelRecord
+from homeiq_shared.contracts.metrics import FailureMetrics, ForecastMetrics, RuleBaseline
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +33,6 @@ class Plot:
     png: bytes
 
 
-def find_key(obj: Any, names: Sequence[str], depth: int = 0) -> Any:
-    """The first value under any of `names` in nested dicts (breadth first at each level)."""
-    if depth > 4 or not isinstance(obj, Mapping):
-        return None
-    for name in names:
-        if name in obj and obj[name] not in (None, [], {}):
-            return obj[name]
-    for value in obj.values():
-        found = find_key(value, names, depth + 1)
-        if found is not None:
-            return found
-    return None
-
-
 def _png(fig: Any) -> bytes:
     buf = io.BytesIO()
     fig.tight_layout()
@@ -56,19 +43,12 @@ def _png(fig: Any) -> bytes:
 
 def confusion_plot(model: ModelRecord) -> Plot | None:
     """Confusion matrix (rows: true class, columns: predicted) of a classifier's held-out homes."""
-    matrix = find_key(model.metrics, ("confusion_matrix",))
-    labels = find_key(model.metrics, ("labels", "classes", "class_names"))
-    if isinstance(matrix, Mapping):  # {"labels": [...], "matrix": [[...]]}
-        labels = matrix.get("labels") or labels
-        matrix = matrix.get("matrix") or matrix.get("values")
-    if not isinstance(matrix, list) or not matrix or not all(isinstance(r, list) for r in matrix):
+    if model.home_type is None or not model.home_type.confusion_matrix:
         return None
+    matrix, names = model.home_type.confusion_matrix, model.home_type.class_names
     n = len(matrix)
-    names = (
-        [str(x) for x in labels]
-        if isinstance(labels, list) and len(labels) == n
-        else [str(i) for i in range(n)]
-    )
+    if len(names) != n:
+        names = [str(i) for i in range(n)]
     fig, ax = plt.subplots(figsize=(max(3.6, 0.7 * n + 2), max(3.0, 0.6 * n + 1.6)))
     ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(n), names, rotation=40, ha="right", fontsize=8)
@@ -91,34 +71,26 @@ def confusion_plot(model: ModelRecord) -> Plot | None:
     return Plot(f"{model.key}_confusion", f"{model.title}: confusion matrix", _png(fig))
 
 
-def _importances(model: ModelRecord) -> list[tuple[str, float]]:
-    raw = find_key(
-        model.metrics, ("feature_importances", "top_feature_importances", "top_features", "importances")
-    )
-    pairs: list[tuple[str, float]] = []
-    if isinstance(raw, Mapping):
-        pairs = [(str(k), v) for k, v in ((k, as_number(v)) for k, v in raw.items()) if v is not None]
-    elif isinstance(raw, list):
-        for item in raw:
-            if isinstance(item, Mapping):
-                name, value = item.get("feature") or item.get("name"), as_number(item.get("importance"))
-            elif isinstance(item, list | tuple) and len(item) == 2:
-                name, value = item[0], as_number(item[1])
-            else:
-                continue
-            if name is not None and value is not None:
-                pairs.append((str(name), value))
-    return sorted(pairs, key=lambda p: abs(p[1]), reverse=True)[:_TOP_FEATURES]
+def _importances(model: ModelRecord) -> tuple[list[tuple[str, float]], str | None]:
+    """The largest importances, largest first, and how they were measured (when the service says)."""
+    if model.forecast is not None:
+        pairs = list(model.forecast.feature_importances.items())
+        method = model.forecast.feature_importance_method
+    elif model.home_type is not None:
+        pairs = [(f.feature, f.importance) for f in model.home_type.top_feature_importances]
+        method = None
+    else:
+        return [], None
+    return sorted(pairs, key=lambda p: abs(p[1]), reverse=True)[:_TOP_FEATURES], method
 
 
 def importance_plot(model: ModelRecord) -> Plot | None:
     """The largest feature importances, as the service reports them."""
-    pairs = _importances(model)
+    pairs, method = _importances(model)
     if not pairs:
         return None
     names, values = zip(*reversed(pairs), strict=True)
-    method = find_key(model.metrics, ("feature_importance_method", "importance_method"))
-    gain = isinstance(method, str) and "gain" in method
+    gain = method is not None and "gain" in method
     fig, ax = plt.subplots(figsize=(_FIGSIZE[0] + 0.6, 0.26 * len(pairs) + 1.3))
     ax.barh(names, values, color="#4c72b0")
     ax.tick_params(axis="y", labelsize=8)
@@ -127,51 +99,46 @@ def importance_plot(model: ModelRecord) -> Plot | None:
     return Plot(f"{model.key}_importances", f"{model.title}: feature importances", _png(fig))
 
 
-def _operating_point(metrics: Any) -> tuple[float, float] | None:
-    if not isinstance(metrics, Mapping):
-        return None
-    p, r = as_number(metrics.get("precision")), as_number(metrics.get("recall"))
+def _operating_point(metrics: ForecastMetrics) -> tuple[float, float] | None:
+    p, r = metrics.precision, metrics.recall
     return None if p is None or r is None else (r, p)
 
 
-def _pr_points(metrics: Any) -> tuple[list[float], list[float]] | None:
+def _pr_points(metrics: ForecastMetrics) -> tuple[list[float], list[float]] | None:
     """(recall, precision) of a returned PR curve, or None when there is no usable curve."""
-    curve = find_key(metrics, ("pr_curve", "precision_recall_curve"))
-    if not isinstance(curve, Mapping):
+    curve = metrics.pr_curve
+    if curve is None or len(curve.precision) != len(curve.recall) or len(curve.recall) < 2:
         return None
-    precision = [as_number(v) for v in curve.get("precision") or []]
-    recall = [as_number(v) for v in curve.get("recall") or []]
-    pairs = [(r, p) for r, p in zip(recall, precision, strict=False) if r is not None and p is not None]
-    if len(pairs) < 2 or len(precision) != len(recall):
-        return None
-    return [r for r, _ in pairs], [p for _, p in pairs]
+    return curve.recall, curve.precision
 
 
 def pr_plot(model: ModelRecord) -> Plot | None:
-    """Precision-recall curves of the held-out rows, model beside its baselines, with operating points."""
-    curve = _pr_points(model.metrics)
-    point = _operating_point(model.metrics)
+    """Precision-recall curves of the held-out rows, model beside its rule baseline, with operating points."""
+    metrics = model.forecast
+    if metrics is None:
+        return None
+    curve = _pr_points(metrics)
+    point = _operating_point(metrics)
     if curve is None and point is None:
         return None
     fig, ax = plt.subplots(figsize=_FIGSIZE)
-    pr_auc = as_number(model.metrics.get("pr_auc"))
-    label = f"model (PR-AUC {pr_auc:.3f})" if pr_auc is not None else "model"
+    label = f"model (PR-AUC {metrics.pr_auc:.3f})" if metrics.pr_auc is not None else "model"
     if curve is not None:
         ax.plot(curve[0], curve[1], color="#4c72b0", label=label)
     if point is not None:
         ax.scatter([point[0]], [point[1]], marker="o", color="#4c72b0", zorder=3,
                    label="model at its threshold" if curve is not None else label + " at its threshold")  # fmt: skip
-    for (name, base), colour in zip(model.baselines.items(), _BASELINE_COLOURS * 4, strict=False):
+    if model.rule is not None:
+        base, colour = model.rule, _BASELINE_COLOURS[0]
         base_curve, base_point = _pr_points(base), _operating_point(base)
-        base_auc = as_number(base.get("pr_auc")) if isinstance(base, Mapping) else None
-        base_label = f"{name} baseline" + (f" (PR-AUC {base_auc:.3f})" if base_auc is not None else "")
+        base_label = "rule baseline" + (f" (PR-AUC {base.pr_auc:.3f})" if base.pr_auc is not None else "")
         if base_curve is not None:
             ax.plot(base_curve[0], base_curve[1], color=colour, linestyle="--", marker=".", label=base_label)
         if base_point is not None:
             ax.scatter([base_point[0]], [base_point[1]], marker="x", color=colour, zorder=3,
-                       label=f"{name} baseline at its operating point" if base_curve is not None else base_label)  # fmt: skip
-    rate = as_number(find_key(model.metrics, ("positive_rate",)))
-    if rate is not None:
+                       label="rule baseline at its operating point" if base_curve is not None else base_label)  # fmt: skip
+    if metrics.positive_rate is not None:
+        rate = metrics.positive_rate
         ax.axhline(rate, color="grey", linestyle=":", label=f"chance ({rate:.3f})")
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
@@ -213,30 +180,18 @@ def pr_auc_bars(model: ModelRecord) -> Plot | None:
 
 def calibration_plot(model: ModelRecord) -> Plot | None:
     """Reliability diagram: mean predicted probability vs observed rate per bin."""
-    table = find_key(model.metrics, ("calibration", "calibration_table", "reliability"))
-    if isinstance(table, Mapping):
-        table = table.get("bins") or table.get("table")
-    if not isinstance(table, list):
+    if model.forecast is None or not model.forecast.calibration:
         return None
-    points = [
-        (
-            as_number(r.get("mean_predicted")),
-            as_number(r.get("observed_rate")),
-            as_number(r.get("rows")) or 1.0,
-        )
-        for r in table
-        if isinstance(r, Mapping)
-    ]
-    clean = [(p, o, n) for p, o, n in points if p is not None and o is not None]
-    if not clean:
-        return None
+    bins = model.forecast.calibration
     fig, ax = plt.subplots(figsize=_FIGSIZE)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect")
-    xs, ys, _ = zip(*clean, strict=True)
-    ax.plot(xs, ys, marker="o", label="model")
-    for x, y, n in clean:
-        ax.annotate(f"{n:.0f}", (x, y), fontsize=7, textcoords="offset points", xytext=(3, 3))
-    brier = as_number(find_key(model.metrics, ("brier", "brier_score")))
+    ax.plot([b.mean_predicted for b in bins], [b.observed_rate for b in bins], marker="o", label="model")
+    for b in bins:
+        ax.annotate(
+            f"{b.rows}", (b.mean_predicted, b.observed_rate), fontsize=7, textcoords="offset points",
+            xytext=(3, 3),
+        )  # fmt: skip
+    brier = model.forecast.brier
     ax.set_xlabel("mean predicted probability")
     ax.set_ylabel("observed failure rate")
     ax.legend(fontsize=8)
@@ -246,62 +201,38 @@ def calibration_plot(model: ModelRecord) -> Plot | None:
     return Plot(f"{model.key}_calibration", f"{model.title}: calibration (labels: rows per bin)", _png(fig))
 
 
-def _numbers(raw: Any) -> list[float]:
-    return [v for v in (as_number(x) for x in raw) if v is not None] if isinstance(raw, list) else []
-
-
-def _lead_histogram(model: ModelRecord, ax: Any) -> str | None:
-    """Stacked histogram of each detected failure's lead days (by kind when given), rule as an outline."""
-    values = _numbers(model.metrics.get("lead_days"))
+def _lead_histogram(metrics: FailureMetrics, rule: RuleBaseline | None, title: str, ax: Any) -> str | None:
+    """Stacked histogram of each detected failure's lead days (by kind), the rule's as an outline."""
+    values = metrics.lead_days
     if not values:
         return None
-    by_kind = model.metrics.get("lead_days_by_kind")
-    groups = (
-        {str(k): _numbers(v) for k, v in by_kind.items() if _numbers(v)}
-        if isinstance(by_kind, Mapping)
-        else {}
-    )
+    groups = {kind: days for kind, days in metrics.lead_days_by_kind.items() if days}
     if sum(len(v) for v in groups.values()) != len(values):
         groups = {"all kinds": values}
-    rules = [(n, _numbers(b.get("lead_days"))) for n, b in model.baselines.items() if isinstance(b, Mapping)]
-    top = max([*values, *(v for _, r in rules for v in r)])
+    rule_days = rule.lead_days if rule is not None else []
+    top = max([*values, *rule_days])
     edges = [x + 0.5 for x in range(int(top) + 1)]
     ax.hist(list(groups.values()), bins=edges, stacked=True, label=list(groups), rwidth=0.85)
-    for (name, rule), colour in zip(rules, _BASELINE_COLOURS, strict=False):
-        if rule:
-            ax.hist(rule, bins=edges, histtype="step", color=colour, linewidth=1.5,
-                    label=f"{name} baseline ({len(rule)} detected)")  # fmt: skip
+    if rule_days:
+        ax.hist(rule_days, bins=edges, histtype="step", color=_BASELINE_COLOURS[0], linewidth=1.5,
+                label=f"rule baseline ({len(rule_days)} detected)")  # fmt: skip
     ax.set_xlabel("days from the first alert to the failure")
     ax.set_ylabel("detected failures")
     ax.legend(fontsize=7)
-    level = model.metrics.get("failure_level")
-    total = level.get("failures") if isinstance(level, Mapping) else None
-    of = f" of {total}" if isinstance(total, int) else ""
-    return f"{model.title}: failure lead time ({len(values)}{of} test failures detected)"
+    total = metrics.failure_level.failures if metrics.failure_level is not None else None
+    of = f" of {total}" if total is not None else ""
+    return f"{title}: failure lead time ({len(values)}{of} test failures detected)"
 
 
-def _lead_fallback(model: ModelRecord, ax: Any) -> str | None:
-    """Older answers: any list of lead times as a histogram, or medians per failure kind."""
-    raw = find_key(model.metrics, ("lead_time_days", "lead_times_days", "lead_times", "lead_time"))
-    values = _numbers(raw)
-    if values:
-        ax.hist(values, bins=min(20, max(5, len(set(values)))), color="#55a868")
-        ax.set_xlabel("days from first alert to failure")
-        ax.set_ylabel("failures")
-        return f"{model.title}: failure lead time ({len(values)} failures)"
-    if not isinstance(raw, Mapping):
-        return None
-    bars = [
-        (str(k), as_number(v.get("median_lead_days")) or 0.0, v)
-        for k, v in raw.items()
-        if isinstance(v, Mapping)
-    ]
+def _lead_by_kind(metrics: FailureMetrics, title: str, ax: Any) -> str | None:
+    """Median lead days per failure kind (when no per-failure lead days were returned)."""
+    bars = [(kind, lead.median_lead_days or 0.0, lead) for kind, lead in metrics.lead_time.items()]
     if not bars:
         return None
     ax.bar([b[0] for b in bars], [b[1] for b in bars], color="#55a868")
-    for i, (_, height, info) in enumerate(bars):
+    for i, (_, height, lead) in enumerate(bars):
         ax.annotate(
-            f"{info.get('detected_within_horizon', '?')}/{info.get('failures', '?')}",
+            f"{lead.detected_within_horizon}/{lead.failures}",
             (i, height),
             ha="center",
             fontsize=7,
@@ -310,13 +241,17 @@ def _lead_fallback(model: ModelRecord, ax: Any) -> str | None:
         )
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     ax.set_ylabel("median lead (days)")
-    return f"{model.title}: median lead time per failure kind (detected/failures)"
+    return f"{title}: median lead time per failure kind (detected/failures)"
 
 
 def lead_time_plot(model: ModelRecord) -> Plot | None:
-    """Days from the first alert to each detected failure (per-failure lead days when the answer has them)."""
+    """Days from the first alert to each detected failure (else the median lead per failure kind)."""
+    if model.forecast is None:
+        return None
     fig, ax = plt.subplots(figsize=_FIGSIZE)
-    title = _lead_histogram(model, ax) or _lead_fallback(model, ax)
+    title = _lead_histogram(model.forecast, model.rule, model.title, ax) or _lead_by_kind(
+        model.forecast, model.title, ax
+    )
     if title is None:
         plt.close(fig)
         return None

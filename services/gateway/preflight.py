@@ -81,20 +81,16 @@ async def check_remote(client: ServiceClient, expected_service: str) -> ServiceR
     health = await client.health()
     if not health.reachable:
         raise PreflightError(f"{expected_service} unreachable at {client.base_url}: {health.error}")
-    if not health.healthy:
-        failing = {
-            k: v
-            for k, v in (health.body.get("checks") or {}).items()
-            if isinstance(v, dict) and not v.get("ok", True)
-        }
+    body = health.health
+    if not health.healthy or body is None:
+        failing = {k: c.error or "failed" for k, c in body.checks.items() if not c.ok} if body else {}
         raise PreflightError(
             f"{expected_service} at {client.base_url} is not healthy (HTTP {health.status_code}): "
-            f"{failing or health.body or 'no details'}"
+            f"{failing or health.error or 'no details'}"
         )
-    name = health.body.get("service")
-    if name and name != expected_service:
-        raise PreflightError(f"{client.base_url} is {name!r}, not {expected_service}")
-    return ServiceRecord(expected_service, client.base_url, False, version=_str(health.body.get("version")))
+    if body.service != expected_service:
+        raise PreflightError(f"{client.base_url} is {body.service!r}, not {expected_service}")
+    return ServiceRecord(expected_service, client.base_url, False, version=body.version)
 
 
 async def probe_default(spec: ServiceSpec) -> bool:
@@ -103,7 +99,7 @@ async def probe_default(spec: ServiceSpec) -> bool:
         spec.name, DEFAULT_URLS[spec.name], timeout_s=2.0, connect_timeout_s=0.3
     ) as client:
         health = await client.health(timeout_s=1.0)
-    return health.healthy and health.body.get("service") == spec.name
+    return health.healthy and health.health is not None and health.health.service == spec.name
 
 
 @dataclass
@@ -129,7 +125,3 @@ async def start_local(specs: list[ServiceSpec], local: LocalServiceSet) -> dict[
         )
         resolved[service.spec.name] = ResolvedService(service.url, service.api_key, record)
     return resolved
-
-
-def _str(value: object) -> str | None:
-    return None if value is None else str(value)

@@ -7,14 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.step_results import Check
-
-# Names a metric may carry in a service answer (the original used f1_score; newer code says f1).
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "f1_score": ("f1_score", "f1"),
-    "f1": ("f1", "f1_score"),
-    "macro_f1": ("macro_f1", "f1_macro"),
-    "pr_auc": ("pr_auc", "average_precision"),
-}
+from homeiq_shared.contracts.metrics import GateSummary
 
 
 def as_number(value: Any) -> float | None:
@@ -25,22 +18,9 @@ def as_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def dig(obj: Any, *path: str) -> Any:
-    """`obj[path[0]][path[1]]...`, or None when any step is missing."""
-    for key in path:
-        if not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
 def find_metric(metrics: Mapping[str, Any], name: str) -> float | None:
-    """The value of `name` (or an alias) at the top level of `metrics`, else None."""
-    for key in _ALIASES.get(name, (name,)):
-        number = as_number(metrics.get(key))
-        if number is not None:
-            return number
-    return None
+    """The number under `name` (the contract's one spelling) at the top level of `metrics`, else None."""
+    return as_number(metrics.get(name))
 
 
 def threshold_checks(
@@ -107,27 +87,12 @@ def baseline_checks(model_value: float | None, baselines: Mapping[str, Any], met
     return checks
 
 
-def service_verdict(gates: Any) -> bool | None:
-    """The service's own overall gate verdict, if its answer states one."""
-    if isinstance(gates, bool):
-        return gates
-    if isinstance(gates, Mapping):
-        for key in ("passed", "all_passed", "ok"):
-            if isinstance(gates.get(key), bool):
-                return bool(gates[key])
-        status = gates.get("status") or gates.get("verdict")
-        if isinstance(status, str):
-            return status.lower() in {"passed", "pass", "ok"}
-    return None
-
-
-def service_gate_check(gates: Any, service: str) -> Check | None:
-    """A check that the service itself agrees the gates pass (None when it says nothing)."""
-    verdict = service_verdict(gates)
-    if verdict is None:
+def service_gate_check(gates: GateSummary | None, service: str) -> Check | None:
+    """A check that the service itself agrees the gates pass (None when its answer has no gate report)."""
+    if gates is None:
         return None
-    detail = "the service's own gates passed" if verdict else f"{service} reports its own gates FAILED"
-    return Check("service gate verdict", verdict, detail)
+    detail = "the service's own gates passed" if gates.passed else f"{service} reports its own gates FAILED"
+    return Check("service gate verdict", gates.passed, detail)
 
 
 def waive(checks: list[Check]) -> None:

@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from gateway.plots import Plot, plots_for
-from gateway.quality_checks import as_number, dig, find_metric
+from gateway.quality_checks import as_number, find_metric
 from gateway.report_render import Document, to_html, to_markdown
 from gateway.step_results import Check, ModelRecord, RunResult, Status
+from homeiq_shared.contracts.metrics import Interval
 
 logger = logging.getLogger(__name__)
 
 _ICONS = {Status.PASSED: "✅ PASSED", Status.FAILED: "❌ FAILED", Status.SKIPPED: "⏭️ SKIPPED"}
 _KEY_METRICS = (
-    "accuracy", "precision", "recall", "f1_score", "f1", "macro_f1", "pr_auc", "roc_auc", "brier_score",
+    "accuracy", "precision", "recall", "f1_score", "macro_f1", "pr_auc", "roc_auc", "brier",
     "cv_accuracy_mean", "cv_accuracy_std", "training_samples", "test_samples", "positive_rate", "split_method",
 )  # fmt: skip
 _BASELINE_METRICS = ("accuracy", "macro_f1", "f1_score", "precision", "recall", "pr_auc")
@@ -93,22 +94,14 @@ def _data(doc: Document, run: RunResult) -> None:
         [[f"`{d.get('dataset_id')}`", d.get("homes"), d.get("days"), _fmt(d.get("events")), d.get("seed"),
           d.get("seconds"), _fmt(d.get("events_per_s"))]],
     )  # fmt: skip
-    holdout = d.get("holdout") or {}
-    if holdout:
-        doc.paragraph(
-            f"Smoke-test homes come from a separate dataset `{holdout.get('dataset_id')}` generated with seed"
-            f" {holdout.get('seed')}: no home in it was trained on."
-        )
 
 
-def _interval(values: Mapping[str, Any], difference: bool = False) -> str:
-    """`mean (95 % interval low to high)` from a service's {mean, ci95_low, ci95_high}, or ''.
+def _interval(values: Interval, difference: bool = False) -> str:
+    """`mean (95 % interval low to high)` of a bootstrap interval.
 
     For a difference (model minus baseline) it also says when the interval does not clear 0.
     """
-    mean, low, high = (as_number(values.get(k)) for k in ("mean", "ci95_low", "ci95_high"))
-    if mean is None or low is None or high is None:
-        return ""
+    mean, low, high = values.mean, values.ci95_low, values.ci95_high
     text = f"{mean:.3f} (95 % interval {low:.3f} to {high:.3f})"
     if difference and low <= 0.0 <= high:
         text += ": the interval includes 0, not a clear win"
@@ -132,7 +125,7 @@ def _baseline_table(doc: Document, model: ModelRecord) -> None:
     if not model.baselines:
         return
     columns = _baseline_columns(model)
-    cv_f1 = as_number(dig(model.metrics, "cross_validation", "macro_f1", "mean"))
+    cv_f1 = model.home_type.cross_validation.macro_f1.mean if model.home_type else None
     cv_headers = ["macro_f1 (cross-validated)", "model minus baseline (cross-validated)"]
     headers = ["", *columns] + (cv_headers if cv_f1 is not None else [])
     rows = [
@@ -144,10 +137,11 @@ def _baseline_table(doc: Document, model: ModelRecord) -> None:
             f"baseline: {name}",
             *(_fmt(find_metric(base, c)) if isinstance(base, Mapping) else "—" for c in columns),
         ]
-        if cv_f1 is not None:
-            row.append(_fmt(dig(base, "cv", "macro_f1", "mean")))
-            diff = dig(base, "cv", "model_minus_baseline_macro_f1")
-            row.append(_interval(diff, difference=True) if isinstance(diff, Mapping) else "—")
+        typed = model.home_type_baselines.get(name)
+        if cv_f1 is not None and typed is not None:
+            row.append(_fmt(typed.cv.macro_f1.mean))
+            diff = typed.cv.model_minus_baseline_macro_f1
+            row.append(_interval(diff, difference=True) if diff is not None else "—")
         rows.append(row)
     doc.table(headers, rows)
     rule = [
@@ -191,10 +185,11 @@ def _model(doc: Document, model: ModelRecord, plot_out: list[Plot]) -> None:
             f"Accuracy 95 % interval over {n} held-out homes: {centre - half:.3f} to {centre + half:.3f}"
             f" (± {half:.3f}).{weak}"
         )
-    cv = dig(model.metrics, "cross_validation", "macro_f1")
-    if isinstance(cv, Mapping) and _interval(cv):
-        method = dig(model.metrics, "cross_validation", "method") or "cross-validation"
-        doc.paragraph(f"Cross-validated macro-F1 {_interval(cv)} ({method}; interval: bootstrap over homes).")
+    if model.home_type is not None:
+        cv = model.home_type.cross_validation
+        doc.paragraph(
+            f"Cross-validated macro-F1 {_interval(cv.macro_f1)} ({cv.method}; interval: bootstrap over homes)."
+        )
     _baseline_table(doc, model)
     if model.key == "failure_prediction":
         _forecast_figures(doc, model)
@@ -210,39 +205,31 @@ def _model(doc: Document, model: ModelRecord, plot_out: list[Plot]) -> None:
 
 def _forecast_figures(doc: Document, model: ModelRecord) -> None:
     """How the failure forecaster's gated metrics are defined, and the figures reported beside them."""
-    definitions = model.metrics.get("metric_definitions")
-    if isinstance(definitions, str):
+    metrics, rule = model.forecast, model.rule
+    if metrics is None:
+        return
+    definitions = metrics.metric_definitions
+    if definitions:
         doc.paragraph(
             "How these gates are read: the model forecasts 'fails within the horizon', so the original metric "
             f"names are defined for a forecaster. {definitions[0].upper()}{definitions[1:]}"
         )
-    rule = model.baselines.get("rule")
-    base = rule if isinstance(rule, Mapping) else {}
     keys = ("precision", "recall", "f1_score", "median_lead_days", "row_recall", "failure_recall_all")
-    rows = [[k, _fmt(model.metrics.get(k)), _fmt(base.get(k))] for k in keys if k in model.metrics]
-    by_kind = model.metrics.get("recall_by_kind")
-    raw_kind = base.get("recall_by_kind")
-    base_kind: Mapping[str, Any] = raw_kind if isinstance(raw_kind, Mapping) else {}
-    if isinstance(by_kind, Mapping):
-        for kind, row in by_kind.items():
-            if isinstance(row, Mapping):
-                other = base_kind.get(kind)
-                rows.append(
-                    [
-                        f"recall, {kind} ({row.get('detected')}/{row.get('failures')} failures)",
-                        _fmt(row.get("recall")),
-                        _fmt(other.get("recall")) if isinstance(other, Mapping) else "—",
-                    ]
-                )
-    if rows:
-        doc.table(
+    rows = [[k, _fmt(getattr(metrics, k)), _fmt(getattr(rule, k) if rule else None)] for k in keys]
+    base_kind = rule.recall_by_kind if rule is not None else {}
+    for kind, row in metrics.recall_by_kind.items():
+        other = base_kind.get(kind)
+        rows.append(
             [
-                "Held-out figure (precision, recall, f1_score, median_lead_days gated)",
-                "model",
-                "rule baseline",
-            ],
-            rows,
+                f"recall, {kind} ({row.detected}/{row.failures} failures)",
+                _fmt(row.recall),
+                _fmt(other.recall) if other else "—",
+            ]
         )
+    doc.table(
+        ["Held-out figure (precision, recall, f1_score, median_lead_days gated)", "model", "rule baseline"],
+        rows,
+    )
 
 
 def _services_and_timings(doc: Document, run: RunResult) -> None:
@@ -279,12 +266,6 @@ def build_document(run: RunResult) -> tuple[Document, list[Plot]]:
     if other:
         doc.heading(2, "Smoke predictions and registry checks")
         doc.table(["Check", "Result", "Detail"], [_check_row(c) for c in other])
-    holdout = [
-        f"{m.title}: {h['correct']}/{h['homes']} hold-out homes labelled correctly (a handful: a sanity check, not a metric)"
-        for m in run.models.values()
-        if isinstance(h := m.metadata.get("holdout_smoke"), dict)
-    ]
-    doc.bullets(holdout)
     _services_and_timings(doc, run)
     doc.heading(2, "Reproduce")
     doc.code(run.command)

@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gateway.registry_cli import HOME_TYPE_MODELS, MODEL_NAMES
-from homeiq_shared.contracts.versions import ComparisonResponse, VersionDetail, VersionSwitchResponse
+from homeiq_shared.contracts.versions import (
+    ComparisonResponse,
+    VersionDetail,
+    VersionList,
+    VersionSwitchResponse,
+)
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.version_control import gates_verdict, rollback_explicitly, version_detail
 
@@ -198,34 +203,23 @@ class HttpBackend:
         return "/api/predictions/models", {"model": model}
 
     def list_versions(self, model: str) -> dict[str, Any]:
-        """Both services' version lists in one shape."""
+        """GET .../models: the version list both services answer (headline figures as each names them)."""
         prefix, query = self._where(model)
-        label, _ = HEADLINE[model]
-        if model in HOME_TYPE_MODELS:
-            body = self._call("GET", prefix, params=query)
-            rows = [
-                {"version": v["version"], "created_at": v["created_at"], "trigger": v.get("trigger"),
-                 "gates_verdict": v.get("gates_verdict"), "metrics": {label: v.get("macro_f1_cv")}}
-                for v in body["versions"]
-            ]  # fmt: skip
-        else:
-            body = self._call("GET", f"{prefix}/versions", params=query)
-            rows = [
-                {"version": v["version"], "created_at": v.get("created_at"), "trigger": v.get("trigger"),
-                 "gates_verdict": v.get("gates"), "metrics": {label: v.get("pr_auc")}}
-                for v in body["versions"]
-            ]  # fmt: skip
-        for row in rows:
-            row["is_production"] = row["version"] == body.get("production")
-            row["is_previous"] = row["version"] == body.get("previous")
-        return {"model": model, "production": body.get("production"), "previous": body.get("previous"),
-                "versions": rows}  # fmt: skip
+        body = VersionList.model_validate(self._call("GET", prefix, params=query))
+        rows = [
+            {"version": v.version, "created_at": v.created_at, "trigger": v.trigger,
+             "gates_verdict": v.gates_verdict, "is_production": v.is_production, "is_previous": v.is_previous,
+             "metrics": dict(v.headline)}
+            for v in body.versions
+        ]  # fmt: skip
+        return {"model": model, "production": body.production, "previous": body.previous, "versions": rows}
 
     def show(self, model: str, version: str) -> dict[str, Any]:
-        """GET the version's details."""
+        """GET .../models/{version}: the version's details with its artifacts' sha256."""
         prefix, query = self._where(model)
-        path = f"{prefix}/{version}" if model in HOME_TYPE_MODELS else f"{prefix}/versions/{version}"
-        return VersionDetail.model_validate(self._call("GET", path, params=query)).model_dump()
+        return VersionDetail.model_validate(
+            self._call("GET", f"{prefix}/{version}", params=query)
+        ).model_dump()
 
     def compare(self, model: str, a: str, b: str) -> dict[str, Any]:
         """POST .../models/compare."""

@@ -5,9 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
+
+from homeiq_shared.contracts import devices, home_type
+from homeiq_shared.contracts.health import Health
+from homeiq_shared.contracts.model_info import ModelInfoResponse
+from homeiq_shared.contracts.synthetic_homes import DatasetInfo
+from homeiq_shared.contracts.versions import VersionDetail
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +22,7 @@ API_KEY_HEADER = "X-HomeIQ-API-Key"
 # Statuses that mean "not ready yet / overloaded", worth another try for idempotent calls.
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _BACKOFF_S = (0.2, 0.6, 1.5)
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 
 class ServiceError(Exception):
@@ -65,19 +73,32 @@ def problem_from_response(service: str, operation: str, response: httpx.Response
     )
 
 
+def parse(model: type[AnswerT], body: Any, service: str, operation: str) -> AnswerT:
+    """`body` as the contract `model`, or a `ServiceError` saying which fields broke the contract."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors()[:4]
+        )
+        raise ServiceError(
+            service, operation, f"the answer does not match the {model.__name__} contract: {problems}"
+        ) from exc
+
+
 @dataclass(frozen=True)
 class HealthStatus:
-    """What one `GET /health` said."""
+    """What one `GET /health` said (`health` is None when the answer is not the Health contract)."""
 
     reachable: bool
     status_code: int | None
-    body: dict[str, Any]
+    health: Health | None = None
     error: str | None = None
 
     @property
     def healthy(self) -> bool:
-        """True for a 200 answer."""
-        return self.status_code == 200
+        """True for a 200 answer in the Health contract (healthy, or degraded: no model served yet)."""
+        return self.status_code == 200 and self.health is not None
 
 
 class ServiceClient:
@@ -166,19 +187,22 @@ class ServiceClient:
                 ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def request_as(self, model: type[AnswerT], method: str, path: str, **kwargs: Any) -> AnswerT:
+        """`request`, its answer parsed with the contract `model` (a mismatch is a `ServiceError`)."""
+        return parse(model, await self.request(method, path, **kwargs), self.name, f"{method} {path}")
+
     async def health(self, timeout_s: float = 5.0) -> HealthStatus:
-        """One `GET /health`, never raising: 200 healthy, 503 with the failing checks, or unreachable."""
+        """One `GET /health`, never raising: 200 healthy or degraded, 503 with the failing checks, or unreachable."""
         try:
             response = await self._client.get("/health", timeout=timeout_s)
         except httpx.HTTPError as exc:
             return HealthStatus(
-                False, None, {}, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                False, None, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             )
         try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        return HealthStatus(True, response.status_code, body if isinstance(body, dict) else {})
+            return HealthStatus(True, response.status_code, Health.model_validate(response.json()))
+        except ValueError as exc:  # not JSON, or not the Health contract (ValidationError is a ValueError)
+            return HealthStatus(True, response.status_code, None, f"not the Health contract: {exc}"[:300])
 
 
 class AiAutomationClient(ServiceClient):
@@ -187,69 +211,74 @@ class AiAutomationClient(ServiceClient):
     def __init__(self, base_url: str, api_key: str | None = None, **kwargs: Any) -> None:
         super().__init__("ai-automation", base_url, api_key, **kwargs)
 
-    async def generate_homes(self, count: int, days: int, seed: int, **options: Any) -> dict[str, Any]:
+    async def generate_homes(self, count: int, days: int, seed: int, **options: Any) -> DatasetInfo:
         """`POST /api/synthetic-homes`: generate a dataset and return its id and summary."""
         body = {"count": count, "days": days, "seed": seed, **options}
-        result: dict[str, Any] = await self.request("POST", "/api/synthetic-homes", json=body)
-        return result
+        return await self.request_as(DatasetInfo, "POST", "/api/synthetic-homes", json=body)
 
     async def train_home_type(
         self, dataset_id: str, task: str, test_size: float, seed: int, promote: bool
-    ) -> dict[str, Any]:
+    ) -> home_type.TrainResponse:
         """`POST /api/home-type/train` for one task (`promote`: when its gates pass and it is not worse)."""
-        body = {
-            "dataset_id": dataset_id, "task": task, "test_size": test_size, "seed": seed, "promote": promote,
-        }  # fmt: skip
-        result: dict[str, Any] = await self.request("POST", "/api/home-type/train", json=body)
-        return result
+        body = home_type.TrainRequest.model_validate(
+            {"dataset_id": dataset_id, "task": task, "test_size": test_size, "seed": seed, "promote": promote}
+        ).model_dump(mode="json", exclude_none=True)
+        return await self.request_as(home_type.TrainResponse, "POST", "/api/home-type/train", json=body)
 
-    async def predict_home_type(self, homes: list[dict[str, Any]], task: str) -> list[dict[str, Any]]:
+    async def predict_home_type(
+        self, homes: list[dict[str, Any]], task: str
+    ) -> list[home_type.HomeTypePrediction]:
         """`POST /api/home-type/predict` with a list of homes; one prediction per home, in order."""
         body = {"homes": homes, "task": task}
-        result = await self.request("POST", "/api/home-type/predict", json=body, idempotent=True)
-        predictions = result.get("predictions", []) if isinstance(result, dict) else []
-        return [p for p in predictions if isinstance(p, dict)]
+        answer = await self.request_as(
+            home_type.PredictBatchResponse, "POST", "/api/home-type/predict", json=body, idempotent=True
+        )
+        return answer.predictions
 
-    async def model_info(self, task: str) -> dict[str, Any]:
+    async def model_info(self, task: str) -> ModelInfoResponse:
         """`GET /api/home-type/model-info` of one task's production model."""
-        result: dict[str, Any] = await self.request("GET", "/api/home-type/model-info", params={"task": task})
-        return result
+        return await self.request_as(
+            ModelInfoResponse, "GET", "/api/home-type/model-info", params={"task": task}
+        )
 
-    async def models(self, task: str) -> Any:
-        """`GET /api/home-type/models`: the registered versions of one task."""
-        return await self.request("GET", "/api/home-type/models", params={"task": task})
+    async def version_detail(self, task: str, version: str) -> VersionDetail:
+        """`GET /api/home-type/models/{version}`: one registered version with its artifacts' sha256."""
+        return await self.request_as(
+            VersionDetail, "GET", f"/api/home-type/models/{version}", params={"task": task}
+        )
 
 
 class DeviceIntelligenceClient(ServiceClient):
     """Calls of device-intelligence: failure prediction and anomaly detection."""
 
+    VERSION_DETAIL = "/api/predictions/models/{version}"
+
     def __init__(self, base_url: str, api_key: str | None = None, **kwargs: Any) -> None:
         super().__init__("device-intelligence", base_url, api_key, **kwargs)
 
-    async def train(self, **options: Any) -> dict[str, Any]:
+    async def train(self, **options: Any) -> devices.TrainResponse:
         """`POST /api/predictions/train` with the CLI's options (synthetic data)."""
-        result: dict[str, Any] = await self.request("POST", "/api/predictions/train", json=options)
-        return result
+        body = devices.TrainRequest.model_validate(options).model_dump(mode="json", exclude_none=True)
+        return await self.request_as(devices.TrainResponse, "POST", "/api/predictions/train", json=body)
 
-    async def predict(self, device_id: str, metrics: dict[str, float | None]) -> dict[str, Any]:
+    async def predict(self, device_id: str, metrics: dict[str, float | None]) -> devices.PredictResponse:
         """`POST /api/predictions/predict` for one device snapshot."""
         body = {"device_id": device_id, "metrics": metrics}
-        result: dict[str, Any] = await self.request(
-            "POST", "/api/predictions/predict", json=body, idempotent=True
+        return await self.request_as(
+            devices.PredictResponse, "POST", "/api/predictions/predict", json=body, idempotent=True
         )
-        return result
 
     async def sensor_anomalies(
         self, entity_id: str, unit: str, readings: list[dict[str, Any]]
-    ) -> dict[str, Any]:
+    ) -> devices.SensorResponse:
         """`POST /api/anomalies/sensor` for one sensor's value stream."""
         body = {"entity_id": entity_id, "unit": unit, "readings": readings}
-        result: dict[str, Any] = await self.request(
-            "POST", "/api/anomalies/sensor", json=body, idempotent=True
+        return await self.request_as(
+            devices.SensorResponse, "POST", "/api/anomalies/sensor", json=body, idempotent=True
         )
-        return result
 
-    async def models_status(self) -> dict[str, Any]:
-        """`GET /api/predictions/models/status`."""
-        result: dict[str, Any] = await self.request("GET", "/api/predictions/models/status")
-        return result
+    async def version_detail(self, model: str, version: str) -> VersionDetail:
+        """`GET /api/predictions/models/{version}?model=...`: one registered version with its artifacts' sha256."""
+        return await self.request_as(
+            VersionDetail, "GET", self.VERSION_DETAIL.format(version=version), params={"model": model}
+        )

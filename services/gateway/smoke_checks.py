@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from gateway.quality_checks import as_number
 from gateway.step_results import Check
+from homeiq_shared.contracts.devices import PredictResponse, SensorResponse
+from homeiq_shared.contracts.home_type import HomeTypePrediction
 
 RISK_BANDS: tuple[tuple[float, str], ...] = (
     (80, "critical"),
@@ -21,17 +19,6 @@ RISK_BANDS: tuple[tuple[float, str], ...] = (
     (0, "minimal"),
 )
 APARTMENT_LABEL = "apartment"
-APARTMENT_TYPES = frozenset({"apartment", "condo", "studio"})  # the original binary task's grouping
-HOLDOUT_LIMIT = 6
-
-
-def task_label(home_type: object, task: str) -> str | None:
-    """The label a home of `home_type` has in `task` (binary: apartment vs standard_home)."""
-    if not isinstance(home_type, str):
-        return None
-    if task == "binary":
-        return APARTMENT_LABEL if home_type in APARTMENT_TYPES else "standard_home"
-    return home_type
 
 
 def _minimal_home(name: str, rooms: Sequence[str], devices_per_room: int) -> dict[str, Any]:
@@ -60,27 +47,8 @@ def constructed_homes() -> dict[str, dict[str, Any]]:
     return {"studio": studio, "house": house}
 
 
-def load_holdout_homes(dataset_path: str | None, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` home files of a dataset the models never saw, when its folder is readable here."""
-    if not dataset_path:
-        return []
-    folder = Path(dataset_path)
-    if not folder.is_dir():
-        return []
-    files = sorted(
-        p for p in folder.iterdir() if p.name.startswith("home_") and p.name.endswith((".json", ".json.gz"))
-    )
-    homes = []
-    for path in files[:limit]:
-        raw = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
-        home = json.loads(raw)
-        if isinstance(home, dict):
-            homes.append(home)
-    return homes
-
-
 def home_prediction_checks(
-    predictions: Sequence[Mapping[str, Any]], expected_count: int, task: str, expected_version: str | None
+    predictions: Sequence[HomeTypePrediction], expected_count: int, task: str, expected_version: str | None
 ) -> list[Check]:
     """Each prediction names a class with a confidence and probabilities that add up to one."""
     checks = [
@@ -93,27 +61,24 @@ def home_prediction_checks(
     problems: list[str] = []
     versions = set()
     for i, pred in enumerate(predictions):
-        label = pred.get("home_type")
-        probs = pred.get("probabilities")
-        confidence = as_number(pred.get("confidence"))
-        versions.add(str(pred.get("model_version")))
-        if not isinstance(label, str) or not label:
+        versions.add(str(pred.model_version))
+        probs = pred.probabilities
+        if not pred.home_type:
             problems.append(f"#{i}: no home_type")
             continue
-        if not isinstance(probs, Mapping) or not probs:
+        if not probs:
             problems.append(f"#{i}: no probabilities")
             continue
-        values = [as_number(v) for v in probs.values()]
-        if any(v is None or not 0.0 <= v <= 1.0 for v in values):
+        if any(not (math.isfinite(v) and 0.0 <= v <= 1.0) for v in probs.values()):
             problems.append(f"#{i}: a probability outside [0, 1]")
             continue
-        total = math.fsum(v for v in values if v is not None)
+        total = math.fsum(probs.values())
         if abs(total - 1.0) > 0.02:
             problems.append(f"#{i}: probabilities add up to {total:.3f}")
-        if label not in probs:
-            problems.append(f"#{i}: {label!r} is not among the classes {sorted(probs)}")
-        if confidence is None or not 0.0 <= confidence <= 1.0:
-            problems.append(f"#{i}: confidence {pred.get('confidence')!r} outside [0, 1]")
+        if pred.home_type not in probs:
+            problems.append(f"#{i}: {pred.home_type!r} is not among the classes {sorted(probs)}")
+        if not (math.isfinite(pred.confidence) and 0.0 <= pred.confidence <= 1.0):
+            problems.append(f"#{i}: confidence {pred.confidence!r} outside [0, 1]")
     checks.append(
         Check(
             f"{task}: answers are well-formed",
@@ -133,15 +98,9 @@ def home_prediction_checks(
     return checks
 
 
-def apartment_probability(pred: Mapping[str, Any]) -> float | None:
-    """P(apartment) of a binary prediction."""
-    probs = pred.get("probabilities")
-    return as_number(probs.get(APARTMENT_LABEL)) if isinstance(probs, Mapping) else None
-
-
-def direction_check_homes(studio: Mapping[str, Any], house: Mapping[str, Any]) -> Check:
+def direction_check_homes(studio: HomeTypePrediction, house: HomeTypePrediction) -> Check:
     """A two-room studio must look more like an apartment than a sixteen-room house."""
-    p_studio, p_house = apartment_probability(studio), apartment_probability(house)
+    p_studio, p_house = studio.probabilities.get(APARTMENT_LABEL), house.probabilities.get(APARTMENT_LABEL)
     if p_studio is None or p_house is None:
         return Check(
             "binary: studio more apartment-like than a large house", False, "no P(apartment) in the answers"
@@ -179,38 +138,26 @@ def risk_band(probability_percent: float) -> str:
     return "minimal"
 
 
-def device_prediction_checks(name: str, pred: Mapping[str, Any]) -> list[str]:
-    """Problems with one failure prediction (empty when sane)."""
+def device_prediction_checks(name: str, pred: PredictResponse) -> list[str]:
+    """Problems with one failure prediction (empty when sane; the contract already checked the types)."""
     problems = []
-    prob = as_number(pred.get("failure_probability"))
-    if prob is None or not 0.0 <= prob <= 100.0:
-        problems.append(f"{name}: failure_probability {pred.get('failure_probability')!r} not a percent")
-    elif pred.get("risk_level") != risk_band(prob):
-        problems.append(
-            f"{name}: risk_level {pred.get('risk_level')!r} but {prob:.1f} % is {risk_band(prob)!r}"
-        )
-    if as_number(pred.get("anomaly_score")) is None:
-        problems.append(f"{name}: anomaly_score {pred.get('anomaly_score')!r} is not a number")
-    if not isinstance(pred.get("is_anomaly"), bool):
-        problems.append(f"{name}: is_anomaly is not a boolean")
-    confidence = as_number(pred.get("confidence"))
-    if confidence is None or confidence < 0:
-        problems.append(f"{name}: confidence {pred.get('confidence')!r} is not a non-negative number")
-    if not isinstance(pred.get("recommendations"), list):
-        problems.append(f"{name}: recommendations is not a list")
-    if not pred.get("model_version"):
+    prob = pred.failure_probability
+    if not (math.isfinite(prob) and 0.0 <= prob <= 100.0):
+        problems.append(f"{name}: failure_probability {prob!r} not a percent")
+    elif pred.risk_level != risk_band(prob):
+        problems.append(f"{name}: risk_level {pred.risk_level!r} but {prob:.1f} % is {risk_band(prob)!r}")
+    if not math.isfinite(pred.anomaly_score):
+        problems.append(f"{name}: anomaly_score {pred.anomaly_score!r} is not a number")
+    if not (math.isfinite(pred.confidence) and pred.confidence >= 0):
+        problems.append(f"{name}: confidence {pred.confidence!r} is not a non-negative number")
+    if not pred.model_version:
         problems.append(f"{name}: no model_version")
     return problems
 
 
-def direction_check_devices(healthy: Mapping[str, Any], degraded: Mapping[str, Any]) -> Check:
+def direction_check_devices(healthy: PredictResponse, degraded: PredictResponse) -> Check:
     """A device failing on every metric must get a higher failure probability than a healthy one."""
-    p_ok, p_bad = (
-        as_number(healthy.get("failure_probability")),
-        as_number(degraded.get("failure_probability")),
-    )
-    if p_ok is None or p_bad is None:
-        return Check("degraded device riskier than a healthy one", False, "failure_probability missing")
+    p_ok, p_bad = healthy.failure_probability, degraded.failure_probability
     return Check("degraded device riskier than a healthy one", p_bad > p_ok, f"{p_bad:.1f} % vs {p_ok:.1f} %")
 
 
@@ -227,22 +174,20 @@ def sensor_series(hours: int = 72) -> tuple[list[dict[str, Any]], int]:
     return readings, spike
 
 
-def sensor_checks(answer: Mapping[str, Any], sent: int, spike: int) -> list[Check]:
+def sensor_checks(answer: SensorResponse, sent: int, spike: int) -> list[Check]:
     """One finite score per reading, in order, and the obvious spike among the flagged readings."""
-    readings = answer.get("readings")
-    if not isinstance(readings, list) or len(readings) != sent:
-        got = len(readings) if isinstance(readings, list) else "no"
-        return [Check("sensor: one score per reading", False, f"{got} scores for {sent} readings")]
-    scores = [as_number(r.get("anomaly_score")) if isinstance(r, Mapping) else None for r in readings]
-    finite = all(s is not None for s in scores)
+    readings = answer.readings
+    if len(readings) != sent:
+        return [Check("sensor: one score per reading", False, f"{len(readings)} scores for {sent} readings")]
+    finite = all(math.isfinite(r.anomaly_score) for r in readings)
     checks = [
         Check(
             "sensor: one score per reading",
             finite,
-            f"{sent} readings scored" if finite else "a score is missing",
+            f"{sent} readings scored" if finite else "a score is not finite",
         )
     ]
-    flagged = bool(isinstance(readings[spike], Mapping) and readings[spike].get("is_anomaly") is True)
+    flagged = readings[spike].is_anomaly
     checks.append(
         Check(
             "sensor: a 68 °C spike in a 21 °C room is flagged",

@@ -9,6 +9,16 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from homeiq_shared.contracts.metrics import (
+    AnomalyMetrics,
+    FailureMetrics,
+    GateSummary,
+    HomeTypeBaseline,
+    HomeTypeMetrics,
+    RuleBaseline,
+)
+from homeiq_shared.contracts.versions import ArtifactInfo
+
 
 class Status(StrEnum):
     """Outcome of a step; a skipped step is never counted as passed."""
@@ -95,7 +105,11 @@ class StepResult:
 
 @dataclass
 class ModelRecord:
-    """A model the run trained: what the service answered, and what the gateway checked."""
+    """A model the run trained: what the service answered, and what the gateway checked.
+
+    The typed blocks (`home_type`, `forecast`, `rule`, `anomaly`) are the contract objects the training
+    answer was parsed into; `metrics` and `baselines` are their JSON form for tables and the manifest.
+    """
 
     key: str
     title: str
@@ -105,9 +119,14 @@ class ModelRecord:
     promoted: bool | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     baselines: dict[str, Any] = field(default_factory=dict)
-    service_gates: Any = None
+    gates: GateSummary | None = None
+    home_type: HomeTypeMetrics | None = None
+    home_type_baselines: dict[str, HomeTypeBaseline] = field(default_factory=dict)
+    forecast: FailureMetrics | None = None
+    rule: RuleBaseline | None = None
+    anomaly: AnomalyMetrics | None = None
     checks: list[Check] = field(default_factory=list)
-    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    artifacts: list[ArtifactInfo] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     train_response: dict[str, Any] = field(default_factory=dict)
 
@@ -127,7 +146,7 @@ class ServiceRecord:
     version: str | None = None
     ready_after_s: float | None = None
     log_path: str | None = None
-    models_dir: str | None = None
+    models_dir: str | None = None  # where a service this run started keeps its models (shown, never read)
 
 
 @dataclass

@@ -10,15 +10,16 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.service_clients import AiAutomationClient, DeviceIntelligenceClient
+from gateway.service_clients import AiAutomationClient, DeviceIntelligenceClient, parse
 from gateway.settings import GatewaySettings
 from gateway.step_results import ModelRecord, RunResult, StepResult
+from homeiq_shared.contracts import devices, home_type
+from homeiq_shared.contracts.metrics import AnomalyMetrics, GateSummary
 
 logger = logging.getLogger(__name__)
 
 HOME_TYPE_TASKS = ("binary", "full")
-HOLDOUT_SEED_OFFSET = 1_000_003  # a different seed gives homes the models never trained on
-HOLDOUT_HOMES, HOLDOUT_DAYS = 6, 3
+FAILURE_MODEL, ANOMALY_MODEL = "failure_prediction", "anomaly_detection"
 
 
 class StepFailedError(RuntimeError):
@@ -42,65 +43,42 @@ def files_fingerprint(files: Any) -> str | None:
     return hashlib.sha256(json.dumps(pairs, separators=(",", ":")).encode()).hexdigest()
 
 
-def metrics_of(answer: Mapping[str, Any]) -> dict[str, Any]:
-    """The metrics of a training answer: its `metrics` object, or its flat top-level numbers."""
-    metrics = answer.get("metrics")
-    if isinstance(metrics, Mapping):
-        return dict(metrics)
-    return {k: v for k, v in answer.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-
-
-def baselines_of(answer: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """Baselines reported beside a model (in the answer or inside its metrics)."""
-    for source in (answer, metrics):
-        value = source.get("baselines") or source.get("baseline")
-        if isinstance(value, Mapping):
-            return dict(value)
-    return {}
-
-
-def model_record(key: str, title: str, service: str, answer: Mapping[str, Any]) -> ModelRecord:
-    """A `ModelRecord` from one model's part of a training answer."""
-    metrics = metrics_of(answer)
-    version = answer.get("version") or answer.get("model_version")
+def home_type_record(task: str, answer: home_type.TrainResponse) -> ModelRecord:
+    """A `ModelRecord` from a home-type training answer (the contract's typed metrics and baselines)."""
     return ModelRecord(
-        key=key,
-        title=title,
-        service=service,
-        registry_name=_opt_str(answer.get("model_name") or answer.get("name")),
-        version=_opt_str(version),
-        promoted=answer.get("promoted") if isinstance(answer.get("promoted"), bool) else None,
-        metrics=metrics,
-        baselines=baselines_of(answer, metrics),
-        service_gates=answer.get("gates"),
-        train_response=dict(answer),
+        key=f"home_type_{task}",
+        title=f"Home type ({task})",
+        service="ai-automation",
+        registry_name=answer.model_name,
+        version=answer.version,
+        promoted=answer.promoted,
+        metrics=answer.metrics.model_dump(mode="json", exclude={"baselines"}),
+        baselines={name: b.model_dump(mode="json") for name, b in answer.baselines.items()},
+        gates=parse(GateSummary, answer.gates, "ai-automation", "POST /api/home-type/train (gates)"),
+        home_type=answer.metrics,
+        home_type_baselines=answer.baselines,
+        train_response=answer.model_dump(mode="json"),
     )
 
 
 async def generate(
     ai: AiAutomationClient, settings: GatewaySettings, run: RunResult, step: StepResult
 ) -> None:
-    """Step 2: the training dataset, then a small hold-out dataset from another seed for smoke tests."""
+    """Step 2: the training dataset."""
     t0 = time.perf_counter()
-    holdout_seed = settings.seed + HOLDOUT_SEED_OFFSET
-    # Both at once: the service generates off its event loop, so the small hold-out set costs no wall time.
-    answer, holdout = await asyncio.gather(
-        ai.generate_homes(settings.homes, settings.days, settings.seed),
-        ai.generate_homes(min(HOLDOUT_HOMES, settings.homes), HOLDOUT_DAYS, holdout_seed),
-    )
+    answer = await ai.generate_homes(settings.homes, settings.days, settings.seed)
     seconds = time.perf_counter() - t0
-    homes, events = int(answer.get("homes", 0)), int(answer.get("events", 0))
+    homes, events = answer.homes, answer.events
     if homes != settings.homes:
         raise StepFailedError(f"asked for {settings.homes} homes, the dataset has {homes}")
     if events <= 0:
         raise StepFailedError("the dataset has no events")
-    if not answer.get("dataset_id"):
+    if not answer.dataset_id:
         raise StepFailedError("the answer names no dataset_id")
-    raw_summary = answer.get("summary")
-    summary: dict[str, Any] = dict(raw_summary) if isinstance(raw_summary, Mapping) else {}
+    summary: dict[str, Any] = dict(answer.summary or {})
     run.dataset = {
-        "dataset_id": answer["dataset_id"],
-        "path": answer.get("path"),
+        "dataset_id": answer.dataset_id,
+        "path": answer.path,
         "homes": homes,
         "days": settings.days,
         "seed": settings.seed,
@@ -112,14 +90,7 @@ async def generate(
         "arguments": summary.get("arguments"),
         "files_fingerprint": files_fingerprint(summary.get("files")),
     }
-    step.note(f"dataset {answer['dataset_id']}: {homes} homes, {events:,} events in {seconds:.1f} s")
-    run.dataset["holdout"] = {
-        "dataset_id": holdout.get("dataset_id"),
-        "path": holdout.get("path"),
-        "homes": holdout.get("homes"),
-        "seed": holdout_seed,
-    }
-    step.note(f"hold-out dataset {holdout.get('dataset_id')} (seed {holdout_seed})")
+    step.note(f"dataset {answer.dataset_id}: {homes} homes, {events:,} events in {seconds:.1f} s")
 
 
 async def train_home_types(
@@ -136,7 +107,7 @@ async def train_home_types(
         """Train one task and describe the answer."""
         t0 = time.perf_counter()
         answer = await ai.train_home_type(dataset_id, task, settings.test_size, settings.seed, promote)
-        record = model_record(f"home_type_{task}", f"Home type ({task})", "ai-automation", answer)
+        record = home_type_record(task, answer)
         record.metadata["train_seconds"] = round(time.perf_counter() - t0, 3)
         record.metadata["task"] = task
         if not record.version:
@@ -152,29 +123,63 @@ async def train_home_types(
         )
 
 
-def anomaly_summary(anomaly: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def anomaly_summary(anomaly: AnomalyMetrics) -> tuple[dict[str, Any], dict[str, Any]]:
     """Flat anomaly metrics and chance baselines (a random ranking's PR-AUC is the positive rate)."""
     metrics: dict[str, Any] = {}
     baselines: dict[str, Any] = {}
-    parts = {
-        "device_health": anomaly.get("device_health"),
-        "sensor_stream": (anomaly.get("sensor_stream") or {}).get("overall"),
-    }
+    stream = anomaly.sensor_stream
+    parts = {"device_health": anomaly.device_health, "sensor_stream": stream.overall if stream else None}
     for name, part in parts.items():
-        if not isinstance(part, Mapping):
+        if part is None:
             continue
-        for key in ("pr_auc", "precision", "recall"):
-            metrics[f"{name}_{key}"] = part.get(key)
-        readings, positives = part.get("readings"), part.get("anomalous")
-        if isinstance(readings, int | float) and isinstance(positives, int | float) and readings > 0:
-            baselines[f"chance ({name})"] = {f"{name}_pr_auc": round(positives / readings, 5)}
-    sensor = anomaly.get("sensor_stream") or {}
-    for fault, values in (sensor.get("per_fault") or {}).items():
-        if isinstance(values, Mapping):
-            metrics[f"sensor_{fault}_pr_auc"] = values.get("pr_auc")
-    if "false_alarm_rate_healthy" in sensor:
-        metrics["sensor_false_alarm_rate_healthy"] = sensor["false_alarm_rate_healthy"]
+        metrics |= {
+            f"{name}_pr_auc": part.pr_auc,
+            f"{name}_precision": part.precision,
+            f"{name}_recall": part.recall,
+        }
+        if part.readings > 0:
+            baselines[f"chance ({name})"] = {f"{name}_pr_auc": round(part.anomalous / part.readings, 5)}
+    if stream is not None:
+        metrics |= {f"sensor_{fault}_pr_auc": scores.pr_auc for fault, scores in stream.per_fault.items()}
+        if stream.false_alarm_rate_healthy is not None:
+            metrics["sensor_false_alarm_rate_healthy"] = stream.false_alarm_rate_healthy
     return metrics, baselines
+
+
+def device_records(answer: devices.TrainResponse) -> tuple[ModelRecord, ModelRecord]:
+    """The failure and anomaly `ModelRecord`s of a device-intelligence training answer."""
+    gates = parse(GateSummary, answer.gates, "device-intelligence", "POST /api/predictions/train (gates)")
+    failure = ModelRecord(
+        key="failure_prediction",
+        title="Failure prediction",
+        service="device-intelligence",
+        registry_name=FAILURE_MODEL,
+        version=answer.version,
+        promoted=answer.promoted,
+        metrics=answer.metrics.model_dump(mode="json"),
+        baselines={"rule": answer.rule_baseline.model_dump(mode="json")},
+        gates=gates,
+        forecast=answer.metrics,
+        rule=answer.rule_baseline,
+        train_response=answer.model_dump(mode="json"),
+    )
+    anomaly_metrics, chance = anomaly_summary(answer.anomaly_metrics)
+    anomaly = ModelRecord(
+        key="anomaly_detection",
+        title="Anomaly detection",
+        service="device-intelligence",
+        registry_name=ANOMALY_MODEL,
+        version=answer.anomaly_version,
+        promoted=answer.promoted,
+        metrics=anomaly_metrics,
+        baselines=chance,
+        anomaly=answer.anomaly_metrics,
+        train_response={
+            "anomaly_metrics": answer.anomaly_metrics.model_dump(mode="json"),
+            "version": answer.anomaly_version,
+        },
+    )
+    return failure, anomaly
 
 
 async def train_devices(
@@ -198,51 +203,16 @@ async def train_devices(
         gate_thresholds=settings.device_thresholds,
     )
     seconds = time.perf_counter() - t0
-    if not answer.get("version"):
-        raise StepFailedError(f"no model version in the answer (status {answer.get('status')!r})")
-    promoted = answer.get("promoted") if isinstance(answer.get("promoted"), bool) else None
-    failure = ModelRecord(
-        key="failure_prediction",
-        title="Failure prediction",
-        service="device-intelligence",
-        registry_name="failure_prediction",
-        version=str(answer["version"]),
-        promoted=promoted,
-        metrics=dict(answer.get("metrics") or {}),
-        baselines={"rule": dict(answer.get("rule_baseline") or {})},
-        service_gates=answer.get("gates"),
-        train_response=dict(answer),
-    )
-    anomaly_metrics, chance = anomaly_summary(answer.get("anomaly_metrics") or {})
-    anomaly = ModelRecord(
-        key="anomaly_detection",
-        title="Anomaly detection",
-        service="device-intelligence",
-        registry_name="anomaly_detection",
-        version=_opt_str(answer.get("anomaly_version")),
-        promoted=promoted,
-        metrics=anomaly_metrics,
-        baselines=chance,
-        train_response={
-            "anomaly_metrics": answer.get("anomaly_metrics"),
-            "version": answer.get("anomaly_version"),
-        },
-    )
+    if not answer.version:
+        raise StepFailedError(f"no model version in the answer (status {answer.status!r}: {answer.decision})")
+    failure, anomaly = device_records(answer)
     if not anomaly.version:
         raise StepFailedError("no anomaly model version in the answer")
-    registered = answer.get("registry")
     for record in (failure, anomaly):
-        entry = registered.get(record.registry_name) if isinstance(registered, Mapping) else None
-        if isinstance(entry, Mapping):
-            record.metadata["registry_from_training"] = dict(entry)
         record.metadata["train_seconds"] = round(seconds, 3)
-        record.metadata["service_seconds"] = answer.get("seconds")
+        record.metadata["service_seconds"] = answer.seconds
         run.models[record.key] = record
     step.note(
         f"{settings.devices} devices x {settings.device_days} days: failure {failure.version},"
-        f" anomaly {anomaly.version}, {answer.get('status', '?')} ({answer.get('decision', '')}) in {seconds:.1f} s"
+        f" anomaly {anomaly.version}, {answer.status} ({answer.decision}) in {seconds:.1f} s"
     )
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)

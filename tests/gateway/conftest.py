@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,18 +20,147 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from gateway.settings import GatewaySettings
+from homeiq_shared.contracts import devices, home_type
+from homeiq_shared.contracts.devices import PredictResponse, SensorReadingScore, SensorResponse
+from homeiq_shared.contracts.health import Check, Health, ServedModels
+from homeiq_shared.contracts.home_type import HomeTypePrediction, PredictBatchResponse
+from homeiq_shared.contracts.metrics import (
+    AnomalyMetrics,
+    BaselineCrossValidation,
+    CalibrationBin,
+    ClassScores,
+    CrossValidation,
+    DetectionScores,
+    FailureLevel,
+    FailureMetrics,
+    FeatureImportance,
+    GateSummary,
+    HomeTypeBaseline,
+    HomeTypeMetrics,
+    Interval,
+    KindRecall,
+    LeadTimeByKind,
+    PrCurve,
+    RuleBaseline,
+    Scores,
+    SensorStreamEvaluation,
+)
+from homeiq_shared.contracts.problems import ProblemDetail
+from homeiq_shared.contracts.synthetic_homes import DatasetInfo
+from homeiq_shared.contracts.versions import ArtifactInfo, VersionDetail
 
 SHA = "ab" * 32
 
 
 def _problem(status: int, detail: str) -> JSONResponse:
-    body = {
-        "type": "https://homeiq.dev/problems/stub",
-        "title": "Unauthorized" if status == 401 else "Internal error",
-        "status": status,
-        "detail": detail,
-    }
+    body = ProblemDetail(
+        type="https://homeiq.dev/problems/stub",
+        title="Unauthorized" if status == 401 else "Internal error",
+        status=status,
+        detail=detail,
+    ).model_dump(mode="json", exclude_none=True)
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _health(service: str) -> dict[str, Any]:
+    served = ServedModels(loading=False, loaded={"stub": "v1"})
+    return Health(
+        service=service, version="stub", status="healthy", checks={"database": Check(ok=True)}, models=served,
+        storage=None,
+    ).model_dump(mode="json")  # fmt: skip
+
+
+def _interval(mean: float) -> Interval:
+    return Interval(mean=mean, ci95_low=mean - 0.05, ci95_high=mean + 0.05, resamples=100)
+
+
+def _gates(passed: bool) -> dict[str, Any]:
+    return GateSummary(passed=passed, verdict="PASSED" if passed else "FAILED").model_dump(mode="json")
+
+
+def home_type_answer(task: str, accuracy: float = 0.95, promote: bool = True) -> home_type.TrainResponse:
+    """A home-type training answer built from the contract (tiny figures, both baselines beaten)."""
+    labels = ["apartment", "standard_home"] if task == "binary" else ["apartment", "condo", "single_family"]
+    n = len(labels)
+    scores = {"accuracy": accuracy, "precision": accuracy, "recall": accuracy, "f1_score": accuracy}
+
+    def baseline(f1: float) -> HomeTypeBaseline:
+        cv = BaselineCrossValidation(
+            accuracy=0.5, macro_f1=_interval(f1), model_minus_baseline_macro_f1=_interval(accuracy - f1)
+        )
+        return HomeTypeBaseline(
+            rule="always apartment", accuracy=0.5, precision=f1, recall=f1, f1_score=f1, macro_f1=f1, cv=cv
+        )
+
+    baselines = {"majority": baseline(0.3), "best_rule": baseline(0.6)}
+    metrics = HomeTypeMetrics(
+        task=task, **scores, macro_f1=accuracy, split_method="group_by_home", class_names=labels,
+        confusion_matrix=[[10 if i == j else 1 for j in range(n)] for i in range(n)],
+        per_class={c: ClassScores(precision=accuracy, recall=accuracy, f1=accuracy, support=10) for c in labels},
+        test_samples=40, top_feature_importances=[FeatureImportance(feature="area_count", importance=0.3)],
+        cross_validation=CrossValidation(
+            method="StratifiedGroupKFold k=5", pooled_out_of_fold=Scores(**scores), macro_f1=_interval(accuracy)
+        ),
+        baselines=baselines,
+    )  # fmt: skip
+    passed = accuracy >= 0.9
+    return home_type.TrainResponse(
+        task=task, model_name=f"home_type_{task}", version=f"{task}-v1", promoted=promote and passed,
+        promotion_reason="first model" if promote else "promotion not requested", gates=_gates(passed),
+        metrics=metrics, baselines=baselines, split_method="group_by_home",
+    )  # fmt: skip
+
+
+def device_answer(f1: float = 0.85, promote: bool = True) -> devices.TrainResponse:
+    """A device-intelligence training answer built from the contract (curve, calibration, lead days...)."""
+    metrics = FailureMetrics(
+        accuracy=0.95, precision=f1, recall=f1, f1_score=f1, pr_auc=0.8, positive_rate=0.05,
+        median_lead_days=5.0, row_recall=0.6, failure_recall_all=0.7,
+        metric_definitions="precision per device-day; recall per failure that gives warning",
+        recall_by_kind={"battery_depletion": KindRecall(failures=10, detected=8, recall=0.8)},
+        calibration=[CalibrationBin(bin="0.0-0.1", mean_predicted=0.05, observed_rate=0.04, rows=900),
+                     CalibrationBin(bin="0.6-0.7", mean_predicted=0.6, observed_rate=0.55, rows=50)],
+        lead_time={"battery_depletion": LeadTimeByKind(failures=10, detected_within_horizon=8, median_lead_days=9.0)},
+        pr_curve=PrCurve(precision=[0.05, 0.3, 0.7, 0.9], recall=[1.0, 0.8, 0.5, 0.1], thresholds=[0.0, 0.1, 0.4, 0.8]),
+        feature_importances={"error_rate_shift_7d": 0.4, "battery_level": 0.2, "signal_strength": 0.1},
+        feature_importance_method="share of the booster's total split gain",
+        failure_level=FailureLevel(failures=10, detected=8),
+        lead_days=[2.0, 3.0, 3.0, 5.0, 6.0, 6.0, 7.0, 9.0],
+        lead_days_by_kind={"battery_depletion": [3.0, 6.0, 7.0, 9.0], "connectivity_loss": [2.0, 3.0, 5.0, 6.0]},
+        split_method="by device, then time",
+    )  # fmt: skip
+    rule = RuleBaseline(
+        pr_auc=0.3, precision=0.4, recall=0.5, lead_days=[1.0, 2.0], rule="error_rate > 0.1",
+        pr_curve=PrCurve(precision=[0.05, 0.3, 0.4], recall=[1.0, 0.6, 0.5], thresholds=[0.0, 0.1, 0.3]),
+    )  # fmt: skip
+    anomaly = AnomalyMetrics(
+        device_health=DetectionScores(pr_auc=0.4, precision=0.5, recall=0.4, readings=1000, anomalous=40),
+        sensor_stream=SensorStreamEvaluation(
+            overall=DetectionScores(pr_auc=0.8, precision=0.6, recall=0.7, readings=1000, anomalous=100)
+        ),
+    )
+    passed = f1 >= 0.8
+    promoted = passed and promote
+    return devices.TrainResponse(
+        status="promoted" if promoted else "registered", promoted=promoted,
+        decision="gates PASSED" if promoted else "not promoted", version="fail-v1", anomaly_version="anom-v1",
+        production_version="fail-v1", source="synthetic", metrics=metrics, rule_baseline=rule,
+        production_metrics=None, anomaly_metrics=anomaly, gates=_gates(passed), seconds={"total": 0.1},
+    )  # fmt: skip
+
+
+def version_detail(model: str, version: str) -> VersionDetail:
+    """`GET .../models/{version}` of a stub: one artifact with its sha256, and the lineage metadata."""
+    file = {"failure_prediction": "model.txt", "anomaly_detection": "device_health.skops"}.get(
+        model, "model.skops"
+    )
+    metadata = {"training_data": {"fingerprint": "f" * 64}, "feature_schema_version": "stub-features-1",
+                "library_versions": {"scikit-learn": "stub"}}  # fmt: skip
+    return VersionDetail(
+        model=model, version=version, created_at="2025-01-01T00:00:00+00:00", trigger="api", is_production=True,
+        is_previous=False, gates_verdict="PASSED", artifacts=[ArtifactInfo(name=file, sha256=SHA, size_bytes=10)],
+        switches=[], metadata=metadata,
+    )  # fmt: skip
 
 
 def stub_ai(
@@ -39,8 +169,8 @@ def stub_ai(
     delay_paths: frozenset[str] = frozenset(),
     api_key: str | None = None,
 ) -> FastAPI:
-    """An ai-automation look-alike; paths in `fail` answer 500, paths in `delay_paths` take 3 s, and
-    POSTs need `api_key` in X-HomeIQ-API-Key when one is given."""
+    """An ai-automation look-alike answering with the contract classes; paths in `fail` answer 500, paths in
+    `delay_paths` take 3 s, and POSTs need `api_key` in X-HomeIQ-API-Key when one is given."""
     app = FastAPI()
 
     @app.middleware("http")
@@ -55,58 +185,25 @@ def stub_ai(
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"service": "ai-automation", "version": "stub", "status": "healthy", "checks": {}}
+        return _health("ai-automation")
 
     @app.post("/api/synthetic-homes", status_code=201)
     async def generate(body: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "dataset_id": f"ds-stub-{body['seed']}",
-            "path": "/nonexistent/stub",
-            "homes": body["count"],
-            "events": body["count"] * body["days"] * 100,
-            "options": body,
-            "summary": {},
-        }
+        return DatasetInfo(
+            dataset_id=f"ds-stub-{body['seed']}", created_at=datetime(2025, 1, 1, tzinfo=UTC), path="/nonexistent/stub",
+            homes=body["count"], events=body["count"] * body["days"] * 100, options=body, summary={},
+        ).model_dump(mode="json")  # fmt: skip
 
     app.state.train_bodies = []
 
     @app.post("/api/home-type/train")
     async def train(body: dict[str, Any]) -> dict[str, Any]:
         app.state.train_bodies.append(body)
-        task = body["task"]
-        labels = (
-            ["apartment", "standard_home"] if task == "binary" else ["apartment", "condo", "single_family"]
-        )
-        n = len(labels)
-        scores = {"accuracy": accuracy, "precision": accuracy, "recall": accuracy, "f1_score": accuracy}
-
-        def baseline(f1: float) -> dict[str, Any]:
-            return {"accuracy": 0.5, "macro_f1": f1, "cv": {"macro_f1": {"mean": f1}}}
-
-        return {
-            "task": task,
-            "model_name": f"home_type_{task}",
-            "version": f"{task}-v1",
-            "promoted": bool(body.get("promote")) and accuracy >= 0.9,
-            "promotion_reason": "first model" if body.get("promote") else "promotion not requested",
-            "metrics": {
-                **scores,
-                "macro_f1": accuracy,
-                "test_samples": 40,
-                "classes": labels,
-                "confusion_matrix": [[10 if i == j else 1 for j in range(n)] for i in range(n)],
-                "top_feature_importances": [{"feature": "area_count", "importance": 0.3}],
-                "cross_validation": {"pooled_out_of_fold": scores, "macro_f1": {"mean": accuracy}},
-            },
-            "baselines": {"majority": baseline(0.3), "best_rule": baseline(0.6)},
-            "gates": {"passed": accuracy >= 0.9, "verdict": "PASSED" if accuracy >= 0.9 else "FAILED"},
-            "split_method": "group_by_home",
-        }
+        return home_type_answer(body["task"], accuracy, bool(body.get("promote"))).model_dump(mode="json")
 
     @app.post("/api/home-type/predict")
     async def predict(body: dict[str, Any]) -> dict[str, Any]:
         task = body.get("task", "full")
-        version = f"{task}-v1"
         preds = []
         for home in body["homes"]:
             p_apartment = 0.9 if len(home.get("areas", [])) < 5 else 0.1
@@ -116,51 +213,22 @@ def stub_ai(
                 probs = {"apartment": p_apartment, "condo": 0.0, "single_family": 1 - p_apartment}
             label = max(probs, key=lambda k: probs[k])
             preds.append(
-                {
-                    "home_type": label,
-                    "confidence": probs[label],
-                    "probabilities": probs,
-                    "model_version": version,
-                }
-            )
-        return {"predictions": preds}
+                HomeTypePrediction(
+                    home_type=label, confidence=probs[label], probabilities=probs, model_version=f"{task}-v1",
+                    features_used=["area_count"],
+                )
+            )  # fmt: skip
+        return PredictBatchResponse(predictions=preds).model_dump(mode="json")
 
-    @app.get("/api/home-type/model-info")
-    async def model_info(task: str = "full") -> dict[str, Any]:
-        return {
-            "status": "success",
-            "task": task,
-            "model_info": {
-                "model_name": f"home_type_{task}",
-                "model_version": f"{task}-v1",
-                "artifacts": {"model.skops": {"sha256": SHA, "size_bytes": 1234}},
-                "training_data": {"fingerprint": "f" * 64},
-                "library_versions": {"scikit-learn": "stub"},
-            },
-        }
+    @app.get("/api/home-type/models/{version}")
+    async def show(version: str, task: str = "full") -> dict[str, Any]:
+        return version_detail(f"home_type_{task}", version).model_dump(mode="json")
 
     return app
 
 
-def _stub_entry(name: str, version: str) -> dict[str, Any]:
-    """A registry entry as device-intelligence returns it in `/train` and `/models/status`."""
-    files = {"model.txt": 10} if name == "failure_prediction" else {"device_health.skops": 20}
-    return {
-        "registry_name": name,
-        "version": version,
-        "created_at": "2025-01-01T00:00:00+00:00",
-        "artifacts": {f: {"sha256": SHA, "size_bytes": n} for f, n in files.items()},
-        "training_data_fingerprint": "d" * 64,
-        "library_versions": {"lightgbm": "stub", "scikit-learn": "stub"},
-        "feature_schema_version": "stub-features-1",
-    }
-
-
-def stub_device(
-    fail: frozenset[str] = frozenset(), f1: float = 0.85, served_version: str = "fail-v1"
-) -> FastAPI:
-    """A device-intelligence look-alike; paths in `fail` answer 500 with a problem detail, and
-    `/models/status` describes `served_version` of the failure model."""
+def stub_device(fail: frozenset[str] = frozenset(), f1: float = 0.85) -> FastAPI:
+    """A device-intelligence look-alike answering with the contract classes; paths in `fail` answer 500."""
     app = FastAPI()
 
     @app.middleware("http")
@@ -171,95 +239,42 @@ def stub_device(
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"service": "device-intelligence", "version": "stub", "status": "healthy", "checks": {}}
+        return _health("device-intelligence")
 
     app.state.train_bodies = []
 
     @app.post("/api/predictions/train")
     async def train(body: dict[str, Any]) -> dict[str, Any]:
         app.state.train_bodies.append(body)
-        metrics = {
-            "accuracy": 0.95, "precision": f1, "recall": f1, "f1_score": f1, "pr_auc": 0.8, "positive_rate": 0.05,
-            "median_lead_days": 5.0, "row_recall": 0.6, "failure_recall_all": 0.7,
-            "metric_definitions": "precision per device-day; recall per failure that gives warning",
-            "recall_by_kind": {"battery_depletion": {"failures": 10, "detected": 8, "recall": 0.8}},
-            "calibration": [{"mean_predicted": 0.05, "observed_rate": 0.04, "rows": 900},
-                            {"mean_predicted": 0.6, "observed_rate": 0.55, "rows": 50}],
-            "lead_time": {"battery_depletion": {"failures": 10, "detected_within_horizon": 8, "median_lead_days": 9.0}},
-            "pr_curve": {"precision": [0.05, 0.3, 0.7, 0.9], "recall": [1.0, 0.8, 0.5, 0.1],
-                         "thresholds": [0.0, 0.1, 0.4, 0.8]},
-            "feature_importances": {"error_rate_shift_7d": 0.4, "battery_level": 0.2, "signal_strength": 0.1},
-            "feature_importance_method": "share of the booster's total split gain",
-            "failure_level": {"failures": 10, "detected": 8},
-            "lead_days": [2.0, 3.0, 3.0, 5.0, 6.0, 6.0, 7.0, 9.0],
-            "lead_days_by_kind": {"battery_depletion": [3.0, 6.0, 7.0, 9.0], "connectivity_loss": [2.0, 3.0, 5.0, 6.0]},
-        }  # fmt: skip
-        rule = {"pr_auc": 0.3, "precision": 0.4, "recall": 0.5, "lead_days": [1.0, 2.0],
-                "pr_curve": {"precision": [0.05, 0.3, 0.4], "recall": [1.0, 0.6, 0.5], "thresholds": [0.0, 0.1, 0.3]}}  # fmt: skip
-        anomaly = {
-            "device_health": {
-                "pr_auc": 0.4,
-                "precision": 0.5,
-                "recall": 0.4,
-                "readings": 1000,
-                "anomalous": 40,
-            },
-            "sensor_stream": {"overall": {"pr_auc": 0.8, "readings": 1000, "anomalous": 100}},
-        }
-        verdict = f1 >= 0.8
-        promoted = verdict and bool(body.get("promote"))
-        return {
-            "status": "promoted" if promoted else "registered", "promoted": promoted,
-            "decision": "gates PASSED" if promoted else "not promoted", "version": "fail-v1",
-            "anomaly_version": "anom-v1", "production_version": "fail-v1", "source": "synthetic",
-            "metrics": metrics, "rule_baseline": rule,
-            "production_metrics": None, "anomaly_metrics": anomaly,
-            "gates": {"passed": verdict, "verdict": "PASSED" if verdict else "FAILED"}, "seconds": {"total": 0.1},
-            "registry": {"failure_prediction": _stub_entry("failure_prediction", "fail-v1"),
-                         "anomaly_detection": _stub_entry("anomaly_detection", "anom-v1")},
-        }  # fmt: skip
+        return device_answer(f1, bool(body.get("promote"))).model_dump(mode="json")
 
     @app.post("/api/predictions/predict")
     async def predict(body: dict[str, Any]) -> dict[str, Any]:
         battery = body["metrics"].get("battery_level") or 100
         prob = 90.0 if battery < 20 else 5.0
-        return {
-            "device_id": body["device_id"],
-            "failure_probability": prob,
-            "risk_level": "critical" if prob >= 80 else "minimal",
-            "anomaly_score": 0.1,
-            "is_anomaly": False,
-            "confidence": 0.8,
-            "recommendations": [],
-            "predicted_at": "2025-01-01T00:00:00+00:00",
-            "model_version": "fail-v1",
-        }
+        return PredictResponse(
+            device_id=body["device_id"], failure_probability=prob, risk_level="critical" if prob >= 80 else "minimal",
+            will_fail_within_horizon=prob >= 50, horizon_days=7, anomaly_score=0.1, is_anomaly=False, confidence=0.8,
+            recommendations=[], drivers=[], history_days_used=1, used_snapshot_only=True,
+            predicted_at=datetime(2025, 1, 1, tzinfo=UTC), model_version="fail-v1",
+        ).model_dump(mode="json")  # fmt: skip
 
     @app.post("/api/anomalies/sensor")
     async def sensor(body: dict[str, Any]) -> dict[str, Any]:
-        values = [r["value"] for r in body["readings"]]
-        return {
-            "readings": [
-                {
-                    "timestamp": r["timestamp"],
-                    "anomaly_score": abs(v - 21) / 10,
-                    "is_anomaly": abs(v - 21) > 10,
-                }
-                for r, v in zip(body["readings"], values, strict=True)
-            ],
-            "spans": [],
-        }
+        scores = [
+            SensorReadingScore(
+                timestamp=r["timestamp"], anomaly_score=abs(r["value"] - 21) / 10, is_anomaly=abs(r["value"] - 21) > 10
+            )
+            for r in body["readings"]
+        ]  # fmt: skip
+        return SensorResponse(
+            entity_id=body["entity_id"], unit=body.get("unit"), readings=scores, spans=[], threshold=1.0,
+            model_version="anom-v1",
+        ).model_dump(mode="json")  # fmt: skip
 
-    @app.get("/api/predictions/models/status")
-    async def status() -> dict[str, Any]:
-        return {
-            "is_trained": True,
-            "model_version": served_version,
-            "models": {
-                "failure_prediction": _stub_entry("failure_prediction", served_version),
-                "anomaly_detection": _stub_entry("anomaly_detection", "anom-v1"),
-            },
-        }
+    @app.get("/api/predictions/models/{version}")
+    async def show(version: str, model: str = "failure_prediction") -> dict[str, Any]:
+        return version_detail(model, version).model_dump(mode="json")
 
     return app
 
@@ -316,9 +331,12 @@ class Stubs:
     ai: Callable[..., FastAPI]
     device: Callable[..., FastAPI]
     serve: Callable[[FastAPI], Any]
+    home_type_answer: Callable[..., home_type.TrainResponse]
+    device_answer: Callable[..., devices.TrainResponse]
+    version_detail: Callable[[str, str], VersionDetail]
 
 
 @pytest.fixture
 def stubs() -> Stubs:
     """Factories of stand-in services and `serve(app)` (a context manager yielding the base URL)."""
-    return Stubs(stub_ai, stub_device, serve)
+    return Stubs(stub_ai, stub_device, serve, home_type_answer, device_answer, version_detail)

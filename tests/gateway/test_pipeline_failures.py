@@ -56,9 +56,13 @@ async def test_stub_services_give_a_ready_report_with_plots_and_manifest(
         assert len(model["training_data_fingerprint"]) == 64
         assert model["library_versions"]
     failure = manifest["models"]["failure_prediction"]
-    assert failure["registry_source"] == "the training answer (HTTP)"
+    assert (
+        failure["registry_source"] == "GET /api/predictions/models/{version}?model=failure_prediction (HTTP)"
+    )
+    assert failure["artifacts"] == [{"name": "model.txt", "sha256": "ab" * 32, "size_bytes": 10}]
     assert failure["feature_schema_version"] == "stub-features-1"
-    assert manifest["models"]["home_type_full"]["registry_source"] == "GET /api/home-type/model-info (HTTP)"
+    full = manifest["models"]["home_type_full"]
+    assert full["registry_source"] == "GET /api/home-type/models/{version}?task=full (HTTP)"
     # The failure model's plots come from the answer's curve, importances and lead days.
     for plot in ("failure_prediction_pr", "failure_prediction_importances", "failure_prediction_lead_time"):
         assert f"{plot}.png" in report

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from gateway import quality_checks as qc
 from gateway.step_results import Check, ModelRecord, RunResult, Status, StepResult
+from homeiq_shared.contracts.metrics import GateSummary
 
 
 def test_missing_metric_fails_instead_of_passing() -> None:
@@ -23,11 +24,14 @@ def test_nan_and_strings_are_not_measurements() -> None:
     assert not any(c.passed for c in checks)
 
 
-def test_alias_f1_is_found_and_shortfall_reported() -> None:
-    [check] = qc.threshold_checks({"f1": 0.80}, {"f1_score": 0.85}, "failure")
+def test_one_spelling_only_and_shortfall_reported() -> None:
+    [check] = qc.threshold_checks({"f1_score": 0.80}, {"f1_score": 0.85}, "failure")
     assert not check.passed
     assert check.value == 0.80
     assert "short by 0.050" in check.detail
+    [other] = qc.threshold_checks({"f1": 0.99}, {"f1_score": 0.85}, "failure")
+    assert not other.passed  # no alias table: another spelling is a missing metric
+    assert "missing" in other.detail
 
 
 def test_baselines_must_be_beaten_and_must_exist() -> None:
@@ -37,16 +41,15 @@ def test_baselines_must_be_beaten_and_must_exist() -> None:
     assert not qc.baseline_checks(None, {"majority": 0.3}, "macro_f1")[0].passed
 
 
-def test_service_verdict_is_read_from_common_shapes() -> None:
-    assert qc.service_verdict({"passed": False, "verdict": "FAILED"}) is False
-    assert qc.service_verdict({"verdict": "PASSED"}) is True
-    assert qc.service_verdict({"checks": []}) is None
+def test_service_verdict_comes_from_the_gate_summary() -> None:
+    failed = qc.service_gate_check(GateSummary(passed=False, verdict="FAILED"), "svc")
+    assert failed is not None
+    assert not failed.passed
+    assert "svc reports its own gates FAILED" in failed.detail
+    passed = qc.service_gate_check(GateSummary(passed=True, verdict="PASSED"), "svc")
+    assert passed is not None
+    assert passed.passed
     assert qc.service_gate_check(None, "svc") is None
-
-
-def test_dig_walks_nested_mappings() -> None:
-    assert qc.dig({"a": {"b": {"c": 1}}}, "a", "b", "c") == 1
-    assert qc.dig({"a": 1}, "a", "b") is None
 
 
 def _run(statuses: list[Status | None]) -> RunResult:

@@ -16,10 +16,21 @@ from rich.progress import Progress
 
 from gateway import plots
 from gateway.cli import ProgressView, print_summary
-from gateway.model_manifest import build_manifest, verify_artifact
+from gateway.model_manifest import build_manifest
 from gateway.plots import plots_for
 from gateway.readiness_report import accuracy_interval, write_reports
 from gateway.step_results import Check, ModelRecord, RunResult, Status, StepResult
+from gateway.training import home_type_record
+from homeiq_shared.contracts.metrics import (
+    CalibrationBin,
+    FailureLevel,
+    FailureMetrics,
+    Interval,
+    KindRecall,
+    PrCurve,
+    RuleBaseline,
+)
+from homeiq_shared.contracts.versions import ArtifactInfo
 
 
 def _run(**models: ModelRecord) -> RunResult:
@@ -55,8 +66,8 @@ def test_plots_come_from_returned_data_and_missing_ones_are_named() -> None:
         "failure_prediction",
         "Failure prediction",
         "device-intelligence",
-        metrics={"precision": 0.7, "recall": 0.4, "pr_auc": 0.5, "positive_rate": 0.01},
-        baselines={"rule": {"precision": 0.1, "recall": 0.2}},
+        forecast=FailureMetrics(precision=0.7, recall=0.4, pr_auc=0.5, positive_rate=0.01),
+        rule=RuleBaseline(precision=0.1, recall=0.2),
     )
     plots, missing = plots_for(model)
     assert [p.slug for p in plots] == ["failure_prediction_pr"]  # operating points, no curve returned
@@ -64,17 +75,8 @@ def test_plots_come_from_returned_data_and_missing_ones_are_named() -> None:
     assert set(missing) == {"calibration", "failure lead time", "feature importances"}
 
 
-def test_confusion_matrix_and_importances_are_drawn() -> None:
-    model = ModelRecord(
-        "home_type_full",
-        "Home type (full)",
-        "ai-automation",
-        metrics={
-            "confusion_matrix": [[3, 1], [0, 4]],
-            "classes": ["apartment", "cottage"],
-            "top_feature_importances": [{"feature": "area_count", "importance": 0.4}],
-        },
-    )
+def test_confusion_matrix_and_importances_are_drawn(stubs: Any) -> None:
+    model = home_type_record("full", stubs.home_type_answer("full"))
     plots, missing = plots_for(model)
     assert {p.slug for p in plots} == {"home_type_full_confusion", "home_type_full_importances"}
     assert missing == []
@@ -87,21 +89,16 @@ def test_accuracy_interval_is_wide_for_few_homes() -> None:
     assert accuracy_interval({"accuracy": 0.9}) is None
 
 
-def test_manifest_verifies_artifacts_it_can_read(tmp_path: Path) -> None:
-    (tmp_path / "m" / "v1").mkdir(parents=True)
-    (tmp_path / "m" / "v1" / "model.txt").write_bytes(b"booster")
-    good = "f42c8cf9f4e1ab6f74d5ea1d5d2b1aeb47ab1e13b18b2a0ab5d5d3e0b4f4c0f4"
-    entry = verify_artifact({"path": "m/v1/model.txt", "sha256": good}, [tmp_path])
-    assert entry["sha256_verified"] is False  # a wrong digest is caught, not trusted
-    assert entry["size_bytes"] == len(b"booster")
-    remote = verify_artifact({"path": "elsewhere/model.txt", "sha256": good}, [tmp_path])
-    assert remote["sha256_verified"] is None
+def test_manifest_lists_the_artifacts_the_service_described() -> None:
     model = ModelRecord("failure_prediction", "Failure prediction", "device-intelligence", version="v1")
+    model.artifacts = [ArtifactInfo(name="model.txt", sha256="ab" * 32, size_bytes=7)]
     model.checks = [Check("f1_score >= 0.80", False, "0.5")]
     manifest = build_manifest(_run(failure_prediction=model))
     assert manifest["verdict"] == "NOT READY"
     assert manifest["exit_code"] == 1
-    assert manifest["models"]["failure_prediction"]["gates_passed"] is False
+    entry = manifest["models"]["failure_prediction"]
+    assert entry["gates_passed"] is False
+    assert entry["artifacts"] == [{"name": "model.txt", "sha256": "ab" * 32, "size_bytes": 7}]
     json.dumps(manifest)
 
 
@@ -122,28 +119,30 @@ def _failure_model() -> ModelRecord:
         "failure_prediction",
         "Failure prediction",
         "device-intelligence",
-        metrics={
-            "precision": 0.8,
-            "recall": 0.5,
-            "pr_auc": 0.6,
-            "positive_rate": 0.01,
-            "pr_curve": {"precision": [0.01, 0.4, 0.8, 0.95], "recall": [1.0, 0.7, 0.5, 0.1]},
-            "feature_importances": {f"f{i}": round(0.5 / (i + 1), 4) for i in range(25)},
-            "feature_importance_method": "share of the booster's total split gain",
-            "calibration": [{"mean_predicted": 0.05, "observed_rate": 0.04, "rows": 900}],
-            "failure_level": {"failures": 9, "detected": 6},
-            "lead_days": [1.0, 2.0, 2.0, 4.0, 6.0, 12.0],
-            "lead_days_by_kind": {"battery": [2.0, 4.0, 12.0], "network": [1.0, 2.0, 6.0]},
-        },
-        baselines={
-            "rule": {
-                "precision": 0.03,
-                "recall": 0.2,
-                "pr_auc": 0.08,
-                "pr_curve": {"precision": [0.01, 0.02, 0.05], "recall": [1.0, 0.3, 0.1]},
-                "lead_days": [1.0, 3.0],
-            }
-        },
+        forecast=FailureMetrics(
+            precision=0.8,
+            recall=0.5,
+            pr_auc=0.6,
+            positive_rate=0.01,
+            pr_curve=PrCurve(
+                precision=[0.01, 0.4, 0.8, 0.95], recall=[1.0, 0.7, 0.5, 0.1], thresholds=[0.0, 0.2, 0.5, 0.9]
+            ),
+            feature_importances={f"f{i}": round(0.5 / (i + 1), 4) for i in range(25)},
+            feature_importance_method="share of the booster's total split gain",
+            calibration=[CalibrationBin(bin="0.0-0.1", mean_predicted=0.05, observed_rate=0.04, rows=900)],
+            failure_level=FailureLevel(failures=9, detected=6),
+            lead_days=[1.0, 2.0, 2.0, 4.0, 6.0, 12.0],
+            lead_days_by_kind={"battery": [2.0, 4.0, 12.0], "network": [1.0, 2.0, 6.0]},
+        ),
+        rule=RuleBaseline(
+            precision=0.03,
+            recall=0.2,
+            pr_auc=0.08,
+            pr_curve=PrCurve(
+                precision=[0.01, 0.02, 0.05], recall=[1.0, 0.3, 0.1], thresholds=[0.0, 1.0, 2.0]
+            ),
+            lead_days=[1.0, 3.0],
+        ),
     )
 
 
@@ -184,7 +183,8 @@ def test_lead_days_that_do_not_add_up_by_kind_are_drawn_as_one_group(
 ) -> None:
     figures = _figures(monkeypatch)
     model = _failure_model()
-    model.metrics["lead_days_by_kind"] = {"battery": [2.0]}  # inconsistent with the 6 lead days
+    assert model.forecast is not None
+    model.forecast.lead_days_by_kind = {"battery": [2.0]}  # inconsistent with the 6 lead days
     plot = plots.lead_time_plot(model)
     assert plot is not None
     legend = [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
@@ -194,23 +194,25 @@ def test_lead_days_that_do_not_add_up_by_kind_are_drawn_as_one_group(
 
 
 def test_forecast_definitions_and_a_baseline_win_whose_interval_includes_zero_are_stated(
-    tmp_path: Path,
+    tmp_path: Path, stubs: Any
 ) -> None:
     failure = ModelRecord(
         "failure_prediction", "Failure prediction", "device-intelligence",
-        metrics={"precision": 0.87, "recall": 0.94, "f1_score": 0.9, "median_lead_days": 5.0, "row_recall": 0.55,
-                 "failure_recall_all": 0.68, "metric_definitions": "precision per device-day; recall per failure",
-                 "recall_by_kind": {"sudden": {"failures": 6, "detected": 0, "recall": 0.0}}},
-        baselines={"rule": {"precision": 0.02, "recall": 0.44, "recall_by_kind": {"sudden": {"recall": 0.0}}}},
+        forecast=FailureMetrics(
+            precision=0.87, recall=0.94, f1_score=0.9, median_lead_days=5.0, row_recall=0.55, failure_recall_all=0.68,
+            metric_definitions="precision per device-day; recall per failure",
+            recall_by_kind={"sudden": KindRecall(failures=6, detected=0, recall=0.0)},
+        ),
+        rule=RuleBaseline(
+            precision=0.02, recall=0.44, recall_by_kind={"sudden": KindRecall(failures=6, detected=0, recall=0.0)}
+        ),
     )  # fmt: skip
-    diff = {"mean": 0.028, "ci95_low": -0.012, "ci95_high": 0.071}
-    clear = {"mean": 0.259, "ci95_low": 0.17, "ci95_high": 0.342}
-    home = ModelRecord(
-        "home_type_full", "Home type (full)", "ai-automation",
-        metrics={"macro_f1": 0.5, "cross_validation": {"macro_f1": {"mean": 0.49, "ci95_low": 0.43, "ci95_high": 0.56}}},
-        baselines={"best_rule": {"macro_f1": 0.2, "cv": {"macro_f1": {"mean": 0.46}, "model_minus_baseline_macro_f1": diff}},
-                   "majority": {"macro_f1": 0.05, "cv": {"macro_f1": {"mean": 0.06}, "model_minus_baseline_macro_f1": clear}}},
-    )  # fmt: skip
+    answer = stubs.home_type_answer("full")
+    cv = {"best_rule": (0.028, -0.012, 0.071), "majority": (0.259, 0.17, 0.342)}
+    for name, (mean, low, high) in cv.items():
+        diff = Interval(mean=mean, ci95_low=low, ci95_high=high, resamples=100)
+        answer.baselines[name].cv.model_minus_baseline_macro_f1 = diff
+    home = home_type_record("full", answer)
     paths = write_reports(_run(failure_prediction=failure, home_type_full=home), tmp_path)
     text = Path(paths["markdown"]).read_text()
     assert "How these gates are read" in text

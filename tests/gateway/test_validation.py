@@ -1,119 +1,105 @@
-"""Registry entries for the manifest: the trained version, from the services' answers, folder only if needed."""
+"""Registry entries for the manifest: the trained version's artifacts and lineage, over HTTP only."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from gateway.step_results import ModelRecord, RunResult, ServiceRecord, StepResult
-from gateway.validation import registry_entry, registry_info
-
-SHA = "cd" * 32
-
-
-def _entry(version: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "registry_name": "failure_prediction",
-        "version": version,
-        "artifacts": {"model.txt": {"sha256": SHA, "size_bytes": 7}},
-        "training_data_fingerprint": "e" * 64,
-        "library_versions": {"lightgbm": "4"},
-        "feature_schema_version": "f-2",
-        **extra,
-    }
+from gateway.service_clients import ServiceError
+from gateway.settings import GatewaySettings
+from gateway.step_results import ModelRecord, RunResult, StepResult
+from gateway.training import device_records, home_type_record
+from gateway.validation import gate_checks, registry_info
+from homeiq_shared.contracts.versions import VersionDetail
 
 
 class FakeAi:
     """ai-automation that is never asked (no home-type model in these runs)."""
 
-    async def model_info(self, task: str) -> dict[str, Any]:
-        raise AssertionError(f"not expected: model_info({task})")
+    async def version_detail(self, task: str, version: str) -> VersionDetail:
+        raise AssertionError(f"not expected: version_detail({task}, {version})")
 
 
 class FakeDevice:
-    """device-intelligence whose `/models/status` is the given body."""
+    """device-intelligence whose `GET /models/{version}` answers `details[(model, version)]`, else 404."""
 
-    def __init__(self, status: dict[str, Any]) -> None:
-        self.status = status
+    VERSION_DETAIL = "/api/predictions/models/{version}"
 
-    async def models_status(self) -> dict[str, Any]:
-        return self.status
+    def __init__(self, details: dict[tuple[str, str], VersionDetail]) -> None:
+        self.details = details
+        self.asked: list[tuple[str, str]] = []
+
+    async def version_detail(self, model: str, version: str) -> VersionDetail:
+        self.asked.append((model, version))
+        if (model, version) not in self.details:
+            raise ServiceError("device-intelligence", "GET", f"no version {version}", status=404)
+        return self.details[(model, version)]
 
 
-def _run(trained_entry: dict[str, Any] | None = None, models_dir: Path | None = None) -> RunResult:
+def _run(stubs: Any) -> RunResult:
     run = RunResult("r1", datetime(2025, 1, 1, tzinfo=UTC), "cmd", {}, [StepResult("validation", "V")])
-    model = ModelRecord(
-        "failure_prediction", "Failure prediction", "device-intelligence", "failure_prediction", "v2"
-    )
-    if trained_entry is not None:
-        model.metadata["registry_from_training"] = trained_entry
-    run.models["failure_prediction"] = model
-    run.services["device-intelligence"] = ServiceRecord(
-        "device-intelligence", "http://x", models_dir is not None, models_dir=str(models_dir or "")
-    )
+    failure, anomaly = device_records(stubs.device_answer())
+    run.models = {failure.key: failure, anomaly.key: anomaly}
     return run
 
 
-async def test_the_training_answer_describes_the_trained_version() -> None:
-    run = _run(trained_entry=_entry("v2"))
-    status = {"models": {"failure_prediction": _entry("v2")}}
-    [check] = await registry_info(FakeAi(), FakeDevice(status), run)  # type: ignore[arg-type]
-    model = run.models["failure_prediction"]
-    assert check.passed
-    assert model.metadata["registry_source"] == "the training answer (HTTP)"
-    assert model.artifacts == [
-        {"file": "model.txt", "path": "failure_prediction/v2/model.txt", "sha256": SHA, "size_bytes": 7}
-    ]
-    assert model.metadata["registry"]["feature_schema_version"] == "f-2"
-
-
-async def test_another_served_version_is_not_taken_for_the_trained_one() -> None:
-    run = _run()  # an old service: no registry in the training answer; remote, so no folder either
-    status = {"models": {"failure_prediction": _entry("v1")}}
-    [check] = await registry_info(FakeAi(), FakeDevice(status), run)  # type: ignore[arg-type]
-    assert not check.passed
-    assert "describes version v1, not the trained v2" in check.detail
-    assert run.models["failure_prediction"].artifacts == []
-
-
-async def test_the_run_folder_is_read_only_when_no_answer_describes_the_version(tmp_path: Path) -> None:
-    folder = tmp_path / "failure_prediction" / "v2"
-    folder.mkdir(parents=True)
-    meta = {"version": "v2", "artifacts": {"model.txt": {"sha256": SHA, "size_bytes": 7}},
-            "training_data": {"fingerprint": "9" * 64}}  # fmt: skip
-    (folder / "metadata.json").write_text(json.dumps(meta))
-    run = _run(models_dir=tmp_path)
-    status = {"models": {"failure_prediction": _entry("v1")}}
-    [check] = await registry_info(FakeAi(), FakeDevice(status), run)  # type: ignore[arg-type]
-    model = run.models["failure_prediction"]
-    assert check.passed
-    assert model.metadata["registry_source"].startswith("this run's registry folder")
-    assert model.metadata["registry"]["training_data_fingerprint"] == "9" * 64
-
-
-async def test_older_status_shape_with_full_metadata_still_counts() -> None:
-    run = _run()
-    meta = {"model_name": "failure_prediction", "version": "v2", "training_data": {"fingerprint": "a" * 64},
-            "artifacts": {"model.txt": {"sha256": SHA, "size_bytes": 7}}}  # fmt: skip
-    [check] = await registry_info(FakeAi(), FakeDevice({"model_metadata": meta}), run)  # type: ignore[arg-type]
-    assert check.passed
-    assert run.models["failure_prediction"].metadata["registry"]["training_data_fingerprint"] == "a" * 64
-
-
-def test_ai_model_info_and_device_entries_normalise_alike() -> None:
-    info = {"model_name": "home_type_full", "model_version": "v3", "training_date": "2025-01-01",
-            "artifacts": {"model.skops": {"sha256": SHA}}, "training_data": {"fingerprint": "b" * 64},
-            "library_versions": {"scikit-learn": "1"}, "feature_schema_version": "h-1"}  # fmt: skip
-    entry = registry_entry(info)
-    assert entry == {
-        "registry_name": "home_type_full",
-        "version": "v3",
-        "created_at": "2025-01-01",
-        "artifacts": {"model.skops": {"sha256": SHA}},
-        "training_data_fingerprint": "b" * 64,
-        "library_versions": {"scikit-learn": "1"},
-        "feature_schema_version": "h-1",
+async def test_each_trained_version_is_asked_for_by_version(stubs: Any) -> None:
+    run = _run(stubs)
+    details = {
+        ("failure_prediction", "fail-v1"): stubs.version_detail("failure_prediction", "fail-v1"),
+        ("anomaly_detection", "anom-v1"): stubs.version_detail("anomaly_detection", "anom-v1"),
     }
-    assert registry_entry(None) == {}
+    device = FakeDevice(details)
+    checks = await registry_info(FakeAi(), device, run)  # type: ignore[arg-type]
+    assert [c.passed for c in checks] == [True, True]
+    assert device.asked == [("failure_prediction", "fail-v1"), ("anomaly_detection", "anom-v1")]
+    model = run.models["failure_prediction"]
+    assert model.metadata["registry_source"].startswith("GET /api/predictions/models/{version}")
+    assert [a.name for a in model.artifacts] == ["model.txt"]
+    assert model.metadata["registry"]["feature_schema_version"] == "stub-features-1"
+    assert model.metadata["registry"]["training_data_fingerprint"] == "f" * 64
+
+
+async def test_a_version_the_service_does_not_know_fails_its_check(stubs: Any) -> None:
+    run = _run(stubs)
+    device = FakeDevice(
+        {("failure_prediction", "fail-v1"): stubs.version_detail("failure_prediction", "fail-v1")}
+    )
+    checks = await registry_info(FakeAi(), device, run)  # type: ignore[arg-type]
+    assert [c.passed for c in checks] == [True, False]
+    assert "no version anom-v1" in checks[1].detail
+    assert run.models["anomaly_detection"].artifacts == []
+
+
+async def test_a_version_without_artifacts_fails_its_check(stubs: Any) -> None:
+    run = _run(stubs)
+    bare = stubs.version_detail("failure_prediction", "fail-v1").model_copy(update={"artifacts": []})
+    anomaly = stubs.version_detail("anomaly_detection", "anom-v1")
+    device = FakeDevice({("failure_prediction", "fail-v1"): bare, ("anomaly_detection", "anom-v1"): anomaly})
+    checks = await registry_info(FakeAi(), device, run)  # type: ignore[arg-type]
+    assert not checks[0].passed
+    assert "lists no artifact" in checks[0].detail
+
+
+def test_gates_are_read_from_the_typed_answers(stubs: Any) -> None:
+    settings = GatewaySettings(_env_file=None)
+    binary = home_type_record("binary", stubs.home_type_answer("binary", accuracy=0.8))
+    by_name = {c.name: c for c in gate_checks(binary, settings)}
+    assert not by_name["accuracy >= 0.90"].passed  # the cross-validated pooled score is gated
+    assert "cross-validated: accuracy = 0.800" in by_name["accuracy >= 0.90"].detail
+    assert by_name["macro_f1 (cross-validated) beats best_rule baseline"].passed
+    assert not by_name["service gate verdict"].passed
+    failure, _ = device_records(stubs.device_answer(f1=0.85))
+    by_name = {c.name: c for c in gate_checks(failure, settings)}
+    assert by_name["pr_auc beats rule baseline"].detail == "model 0.800 vs rule 0.300"
+    assert by_name["median_lead_days >= 2.00"].passed
+    assert all(c.passed for c in by_name.values())
+
+
+def test_a_record_keeps_the_contract_objects(stubs: Any) -> None:
+    record: ModelRecord = home_type_record("full", stubs.home_type_answer("full"))
+    assert record.home_type is not None
+    assert record.home_type.class_names == ["apartment", "condo", "single_family"]
+    assert record.metrics["cross_validation"]["macro_f1"]["mean"] == 0.95
+    assert "baselines" not in record.metrics  # kept once, in record.baselines
+    assert set(record.baselines) == {"majority", "best_rule"}
