@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from homeiq_shared.contracts.metrics import AnomalyMetrics, FailureMetrics, ForecastMetrics, RuleBaseline
 from homeiq_shared.contracts.training import TrainAnswer
 
 MAX_BATCH = 10_000
@@ -256,10 +257,10 @@ class TrainResponse(TrainAnswer):
     anomaly_version: str | None
     production_version: str | None
     source: str
-    metrics: dict[str, Any]
-    rule_baseline: dict[str, Any]
-    production_metrics: dict[str, Any] | None
-    anomaly_metrics: dict[str, Any]
+    metrics: FailureMetrics
+    rule_baseline: RuleBaseline
+    production_metrics: ForecastMetrics | None
+    anomaly_metrics: AnomalyMetrics
     gates: dict[str, Any]
     seconds: dict[str, float]
     registry: dict[str, Any] = Field(
@@ -267,6 +268,7 @@ class TrainResponse(TrainAnswer):
         description="per model name, the registered version's artifacts {file: {sha256, size_bytes}}, "
         "training-data fingerprint, library versions and feature schema version",
     )
+
 
 ModelName = Literal["failure_prediction", "anomaly_detection"]
 """The registry names device-intelligence serves."""

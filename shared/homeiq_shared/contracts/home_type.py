@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from homeiq_shared.contracts.metrics import HomeTypeBaseline, HomeTypeMetrics
 from homeiq_shared.contracts.training import TrainAnswer
 from homeiq_shared.contracts.versions import CompareRequest
 
@@ -51,8 +52,8 @@ class TrainResponse(TrainAnswer):
     version: str
     promotion_reason: str | None = Field(None, description="deprecated: same as reason")
     gates: dict[str, Any]
-    metrics: dict[str, Any]
-    baselines: dict[str, Any]
+    metrics: HomeTypeMetrics
+    baselines: dict[str, HomeTypeBaseline]
     split_method: str
 
 
