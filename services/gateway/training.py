@@ -204,7 +204,7 @@ async def train_devices(
     )
     seconds = time.perf_counter() - t0
     if not answer.version:
-        raise StepFailedError(f"no model version in the answer (status {answer.status!r}: {answer.decision})")
+        raise StepFailedError(f"no model version in the answer (status {answer.status!r}: {answer.reason})")
     failure, anomaly = device_records(answer)
     if not anomaly.version:
         raise StepFailedError("no anomaly model version in the answer")
@@ -214,5 +214,5 @@ async def train_devices(
         run.models[record.key] = record
     step.note(
         f"{settings.devices} devices x {settings.device_days} days: failure {failure.version},"
-        f" anomaly {anomaly.version}, {answer.status} ({answer.decision}) in {seconds:.1f} s"
+        f" anomaly {anomaly.version}, {answer.status} ({answer.reason}) in {seconds:.1f} s"
     )

@@ -104,9 +104,11 @@ def home_type_answer(task: str, accuracy: float = 0.95, promote: bool = True) ->
         baselines=baselines,
     )  # fmt: skip
     passed = accuracy >= 0.9
+    promoted = promote and passed
     return home_type.TrainResponse(
-        task=task, model_name=f"home_type_{task}", version=f"{task}-v1", promoted=promote and passed,
-        promotion_reason="first model" if promote else "promotion not requested", gates=_gates(passed),
+        task=task, model_name=f"home_type_{task}", version=f"{task}-v1", status="promoted" if promoted else "registered",
+        decision="promoted" if promoted else "kept", promoted=promoted,
+        reason="first model" if promoted else "promotion not requested or gates failed", gates=_gates(passed),
         metrics=metrics, baselines=baselines, split_method="group_by_home",
     )  # fmt: skip
 
@@ -142,8 +144,8 @@ def device_answer(f1: float = 0.85, promote: bool = True) -> devices.TrainRespon
     passed = f1 >= 0.8
     promoted = passed and promote
     return devices.TrainResponse(
-        status="promoted" if promoted else "registered", promoted=promoted,
-        decision="gates PASSED" if promoted else "not promoted", version="fail-v1", anomaly_version="anom-v1",
+        status="promoted" if promoted else "registered", promoted=promoted, decision="promoted" if promoted else "kept",
+        reason="gates PASSED" if promoted else "not promoted", version="fail-v1", anomaly_version="anom-v1",
         production_version="fail-v1", source="synthetic", metrics=metrics, rule_baseline=rule,
         production_metrics=None, anomaly_metrics=anomaly, gates=_gates(passed), seconds={"total": 0.1},
     )  # fmt: skip
