@@ -50,7 +50,12 @@ async def train_status(
     )
 
 
-@router.post("/train/schedule", status_code=202, response_model=NightlyStarted | ScheduledRun)
+@router.post(
+    "/train/schedule",
+    status_code=202,
+    response_model=NightlyStarted | ScheduledRun,
+    responses={200: {"model": ScheduledRun, "description": "With `?wait=true`: the finished run"}},
+)
 async def run_nightly_now(
     response: Response,
     locks: LocksDep,
