@@ -1,4 +1,9 @@
-"""What `models.py` acts on: a registry folder (service packages imported lazily) or a running service's API."""
+"""What `models.py` acts on: a registry folder (offline, with homeiq_shared only) or a running service's API.
+
+The folder mode is an operator's offline tool, not part of the pipeline: it switches aliases with the
+same shared rules the services apply (gates, recorded actor and reason, sha256 checked); comparing
+versions needs the service's own code and is only done over HTTP.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gateway.registry_cli import HOME_TYPE_MODELS, MODEL_NAMES
+from homeiq_shared.artifacts import ArtifactIntegrityError
 from homeiq_shared.contracts.versions import (
     ComparisonResponse,
     VersionDetail,
@@ -14,7 +20,12 @@ from homeiq_shared.contracts.versions import (
     VersionSwitchResponse,
 )
 from homeiq_shared.model_registry import ModelRegistry
-from homeiq_shared.version_control import gates_verdict, rollback_explicitly, version_detail
+from homeiq_shared.version_control import (
+    gates_verdict,
+    promote_explicitly,
+    rollback_explicitly,
+    version_detail,
+)
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_ARGS, EXIT_UNAVAILABLE = 0, 1, 2, 3
 HEADLINE: dict[str, tuple[str, Sequence[str]]] = {
@@ -126,41 +137,48 @@ class FolderBackend:
         return version_detail(self.registry, model, version)
 
     def compare(self, model: str, a: str, b: str) -> dict[str, Any]:
-        """Both versions scored on b's rebuilt held-out data (service code imported here, not at start)."""
-        if model == "failure_prediction":
-            from device_intelligence.version_comparison import compare_failure_versions
+        """Refused offline: rebuilding b's held-out data takes the service's own code (use --url)."""
+        raise CliError(
+            EXIT_BAD_ARGS,
+            "compare rebuilds b's held-out data with the service's own code: run it against the service "
+            "(--url), not a folder",
+        )
 
-            return compare_failure_versions(self.registry, a, b)
-        if model in HOME_TYPE_MODELS:
-            from ai_automation.home_type.versions import compare_home_type
+    def _checked(self, model: str, version: str) -> None:
+        """Every artifact of the version still matches its recorded sha256 (what a service checks at load)."""
+        try:
+            for name in self.registry.get(model, version).artifact_names:
+                self.registry.read_artifact(model, version, name)
+        except ArtifactIntegrityError as exc:
+            raise CliError(EXIT_REFUSED, f"{model} {version} will not load: {exc}") from exc
 
-            return compare_home_type(self.registry, task_of(model), a, b)
-        raise _compare_refused(model)
+    def _paired(self, model: str, version: str) -> list[tuple[str, str]]:
+        """For a failure version, the kept anomaly version registered with it (promoted together)."""
+        if model != "failure_prediction":
+            return []
+        for v in reversed(self.registry.versions("anomaly_detection")):
+            if v.metadata.get("paired_failure_version") == version:
+                self._checked("anomaly_detection", v.version)
+                return [("anomaly_detection", v.version)]
+        return []
 
     def promote(
         self, model: str, version: str, force: bool, reason: str | None, actor: str
     ) -> dict[str, Any]:
-        """The services' own promotion functions: gates checked, pairs kept together, who and why recorded."""
-        if model in HOME_TYPE_MODELS:
-            from ai_automation.home_type.versions import promote_home_type
-
-            _, switched = promote_home_type(
-                self.registry, task_of(model), version, force=force, reason=reason, actor=actor
-            )
-        else:
-            from device_intelligence.version_promotion import promote_version
-
-            switched = promote_version(self.registry, model, version, force=force, reason=reason, actor=actor)
+        """Gates checked, artifacts checked, a failure version's anomaly pair kept with it, who and why recorded."""
+        self._checked(model, version)
+        switched = promote_explicitly(
+            self.registry, model, version, force=force, reason=reason, actor=actor,
+            paired=self._paired(model, version),
+        )  # fmt: skip
         return switched | {"production": self.registry.aliases(model).get("production")}
 
     def rollback(self, model: str, reason: str | None, actor: str) -> dict[str, Any]:
-        """The previous version becomes production again (home type: after checking it loads)."""
-        if model in HOME_TYPE_MODELS:
-            from ai_automation.home_type.versions import rollback_home_type
-
-            _, switched = rollback_home_type(self.registry, task_of(model), reason=reason, actor=actor)
-        else:
-            switched = rollback_explicitly(self.registry, model, reason=reason, actor=actor)
+        """The previous version becomes production again (after checking its artifacts)."""
+        previous = self.registry.aliases(model).get("previous")
+        if previous is not None:
+            self._checked(model, previous)
+        switched = rollback_explicitly(self.registry, model, reason=reason, actor=actor)
         return switched | {"production": self.registry.aliases(model).get("production")}
 
 

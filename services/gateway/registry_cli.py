@@ -25,9 +25,9 @@ examples:
   models.py compare v0001-... v0002-... --model home_type_full --url http://localhost:8024
   models.py promote v0002-... --force --reason "reviewed by hand" --model failure_prediction --url ...
 
---models-dir changes the registry folder only: a service already running on it keeps serving its
-loaded model until restarted; use --url for a running service (the API key from --api-key or
-HOMEIQ_API_KEY).
+--models-dir is an offline tool: it changes the registry folder only (gates and sha256 checked), and a
+service already running on it keeps serving its loaded model until restarted; compare needs the
+service (--url). Use --url for a running service (the API key from --api-key or HOMEIQ_API_KEY).
 """
 
 
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     from pydantic import ValidationError
     from rich.console import Console
 
-    from gateway.registry_backends import EXIT_BAD_ARGS, EXIT_UNAVAILABLE, CliError, exit_code_for
+    from gateway.registry_backends import EXIT_UNAVAILABLE, CliError, exit_code_for
     from homeiq_shared.errors import DomainError
 
     out, err = Console(), Console(stderr=True)
@@ -143,12 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         err.print(f"[red]error:[/] {exc.message}", highlight=False)
         return exc.code
-    except DomainError as exc:  # folder mode: the registry's and the services' own refusals
+    except DomainError as exc:  # folder mode: the shared registry rules' own refusals
         err.print(f"[red]{exc.title}:[/] {exc.detail}", highlight=False)
         return exit_code_for(exc.status)
-    except ModuleNotFoundError as exc:  # e.g. the gateway image has no device-intelligence package
-        err.print(f"[red]error:[/] {exc}; use --url with the service instead", highlight=False)
-        return EXIT_BAD_ARGS
     except ValidationError as exc:
         err.print(f"[red]error:[/] the service answered an unexpected shape: {exc}", highlight=False)
         return EXIT_UNAVAILABLE

@@ -111,11 +111,8 @@ def test_folder_mode(
         True,
         ["promote", "rollback"],
     )
-    assert main(["compare", a, passed, *folder, "--json"]) == 0
-    compared = _json(capsys)
-    assert compared["common_set"]["homes"] == compared["b"]["recorded"]["test_homes"]
-    assert main(["compare", a, passed, *folder]) == 0  # the table
-    assert "common set" in capsys.readouterr().out
+    assert main(["compare", a, passed, *folder]) == 2  # rebuilding held-out data needs the service: --url
+    assert "--url" in capsys.readouterr().err
 
     assert main(["show", "v0099-20260101T000000Z", *folder]) == 2
     assert main(["list"]) == 2  # neither --models-dir nor --url
@@ -152,7 +149,10 @@ def test_url_mode_against_a_served_service(
         assert registry.aliases(NAME)["production"] == a
         assert "rolled back to" in capsys.readouterr().out
         assert main(["compare", a, passed, *where, "--json"]) == 0
-        assert _json(capsys)["common_set"]["homes"] > 0
+        compared = _json(capsys)
+        assert compared["common_set"]["homes"] == compared["b"]["recorded"]["test_homes"]
+        assert main(["compare", a, passed, *where]) == 0  # the table
+        assert "common set" in capsys.readouterr().out
         assert main(["show", "v0099-20260101T000000Z", *where]) == 2
         assert main(["list", "--url", url]) == 2  # which model?
     assert main(["list", "--url", f"http://127.0.0.1:{_free_port()}", "--model", NAME, "--timeout", "2"]) == 3
@@ -162,3 +162,22 @@ def test_a_failing_service_exits_3(stubs: Stubs, capsys: pytest.CaptureFixture[s
     with stubs.serve(stubs.ai(fail=frozenset({"/api/home-type/models"}))) as url:
         assert main(["list", "--url", url, "--model", NAME]) == 3
     assert "500" in capsys.readouterr().err
+
+
+def test_folder_mode_promotes_a_failure_version_with_its_anomaly_pair_and_checks_sha256(
+    tmp_path: Path,
+) -> None:
+    registry = ModelRegistry(tmp_path / "models")
+    gates = {"gates": {"verdict": "PASSED", "passed": True}}
+    failure = registry.register("failure_prediction", {"model.txt": b"booster"}, gates).version
+    anomaly = registry.register(
+        "anomaly_detection", {"device_health.skops": b"forest"}, {**gates, "paired_failure_version": failure}
+    ).version
+    folder = ["--models-dir", str(registry.root), "--model", "failure_prediction"]
+    assert main(["promote", failure, *folder]) == 0
+    assert registry.aliases("failure_prediction")["production"] == failure
+    assert registry.aliases("anomaly_detection")["production"] == anomaly  # switched with its pair
+    second = registry.register("failure_prediction", {"model.txt": b"booster 2"}, gates)
+    (second.path / "model.txt").write_bytes(b"tampered")
+    assert main(["promote", second.version, *folder]) == 1  # its artifact no longer matches its sha256
+    assert registry.aliases("failure_prediction")["production"] == failure
