@@ -84,7 +84,9 @@ async def test_predict_before_training_is_a_503_problem(served: tuple[FastAPI, h
         "/api/home-type/predict", json={"home": {"devices": [{"entity_id": "light.a"}]}}
     )
     assert response.status_code == 503  # "no model yet" is 503 in both services
-    assert response.json()["type"] == "https://homeiq.dev/problems/no-model"  # the same type as device-intelligence
+    assert (
+        response.json()["type"] == "https://homeiq.dev/problems/no-model"
+    )  # the same type as device-intelligence
     assert response.headers["content-type"].startswith("application/problem+json")
     info = await client.get("/api/home-type/model-info")
     assert info.json()["model_info"]["is_loaded"] is False
