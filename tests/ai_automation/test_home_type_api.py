@@ -106,7 +106,7 @@ async def test_train_then_predict_both_shapes(
     # Promoted automatically only when its gates pass (the first model included).
     assert trained["promoted"] is (trained["gates"]["verdict"] == "PASSED")
     if not trained["promoted"]:
-        assert "quality gates FAILED" in trained["promotion_reason"]
+        assert "quality gates FAILED" in trained["reason"]
     await _serve_trained(client, trained)
 
     home = json.loads(home_paths(dataset)[0].read_bytes())  # the home file as generated

@@ -153,7 +153,7 @@ def test_registry_round_trip_refuses_a_tampered_artifact(homes_a: Path, tmp_path
         TrainingRequest(dataset=homes_a, models_dir=tmp_path / "models", task="full", cv_repeats=2)
     )
     assert outcome.promoted
-    assert "first model" in outcome.promotion_reason
+    assert "first model" in outcome.reason
     registry = ModelRegistry(tmp_path / "models")
     promoted = registry.aliases("home_type_full")["history"][-1]
     assert (promoted["actor"], promoted["forced"]) == ("automatic (cli)", False)
@@ -176,7 +176,7 @@ def test_registry_round_trip_refuses_a_tampered_artifact(homes_a: Path, tmp_path
         TrainingRequest(dataset=homes_a, models_dir=tmp_path / "models", task="full", cv_repeats=2)
     )
     assert second.promoted  # the same data: not worse than production on the same held-out homes
-    assert "not worse" in second.promotion_reason or ">=" in second.promotion_reason
+    assert "not worse" in second.reason or ">=" in second.reason
     artifact = outcome.artifact_path
     data = bytearray(artifact.read_bytes())
     data[len(data) // 2] ^= 0xFF

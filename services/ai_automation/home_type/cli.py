@@ -118,7 +118,7 @@ def print_report(console: Console, outcome: TrainingOutcome, paths: list[Path]) 
         f"gates: [{'green' if verdict == 'PASSED' else 'red'}]{verdict}[/] - {r['gates']['message']}"
     )
     state = "promoted to production" if outcome.promoted else "not promoted"
-    console.print(f"registered {outcome.model_name} {outcome.version}: {state} ({outcome.promotion_reason})")
+    console.print(f"registered {outcome.model_name} {outcome.version}: {state} ({outcome.reason})")
     for path in paths:
         console.print(f"wrote {path.resolve()}")
 

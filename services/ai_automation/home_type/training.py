@@ -64,7 +64,7 @@ class TrainingOutcome:
     metadata: dict[str, Any]
     gates: dict[str, Any]
     promoted: bool
-    promotion_reason: str
+    reason: str
     artifact_path: Path
     comparison: dict[str, Any] | None = None
 
@@ -75,7 +75,7 @@ def run_outcome(outcome: TrainingOutcome) -> RunOutcome:
         status="promoted" if outcome.promoted else "registered",
         promoted=outcome.promoted,
         version=outcome.version,
-        reason=outcome.promotion_reason,
+        reason=outcome.reason,
     )
 
 
@@ -278,7 +278,7 @@ def train_home_type(request: TrainingRequest, progress: ProgressCallback | None 
     results["model_version"] = registered.version
     results["training_date"] = dt.datetime.now(dt.UTC).isoformat()
     results["promoted"] = promoted
-    results["promotion_reason"] = reason
+    results["reason"] = reason
     results["champion_comparison"] = decision.comparison
     return TrainingOutcome(
         task=request.task,
@@ -289,7 +289,7 @@ def train_home_type(request: TrainingRequest, progress: ProgressCallback | None 
         metadata=registered.metadata,
         gates=results["gates"],
         promoted=promoted,
-        promotion_reason=reason,
+        reason=reason,
         artifact_path=registered.path / "model.skops",
         comparison=decision.comparison,
     )

@@ -166,7 +166,6 @@ async def train(
         model_name=outcome.model_name,
         version=outcome.version,
         promoted=outcome.promoted,
-        promotion_reason=outcome.promotion_reason,
         gates=outcome.gates,
         metrics=metrics,
         baselines=outcome.results["baselines"],

@@ -50,7 +50,6 @@ class TrainResponse(TrainAnswer):
     task: Task
     model_name: str
     version: str
-    promotion_reason: str | None = Field(None, description="deprecated: same as reason")
     gates: dict[str, Any]
     metrics: HomeTypeMetrics
     baselines: dict[str, HomeTypeBaseline]

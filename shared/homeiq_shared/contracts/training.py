@@ -5,8 +5,8 @@ One word per concept in both services:
   registered, production kept), `kept` (nothing trained: production is current for this data), and in
   the run table also `running` and `failed`.
 - `decision`: what happened to production: `promoted`, `kept` or (run table) `failed`.
-- `reason`: why, in words. ai-automation's former `promotion_reason` is kept as a deprecated copy;
-  device-intelligence's `decision` used to carry these words: an answer in that older form is still parsed.
+- `reason`: why, in words (formerly ai-automation's `promotion_reason`, and device-intelligence's
+  `decision` carried these words).
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 Decision = Literal["promoted", "kept", "failed"]
 TrainOutcomeStatus = Literal["promoted", "registered", "kept"]
 RunStatus = Literal["running", "promoted", "registered", "kept", "failed"]
-_DECISIONS = ("promoted", "kept", "failed")
 
 
 class TrainAnswer(BaseModel):
@@ -32,26 +31,6 @@ class TrainAnswer(BaseModel):
     promoted: bool
     version: str | None = Field(description="The version this run registered (null when nothing trained)")
     split_method: str | None = Field(None, description="How the reported metrics' test rows were split off")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _older_answers(cls, data: Any) -> Any:
-        """Parse answers of the previous vocabulary too (`promotion_reason`; DI's words in `decision`)."""
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        words = data.get("decision")
-        if words is not None and words not in _DECISIONS:
-            data.pop("decision")
-            data.setdefault("reason", words)
-        if "reason" not in data and data.get("promotion_reason") is not None:
-            data["reason"] = data["promotion_reason"]
-        promoted = data.get("promoted")
-        if "decision" not in data and isinstance(promoted, bool):
-            data["decision"] = "promoted" if promoted else "kept"
-        if "status" not in data and isinstance(promoted, bool):
-            data["status"] = "promoted" if promoted else "registered"
-        return data
 
 
 class TrainingRunView(BaseModel):
@@ -138,6 +117,6 @@ class TrainStatus(BaseModel):
     full_retrain_weekday: str | None = Field(None, description="device-intelligence: the weekly full retrain")
     next_run_mode: str | None = Field(None, description="device-intelligence: full or incremental")
     mode: str | None = Field(None, description="deprecated: same as next_run_mode")
-    last_training_time: datetime | None = Field(None, description="deprecated: last_run.started_at")
-    last_training_status: str | None = Field(None, description="deprecated: last_run.status")
-    last_training_error: str | None = Field(None, description="deprecated: last_run.error")
+    last_training_time: datetime | None = Field(None, description="the original's field: last_run.started_at")
+    last_training_status: str | None = Field(None, description="the original's field: last_run.status")
+    last_training_error: str | None = Field(None, description="the original's field: last_run.error")
