@@ -72,7 +72,7 @@ def _fmt(value: Any) -> str:
 def print_report(console: Console, result: dict[str, Any]) -> None:
     """Metrics beside the rule baseline, lead times per failure kind, anomaly figures and gate verdicts."""
     if result["status"] == "kept":
-        console.print(f"[yellow]kept production {result['production_version']}[/]: {result['decision']}")
+        console.print(f"[yellow]kept production {result['production_version']}[/]: {result['reason']}")
     m, b = result["metrics"], result["baseline"]
     table = Table(title=f"Failure prediction (test rows; {m.get('split_method', '')})", title_justify="left")
     for col in ("metric", "LightGBM", "rule baseline"):
@@ -129,7 +129,7 @@ def print_report(console: Console, result: dict[str, Any]) -> None:
         console.print(f"  {mark} {check['reason']}")
     console.print(
         f"failure model {result.get('version')} / anomaly {result.get('anomaly_version')}: "
-        f"{result['status']} ({result['decision']}); production now {result.get('production_version')}"
+        f"{result['status']} ({result['reason']}); production now {result.get('production_version')}"
     )
 
 

@@ -146,5 +146,5 @@ async def _run_locked(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
             summarize=summarize,
         )
     result = run.result
-    logger.info("nightly run (%s, %s): %s - %s", scheduled_by, result.mode, result.status, result.decision)
+    logger.info("nightly run (%s, %s): %s - %s", scheduled_by, result.mode, result.status, result.reason)
     return run.answer()

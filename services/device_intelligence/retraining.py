@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -96,7 +96,7 @@ class RetrainResult:
 
     status: Literal["promoted", "registered", "kept"]
     promoted: bool
-    decision: str
+    reason: str  # why production was or was not switched, in words
     version: str | None
     anomaly_version: str | None
     production_version: str | None
@@ -271,7 +271,7 @@ def _kept(registry: ModelRegistry, prod_version: str, meta: Mapping[str, Any]) -
     """The answer when production was trained on exactly this data: nothing is trained or changed."""
     prod_anomaly = registry.production(anomaly_model.MODEL_NAME)
     return RetrainResult(
-        status="kept", promoted=False, decision="production model is current for this data",
+        status="kept", promoted=False, reason="production model is current for this data",
         version=None, anomaly_version=None, production_version=prod_version,
         metrics=dict(meta.get("metrics", {})), baseline=dict(meta.get("rule_baseline", {})),
         gates=dict(meta.get("gates", {})),
@@ -317,21 +317,21 @@ def retrain(
             dataset, ev.split.test, ev.test_labels, p, p >= prod_model.threshold, options.horizon_days
         )
         prod_gates = gate_report(prod_metrics, ev.baseline, options.gate_overrides)
-    promote, decision = _decide(options, gates, ev.metrics, prod_version, prod_metrics, prod_gates)
-    say(f"decision: {'promote' if promote else 'keep production'} - {decision}")
+    promote, reason = _decide(options, gates, ev.metrics, prod_version, prod_metrics, prod_gates)
+    say(f"decision: {'promote' if promote else 'keep production'} - {reason}")
     data_info = training_data_info(dataset, fingerprint, ev)
     mode = "incremental" if init is not None else "full"
     outcome = RegistrationOutcome(
-        promote=promote, decision=decision, prod_version=prod_version, prod_metrics=prod_metrics,
+        promote=promote, reason=reason, prod_version=prod_version, prod_metrics=prod_metrics,
         gates=gates, mode=mode,
     )  # fmt: skip
     fv, av = register_pair(registry, options, ev, data_info, outcome)
     seconds = ev.seconds | {"total": round(time.perf_counter() - started, 3)}
-    logger.info("retrain %s: %s %s (%s)", options.trigger, fv, "promoted" if promote else "kept", decision)
+    logger.info("retrain %s: %s %s (%s)", options.trigger, fv, "promoted" if promote else "kept", reason)
     return RetrainResult(
         status="promoted" if promote else "registered",
         promoted=promote,
-        decision=decision,
+        reason=reason,
         version=fv,
         anomaly_version=av,
         production_version=fv if promote else prod_version,
@@ -348,12 +348,7 @@ def retrain(
 
 
 def run_outcome(result: RetrainResult) -> RunOutcome:
-    """What a recorded run keeps of a result: status, version, promoted, and why (`result.decision`'s words)."""
+    """What a recorded run keeps of a result: status, version, promoted, and why (`result.reason`)."""
     return RunOutcome(
-        status=result.status, promoted=result.promoted, version=result.version, reason=result.decision
+        status=result.status, promoted=result.promoted, version=result.version, reason=result.reason
     )
-
-
-def with_trigger(options: RetrainOptions, trigger: Trigger) -> RetrainOptions:
-    """A copy of `options` with another trigger (api, nightly, cli)."""
-    return replace(options, trigger=trigger)

@@ -77,7 +77,7 @@ class RegistrationOutcome:
     """What the comparison with production decided, to be recorded with the new versions."""
 
     promote: bool
-    decision: str
+    reason: str
     prod_version: str | None
     prod_metrics: dict[str, Any] | None
     gates: GateReport
@@ -100,7 +100,7 @@ def register_pair(
         "split_method": ev.split.method,
         "training_data": data_info,
         "library_versions": library_versions(),
-        "decision": {"promoted": out.promote, "reason": out.decision, "production_before": out.prod_version},
+        "decision": {"promoted": out.promote, "reason": out.reason, "production_before": out.prod_version},
         "training_date": datetime.now(UTC).isoformat(),
     }
     perf = {k: ev.metrics[k] for k in ("accuracy", "precision", "recall", "f1_score", "pr_auc")}
@@ -134,9 +134,9 @@ def register_pair(
     av = registry.register(anomaly_model.MODEL_NAME, ev.anomaly.to_artifacts(), ameta)
     if out.promote:
         actor = f"automatic ({options.trigger})"
-        registry.promote(failure_model.MODEL_NAME, fv.version, out.decision, actor=actor)
+        registry.promote(failure_model.MODEL_NAME, fv.version, out.reason, actor=actor)
         registry.promote(
-            anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {out.decision}", actor=actor
+            anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {out.reason}", actor=actor
         )
     for name in (failure_model.MODEL_NAME, anomaly_model.MODEL_NAME):
         registry.prune(name)

@@ -66,7 +66,7 @@ def test_incremental_update_is_compared_with_production(
     assert result.status in {"promoted", "registered"}
     meta = registry.metadata(failure_model.MODEL_NAME, result.version or "")
     assert meta["training_mode"] == "incremental"
-    assert meta["decision"]["reason"] == result.decision
+    assert meta["decision"]["reason"] == result.reason
 
 
 def test_original_cli_line(tmp_path: Path) -> None:
