@@ -57,6 +57,8 @@ class NightlyScheduler:
         self._state_path = state_path
         self._scheduler: AsyncIOScheduler | None = None
         self._running = asyncio.Lock()
+        self.run_finished = asyncio.Event()
+        """Set when a run has finished and its outcome is recorded (cleared when the next one starts)."""
         self._state: dict[str, Any] = self._read_state()
         self.trigger = CronTrigger.from_crontab(config.cron, timezone=config.timezone)
 
@@ -128,6 +130,7 @@ class NightlyScheduler:
             logger.warning("nightly job %s already running; this trigger is skipped", self._config.job_id)
             return {"status": "skipped", "reason": "a run is already in progress"}
         async with self._running:
+            self.run_finished.clear()
             run: dict[str, Any] = {"trigger": trigger, "started_at": self._clock().isoformat()}
             self._state["last_run"] = run
             self._remember_next_run()
@@ -142,6 +145,7 @@ class NightlyScheduler:
             run["finished_at"] = self._clock().isoformat()
             self._state["last_run"] = run
             self._write_state()
+            self.run_finished.set()
             return run
 
     def status(self) -> dict[str, Any]:

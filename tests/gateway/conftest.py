@@ -299,9 +299,11 @@ def serve(app: FastAPI, lifespan: Literal["on", "off"] = "off") -> Iterator[str]
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # returns as soon as the server listens; 60 s only bounds a hang
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
+    if not server.started:
+        raise RuntimeError("the stub server did not start within 60 s")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

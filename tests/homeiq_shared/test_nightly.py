@@ -14,27 +14,29 @@ CONFIG = ScheduleConfig(job_id="retrain", cron="0 2 * * *", timezone="Europe/Ber
 
 
 class Recorder:
-    def __init__(self, fail: bool = False, delay: float = 0.0) -> None:
+    def __init__(self, fail: bool = False, hold: bool = False) -> None:
         self.calls: list[str] = []
         self.fail = fail
-        self.delay = delay
         self.started = asyncio.Event()
+        self.release = asyncio.Event()  # a held run stays in progress until the test releases it
+        if not hold:
+            self.release.set()
 
     async def __call__(self, trigger: str) -> dict[str, Any]:
         self.calls.append(trigger)
         self.started.set()
-        await asyncio.sleep(self.delay)
+        await self.release.wait()
         if self.fail:
             raise RuntimeError("training blew up")
         return {"decision": "promoted"}
 
 
-async def _settle(scheduler: NightlyScheduler, job: Recorder, calls: int) -> None:
-    """Wait until the job ran `calls` times and finished (returns at once then; 60 s only bounds a hang)."""
-    for _ in range(6000):
-        if len(job.calls) >= calls and not scheduler.is_running:
-            return
-        await asyncio.sleep(0.01)
+async def _finished(scheduler: NightlyScheduler) -> None:
+    """Wait for the run the scheduler fired itself to finish and be recorded (60 s only bounds a hang)."""
+    try:
+        await asyncio.wait_for(scheduler.run_finished.wait(), timeout=60)
+    except TimeoutError:
+        raise AssertionError("the scheduler did not run the due job within 60 s") from None
 
 
 async def test_run_now_records_the_outcome_and_the_next_run(tmp_path: Path) -> None:
@@ -61,12 +63,13 @@ async def test_failed_run_is_recorded_with_its_error(tmp_path: Path) -> None:
 
 
 async def test_second_trigger_while_running_is_skipped(tmp_path: Path) -> None:
-    job = Recorder(delay=0.2)
+    job = Recorder(hold=True)
     scheduler = NightlyScheduler(job, CONFIG, tmp_path / "state.json")
     first = asyncio.create_task(scheduler.run_now())
-    await asyncio.wait_for(job.started.wait(), timeout=60)  # the first run is in progress
+    await asyncio.wait_for(job.started.wait(), timeout=60)  # the first run is in progress, held
     second = await scheduler.run_now()
-    await first
+    job.release.set()
+    assert (await asyncio.wait_for(first, timeout=60))["status"] == "ok"
     assert second["status"] == "skipped"
     assert job.calls == ["manual"]
 
@@ -78,7 +81,7 @@ async def test_run_missed_while_down_runs_once_after_restart(tmp_path: Path) -> 
     job = Recorder()
     scheduler = NightlyScheduler(job, CONFIG, state)
     scheduler.start()
-    await _settle(scheduler, job, 1)
+    await _finished(scheduler)
     scheduler.shutdown()
     assert job.calls == ["nightly"]
     # restart again: the run happened, the next one is tomorrow; nothing runs twice
@@ -103,7 +106,7 @@ async def test_interrupted_run_is_redone_after_restart(tmp_path: Path) -> None:
     job = Recorder()
     scheduler = NightlyScheduler(job, CONFIG, state)
     scheduler.start()
-    await _settle(scheduler, job, 1)
+    await _finished(scheduler)
     scheduler.shutdown()
     assert job.calls == ["nightly"]
 
