@@ -45,7 +45,7 @@ class PackedForest:
     scikit-learn walks its trees one by one in Python (~3 ms for one row and 100 trees); walking
     all trees at once gives the same scores in tens of microseconds, which /predict needs.
     It reads three private attributes of the fitted forest (`_decision_path_lengths`,
-    `_average_path_length_per_tree`, `_max_samples`): `tests/device_intelligence/test_anomaly_model.py`
+    `_average_path_length_per_tree`, `_max_samples`): `tests/device_intelligence/anomaly/test_model.py`
     checks the packed scores against `IsolationForest.score_samples`, so a scikit-learn change that
     moves them fails there, not in production.
     """

@@ -30,7 +30,7 @@ from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from homeiq_shared.artifacts import ArtifactIntegrityError
 from homeiq_shared.model_registry import ModelRegistry
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = ROOT.parent / "shared" / "external-data" / "ha-datasets-allenporter"
 
 

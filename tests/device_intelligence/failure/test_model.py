@@ -16,7 +16,7 @@ from device_intelligence.retraining import RetrainOptions, RetrainResult, _decid
 from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 from homeiq_shared.quality_gates import GateReport, at_least
 
-EXTERNAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "external-data"
+EXTERNAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "external-data"
 
 
 def test_no_device_in_two_parts_and_test_is_later_than_train() -> None:

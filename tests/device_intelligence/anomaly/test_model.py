@@ -15,7 +15,7 @@ from device_intelligence.anomaly.sensor_streams import flagged_spans, inject, no
 from device_intelligence.serving import load_production, score_sensor
 from homeiq_shared.model_registry import ModelRegistry
 
-EXTERNAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "external-data"
+EXTERNAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "external-data"
 
 
 @pytest.fixture(scope="module")
