@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from ai_automation import __version__
 from ai_automation.dependencies import (
@@ -22,21 +20,12 @@ from ai_automation.home_type.metrics import TASKS
 from ai_automation.home_type.model import model_name
 from ai_automation.settings import AiAutomationSettings
 from ai_automation.tables import DatasetRecord, TrainingRunRecord
-from homeiq_shared.contracts.health import Check, Health, ServedModels, health_status
+from homeiq_shared.contracts.health import Health, ServedModels
 from homeiq_shared.ha_events import count_events
 from homeiq_shared.ha_snapshots import HomeSnapshotRow
-from homeiq_shared.storage import check_database, check_folder
+from homeiq_shared.health_checks import HEALTH_RESPONSES, database_bytes, health_response
 
 router = APIRouter(tags=["health"])
-
-
-def _database_bytes(settings: AiAutomationSettings) -> int | None:
-    """Size of the SQLite file with its write-ahead log (None for a server database)."""
-    url = make_url(settings.resolved_database_url())
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    path = Path(url.database)
-    return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
 
 
 async def _storage(settings: AiAutomationSettings, session: Any) -> dict[str, Any]:
@@ -46,7 +35,7 @@ async def _storage(settings: AiAutomationSettings, session: Any) -> dict[str, An
     try:
         return {
             "ok": True,
-            "database_bytes": _database_bytes(settings),
+            "database_bytes": database_bytes(settings.resolved_database_url()),
             "ha_events": await count_events(session),
             "home_snapshots": await rows(HomeSnapshotRow),
             "datasets": await rows(DatasetRecord),
@@ -57,9 +46,7 @@ async def _storage(settings: AiAutomationSettings, session: Any) -> dict[str, An
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
-@router.get(
-    "/health", response_model=Health, responses={503: {"model": Health, "description": "A check failed"}}
-)
+@router.get("/health", response_model=Health, responses=HEALTH_RESPONSES)
 async def health(
     settings: SettingsDep,
     engine: EngineDep,
@@ -73,20 +60,14 @@ async def health(
     `models.loading` is true while the production models still load after start-up (requests that
     need one wait for it); `models.loaded` maps each registry name to the version served (null: none).
     """
-    checks = {
-        "database": Check(**await check_database(engine)),
-        "data_dir": Check(**check_folder(settings.data_dir)),
-        "models_dir": Check(**check_folder(settings.models_dir)),
-    }
     served = dict(models)
     loaded = {model_name(t): (served[t].version if t in served else None) for t in TASKS}
-    served_models = ServedModels(loading=loading, loaded=loaded)
-    body = Health(
+    return await health_response(
         service="ai-automation",
         version=__version__,
-        status=health_status(checks, served_models),
-        checks=checks,
-        models=served_models,
-        storage=await _storage(settings, session) if checks["database"].ok else None,
+        engine=engine,
+        data_dir=settings.data_dir,
+        models_dir=settings.models_dir,
+        served=ServedModels(loading=loading, loaded=loaded),
+        storage=lambda: _storage(settings, session),
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=503 if body.status == "unhealthy" else 200)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy.engine import make_url
 
 from device_intelligence import __version__, repository
 from device_intelligence.anomaly import model as anomaly_model
@@ -20,27 +18,18 @@ from device_intelligence.dependencies import (
 )
 from device_intelligence.failure import model as failure_model
 from device_intelligence.settings import DeviceIntelligenceSettings
-from homeiq_shared.contracts.health import Check, Health, ServedModels, health_status
+from homeiq_shared.contracts.health import Health, ServedModels
 from homeiq_shared.ha_events import count_events
-from homeiq_shared.storage import check_database, check_folder
+from homeiq_shared.health_checks import HEALTH_RESPONSES, database_bytes, health_response
 
 router = APIRouter(tags=["health"])
-
-
-def _database_bytes(settings: DeviceIntelligenceSettings) -> int | None:
-    """Size of the SQLite file with its write-ahead log (None for a server database)."""
-    url = make_url(settings.resolved_database_url())
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    path = Path(url.database)
-    return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
 
 
 async def _storage(settings: DeviceIntelligenceSettings, session: Any) -> dict[str, Any]:
     try:
         return {
             "ok": True,
-            "database_bytes": _database_bytes(settings),
+            "database_bytes": database_bytes(settings.resolved_database_url()),
             "ha_events": await count_events(session),
             "telemetry_readings": await repository.count_readings(session),
             "confirmed_failures": await repository.count_failures(session),
@@ -51,9 +40,7 @@ async def _storage(settings: DeviceIntelligenceSettings, session: Any) -> dict[s
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
-@router.get(
-    "/health", response_model=Health, responses={503: {"model": Health, "description": "A check failed"}}
-)
+@router.get("/health", response_model=Health, responses=HEALTH_RESPONSES)
 async def health(
     settings: SettingsDep,
     engine: EngineDep,
@@ -67,11 +54,6 @@ async def health(
     `models.loaded` maps each registry name to the version served (null: none).
     """
     models = holder.models
-    checks = {
-        "database": Check(**await check_database(engine)),
-        "data_dir": Check(**check_folder(settings.data_dir)),
-        "models_dir": Check(**check_folder(settings.models_dir)),
-    }
     served = ServedModels(
         loading=loading,
         loaded={
@@ -80,12 +62,12 @@ async def health(
         },
         error=holder.load_error,
     )
-    body = Health(
+    return await health_response(
         service="device-intelligence",
         version=__version__,
-        status=health_status(checks, served),
-        checks=checks,
-        models=served,
-        storage=await _storage(settings, session) if checks["database"].ok else None,
+        engine=engine,
+        data_dir=settings.data_dir,
+        models_dir=settings.models_dir,
+        served=served,
+        storage=lambda: _storage(settings, session),
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=503 if body.status == "unhealthy" else 200)
