@@ -89,11 +89,13 @@ def _data(doc: Document, run: RunResult) -> None:
     if not d:
         doc.paragraph("No dataset was generated in this run.")
         return
-    doc.table(
-        ["Dataset", "Homes", "Days", "Events", "Seed", "Seconds", "Events/s"],
-        [[f"`{d.get('dataset_id')}`", d.get("homes"), d.get("days"), _fmt(d.get("events")), d.get("seed"),
-          d.get("seconds"), _fmt(d.get("events_per_s"))]],
-    )  # fmt: skip
+    rows = [[f"`{d.get('dataset_id')}`", d.get("homes"), d.get("days"), _fmt(d.get("events")), d.get("seed"),
+             d.get("seconds"), _fmt(d.get("events_per_s"))]]  # fmt: skip
+    h = d.get("holdout") or {}
+    if h.get("dataset_id"):  # generated alongside, for the smoke predictions only (never trained on)
+        rows.append([f"`{h['dataset_id']}` (hold-out)", h.get("homes"), h.get("days"), _fmt(h.get("events")),
+                     h.get("seed"), h.get("seconds"), ""])  # fmt: skip
+    doc.table(["Dataset", "Homes", "Days", "Events", "Seed", "Seconds", "Events/s"], rows)
 
 
 def _interval(values: Interval, difference: bool = False) -> str:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from homeiq_shared.contracts import devices, home_type
 from homeiq_shared.contracts.health import Health
 from homeiq_shared.contracts.model_info import ModelInfoResponse
-from homeiq_shared.contracts.synthetic_homes import DatasetInfo
+from homeiq_shared.contracts.synthetic_homes import DatasetInfo, HomeFiles
 from homeiq_shared.contracts.versions import VersionDetail
 
 logger = logging.getLogger(__name__)
@@ -215,6 +215,12 @@ class AiAutomationClient(ServiceClient):
         """`POST /api/synthetic-homes`: generate a dataset and return its id and summary."""
         body = {"count": count, "days": days, "seed": seed, **options}
         return await self.request_as(DatasetInfo, "POST", "/api/synthetic-homes", json=body)
+
+    async def dataset_homes(self, dataset_id: str, limit: int) -> HomeFiles:
+        """`GET /api/synthetic-homes/{dataset_id}/homes`: the dataset's first `limit` home files, whole."""
+        return await self.request_as(
+            HomeFiles, "GET", f"/api/synthetic-homes/{dataset_id}/homes", params={"limit": limit}
+        )
 
     async def train_home_type(
         self, dataset_id: str, task: str, test_size: float, seed: int, promote: bool

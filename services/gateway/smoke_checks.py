@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.step_results import Check
 from homeiq_shared.contracts.devices import PredictResponse, SensorResponse
 from homeiq_shared.contracts.home_type import HomeTypePrediction
+from homeiq_shared.home_types import binary_label
 
 RISK_BANDS: tuple[tuple[float, str], ...] = (
     (80, "critical"),
@@ -19,6 +20,27 @@ RISK_BANDS: tuple[tuple[float, str], ...] = (
     (0, "minimal"),
 )
 APARTMENT_LABEL = "apartment"
+HOLDOUT_LIMIT = 6
+HOLDOUT_CHECK = "hold-out homes (another seed, never trained on)"
+
+
+def task_label(home: Mapping[str, Any], task: str) -> str | None:
+    """The label of a generated home in `task` (binary: apartment vs standard_home), from its file."""
+    labels = home.get("labels")
+    home_type = labels.get("home_type") if isinstance(labels, Mapping) else None
+    home_type = home_type if isinstance(home_type, str) else home.get("home_type")
+    if not isinstance(home_type, str):
+        return None
+    return binary_label(home_type) if task == "binary" else home_type
+
+
+def holdout_hits(
+    homes: Sequence[Mapping[str, Any]], predictions: Sequence[HomeTypePrediction], task: str
+) -> dict[str, int]:
+    """How many hold-out homes were predicted as their own label (informational: too few homes to gate)."""
+    truth = [task_label(h, task) for h in homes]
+    hits = sum(p.home_type == t for p, t in zip(predictions, truth, strict=False))
+    return {"homes": len(homes), "correct": hits}
 
 
 def _minimal_home(name: str, rooms: Sequence[str], devices_per_room: int) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from gateway import quality_checks as qc
@@ -69,18 +70,16 @@ def gate_checks(model: ModelRecord, settings: GatewaySettings) -> list[Check]:
 
 
 def lineage(detail: VersionDetail) -> dict[str, Any]:
-    """What the manifest records of a registered version (the registry metadata's own key names)."""
-    meta = detail.metadata
-    training = meta.get("training_data")
+    """What the manifest records of a registered version (its typed lineage fields)."""
     return {
         "registry_name": detail.model,
         "version": detail.version,
         "created_at": detail.created_at,
         "trigger": detail.trigger,
         "gates_verdict": detail.gates_verdict,
-        "training_data_fingerprint": training.get("fingerprint") if isinstance(training, dict) else None,
-        "feature_schema_version": meta.get("feature_schema_version"),
-        "library_versions": meta.get("library_versions"),
+        "training_data_fingerprint": detail.training_data_fingerprint,
+        "feature_schema_version": detail.feature_schema_version,
+        "library_versions": detail.library_versions,
     }
 
 
@@ -130,11 +129,37 @@ async def registry_info(
     return checks
 
 
+async def holdout_homes(ai: AiAutomationClient, run: RunResult) -> tuple[list[dict[str, Any]], Check]:
+    """A few home files of the run's hold-out dataset (another seed), fetched over HTTP, and the check
+    saying whether they could be; a failure here leaves the constructed homes to be predicted."""
+    holdout = run.dataset.get("holdout") or {}
+    dataset_id = holdout.get("dataset_id")
+    if not dataset_id:
+        why = holdout.get("error") or "the generation step made no hold-out dataset"
+        return [], Check(smoke.HOLDOUT_CHECK, False, f"no hold-out homes: {why}")
+    t0 = time.perf_counter()
+    try:
+        files = await ai.dataset_homes(str(dataset_id), smoke.HOLDOUT_LIMIT)
+    except ServiceError as exc:
+        return [], Check(smoke.HOLDOUT_CHECK, False, f"could not fetch the hold-out homes: {exc}")
+    if not files.homes:
+        return [], Check(smoke.HOLDOUT_CHECK, False, f"{dataset_id} answered no home files")
+    detail = (
+        f"{len(files.homes)} of {files.total_homes} homes of {dataset_id} (seed {holdout.get('seed')}) "
+        f"from GET /api/synthetic-homes/{{id}}/homes in {time.perf_counter() - t0:.2f} s, "
+        "predicted with both tasks"
+    )
+    return files.homes, Check(smoke.HOLDOUT_CHECK, True, detail)
+
+
 async def smoke_homes(ai: AiAutomationClient, run: RunResult) -> list[Check]:
-    """Predict two constructed homes (a studio flat and a large house) with both tasks."""
+    """Predict homes of the hold-out dataset and two constructed homes (a studio flat, a large house)."""
+    if not {"home_type_binary", "home_type_full"} & set(run.models):
+        return []
+    holdout, fetched = await holdout_homes(ai, run)
     built = smoke.constructed_homes()
-    homes = [built["studio"], built["house"]]
-    checks: list[Check] = []
+    homes = [*holdout, built["studio"], built["house"]]
+    checks: list[Check] = [fetched]
     for task in ("binary", "full"):
         model = run.models.get(f"home_type_{task}")
         if model is None:
@@ -142,6 +167,8 @@ async def smoke_homes(ai: AiAutomationClient, run: RunResult) -> list[Check]:
         expected = model.version if model.promoted is not False else None
         preds = await ai.predict_home_type(homes, task)
         checks += smoke.home_prediction_checks(preds, len(homes), task, expected)
+        if holdout and len(preds) == len(homes):
+            model.metadata["holdout_smoke"] = smoke.holdout_hits(holdout, preds[: len(holdout)], task)
         if task == "binary" and len(preds) == len(homes):
             checks.append(smoke.direction_check_homes(preds[-2], preds[-1]))
     return checks

@@ -123,6 +123,8 @@ def version_detail(registry: ModelRegistry, model_name: str, version: str) -> di
     """One version: its metadata (long lists summarised), gates, and the alias switches that named it."""
     found = registry.get(model_name, version)
     aliases = registry.aliases(model_name)
+    training = found.metadata.get("training_data")
+    fingerprint = training.get("fingerprint") if isinstance(training, Mapping) else None
     return {
         "model": model_name,
         "version": version,
@@ -132,6 +134,9 @@ def version_detail(registry: ModelRegistry, model_name: str, version: str) -> di
         "is_previous": aliases.get("previous") == version,
         "gates_verdict": gates_verdict(found.metadata),
         "artifacts": artifact_list(found.metadata),
+        "training_data_fingerprint": fingerprint,
+        "feature_schema_version": found.metadata.get("feature_schema_version"),
+        "library_versions": found.metadata.get("library_versions"),
         "switches": [dict(h) for h in aliases.get("history", []) if h.get("version") == version],
         "metadata": _summarised(found.metadata),
     }

@@ -46,7 +46,7 @@ from homeiq_shared.contracts.metrics import (
     SensorStreamEvaluation,
 )
 from homeiq_shared.contracts.problems import ProblemDetail
-from homeiq_shared.contracts.synthetic_homes import DatasetInfo
+from homeiq_shared.contracts.synthetic_homes import DatasetInfo, HomeFiles
 from homeiq_shared.contracts.versions import ArtifactInfo, VersionDetail
 
 SHA = "ab" * 32
@@ -55,7 +55,7 @@ SHA = "ab" * 32
 def _problem(status: int, detail: str) -> JSONResponse:
     body = ProblemDetail(
         type="https://homeiq.dev/problems/stub",
-        title="Unauthorized" if status == 401 else "Internal error",
+        title={401: "Unauthorized", 404: "Not Found"}.get(status, "Internal error"),
         status=status,
         detail=detail,
     ).model_dump(mode="json", exclude_none=True)
@@ -156,13 +156,26 @@ def version_detail(model: str, version: str) -> VersionDetail:
     file = {"failure_prediction": "model.txt", "anomaly_detection": "device_health.skops"}.get(
         model, "model.skops"
     )
-    metadata = {"training_data": {"fingerprint": "f" * 64}, "feature_schema_version": "stub-features-1",
-                "library_versions": {"scikit-learn": "stub"}}  # fmt: skip
+    lineage: dict[str, Any] = {
+        "feature_schema_version": "stub-features-1",
+        "library_versions": {"scikit-learn": "stub"},
+    }
+    metadata = {"training_data": {"fingerprint": "f" * 64}, **lineage}
     return VersionDetail(
         model=model, version=version, created_at="2025-01-01T00:00:00+00:00", trigger="api", is_production=True,
         is_previous=False, gates_verdict="PASSED", artifacts=[ArtifactInfo(name=file, sha256=SHA, size_bytes=10)],
-        switches=[], metadata=metadata,
+        training_data_fingerprint="f" * 64, **lineage, switches=[], metadata=metadata,
     )  # fmt: skip
+
+
+def stub_home(index: int, home_type: str) -> dict[str, Any]:
+    """A generated home file in miniature: id, label, areas and devices (apartments have few rooms)."""
+    rooms = ["Living Room", "Bathroom"] if home_type == "apartment" else [f"Room {i}" for i in range(8)]
+    devices = [{"entity_id": f"light.{r.lower().replace(' ', '_')}", "area": r} for r in rooms]
+    return {
+        "home_id": f"home-{index:03d}", "home_type": home_type, "labels": {"home_type": home_type},
+        "areas": [{"name": r} for r in rooms], "devices": devices, "events": [],
+    }  # fmt: skip
 
 
 def stub_ai(
@@ -191,10 +204,26 @@ def stub_ai(
 
     @app.post("/api/synthetic-homes", status_code=201)
     async def generate(body: dict[str, Any]) -> dict[str, Any]:
+        app.state.generate_bodies.append(body)
         return DatasetInfo(
             dataset_id=f"ds-stub-{body['seed']}", created_at=datetime(2025, 1, 1, tzinfo=UTC), path="/nonexistent/stub",
             homes=body["count"], events=body["count"] * body["days"] * 100, options=body, summary={},
         ).model_dump(mode="json")  # fmt: skip
+
+    app.state.generate_bodies = []
+    app.state.homes_asked = []
+
+    @app.get("/api/synthetic-homes/{dataset_id}/homes")
+    async def homes(dataset_id: str, limit: int = 3) -> Any:
+        app.state.homes_asked.append((dataset_id, limit))
+        generated = [b for b in app.state.generate_bodies if f"ds-stub-{b['seed']}" == dataset_id]
+        if not generated:
+            return _problem(404, f"no dataset {dataset_id!r}")
+        count = generated[-1]["count"]
+        files = [stub_home(i + 1, "apartment" if i % 2 == 0 else "single_family") for i in range(count)]
+        return HomeFiles(dataset_id=dataset_id, total_homes=count, homes=files[:limit]).model_dump(
+            mode="json"
+        )
 
     app.state.train_bodies = []
 

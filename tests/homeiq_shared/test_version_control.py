@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from homeiq_shared.contracts.versions import VersionDetail
 from homeiq_shared.errors import ConflictError, NotFoundError
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.version_control import promote_explicitly, rollback_explicitly, version_detail
@@ -85,3 +86,23 @@ def test_rollback_records_who_and_details_summarise_long_lists(tmp_path: Path) -
     )
     assert detail["metadata"]["keys"] == "[50 items]"
     assert [s["action"] for s in detail["switches"]] == ["promote", "rollback"]
+
+
+def test_details_carry_the_lineage_as_typed_fields(tmp_path: Path) -> None:
+    registry = ModelRegistry(tmp_path)
+    libraries = {"python": "3.11.9", "scikit-learn": "1.5.2"}
+    v1 = _version(
+        registry, "home_type_full", "PASSED", training_data={"fingerprint": "c" * 64, "homes": 200},
+        feature_schema_version=3, library_versions=libraries,
+    )  # fmt: skip
+    detail = VersionDetail.model_validate(version_detail(registry, "home_type_full", v1))
+    assert (detail.training_data_fingerprint, detail.feature_schema_version, detail.library_versions) == (
+        "c" * 64, 3, libraries,
+    )  # fmt: skip
+    assert detail.metadata["training_data"]["fingerprint"] == "c" * 64  # still in the metadata too
+    bare = VersionDetail.model_validate(
+        version_detail(registry, "failure", _version(registry, "failure", None))
+    )
+    assert (bare.training_data_fingerprint, bare.feature_schema_version, bare.library_versions) == (
+        None, None, None,
+    )  # fmt: skip

@@ -1,22 +1,26 @@
-"""`/api/synthetic-homes`: generate synthetic datasets off the event loop, list and describe them."""
+"""`/api/synthetic-homes`: generate synthetic datasets off the event loop, list and describe them, and
+hand out their first home files (the gateway's hold-out smoke check: it never reads a service's folder)."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+import orjson
+from fastapi import APIRouter, Query, status
 
 from ai_automation import repository
 from ai_automation.dependencies import ApiKeyDep, SessionDep, SettingsDep
 from ai_automation.synthesis.generator import GeneratorInputError, GeneratorOptions, generate_dataset
 from ai_automation.tables import DatasetRecord
-from homeiq_shared.contracts.synthetic_homes import DatasetInfo, GenerateRequest
+from homeiq_shared.contracts.problems import problem_responses
+from homeiq_shared.contracts.synthetic_homes import DatasetInfo, GenerateRequest, HomeFiles
 from homeiq_shared.errors import InvalidInputError, NotFoundError
 
 router = APIRouter(prefix="/api/synthetic-homes", tags=["synthetic homes"])
@@ -24,6 +28,7 @@ router = APIRouter(prefix="/api/synthetic-homes", tags=["synthetic homes"])
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Rough upper bound used only to refuse absurd requests before any work starts.
 _EVENTS_PER_HOME_DAY = 600
+HOMES_LIMIT_DEFAULT, HOMES_LIMIT_MAX = 3, 20
 
 
 def _options(body: GenerateRequest) -> GeneratorOptions:
@@ -96,14 +101,62 @@ async def list_datasets(session: SessionDep) -> list[DatasetInfo]:
     return [_info(r) for r in await repository.list_datasets(session)]
 
 
-@router.get("/{dataset_id}", response_model=DatasetInfo)
-async def describe(dataset_id: str, session: SessionDep) -> DatasetInfo:
-    """One dataset with its full `summary.json`."""
+async def _record(session: SessionDep, dataset_id: str) -> DatasetRecord:
+    """The stored record of `dataset_id`: 422 for a malformed id, 404 for an unknown one."""
     if not _DATASET_ID.match(dataset_id):
         raise InvalidInputError("dataset_id must be 1-64 letters, digits, '-' or '_'")
     record = await repository.get_dataset(session, dataset_id)
     if record is None:
         raise NotFoundError(f"no dataset {dataset_id!r}")
+    return record
+
+
+def home_files(folder: Path) -> list[Path]:
+    """The home files of a dataset folder as the generator writes them (`home_NNN.json[.gz]`), by name."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.iterdir() if p.name.startswith("home_") and p.name.endswith((".json", ".json.gz"))
+    )
+
+
+def read_home_files(folder: Path, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """How many home files `folder` holds, and the first `limit` of them as documents (blocking I/O)."""
+    paths = home_files(folder)
+    homes = []
+    for path in paths[:limit]:
+        raw = path.read_bytes()
+        home = orjson.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
+        if not isinstance(home, dict):
+            raise ValueError(f"{path.name} is not a JSON object")
+        homes.append(home)
+    return len(paths), homes
+
+
+@router.get("/{dataset_id}", response_model=DatasetInfo)
+async def describe(dataset_id: str, session: SessionDep) -> DatasetInfo:
+    """One dataset with its full `summary.json`."""
+    record = await _record(session, dataset_id)
     summary_path = Path(record.path) / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
     return _info(record, summary)
+
+
+@router.get("/{dataset_id}/homes", response_model=HomeFiles, responses=problem_responses(404, 422))
+async def homes(
+    dataset_id: str,
+    session: SessionDep,
+    limit: Annotated[
+        int, Query(ge=1, le=HOMES_LIMIT_MAX, description="How many home files, the first by name")
+    ] = HOMES_LIMIT_DEFAULT,
+) -> HomeFiles:
+    """The first `limit` home files of a dataset, whole (`.json` or `.json.gz` on disk): homes to predict."""
+    record = await _record(session, dataset_id)
+    # A corrupt file on the service's own disk is the service's fault: the generic 500 problem.
+    total, found = await asyncio.to_thread(read_home_files, Path(record.path), limit)
+    if total == 0:
+        raise NotFoundError(
+            f"dataset {dataset_id!r} has no home files left on disk (deleted after its run?); "
+            "its summary.json and arguments regenerate them"
+        )
+    return HomeFiles(dataset_id=dataset_id, total_homes=total, homes=found)

@@ -36,3 +36,13 @@ class DatasetInfo(BaseModel):
     events: int
     options: dict[str, Any]
     summary: dict[str, Any] | None = None
+
+
+class HomeFiles(BaseModel):
+    """`GET /api/synthetic-homes/{dataset_id}/homes`: the first home files of a dataset, as written."""
+
+    dataset_id: str
+    total_homes: int = Field(ge=0, description="Home files the dataset folder holds")
+    homes: list[dict[str, Any]] = Field(
+        description="The first `limit` home files (by name), each the whole document (areas, devices, events)"
+    )

@@ -126,6 +126,15 @@ class VersionDetail(BaseModel):
     is_previous: bool
     gates_verdict: str | None
     artifacts: list[ArtifactInfo] = Field(default_factory=list, description="Stored files with their sha256")
+    training_data_fingerprint: str | None = Field(
+        None, description="sha256 of the data the version was trained on (metadata training_data.fingerprint)"
+    )
+    feature_schema_version: int | str | None = Field(
+        None, description="Version of the feature layout the artifact expects"
+    )
+    library_versions: dict[str, str] | None = Field(
+        None, description="Python and ML library versions the artifact was built with"
+    )
     switches: list[dict[str, Any]]
     metadata: dict[str, Any]
 
