@@ -10,7 +10,7 @@ import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -18,9 +18,13 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gateway.pipeline import Pipeline, PipelineOptions, summary_rows
 from gateway.settings import GatewaySettings
 from gateway.step_results import ExitCode, RunResult, Status, StepResult
+
+if TYPE_CHECKING:
+    from gateway.pipeline import Pipeline
+
+# The pipeline (HTTP clients, contracts, report writer) is imported when it runs, not for `--help`.
 
 _STYLE = {"PASSED": "green", "FAILED": "red", "SKIPPED": "yellow", "NOT RUN": "dim"}
 
@@ -133,6 +137,8 @@ def _first_line(text: str, limit: int) -> str:
 
 def print_summary(console: Console, run: RunResult) -> None:
     """The end-of-run table, the verdict and where the report is."""
+    from gateway.pipeline import summary_rows
+
     table = Table(title=f"Pipeline run {run.run_id}")
     for column in ("Step", "Status", "Seconds", "Reason"):
         table.add_column(column, overflow="fold")
@@ -185,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             field = ".".join(str(p) for p in error["loc"]) or "settings"
             print(f"run_pipeline.py: error: {field}: {error['msg']}", file=sys.stderr)  # noqa: T201
         return ExitCode.BAD_ARGUMENTS
+    from gateway.pipeline import Pipeline, PipelineOptions
+
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = PipelineOptions(
         settings=settings,
