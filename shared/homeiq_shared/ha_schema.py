@@ -114,7 +114,7 @@ class HAEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    event_type: str
+    event_type: PlainText = Field(min_length=1, max_length=64)
     data: dict[str, Any]
     origin: Literal["LOCAL", "REMOTE"]
     time_fired: UtcDatetime
