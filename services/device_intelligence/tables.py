@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homeiq_shared.run_table import TrainingRunColumns
-from homeiq_shared.storage import Base
+from homeiq_shared.storage import Base, UtcDateTime
 
 
 class TelemetryReading(Base):
@@ -22,7 +22,7 @@ class TelemetryReading(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     device_id: Mapped[str] = mapped_column(String(128))
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timestamp: Mapped[datetime] = mapped_column(UtcDateTime)
     response_time: Mapped[float | None] = mapped_column(Float, nullable=True)
     error_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     battery_level: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -44,10 +44,10 @@ class ConfirmedFailure(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     device_id: Mapped[str] = mapped_column(String(128), index=True)
-    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     kind: Mapped[str] = mapped_column(String(64), default="confirmed")
     notes: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class TrainingRun(TrainingRunColumns, Base):

@@ -21,6 +21,7 @@ from homeiq_shared.ha_events import count_events, event_span, normalise_batch, s
 from homeiq_shared.ha_import import import_config_dir
 from homeiq_shared.ha_recorder import RecorderError
 from homeiq_shared.ha_registries import RegistryError, area_kind, category_for
+from homeiq_shared.ha_schema import MAX_ATTRIBUTES_BYTES, EntityId, PlainText
 from homeiq_shared.ha_snapshots import list_snapshots, upsert_snapshot
 from homeiq_shared.home_types import HOME_TYPES
 
@@ -32,16 +33,23 @@ class EventBatch(BaseModel):
     """A batch of HA events as HA's event stream or websocket sends them."""
 
     home_id: str = Field("default", pattern=HOME_ID_PATTERN)
-    events: list[dict[str, Any]] = Field(max_length=MAX_EVENTS_PER_BATCH)
+    events: list[dict[str, Any]] = Field(
+        max_length=MAX_EVENTS_PER_BATCH,
+        description=(
+            f"At most {MAX_EVENTS_PER_BATCH} events; each state's attributes at most "
+            f"{MAX_ATTRIBUTES_BYTES} bytes as JSON (HA's recorder limit); times timezone-aware "
+            "ISO-8601 (or UNIX seconds) in 1970-2100"
+        ),
+    )
 
 
 class AreaIn(BaseModel):
     """An area of a snapshot: HA area registry entry or home-file area."""
 
     model_config = ConfigDict(extra="allow")
-    name: str = Field(min_length=1, max_length=128)
-    area_id: str | None = Field(None, max_length=128)
-    floor: str | None = Field(None, max_length=128)
+    name: PlainText = Field(min_length=1, max_length=128)
+    area_id: PlainText | None = Field(None, max_length=128)
+    floor: PlainText | None = Field(None, max_length=128)
     type: str | None = Field(None, pattern="^(indoor|outdoor)$")
 
 
@@ -49,11 +57,11 @@ class DeviceIn(BaseModel):
     """An entity of a snapshot: HA entity registry entry or home-file device record."""
 
     model_config = ConfigDict(extra="allow")
-    entity_id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$", max_length=255)
-    device_id: str | None = Field(None, max_length=128)
-    area: str | None = Field(None, max_length=128)
-    device_class: str | None = Field(None, max_length=64)
-    friendly_name: str | None = Field(None, max_length=255)
+    entity_id: EntityId
+    device_id: PlainText | None = Field(None, max_length=128)
+    area: PlainText | None = Field(None, max_length=128)
+    device_class: PlainText | None = Field(None, max_length=64)
+    friendly_name: PlainText | None = Field(None, max_length=255)
 
 
 class SnapshotIn(BaseModel):
@@ -63,7 +71,7 @@ class SnapshotIn(BaseModel):
     areas: list[AreaIn] = Field(default_factory=list, max_length=1_000)
     devices: list[DeviceIn] = Field(max_length=20_000)
     home_type: str | None = None
-    timezone: str | None = Field(None, max_length=64)
+    timezone: PlainText | None = Field(None, max_length=64)
 
 
 class ImportIn(BaseModel):

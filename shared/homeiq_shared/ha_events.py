@@ -10,21 +10,32 @@ stores nothing.
 from __future__ import annotations
 
 import hashlib
-import re
+import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, String, delete, func, select
+from sqlalchemy import JSON, ColumnElement, Float, Index, String, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from homeiq_shared.ha_schema import (
+    END_SECOND,
+    FIRST_SECOND,
+    MAX_ATTRIBUTES_BYTES,
+    MAX_ENTITY_ID_LENGTH,
+    epoch_problem,
+    has_control,
+    is_entity_id,
+)
 from homeiq_shared.storage import Base
 
-ENTITY_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+logger = logging.getLogger(__name__)
+
 MAX_STATE_LENGTH = 255
 _INSERT_CHUNK = 900
 
@@ -53,18 +64,102 @@ class EventProblem:
     reason: str
 
 
-def _parse_time(value: Any) -> float | None:
-    if isinstance(value, int | float):
-        return float(value)
-    if not isinstance(value, str):
+_TIME_FIELDS = ("time_fired", "timestamp")
+_STATE_TIMES = ("last_changed", "last_updated", "last_reported")
+
+
+def _parse_time(value: Any) -> float | str:
+    """UNIX seconds of an event time (ISO-8601 with a zone, or UNIX seconds), or why it is unusable."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return "is not an ISO-8601 time"
+        if moment.tzinfo is None:
+            return "has no time zone (send timezone-aware UTC ISO-8601, e.g. 2025-01-01T08:00:00+00:00)"
+        try:
+            seconds = moment.timestamp()
+        except (OverflowError, OSError, ValueError):
+            return "is outside 1970-2100"
+    else:
+        return "must be a timezone-aware ISO-8601 time"
+    problem = epoch_problem(seconds)
+    return f"is {problem}" if problem is not None else seconds
+
+
+def _event_time(event: dict[str, Any], new_state: dict[str, Any]) -> tuple[str, float | str]:
+    """The field that dates the event and its UNIX seconds (or why they are unusable)."""
+    for name in _TIME_FIELDS:
+        if event.get(name) not in (None, ""):
+            return name, _parse_time(event[name])
+    if new_state.get("last_updated") not in (None, ""):
+        return "new_state.last_updated", _parse_time(new_state["last_updated"])
+    return "time_fired", "is missing"
+
+
+def _attributes_problem(attributes: Any, where: str) -> str | None:
+    """Why a state's attributes cannot be stored: too big, NaN, control characters (keys: any; text: all
+    but tab, newline and CR). Only an object is stored; anything else is dropped as before."""
+    if not isinstance(attributes, dict):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        encoded = json.dumps(attributes, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.timestamp()
+        return f"{where} hold NaN or Infinity (not JSON numbers)"
+    except TypeError:
+        return f"{where} are not JSON"
+    except RecursionError:
+        return f"{where} are nested too deeply"
+    try:
+        size = len(encoded.encode())
+    except UnicodeEncodeError:
+        return f"{where} hold invalid Unicode (a lone surrogate)"
+    if size > MAX_ATTRIBUTES_BYTES:
+        return (
+            f"{where} are {size} bytes as JSON; at most {MAX_ATTRIBUTES_BYTES} (16 KiB, HA's recorder limit)"
+        )
+    if "\\" not in encoded and "\x7f" not in encoded:
+        return None  # json escapes every other control character with a backslash: none here
+    pending: list[Any] = [attributes]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if has_control(key):
+                    return f"{where} key {key!r} holds control characters"
+                pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and has_control(item, text=True):
+            return f"{where} hold a string with control characters"
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _state_problem(state_obj: dict[str, Any], where: str) -> str | None:
+    """Why a state object cannot be stored: its state text or one of its times."""
+    value = state_obj.get("state")
+    if value is not None:
+        text = str(value)
+        if len(text) > MAX_STATE_LENGTH:
+            return f"{where}.state is longer than {MAX_STATE_LENGTH} characters"
+        if has_control(text) or not _encodable(text):
+            return f"{where}.state holds control characters or invalid Unicode"
+    for name in _STATE_TIMES:
+        if state_obj.get(name) is not None:
+            parsed = _parse_time(state_obj[name])
+            if isinstance(parsed, str):
+                return f"{where}.{name} {parsed}"
+    return None
 
 
 def _state_text(state_obj: Any) -> str | None:
@@ -75,36 +170,56 @@ def _state_text(state_obj: Any) -> str | None:
 
 
 def normalise_event(event: Any, home_id: str) -> dict[str, Any] | str:
-    """One raw event (HA wire shape or home-file shape) as a row dict, or the reason it is malformed."""
+    """One raw event (HA wire shape or home-file shape) as a row dict, or the reason it is malformed.
+
+    Refused: a time that is not a finite, timezone-aware 1970-2100 time (NaN, Infinity, 1e400), an
+    entity id HA would refuse, control characters in types, states and attribute keys, attributes
+    over `MAX_ATTRIBUTES_BYTES` as JSON.
+    """
     if not isinstance(event, dict):
         return "event is not an object"
     event_type = event.get("event_type")
-    if not isinstance(event_type, str) or not event_type or len(event_type) > 64:
-        return "event_type missing or invalid"
+    if (
+        not isinstance(event_type, str)
+        or not event_type
+        or len(event_type) > 64
+        or has_control(event_type)
+        or not _encodable(event_type)
+    ):
+        return "event_type missing or invalid (1-64 characters, no control characters)"
     raw_data = event.get("data")
     data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else event
     new_state = data.get("new_state")
     old_state = data.get("old_state")
     new_dict: dict[str, Any] = new_state if isinstance(new_state, dict) else {}
     entity_id = data.get("entity_id") or new_dict.get("entity_id")
-    when = event.get("time_fired") or event.get("timestamp") or new_dict.get("last_updated")
-    fired = _parse_time(when)
-    if fired is None:
-        return "time_fired missing or not a timezone-aware ISO-8601 time"
+    field, fired = _event_time(event, new_dict)
+    if isinstance(fired, str):
+        return f"{field} {fired}"
     if event_type == "state_changed":
-        if not isinstance(entity_id, str) or not ENTITY_ID.match(entity_id):
+        if not is_entity_id(entity_id):
             return f"entity_id {entity_id!r} is not a valid HA entity id (domain.object_id)"
         if new_state is not None and not isinstance(new_state, dict):
             return "new_state must be a state object or null"
         if old_state is not None and not isinstance(old_state, dict):
             return "old_state must be a state object or null"
-    elif entity_id is not None and (not isinstance(entity_id, str) or len(entity_id) > 255):
-        return "entity_id must be a string"
+        for where, obj in (("new_state", new_state), ("old_state", old_state)):
+            problem = _state_problem(obj, where) if obj is not None else None
+            if problem is not None:
+                return problem
+    elif entity_id is not None and (
+        not isinstance(entity_id, str)
+        or len(entity_id) > MAX_ENTITY_ID_LENGTH
+        or has_control(entity_id)
+        or not _encodable(entity_id)
+    ):
+        return "entity_id must be a string of at most 255 characters without control characters"
     state = _state_text(new_state) if event_type == "state_changed" else None
     old = _state_text(old_state) if event_type == "state_changed" else None
-    if (state and len(state) > MAX_STATE_LENGTH) or (old and len(old) > MAX_STATE_LENGTH):
-        return f"state longer than {MAX_STATE_LENGTH} characters"
     attributes = new_dict.get("attributes") if new_dict else event.get("attributes")
+    problem = _attributes_problem(attributes, "new_state.attributes" if new_dict else "attributes")
+    if problem is not None:
+        return problem
     raw_context = event.get("context")
     context: dict[str, Any] = raw_context if isinstance(raw_context, dict) else {}
     key_source = f"{event_type}|{entity_id}|{fired:.6f}|{state}|{context.get('id')}"
@@ -166,26 +281,47 @@ async def count_events(session: AsyncSession, home_id: str | None = None) -> int
     return int((await session.execute(query)).scalar_one())
 
 
+def _bad_time() -> ColumnElement[bool]:
+    """Rows whose time no longer passes the edge: NULL, NaN (PostgreSQL sorts it above every number),
+    +-Infinity or outside 1970-2100, stored before the edge refused them."""
+    column = HaEventRow.time_fired
+    return or_(column.is_(None), column < FIRST_SECOND, column >= END_SECOND)
+
+
 async def purge_older_than(session: AsyncSession, days: int, now: datetime | None = None) -> int:
-    """Delete events older than the retention window; return how many went."""
+    """Delete events older than the retention window, and any with an unusable time; return how many went."""
     cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).timestamp()
+    bad = await session.execute(delete(HaEventRow).where(_bad_time()))
+    purged_bad = int(getattr(bad, "rowcount", 0) or 0)
+    if purged_bad:
+        logger.warning("purged %d stored HA events with a non-finite or out-of-range time", purged_bad)
     result = await session.execute(delete(HaEventRow).where(HaEventRow.time_fired < cutoff))
     await session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return purged_bad + int(getattr(result, "rowcount", 0) or 0)
 
 
 async def event_span(session: AsyncSession) -> dict[str, Any]:
-    """Count, first and last event time, and distinct entities of what is stored."""
-    count, first, last, entities = (
+    """Count, first and last event time, and distinct entities of what is stored.
+
+    A row with an unusable time (stored before the edge refused them) is left out of first/last and
+    logged; the next retention purge removes it.
+    """
+    count, entities, bad = (
         await session.execute(
             select(
                 func.count(),
-                func.min(HaEventRow.time_fired),
-                func.max(HaEventRow.time_fired),
                 func.count(func.distinct(HaEventRow.entity_id)),
+                func.count().filter(_bad_time()),
             )
         )
     ).one()
+    first, last = (
+        await session.execute(
+            select(func.min(HaEventRow.time_fired), func.max(HaEventRow.time_fired)).where(~_bad_time())
+        )
+    ).one()
+    if bad:
+        logger.warning("%d stored HA events have an unusable time; the retention purge removes them", bad)
     return {
         "events": int(count),
         "entities": int(entities),

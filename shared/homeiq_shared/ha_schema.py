@@ -9,22 +9,74 @@ keep the original generator's flat fields (`entity_id`, `timestamp`, `state`, `a
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-ENTITY_ID_PATTERN = r"^[a-z0-9_]+\.[a-z0-9_]+$"
+ENTITY_ID_PATTERN = r"^(?!.+__)(?!_)[\da-z_]+(?<!_)\.(?!_)[\da-z_]+(?<!_)$"
+"""HA core's `VALID_ENTITY_ID` (homeassistant/core.py); always applied with `fullmatch`, so a trailing
+newline fails (a `$` alone would let `"light.kitchen\\n"` through)."""
+ENTITY_ID_RE = re.compile(ENTITY_ID_PATTERN)
+MAX_ENTITY_ID_LENGTH = 255
+FIRST_SECOND, END_SECOND = 0, 4_102_444_800
+"""Event times must lie in 1970-01-01 .. 2100-01-01 UTC (the bound the home-type predict applies)."""
+MAX_ATTRIBUTES_BYTES = 16_384
+"""Most bytes of a state's attributes as compact JSON: HA's recorder does not store larger ones either."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline, CR allowed
+
+
+def is_entity_id(value: object) -> bool:
+    """True for a valid HA entity id (`domain.object_id`, HA's own rule, at most 255 characters)."""
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_ENTITY_ID_LENGTH
+        and ENTITY_ID_RE.fullmatch(value) is not None
+    )
+
+
+def has_control(value: str, *, text: bool = False) -> bool:
+    """True when `value` holds a control character (`text`: tab, newline and CR are allowed)."""
+    return (_CONTROL_IN_TEXT if text else _CONTROL).search(value) is not None
+
+
+def epoch_problem(seconds: float) -> str | None:
+    """Why an event time (UNIX seconds) cannot be stored, or None when it is a finite 1970-2100 time."""
+    if not math.isfinite(seconds):
+        return f"not a finite time (got {seconds})"
+    if not FIRST_SECOND <= seconds < END_SECOND:
+        return f"outside 1970-2100 ({seconds:.0f} UNIX seconds)"
+    return None
 
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() != timedelta(0):
         raise ValueError("timestamps must be timezone-aware UTC (+00:00)")
+    problem = epoch_problem(value.timestamp())
+    if problem is not None:
+        raise ValueError(f"time is {problem}")
+    return value
+
+
+def _entity_id(value: str) -> str:
+    if not is_entity_id(value):
+        raise ValueError(f"{value!r} is not a valid HA entity id (domain.object_id, lower-case a-z, 0-9, _)")
+    return value
+
+
+def _no_control(value: str) -> str:
+    if has_control(value):
+        raise ValueError("control characters are not allowed")
     return value
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
-EntityId = Annotated[str, Field(pattern=ENTITY_ID_PATTERN, max_length=255)]
+EntityId = Annotated[str, Field(max_length=MAX_ENTITY_ID_LENGTH), AfterValidator(_entity_id)]
+PlainText = Annotated[str, AfterValidator(_no_control)]
+"""A one-line string (a state, a name): no control characters."""
 
 
 class HAContext(BaseModel):
@@ -43,7 +95,7 @@ class HAState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     entity_id: EntityId
-    state: str = Field(max_length=255)
+    state: PlainText = Field(max_length=255)
     attributes: dict[str, Any]
     last_changed: UtcDatetime
     last_updated: UtcDatetime
@@ -62,7 +114,7 @@ class HAEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    event_type: str
+    event_type: PlainText = Field(min_length=1, max_length=64)
     data: dict[str, Any]
     origin: Literal["LOCAL", "REMOTE"]
     time_fired: UtcDatetime
@@ -77,7 +129,7 @@ class StateChangedEvent(BaseModel):
     event_type: Literal["state_changed"]
     entity_id: EntityId
     timestamp: UtcDatetime
-    state: str = Field(max_length=255)
+    state: PlainText = Field(max_length=255)
     attributes: dict[str, Any]
     old_state: HAState | None
     new_state: HAState | None

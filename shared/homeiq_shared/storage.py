@@ -7,14 +7,38 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import DateTime, Dialect, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 
 class Base(DeclarativeBase):
     """Declarative base for both services' ORM tables (each service has its own database)."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A time stored as UTC and read back timezone-aware UTC on every database.
+
+    SQLite's DATETIME keeps no offset: `08:00+02:00` written as is would come back as 08:00 (UTC),
+    two hours off. Aware times are converted to UTC before they are written; a naive time is taken
+    as UTC (the services' own clocks are aware UTC; the HTTP edge refuses naive times).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

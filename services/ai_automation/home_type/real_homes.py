@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_automation.home_type.semantics import ENTITY_ID_RE
 from homeiq_shared.ha_events import HaEventRow
+from homeiq_shared.ha_schema import END_SECOND, FIRST_SECOND
 from homeiq_shared.ha_snapshots import HomeSnapshotRow, list_snapshots
 
 logger = logging.getLogger(__name__)
@@ -113,14 +114,17 @@ def build_home(
 
 async def _home_rows(session: AsyncSession, home_id: str, window_days: int) -> list[EventRow]:
     """The home's events of its last `window_days` days (relative to its newest event), oldest first."""
+    # a row with an unusable time (NaN, Infinity, outside 1970-2100; stored before the edge refused
+    # them) is skipped here; the nightly purge removes it
+    usable = HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)
     newest = await session.scalar(
-        select(func.max(HaEventRow.time_fired)).where(HaEventRow.home_id == home_id)
+        select(func.max(HaEventRow.time_fired)).where(HaEventRow.home_id == home_id, usable)
     )
     if newest is None:
         return []
     query = (
         select(HaEventRow.event_type, HaEventRow.entity_id, HaEventRow.time_fired, HaEventRow.attributes)
-        .where(HaEventRow.home_id == home_id, HaEventRow.time_fired >= newest - window_days * 86_400)
+        .where(HaEventRow.home_id == home_id, usable, HaEventRow.time_fired >= newest - window_days * 86_400)
         .order_by(HaEventRow.time_fired)
     )
     return [(t, e, float(f), a) for t, e, f, a in (await session.execute(query)).all()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -32,10 +32,20 @@ def _number(ge: float | None = None, le: float | None = None, description: str =
     return Field(None, ge=ge, le=le, strict=True, allow_inf_nan=False, description=description)
 
 
+_FIRST, _END = datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def _aware(value: datetime) -> datetime:
+    """A time with a zone, as UTC (stored and answered as UTC: SQLite keeps no offset), in 1970-2100."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must carry a time zone (ISO-8601 with Z or an offset)")
-    return value
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC time
+        raise ValueError("time is outside 1970-2100") from None
+    if not _FIRST <= utc < _END:
+        raise ValueError("time is outside 1970-2100")
+    return utc
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]

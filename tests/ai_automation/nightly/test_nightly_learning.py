@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from ai_automation.settings import AiAutomationSettings
 from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from homeiq_shared import model_registry
 from homeiq_shared.app_state import models_ready
+from homeiq_shared.ha_events import normalise_event, store_events
 
 NOW = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)
 REAL_START = date(2026, 11, 1)
@@ -308,3 +310,37 @@ async def test_switch_off_api_key_and_no_overlap_with_train(tmp_path: Path, synt
     assert "first model" in status["last_run"]["reason"]
     assert status["last_run"]["metrics"]["champion"] is None
     assert status["last_run"]["data"]["real_homes"] == 0
+
+
+async def test_a_stored_event_with_an_impossible_time_no_longer_breaks_the_night(
+    tmp_path: Path, synthetic: Path, champion: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database written before the edge refused NaN/Infinity/1e400 times: the summary answers, the
+    nightly run skips and purges the bad rows (with a log line) instead of failing on them."""
+    settings = make_settings(tmp_path, synthetic, champion)
+    async with running(settings) as (app, client):
+        events = event_only_home()[:-1]
+        assert (await client.post("/api/ha/events", json={"events": events})).json()["stored"] == len(events)
+        bad_rows = []
+        for i, fired in enumerate((float("inf"), float("-inf"), 1e12)):
+            row = normalise_event(events[i], "default")
+            assert isinstance(row, dict)
+            bad_rows.append({**row, "event_key": f"written-before-the-fix-{i}", "time_fired": fired})
+        async with app.state.sessionmaker() as session:
+            assert await store_events(session, bad_rows) == 3
+        summary = await client.get("/api/ha/summary")
+        assert summary.status_code == 200, summary.text
+        assert summary.json()["last"] == events[-1]["time_fired"]
+        with caplog.at_level(logging.WARNING, logger="homeiq_shared.ha_events"):
+            run = (await client.post("/api/home-type/train/schedule", params={"wait": "true"})).json()
+        status = (await client.get("/api/home-type/train/status")).json()
+        stored = (await client.get("/api/ha/summary")).json()["stored_events"]
+    assert run["status"] == "ok", run
+    last = status["last_run"]
+    assert last["decision"] in {"promoted", "kept"}
+    assert last["housekeeping"]["purged_events"] == 3
+    assert {h["home_id"]: h["events"] for h in last["unlabelled_homes"]["per_home"]} == {
+        "default": len(events)
+    }
+    assert stored == len(events)
+    assert "purged 3 stored HA events with a non-finite or out-of-range time" in caplog.text
