@@ -17,7 +17,6 @@ from numpy.typing import NDArray
 
 from ai_automation.home_type.semantics import (
     CONTROL_DOMAINS,
-    ENTITY_ID_RE,
     INFRASTRUCTURE_DOMAINS,
     area_key,
     area_kind,
@@ -26,6 +25,7 @@ from ai_automation.home_type.semantics import (
     is_human_driven,
     is_outdoor,
 )
+from homeiq_shared.ha_schema import is_entity_id
 
 _UTC_SUFFIXES = ("+00:00", "Z")
 _EPOCH = np.datetime64("1970-01-01T00:00:00", "s")
@@ -370,7 +370,7 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
         if not isinstance(device, Mapping):
             raise HomeInputError("each device must be an object with an entity_id")
         entity_id = device.get("entity_id")
-        if not isinstance(entity_id, str) or not ENTITY_ID_RE.match(entity_id):
+        if not isinstance(entity_id, str) or not is_entity_id(entity_id):
             raise HomeInputError(
                 f"malformed entity_id {entity_id!r}: expected 'domain.object_id' in [a-z0-9_]"
             )

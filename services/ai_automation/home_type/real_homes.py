@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ai_automation.home_type.semantics import ENTITY_ID_RE
 from homeiq_shared.ha_events import HaEventRow
-from homeiq_shared.ha_schema import END_SECOND, FIRST_SECOND
+from homeiq_shared.ha_schema import END_SECOND, FIRST_SECOND, is_entity_id
 from homeiq_shared.ha_snapshots import HomeSnapshotRow, list_snapshots
 
 logger = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ def devices_from_events(rows: Sequence[EventRow]) -> list[dict[str, Any]]:
     """Devices of a home known only by its events: one per entity id seen in `state_changed` events."""
     devices: dict[str, dict[str, Any]] = {}
     for event_type, entity_id, _fired, attributes in rows:
-        if event_type != "state_changed" or not entity_id or not ENTITY_ID_RE.match(entity_id):
+        if event_type != "state_changed" or not entity_id or not is_entity_id(entity_id):
             continue
         device = devices.setdefault(entity_id, {"entity_id": entity_id})
         if "device_class" not in device and isinstance(attributes, dict):

@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-ENTITY_ID_RE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
-"""HA entity ids are `domain.object_id` in lower-case letters, digits and underscores."""
-
 CONTROL_DOMAINS = frozenset({"automation", "script", "scene"})
 """Entities that are configuration, not hardware; counted apart from physical devices."""
 

@@ -186,6 +186,8 @@ def test_patterns_are_computed_not_constant() -> None:
         ({"devices": [{"entity_id": "Light.Kitchen"}]}, "malformed entity_id"),
         ({"devices": [{"entity_id": "kitchen_light"}]}, "malformed entity_id"),
         ({"devices": [{"area": "Kitchen"}]}, "malformed entity_id"),
+        ({"devices": [{"entity_id": "light.kitchen\n"}]}, "malformed entity_id"),
+        ({"devices": [{"entity_id": "light.__kitchen"}]}, "malformed entity_id"),
         ({"events": [{"entity_id": "light.living_room_ceiling", "timestamp": "yesterday"}]}, "ISO-8601"),
         ({"timezone": "Mars/Olympus"}, "unknown timezone"),
     ],
