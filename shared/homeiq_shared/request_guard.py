@@ -14,11 +14,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from fastapi.dependencies.models import Dependant
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match
@@ -105,6 +105,12 @@ def key_matches(presented: str | None, expected: str) -> bool:
     return presented is not None and secrets.compare_digest(presented.encode(), expected.encode())
 
 
+def _closing(response: JSONResponse) -> JSONResponse:
+    """A refusal sent before the body is read: close the connection so the server never reads that body."""
+    response.headers["connection"] = "close"
+    return response
+
+
 def _needs_key(dependant: Dependant) -> bool:
     return any(d.call is require_api_key or _needs_key(d) for d in dependant.dependencies)
 
@@ -152,11 +158,14 @@ class RequestGuard:
         )
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            await problem_response(413, "Payload too large", detail, "http-413", path)(scope, receive, send)
+            await _closing(problem_response(413, "Payload too large", detail, "http-413", path))(
+                scope, receive, send
+            )
             return
-        await self.app(scope, _limited(receive, limit, detail), send)
+        body = _LimitedBody(receive, send, limit, detail)
+        await self.app(scope, body.receive, body.send)
 
-    def _refusal(self, settings: ServiceSettings, scope: Scope) -> Callable[..., Any] | None:
+    def _refusal(self, settings: ServiceSettings, scope: Scope) -> JSONResponse | None:
         if settings.api_key is not None:
             if key_matches(header_key(scope["headers"]), settings.api_key.get_secret_value()):
                 return None
@@ -171,23 +180,32 @@ class RequestGuard:
                 f"({env_name(settings, 'host')}; {env_name(settings, 'allow_remote_without_key')}=true "
                 "accepts them anyway, unsafe)"
             )
-        return problem_response(error.status, error.title, error.detail, error.slug, scope["path"])
+        return _closing(problem_response(error.status, error.title, error.detail, error.slug, scope["path"]))
 
 
-def _limited(receive: Receive, limit: int, detail: str) -> Receive:
-    """`receive` that counts the body and raises 413 once it passes `limit` (before it is all in memory)."""
-    received = 0
+class _LimitedBody:
+    """`receive` that counts the body and raises 413 once it passes `limit` (before it is all in memory);
+    `send` then closes the connection so the server stops reading the rest of the body."""
 
-    async def guarded() -> Message:
-        nonlocal received
-        message = await receive()
+    def __init__(self, receive: Receive, send: Send, limit: int, detail: str) -> None:
+        self._receive, self._send = receive, send
+        self.limit, self.detail = limit, detail
+        self.received = 0
+        self.overflowed = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
         if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise HTTPException(413, detail)
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.overflowed = True
+                raise HTTPException(413, self.detail)
         return message
 
-    return guarded
+    async def send(self, message: Message) -> None:
+        if self.overflowed and message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+        await self._send(message)
 
 
 def display_path(path: Path | str, data_dir: Path) -> str:

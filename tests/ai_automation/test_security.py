@@ -80,6 +80,7 @@ async def test_a_body_without_the_key_is_refused_before_it_is_read(tmp_path: Pat
         )
     assert refused.status_code == 401
     assert body.pulled == 0  # not one chunk of the body was read
+    assert refused.headers["connection"] == "close"  # and the server will not read the rest either
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["detail"] == "missing or wrong API key (header X-HomeIQ-API-Key)"
     assert refused.headers["www-authenticate"] == "ApiKey"
@@ -128,6 +129,7 @@ async def test_a_streamed_body_is_cut_off_once_it_passes_the_limit(tmp_path: Pat
     assert response.status_code == 413
     assert response.json()["status"] == 413
     assert body.pulled <= 10  # stopped just past 8 KB, never read the 1 MB
+    assert response.headers["connection"] == "close"
     assert alive.status_code == 200
 
 
