@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homeiq_shared.contracts.health import Check, Health, ServedModels, health_status
-from homeiq_shared.request_guard import display_path, security_status
+from homeiq_shared.request_guard import configured_key, display_path, security_status
 from homeiq_shared.security import has_valid_key
 from homeiq_shared.settings import ServiceSettings
 from homeiq_shared.storage import check_database, check_folder
@@ -49,7 +49,7 @@ async def health_response(
     relative to the data folder (or just its name).
     """
     settings: ServiceSettings = request.app.state.settings
-    key = settings.api_key.get_secret_value() if settings.api_key else None
+    key = configured_key(settings)
     folders = {"data_dir": check_folder(data_dir), "models_dir": check_folder(models_dir)}
     if not has_valid_key(request, key):
         for figures in folders.values():

@@ -51,11 +51,16 @@ def env_name(settings: ServiceSettings, field: str) -> str:
     return f"{settings.model_config.get('env_prefix', '')}{field.upper()}"
 
 
+def configured_key(settings: ServiceSettings) -> str | None:
+    """The API key mutating calls need, or None (unset or empty: compose passes an empty value)."""
+    return settings.api_key.get_secret_value() or None if settings.api_key is not None else None
+
+
 def security_status(settings: ServiceSettings) -> SecurityStatus:
     """How mutating calls are protected with these settings (the `security` entry of `/health`)."""
     loopback = is_loopback(settings.host)
     warning = None
-    if settings.api_key:
+    if configured_key(settings):
         mutating = "key required"
     elif loopback:
         mutating = "open on loopback"
@@ -72,7 +77,7 @@ def security_status(settings: ServiceSettings) -> SecurityStatus:
             f"{env_name(settings, 'api_key')} is set"
         )
     return SecurityStatus(
-        api_key=settings.api_key is not None,
+        api_key=configured_key(settings) is not None,
         bound_to="loopback" if loopback else "network",
         mutating_calls=mutating,
         warning=warning,
@@ -157,7 +162,7 @@ class RequestGuard:
             f"(setting {env_name(settings, setting)})"
         )
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
+        if length is not None and length.isdigit() and int(length) > limit:
             await _closing(problem_response(413, "Payload too large", detail, "http-413", path))(
                 scope, receive, send
             )
@@ -166,8 +171,9 @@ class RequestGuard:
         await self.app(scope, body.receive, body.send)
 
     def _refusal(self, settings: ServiceSettings, scope: Scope) -> JSONResponse | None:
-        if settings.api_key is not None:
-            if key_matches(header_key(scope["headers"]), settings.api_key.get_secret_value()):
+        expected = configured_key(settings)
+        if expected is not None:
+            if key_matches(header_key(scope["headers"]), expected):
                 return None
             error: UnauthorizedError | ForbiddenError = UnauthorizedError(UNAUTHORIZED_DETAIL)
         elif is_loopback(settings.host) or settings.allow_remote_without_key:

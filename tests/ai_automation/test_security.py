@@ -161,6 +161,7 @@ async def test_bound_beyond_loopback_without_a_key_refuses_mutating_calls(
     [
         ({"host": "0.0.0.0", "allow_remote_without_key": True}, "network", "open to the network"),
         ({"host": "127.0.0.1"}, "loopback", "open on loopback"),
+        ({"host": "localhost", "api_key": ""}, "loopback", "open on loopback"),  # compose passes an empty key
         ({"host": "0.0.0.0", "api_key": KEY}, "network", "key required"),
     ],
 )

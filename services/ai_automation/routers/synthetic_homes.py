@@ -23,7 +23,7 @@ from ai_automation.tables import DatasetRecord
 from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.synthetic_homes import DatasetInfo, GenerateRequest, HomeFiles
 from homeiq_shared.errors import InvalidInputError, NotFoundError
-from homeiq_shared.request_guard import display_path
+from homeiq_shared.request_guard import configured_key, display_path
 from homeiq_shared.security import has_valid_key
 
 router = APIRouter(prefix="/api/synthetic-homes", tags=["synthetic homes"])
@@ -57,8 +57,7 @@ def _options(body: GenerateRequest) -> GeneratorOptions:
 
 def _shown_path(request: Request, settings: SettingsDep) -> Callable[[str], str]:
     """How this caller sees a dataset's folder: absolute with the API key, else relative to the data folder."""
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    if has_valid_key(request, key):
+    if has_valid_key(request, configured_key(settings)):
         return str
     return lambda path: display_path(path, settings.data_dir)
 
