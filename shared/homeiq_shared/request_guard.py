@@ -16,7 +16,9 @@ import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -28,7 +30,7 @@ from homeiq_shared.app_state import require_api_key
 from homeiq_shared.contracts.health import SecurityStatus
 from homeiq_shared.errors import ForbiddenError, UnauthorizedError
 from homeiq_shared.problem_details import problem_response
-from homeiq_shared.security import API_KEY_HEADER, UNAUTHORIZED_DETAIL
+from homeiq_shared.security import API_KEY_HEADER, UNAUTHORIZED_DETAIL, has_valid_key
 from homeiq_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -221,3 +223,27 @@ def display_path(path: Path | str, data_dir: Path) -> str:
     if resolved.is_relative_to(root):
         return resolved.relative_to(root).as_posix() or "."
     return resolved.name
+
+
+PATH_KEYS = frozenset({"path", "dataset", "training_set", "config_dir", "dataset_path"})
+"""Keys whose string values name server folders in stored metadata, run records and answers."""
+
+
+def shows_paths(request: Request) -> bool:
+    """True when the caller presents the configured API key: only then are absolute server paths shown."""
+    settings: ServiceSettings = request.app.state.settings
+    return has_valid_key(request, configured_key(settings))
+
+
+def hide_paths(value: Any, data_dir: Path) -> Any:
+    """`value` (JSON-like) with every absolute path under a `PATH_KEYS` key shown as `display_path` does."""
+    if isinstance(value, dict):
+        return {
+            k: display_path(v, data_dir)
+            if k in PATH_KEYS and isinstance(v, str) and Path(v).is_absolute()
+            else hide_paths(v, data_dir)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [hide_paths(v, data_dir) for v in value]
+    return value

@@ -249,29 +249,43 @@ async def test_config_dir_is_confined_with_one_answer(tmp_path: Path) -> None:
 
 
 async def test_absolute_server_paths_are_shown_only_with_the_key(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, api_key=KEY)
+    settings = _settings(tmp_path, api_key=KEY, home_type_cv_repeats=1)
     async with _client(settings) as (_, client):
         generated = await client.post(
             "/api/synthetic-homes",
-            json={"count": 1, "days": 1, "disable_weather": True, "disable_carbon": True,
+            json={"count": 16, "days": 2, "seed": 11, "disable_weather": True, "disable_carbon": True,
                   "disable_pricing": True, "disable_calendar": True},
             headers=WITH_KEY,
         )  # fmt: skip
         dataset_id = generated.json()["dataset_id"]
+        trained = await client.post(
+            "/api/home-type/train",
+            json={"dataset_id": dataset_id, "test_size": 0.25, "seed": 3},
+            headers=WITH_KEY,
+        )
+        assert trained.status_code == 200, trained.text
+        version = trained.json()["version"]
         anonymous = {
             "health": (await client.get("/health")).json(),
             "list": (await client.get("/api/synthetic-homes")).json(),
             "one": (await client.get(f"/api/synthetic-homes/{dataset_id}")).json(),
+            "status": (await client.get("/api/home-type/train/status")).json(),
+            "version": (await client.get(f"/api/home-type/models/{version}")).json(),
         }
         keyed = {
             "health": (await client.get("/health", headers=WITH_KEY)).json(),
             "list": (await client.get("/api/synthetic-homes", headers=WITH_KEY)).json(),
+            "version": (await client.get(f"/api/home-type/models/{version}", headers=WITH_KEY)).json(),
         }
     absolute = str(tmp_path)
     for name, answer in anonymous.items():
         assert absolute not in json.dumps(answer), name
+    shown = f"datasets/{dataset_id}"
     assert anonymous["health"]["checks"]["data_dir"]["path"] == "."
-    assert anonymous["list"][0]["path"] == f"datasets/{dataset_id}"
-    assert anonymous["one"]["path"] == f"datasets/{dataset_id}"
+    assert anonymous["list"][0]["path"] == anonymous["one"]["path"] == shown
+    assert anonymous["status"]["last_run"]["data"]["dataset"] == shown
+    assert anonymous["version"]["metadata"]["training_data"]["dataset"] == shown
+    dataset_folder = str((settings.datasets_dir / dataset_id).resolve())
     assert keyed["health"]["checks"]["data_dir"]["path"] == str(settings.data_dir)
-    assert keyed["list"][0]["path"] == str((settings.datasets_dir / dataset_id).resolve())
+    assert keyed["list"][0]["path"] == dataset_folder
+    assert keyed["version"]["metadata"]["training_data"]["dataset"] == dataset_folder

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ai_automation import repository
 from ai_automation.dependencies import (
@@ -24,7 +24,7 @@ from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, r
 from homeiq_shared.contracts.home_type import Task, TrainRequest, TrainResponse
 from homeiq_shared.contracts.training import NightlyStarted, ScheduledRun, TrainStatus
 from homeiq_shared.errors import ConflictError, InvalidInputError, NotFoundError
-from homeiq_shared.request_guard import display_path, env_name
+from homeiq_shared.request_guard import display_path, env_name, hide_paths, shows_paths
 from homeiq_shared.run_table import run_view
 from homeiq_shared.security import confine_path
 from homeiq_shared.service_app import start_nightly_run
@@ -35,12 +35,18 @@ router = APIRouter(prefix="/api/home-type", tags=["home type training"])
 
 @router.get("/train/status", response_model=TrainStatus)
 async def train_status(
-    session: SessionDep, locks: LocksDep, nightly: NightlyDep, settings: SettingsDep, task: Task = "full"
+    request: Request,
+    session: SessionDep,
+    locks: LocksDep,
+    nightly: NightlyDep,
+    settings: SettingsDep,
+    task: Task = "full",
 ) -> TrainStatus:
-    """Schedule, next run, whether a run is in progress, and the task's last run with its decision."""
+    """Schedule, next run, whether a run is in progress, and the task's last run with its decision
+    (its dataset folder absolute only for a caller with the API key)."""
     schedule = nightly.scheduler.status()
     last = await repository.latest_run(session, task)
-    return TrainStatus(
+    status = TrainStatus(
         enabled=schedule["enabled"],
         schedule=schedule["schedule"],
         timezone=schedule["timezone"],
@@ -52,6 +58,9 @@ async def train_status(
         last_run=run_view(last),
         last_scheduled_run=schedule["last_run"],
     )
+    if shows_paths(request):
+        return status
+    return TrainStatus.model_validate(hide_paths(status.model_dump(), settings.data_dir))
 
 
 @router.post(
