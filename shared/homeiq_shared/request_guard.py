@@ -55,7 +55,9 @@ def env_name(settings: ServiceSettings, field: str) -> str:
 
 def configured_key(settings: ServiceSettings) -> str | None:
     """The API key mutating calls need, or None (unset or empty: compose passes an empty value)."""
-    return settings.api_key.get_secret_value() or None if settings.api_key is not None else None
+    if settings.api_key is None:
+        return None
+    return settings.api_key.get_secret_value() or None
 
 
 def security_status(settings: ServiceSettings) -> SecurityStatus:
@@ -70,7 +72,7 @@ def security_status(settings: ServiceSettings) -> SecurityStatus:
         mutating = "open to the network"
         warning = (
             f"listening on {settings.host} without an API key and {env_name(settings, 'allow_remote_without_key')}"
-            f"=true: anyone who reaches this port can train, import and delete; set {env_name(settings, 'api_key')}"
+            f"=true: anyone who reaches this port can import data, train and promote models; set {env_name(settings, 'api_key')}"
         )
     else:
         mutating = "refused"
