@@ -60,4 +60,5 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
         routers=[health.router, synthetic_homes.router, home_type.router, training.router],
         get_settings=get_settings,
         settings=settings,
+        bulk_paths=("/api/home-type/predict",),
     )

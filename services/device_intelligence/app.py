@@ -70,4 +70,5 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
         ],
         get_settings=get_settings,
         settings=settings,
+        bulk_paths=("/api/telemetry", "/api/predictions/predict/batch", "/api/anomalies/sensor"),
     )

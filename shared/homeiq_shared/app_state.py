@@ -53,7 +53,8 @@ def _models_loading(request: Request) -> bool:
     return loading is not None and not loading.done()
 
 
-def _require_api_key(request: Request) -> None:
+def require_api_key(request: Request) -> None:
+    """The dependency behind `ApiKeyDep` (the request guard also checks its routes before the body is read)."""
     settings: ServiceSettings = request.app.state.settings
     verify_api_key(request, settings.api_key.get_secret_value() if settings.api_key else None)
 
@@ -62,6 +63,6 @@ EngineDep = Annotated[AsyncEngine, Depends(_engine)]
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 LocksDep = Annotated[ModelLocks, Depends(_locks)]
 NightlyDep = Annotated[NightlyHandle, Depends(_nightly)]
-ApiKeyDep = Annotated[None, Depends(_require_api_key)]
+ApiKeyDep = Annotated[None, Depends(require_api_key)]
 ModelsLoadingDep = Annotated[bool, Depends(_models_loading)]
 """True while the start-up load of the production models is still running."""

@@ -53,6 +53,14 @@ class UnauthorizedError(DomainError):
     slug = "unauthorized"
 
 
+class ForbiddenError(DomainError):
+    """The call is refused whoever makes it: no API key while exposed, or a server path outside the allowed roots."""
+
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
 class ServiceUnavailableError(DomainError):
     """A dependency (model, database) is not ready to serve the request."""
 

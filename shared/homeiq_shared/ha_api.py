@@ -7,7 +7,6 @@ service uses to derive its own data (device telemetry) from each stored batch.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,9 +23,14 @@ from homeiq_shared.ha_registries import RegistryError, area_kind, category_for
 from homeiq_shared.ha_schema import MAX_ATTRIBUTES_BYTES, EntityId, PlainText
 from homeiq_shared.ha_snapshots import list_snapshots, upsert_snapshot
 from homeiq_shared.home_types import HOME_TYPES
+from homeiq_shared.request_guard import env_name
+from homeiq_shared.security import confine_path
+from homeiq_shared.settings import ServiceSettings
 
 MAX_EVENTS_PER_BATCH = 50_000
 HOME_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+BULK_PATHS = ("/api/ha/events", "/api/ha/snapshot")
+"""Routes whose bodies may reach `max_bulk_body_bytes` (the others: `max_body_bytes`)."""
 
 
 class EventBatch(BaseModel):
@@ -142,15 +146,22 @@ async def store_snapshot(snapshot: SnapshotIn, session: SessionDep, _: ApiKeyDep
     )
 
 
-@router.post("/import", response_model=ImportReport, responses=problem_responses(401, 422))
+@router.post("/import", response_model=ImportReport, responses=problem_responses(401, 403, 422))
 async def import_folder(body: ImportIn, request: Request, session: SessionDep, _: ApiKeyDep) -> ImportReport:
-    """Import a server-side HA config folder (recorder database and `.storage` registries)."""
+    """Import a server-side HA config folder (recorder database and `.storage` registries).
+
+    `config_dir` must lie inside the service's data folder or one of `path_roots` (symlinks
+    resolved); anything else gets 403, the same answer whether or not it exists.
+    """
+    settings: ServiceSettings = request.app.state.settings
+    roots = env_name(settings, "path_roots")
+    folder = confine_path(body.config_dir, "config_dir", settings.data_dir, settings.path_roots, roots)
 
     async def hook(rows: list[dict[str, Any]]) -> None:
         await _after_store(request, rows)
 
     try:
-        report = await import_config_dir(Path(body.config_dir), session, body.home_id, on_rows=hook)
+        report = await import_config_dir(folder, session, body.home_id, on_rows=hook)
     except (RecorderError, RegistryError) as exc:
         raise InvalidInputError(str(exc)) from exc
     return ImportReport.model_validate(report.to_dict())

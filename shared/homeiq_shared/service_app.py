@@ -36,6 +36,7 @@ from homeiq_shared.nightly import (
     utc_now,
 )
 from homeiq_shared.problem_details import install_problem_handlers
+from homeiq_shared.request_guard import RequestGuard, warn_if_exposed
 from homeiq_shared.settings import NightlySettings, ServiceSettings
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
 
@@ -50,6 +51,7 @@ async def service_resources(
 ) -> AsyncIterator[None]:
     """Open what every service holds (runs a stop interrupted are marked failed); close it all on exit."""
     configure_logging(settings.log_level)
+    warn_if_exposed(settings)
     for folder in (settings.data_dir, *folders, settings.models_dir):
         folder.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url())
@@ -136,11 +138,22 @@ def create_service_app(
     routers: Sequence[APIRouter],
     get_settings: Callable[[], ServiceSettings],
     settings: ServiceSettings,
+    bulk_paths: Sequence[str] = (),
 ) -> FastAPI:
-    """A service's app: its `routers` then `/api/ha/*`, the problem-details handlers, `get_settings` answering `settings`."""
+    """A service's app: its `routers` then `/api/ha/*`, the problem-details handlers, `get_settings` answering `settings`.
+
+    The request guard checks the API key and the body size before a route reads the body;
+    `bulk_paths` (plus `/api/ha/events` and `/api/ha/snapshot`) get `max_bulk_body_bytes`.
+    """
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.dependency_overrides[get_settings] = lambda: settings
     install_problem_handlers(app)
     for router in (*routers, ha_api.router):
         app.include_router(router)
+    app.add_middleware(
+        RequestGuard,
+        routes=[route for router in (*routers, ha_api.router) for route in router.routes],
+        bulk_paths=(*bulk_paths, *ha_api.BULK_PATHS),
+        settings=settings,
+    )
     return app

@@ -34,6 +34,22 @@ class ServiceSettings(BaseSettings):
     api_key: SecretStr | None = Field(
         None, description="When set, mutating endpoints need header X-HomeIQ-API-Key (or a Bearer token)"
     )
+    allow_remote_without_key: bool = Field(
+        False,
+        description="Accept mutating calls without an API key even when bound beyond loopback (unsafe opt-out)",
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1_024, description="Largest request body of a JSON control call (bytes; larger: 413)"
+    )
+    max_bulk_body_bytes: int = Field(
+        67_108_864,
+        ge=1_024,
+        description="Largest body of a bulk route (HA events and snapshots, predict batches; bytes; larger: 413)",
+    )
+    path_roots: list[Path] = Field(
+        default_factory=list,
+        description="Server folders besides data_dir that config_dir and dataset_path may name (JSON list)",
+    )
     log_level: str = Field("INFO", description="Logging level")
     timezone: str = Field("UTC", description="Local time zone for schedules (IANA name)")
     # One Home Assistant serves both services, so these two are read without the service's prefix.

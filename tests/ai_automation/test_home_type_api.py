@@ -31,12 +31,13 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> AiAutomationSettings:
+def settings(tmp_path: Path, dataset: Path) -> AiAutomationSettings:
     return AiAutomationSettings(
         data_dir=tmp_path / "data",
         models_dir=tmp_path / "models",
         api_key="test-key",
         home_type_cv_repeats=1,
+        path_roots=[tmp_path, dataset],  # the datasets these tests train on by dataset_path
         _env_file=None,
     )
 

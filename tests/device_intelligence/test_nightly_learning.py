@@ -288,10 +288,8 @@ async def test_runs_never_overlap_and_the_switch_turns_the_schedule_off(
         assert not (settings.data_dir / "nightly_state.json").exists()
 
 
-async def test_an_imported_ha_folder_derives_telemetry(
-    settings: DeviceIntelligenceSettings, tmp_path: Path
-) -> None:
-    config = tmp_path / "ha-config"
+async def test_an_imported_ha_folder_derives_telemetry(settings: DeviceIntelligenceSettings) -> None:
+    config = settings.data_dir / "ha-config"  # imports are confined to the data folder (and path_roots)
     storage = config / ".storage"
     storage.mkdir(parents=True)
     registry = {

@@ -107,6 +107,7 @@ def test_services_publish_the_original_ports_with_healthchecks_and_volumes() -> 
     for name, (published, container) in expected.items():
         service = services[name]
         [port] = service["ports"]
+        assert port.startswith("127.0.0.1:"), f"{name} must publish on loopback only, not {port}"
         assert port.endswith(f":{container}")
         assert published in port
         test = " ".join(service["healthcheck"]["test"])

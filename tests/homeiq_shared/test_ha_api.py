@@ -33,7 +33,7 @@ async def _client(
         hooked.append(len(rows))
 
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.settings = ServiceSettings(api_key=api_key, _env_file=None)
+    app.state.settings = ServiceSettings(api_key=api_key, data_dir=tmp_path, _env_file=None)
     app.state.ha_rows_hook = hook
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:
         yield client, hooked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
@@ -48,6 +48,7 @@ async def _storage(settings: AiAutomationSettings, session: Any) -> dict[str, An
 
 @router.get("/health", response_model=Health, responses=HEALTH_RESPONSES)
 async def health(
+    request: Request,
     settings: SettingsDep,
     engine: EngineDep,
     session: SessionDep,
@@ -63,6 +64,7 @@ async def health(
     served = dict(models)
     loaded = {model_name(t): (served[t].version if t in served else None) for t in TASKS}
     return await health_response(
+        request=request,
         service="ai-automation",
         version=__version__,
         engine=engine,

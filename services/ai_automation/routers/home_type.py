@@ -17,6 +17,7 @@ from ai_automation.dependencies import (
     HomeTypeModelsDep,
     LocksDep,
     RegistryDep,
+    SettingsDep,
 )
 from ai_automation.home_type.decoding import decode_predict_body
 from ai_automation.home_type.home_view import HomeInputError
@@ -40,6 +41,7 @@ from homeiq_shared.contracts.versions import (
     VersionSwitchResponse,
 )
 from homeiq_shared.errors import InvalidInputError
+from homeiq_shared.request_guard import hide_paths, shows_paths
 from homeiq_shared.version_control import model_info as served_model_info
 from homeiq_shared.version_control import version_detail as model_version_detail
 from homeiq_shared.version_control import version_list
@@ -137,9 +139,12 @@ async def list_models(registry: RegistryDep, task: Task = "full") -> VersionList
 
 
 @router.post("/models/compare", response_model=ComparisonResponse, responses=problem_responses(404))
-async def compare(body: HomeTypeCompareRequest, registry: RegistryDep) -> dict[str, Any]:
+async def compare(
+    body: HomeTypeCompareRequest, request: Request, registry: RegistryDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Score versions `a` and `b` on `b`'s held-out homes (rebuilt from its dataset when it still exists)."""
-    return await asyncio.to_thread(compare_home_type, registry, body.task, body.a, body.b)
+    compared = await asyncio.to_thread(compare_home_type, registry, body.task, body.a, body.b)
+    return compared if shows_paths(request) else hide_paths(compared, settings.data_dir)
 
 
 @router.post(
@@ -165,9 +170,13 @@ async def rollback(
 
 
 @router.get("/models/{version}", response_model=VersionDetail, responses=problem_responses(404))
-async def version_detail(version: str, registry: RegistryDep, task: Task = "full") -> dict[str, Any]:
-    """One registered version: metadata, gates, and the promotions and rollbacks that named it."""
-    return await asyncio.to_thread(model_version_detail, registry, model_name(task), version)
+async def version_detail(
+    version: str, request: Request, registry: RegistryDep, settings: SettingsDep, task: Task = "full"
+) -> dict[str, Any]:
+    """One registered version: metadata, gates, and the promotions and rollbacks that named it
+    (its dataset folder absolute only for a caller with the API key)."""
+    detail = await asyncio.to_thread(model_version_detail, registry, model_name(task), version)
+    return detail if shows_paths(request) else hide_paths(detail, settings.data_dir)
 
 
 @router.post(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ai_automation import repository
 from ai_automation.dependencies import (
@@ -17,12 +18,15 @@ from ai_automation.dependencies import (
     SessionDep,
     SettingsDep,
 )
+from ai_automation.home_type.dataset import DatasetError, home_paths
 from ai_automation.home_type.model import load_model, model_name
 from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, run_outcome, train_home_type
 from homeiq_shared.contracts.home_type import Task, TrainRequest, TrainResponse
 from homeiq_shared.contracts.training import NightlyStarted, ScheduledRun, TrainStatus
-from homeiq_shared.errors import ConflictError, NotFoundError
+from homeiq_shared.errors import ConflictError, InvalidInputError, NotFoundError
+from homeiq_shared.request_guard import display_path, env_name, hide_paths, shows_paths
 from homeiq_shared.run_table import run_view
+from homeiq_shared.security import confine_path
 from homeiq_shared.service_app import start_nightly_run
 from homeiq_shared.training_runs import run_recorded_training
 
@@ -31,12 +35,18 @@ router = APIRouter(prefix="/api/home-type", tags=["home type training"])
 
 @router.get("/train/status", response_model=TrainStatus)
 async def train_status(
-    session: SessionDep, locks: LocksDep, nightly: NightlyDep, settings: SettingsDep, task: Task = "full"
+    request: Request,
+    session: SessionDep,
+    locks: LocksDep,
+    nightly: NightlyDep,
+    settings: SettingsDep,
+    task: Task = "full",
 ) -> TrainStatus:
-    """Schedule, next run, whether a run is in progress, and the task's last run with its decision."""
+    """Schedule, next run, whether a run is in progress, and the task's last run with its decision
+    (its dataset folder absolute only for a caller with the API key)."""
     schedule = nightly.scheduler.status()
     last = await repository.latest_run(session, task)
-    return TrainStatus(
+    status = TrainStatus(
         enabled=schedule["enabled"],
         schedule=schedule["schedule"],
         timezone=schedule["timezone"],
@@ -48,6 +58,9 @@ async def train_status(
         last_run=run_view(last),
         last_scheduled_run=schedule["last_run"],
     )
+    if shows_paths(request):
+        return status
+    return TrainStatus.model_validate(hide_paths(status.model_dump(), settings.data_dir))
 
 
 @router.post(
@@ -73,19 +86,30 @@ async def run_nightly_now(
 
 
 async def _dataset_folder(body: TrainRequest, settings: SettingsDep, session: SessionDep) -> Path:
+    """The dataset folder to train on, checked before any run is recorded (a bad path leaves no failed run).
+
+    `dataset_path` must lie inside the data folder or one of `path_roots` (403 otherwise, the same
+    answer whether or not it exists); then it must hold home files (422).
+    """
     if body.dataset_path is not None:
-        return Path(body.dataset_path)
-    assert body.dataset_id is not None
-    record = await repository.get_dataset(session, body.dataset_id)
-    if record is not None:
-        return Path(record.path)
-    folder = settings.datasets_dir / body.dataset_id
-    if folder.is_dir():
-        return folder
-    raise NotFoundError(f"no dataset {body.dataset_id!r}")
+        roots = env_name(settings, "path_roots")
+        folder = confine_path(
+            body.dataset_path, "dataset_path", settings.data_dir, settings.path_roots, roots
+        )
+    else:
+        assert body.dataset_id is not None
+        record = await repository.get_dataset(session, body.dataset_id)
+        folder = Path(record.path) if record is not None else settings.datasets_dir / body.dataset_id
+        if record is None and not folder.is_dir():
+            raise NotFoundError(f"no dataset {body.dataset_id!r}")
+    try:
+        await asyncio.to_thread(home_paths, folder)
+    except DatasetError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    return folder
 
 
-def _run_summary(outcome: TrainingOutcome, folder: Path) -> dict[str, Any]:
+def _run_summary(outcome: TrainingOutcome, folder: Path, data_dir: Path) -> dict[str, Any]:
     """What an API run records for `/train/status`."""
     comparison = outcome.comparison or {}
     return {
@@ -103,7 +127,7 @@ def _run_summary(outcome: TrainingOutcome, folder: Path) -> dict[str, Any]:
             },
             "comparison_basis": comparison.get("basis"),
         },
-        "data": {"dataset": str(folder)},
+        "data": {"dataset": display_path(folder, data_dir)},  # shown to callers without the key
     }
 
 
@@ -139,7 +163,7 @@ async def train(
         models[body.task] = load_model(registry, body.task)
 
     async def summarize(outcome: TrainingOutcome, _pruned: list[str]) -> dict[str, Any]:
-        return _run_summary(outcome, folder)
+        return _run_summary(outcome, folder, settings.data_dir)
 
     run = await run_recorded_training(
         lock=locks.hold(model_name(body.task)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from device_intelligence import __version__, repository
@@ -42,6 +42,7 @@ async def _storage(settings: DeviceIntelligenceSettings, session: Any) -> dict[s
 
 @router.get("/health", response_model=Health, responses=HEALTH_RESPONSES)
 async def health(
+    request: Request,
     settings: SettingsDep,
     engine: EngineDep,
     holder: ServedHolderDep,
@@ -63,6 +64,7 @@ async def health(
         error=holder.load_error,
     )
     return await health_response(
+        request=request,
         service="device-intelligence",
         version=__version__,
         engine=engine,

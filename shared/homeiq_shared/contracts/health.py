@@ -17,7 +17,7 @@ HealthStatus = Literal["healthy", "degraded", "unhealthy"]
 
 
 class Check(BaseModel):
-    """One dependency check; checks add their own figures (latency, path...)."""
+    """One dependency check; checks add their own figures (latency; `path` only for callers with the key)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -38,6 +38,17 @@ class ServedModels(BaseModel):
         return not self.loading and bool(self.loaded) and all(self.loaded.values())
 
 
+class SecurityStatus(BaseModel):
+    """How the service protects its mutating calls (see the README's Security section)."""
+
+    api_key: bool = Field(description="An API key is configured (mutating calls need it)")
+    bound_to: Literal["loopback", "network"] = Field(description="Where the service listens")
+    mutating_calls: Literal["key required", "open on loopback", "refused", "open to the network"]
+    warning: str | None = Field(None, description="Set when the service is exposed: what to change")
+    max_body_bytes: int = Field(description="Body limit of JSON control calls")
+    max_bulk_body_bytes: int = Field(description="Body limit of the bulk routes (events, snapshots, predict)")
+
+
 class Health(BaseModel):
     """The answer of `GET /health`."""
 
@@ -49,6 +60,7 @@ class Health(BaseModel):
     storage: dict[str, Any] | None = Field(
         description="Row counts and sizes (null when the database is down)"
     )
+    security: SecurityStatus | None = Field(None, description="API key, bind address and body limits")
 
 
 def health_status(checks: Mapping[str, Check], models: ServedModels) -> HealthStatus:
