@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from homeiq_shared.app_state import ApiKeyDep, SessionDep
 from homeiq_shared.contracts.ha import EventsAccepted, HaSummary, HomeSummary, ImportReport, SnapshotStored
 from homeiq_shared.contracts.problems import problem_responses
+from homeiq_shared.contracts.server_paths import ServerPath
 from homeiq_shared.errors import InvalidInputError
 from homeiq_shared.ha_events import count_events, event_span, normalise_batch, store_events
 from homeiq_shared.ha_import import import_config_dir
@@ -69,7 +70,7 @@ class SnapshotIn(BaseModel):
 class ImportIn(BaseModel):
     """A server-side HA config folder to import."""
 
-    config_dir: str = Field(min_length=1, max_length=4096)
+    config_dir: ServerPath
     home_id: str = Field("default", pattern=HOME_ID_PATTERN)
 
 

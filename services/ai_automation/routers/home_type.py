@@ -40,6 +40,7 @@ from homeiq_shared.contracts.versions import (
     VersionSwitchResponse,
 )
 from homeiq_shared.errors import InvalidInputError
+from homeiq_shared.path_params import VersionParam
 from homeiq_shared.version_control import model_info as served_model_info
 from homeiq_shared.version_control import version_detail as model_version_detail
 from homeiq_shared.version_control import version_list
@@ -165,7 +166,7 @@ async def rollback(
 
 
 @router.get("/models/{version}", response_model=VersionDetail, responses=problem_responses(404))
-async def version_detail(version: str, registry: RegistryDep, task: Task = "full") -> dict[str, Any]:
+async def version_detail(version: VersionParam, registry: RegistryDep, task: Task = "full") -> dict[str, Any]:
     """One registered version: metadata, gates, and the promotions and rollbacks that named it."""
     return await asyncio.to_thread(model_version_detail, registry, model_name(task), version)
 
@@ -176,7 +177,7 @@ async def version_detail(version: str, registry: RegistryDep, task: Task = "full
     responses=problem_responses(401, 404, 409),
 )
 async def promote(
-    version: str,
+    version: VersionParam,
     models: HomeTypeModelsDep,
     registry: RegistryDep,
     locks: LocksDep,

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homeiq_shared.contracts.metrics import HomeTypeBaseline, HomeTypeMetrics
+from homeiq_shared.contracts.server_paths import ServerPath
 from homeiq_shared.contracts.training import TrainAnswer
 from homeiq_shared.contracts.versions import CompareRequest
 
@@ -21,7 +22,7 @@ class TrainRequest(BaseModel):
     dataset_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A generated dataset's id"
     )
-    dataset_path: str | None = Field(None, min_length=1, description="A dataset folder on the server")
+    dataset_path: ServerPath | None = Field(None, description="A dataset folder on the server")
     task: Task = Field("full", description="full: every home type; binary: apartment vs standard_home")
     test_size: float = Field(0.2, gt=0.0, lt=1.0, description="Share of homes held out (split by home)")
     seed: int = Field(42, ge=0, le=2**32 - 1)
