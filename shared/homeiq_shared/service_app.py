@@ -52,7 +52,7 @@ async def service_resources(
     configure_logging(settings.log_level)
     for folder in (settings.data_dir, *folders, settings.models_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     await create_tables(engine)
     app.state.settings = settings
     app.state.engine = engine
