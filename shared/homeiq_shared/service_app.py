@@ -35,6 +35,7 @@ from homeiq_shared.nightly import (
     ScheduleConfig,
     utc_now,
 )
+from homeiq_shared.openapi_docs import install_docs
 from homeiq_shared.problem_details import install_problem_handlers
 from homeiq_shared.settings import NightlySettings, ServiceSettings
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
@@ -138,7 +139,15 @@ def create_service_app(
     settings: ServiceSettings,
 ) -> FastAPI:
     """A service's app: its `routers` then `/api/ha/*`, the problem-details handlers, `get_settings` answering `settings`."""
-    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_docs(app)
     app.dependency_overrides[get_settings] = lambda: settings
     install_problem_handlers(app)
     for router in (*routers, ha_api.router):
