@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from homeiq_shared.app_state import ApiKeyDep, SessionDep
 from homeiq_shared.contracts.ha import EventsAccepted, HaSummary, HomeSummary, ImportReport, SnapshotStored
@@ -29,8 +30,28 @@ MAX_EVENTS_PER_BATCH = 50_000
 HOME_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
+_EVENT_EXAMPLE: JsonDict = {
+    "event_type": "state_changed",
+    "time_fired": "2026-12-01T07:00:00+00:00",
+    "data": {
+        "entity_id": "light.kitchen",
+        "old_state": {"entity_id": "light.kitchen", "state": "off"},
+        "new_state": {
+            "entity_id": "light.kitchen",
+            "state": "on",
+            "attributes": {"friendly_name": "Kitchen light"},
+            "last_changed": "2026-12-01T07:00:00+00:00",
+        },
+    },
+}
+
+
 class EventBatch(BaseModel):
     """A batch of HA events as HA's event stream or websocket sends them."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"home_id": "default", "events": [_EVENT_EXAMPLE]}]}
+    )
 
     home_id: str = Field("default", pattern=HOME_ID_PATTERN)
     events: list[dict[str, Any]] = Field(max_length=MAX_EVENTS_PER_BATCH)
@@ -60,6 +81,19 @@ class DeviceIn(BaseModel):
 class SnapshotIn(BaseModel):
     """A home snapshot; `home_type` is set when the user confirmed what the home is."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "home_id": "default",
+                    "areas": [{"name": "Kitchen"}],
+                    "devices": [{"entity_id": "light.kitchen", "area": "Kitchen"}],
+                    "timezone": "Europe/Berlin",
+                }
+            ]
+        }
+    )
+
     home_id: str = Field("default", pattern=HOME_ID_PATTERN)
     areas: list[AreaIn] = Field(default_factory=list, max_length=1_000)
     devices: list[DeviceIn] = Field(max_length=20_000)
@@ -69,6 +103,10 @@ class SnapshotIn(BaseModel):
 
 class ImportIn(BaseModel):
     """A server-side HA config folder to import."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"config_dir": "/config", "home_id": "default"}]}
+    )
 
     config_dir: ServerPath
     home_id: str = Field("default", pattern=HOME_ID_PATTERN)

@@ -79,6 +79,21 @@ def _document_errors(operation: dict[str, Any], method: str, path: str) -> None:
     operation["responses"] = dict(sorted(responses.items()))
 
 
+def _body_example(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Give a JSON request body its schema's first example as the media type's `example`, the one Swagger UI
+    fills "Try it out" with (else it makes its own: `additionalProp1`, `string` where a pattern is due)."""
+    media = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if media is None or "example" in media or "examples" in media:
+        return
+    schema = media.get("schema") or {}
+    for candidate in (schema, *schema.get("anyOf", ())):
+        ref = candidate.get("$ref", "")
+        resolved = schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else candidate
+        if resolved.get("examples"):
+            media["example"] = resolved["examples"][0]
+            return
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """The app's OpenAPI document with every error a problem detail and the API key a security scheme."""
     if app.openapi_schema:
@@ -95,6 +110,7 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
             _document_errors(operation, method, path)
+            _body_example(operation, schemas)
     # nothing names FastAPI's own validation shapes any more
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

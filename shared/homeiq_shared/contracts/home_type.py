@@ -17,7 +17,12 @@ Task = Literal["full", "binary"]
 class TrainRequest(BaseModel):
     """Body of `POST /api/home-type/train`: which dataset, which task, how to split."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"dataset_id": "ds-20261201T030000-a1b2c3", "task": "full", "test_size": 0.2}]
+        },
+    )
 
     dataset_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A generated dataset's id"
@@ -60,7 +65,28 @@ class TrainResponse(TrainAnswer):
 class PredictRequest(BaseModel):
     """Body of `POST /api/home-type/predict`: one home or a list, in home-file or minimal shape."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "home": {
+                        "areas": [{"name": "Kitchen"}, {"name": "Living Room"}],
+                        "devices": [
+                            {"entity_id": "light.kitchen", "area": "Kitchen"},
+                            {"entity_id": "media_player.tv", "area": "Living Room"},
+                        ],
+                        "events": {
+                            "entity_id": ["light.kitchen", "media_player.tv"],
+                            "timestamp": ["2026-12-01T07:00:00+00:00", "2026-12-01T19:30:00+00:00"],
+                            "event_type": ["state_changed", "state_changed"],
+                        },
+                    },
+                    "task": "full",
+                }
+            ]
+        },
+    )
 
     home: dict[str, Any] | None = Field(
         None,
