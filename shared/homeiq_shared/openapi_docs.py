@@ -120,7 +120,10 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
 
 def install_docs(app: FastAPI) -> None:
     """Serve `/openapi.json` (from `openapi_document`), `/docs` and `/redoc` with their assets from the
-    service itself. The app is created with `docs_url=None, redoc_url=None`."""
+    service itself, in place of FastAPI's pages (which load them from a CDN)."""
+    cdn_pages = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url} - {None}
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) not in cdn_pages]
+    app.docs_url = app.redoc_url = None
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=_ASSETS), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"

@@ -139,16 +139,9 @@ def create_service_app(
     settings: ServiceSettings,
 ) -> FastAPI:
     """A service's app: its `routers` then `/api/ha/*`, the problem-details handlers, `get_settings` answering `settings`."""
-    app = FastAPI(
-        title=title,
-        version=version,
-        description=description,
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-    )
-    install_docs(app)
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.dependency_overrides[get_settings] = lambda: settings
+    install_docs(app)
     install_problem_handlers(app)
     for router in (*routers, ha_api.router):
         app.include_router(router)

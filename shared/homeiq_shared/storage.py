@@ -18,20 +18,26 @@ class Base(DeclarativeBase):
     """Declarative base for both services' ORM tables (each service has its own database)."""
 
 
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the API read while a batch write or a training run holds the writer.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite statement waits for another connection's write lock before "database is locked"
 (which the problem handlers answer as a 503 with `Retry-After`)."""
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+def _sqlite_busy_timeout(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    """A connect listener setting the busy timeout; installed first, as the other pragmas may wait too."""
+
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        # first: the pragmas below may themselves wait for a lock another connection holds
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        # WAL lets the API read while a batch write or a training run holds the writer.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return on_connect
@@ -45,7 +51,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> A
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, pool_pre_ping=True)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_busy_timeout(busy_timeout_ms), insert=True)
     return engine
 
 

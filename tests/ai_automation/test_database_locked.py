@@ -8,10 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from ai_automation.app import create_app
 from ai_automation.settings import AiAutomationSettings
 from homeiq_shared.problem_details import PROBLEM_JSON
+from homeiq_shared.storage import make_engine
 
 SNAPSHOT = {"home_id": "locked-home", "areas": [{"name": "Kitchen"}], "devices": []}
 
@@ -29,12 +31,14 @@ async def app_and_db(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, P
             yield client, tmp_path / "data" / settings.database_file_name()
 
 
-async def test_the_engine_uses_wal_and_the_configured_busy_timeout(
-    app_and_db: tuple[httpx.AsyncClient, Path],
-) -> None:
-    _, db = app_and_db
-    with sqlite3.connect(db) as other:
-        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+async def test_the_engine_uses_wal_and_the_configured_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", busy_timeout_ms=50)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 50
+    finally:
+        await engine.dispose()
 
 
 async def test_a_write_blocked_by_another_writer_is_a_503_with_retry_after(
