@@ -12,12 +12,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.nightly import NightlyHandle
-from homeiq_shared.security import verify_api_key
+from homeiq_shared.security import API_KEY_HEADER, verify_api_key
 from homeiq_shared.settings import ServiceSettings
 
 
@@ -53,7 +54,22 @@ def _models_loading(request: Request) -> bool:
     return loading is not None and not loading.done()
 
 
-def require_api_key(request: Request) -> None:
+# The key's two forms as OpenAPI security schemes: the docs' Authorize button and `security` on each
+# protected route. `auto_error=False`: `verify_api_key` decides, and only when a key is configured.
+_KEY_HEADER = APIKeyHeader(
+    name=API_KEY_HEADER,
+    scheme_name="ApiKey",
+    description="The service's API key (needed only when one is configured)",
+    auto_error=False,
+)
+_BEARER = HTTPBearer(scheme_name="Bearer", description="The same API key as a Bearer token", auto_error=False)
+
+
+def require_api_key(
+    request: Request,
+    _header: Annotated[str | None, Security(_KEY_HEADER)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+) -> None:
     """The dependency behind `ApiKeyDep` (the request guard also checks its routes before the body is read)."""
     settings: ServiceSettings = request.app.state.settings
     verify_api_key(request, settings.api_key.get_secret_value() if settings.api_key else None)

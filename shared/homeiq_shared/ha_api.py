@@ -11,10 +11,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from homeiq_shared.app_state import ApiKeyDep, SessionDep
 from homeiq_shared.contracts.ha import EventsAccepted, HaSummary, HomeSummary, ImportReport, SnapshotStored
 from homeiq_shared.contracts.problems import problem_responses
+from homeiq_shared.contracts.server_paths import ServerPath
 from homeiq_shared.errors import InvalidInputError
 from homeiq_shared.ha_events import count_events, event_span, normalise_batch, store_events
 from homeiq_shared.ha_import import import_config_dir
@@ -33,8 +35,28 @@ BULK_PATHS = ("/api/ha/events", "/api/ha/snapshot")
 """Routes whose bodies may reach `max_bulk_body_bytes` (the others: `max_body_bytes`)."""
 
 
+_EVENT_EXAMPLE: JsonDict = {
+    "event_type": "state_changed",
+    "time_fired": "2026-12-01T07:00:00+00:00",
+    "data": {
+        "entity_id": "light.kitchen",
+        "old_state": {"entity_id": "light.kitchen", "state": "off"},
+        "new_state": {
+            "entity_id": "light.kitchen",
+            "state": "on",
+            "attributes": {"friendly_name": "Kitchen light"},
+            "last_changed": "2026-12-01T07:00:00+00:00",
+        },
+    },
+}
+
+
 class EventBatch(BaseModel):
     """A batch of HA events as HA's event stream or websocket sends them."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"home_id": "default", "events": [_EVENT_EXAMPLE]}]}
+    )
 
     home_id: str = Field("default", pattern=HOME_ID_PATTERN)
     events: list[dict[str, Any]] = Field(
@@ -71,6 +93,19 @@ class DeviceIn(BaseModel):
 class SnapshotIn(BaseModel):
     """A home snapshot; `home_type` is set when the user confirmed what the home is."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "home_id": "default",
+                    "areas": [{"name": "Kitchen"}],
+                    "devices": [{"entity_id": "light.kitchen", "area": "Kitchen"}],
+                    "timezone": "Europe/Berlin",
+                }
+            ]
+        }
+    )
+
     home_id: str = Field("default", pattern=HOME_ID_PATTERN)
     areas: list[AreaIn] = Field(default_factory=list, max_length=1_000)
     devices: list[DeviceIn] = Field(max_length=20_000)
@@ -81,7 +116,11 @@ class SnapshotIn(BaseModel):
 class ImportIn(BaseModel):
     """A server-side HA config folder to import."""
 
-    config_dir: str = Field(min_length=1, max_length=4096)
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"config_dir": "/config", "home_id": "default"}]}
+    )
+
+    config_dir: ServerPath
     home_id: str = Field("default", pattern=HOME_ID_PATTERN)
 
 

@@ -35,6 +35,7 @@ from homeiq_shared.nightly import (
     ScheduleConfig,
     utc_now,
 )
+from homeiq_shared.openapi_docs import install_docs
 from homeiq_shared.problem_details import install_problem_handlers
 from homeiq_shared.request_guard import RequestGuard, warn_if_exposed
 from homeiq_shared.settings import NightlySettings, ServiceSettings
@@ -54,7 +55,7 @@ async def service_resources(
     warn_if_exposed(settings)
     for folder in (settings.data_dir, *folders, settings.models_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     await create_tables(engine)
     app.state.settings = settings
     app.state.engine = engine
@@ -147,6 +148,7 @@ def create_service_app(
     """
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.dependency_overrides[get_settings] = lambda: settings
+    install_docs(app)
     install_problem_handlers(app)
     for router in (*routers, ha_api.router):
         app.include_router(router)

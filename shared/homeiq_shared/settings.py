@@ -31,6 +31,12 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy async URL; default: SQLite file in data_dir"
     )
+    sqlite_busy_timeout_ms: int = Field(
+        5000,
+        ge=0,
+        le=600_000,
+        description="Milliseconds a SQLite write waits for another writer before answering 503",
+    )
     api_key: SecretStr | None = Field(
         None, description="When set, mutating endpoints need header X-HomeIQ-API-Key (or a Bearer token)"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,18 +48,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
-def make_engine(url: str) -> AsyncEngine:
-    """Create the async engine; for SQLite make sure the folder exists and enable WAL."""
+SQLITE_BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite statement waits for another connection's write lock before "database is locked"
+(which the problem handlers answer as a 503 with `Retry-After`)."""
+
+
+def _sqlite_busy_timeout(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    """A connect listener setting the busy timeout; installed first, as the other pragmas may wait too."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> AsyncEngine:
+    """Create the async engine; for SQLite make sure the folder exists, enable WAL and wait up to
+    `busy_timeout_ms` for another connection's write lock."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, pool_pre_ping=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_busy_timeout(busy_timeout_ms), insert=True)
     return engine
 
 

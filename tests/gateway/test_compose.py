@@ -189,11 +189,16 @@ def test_compose_passes_every_service_setting_with_the_code_default() -> None:
             )
 
 
+def _dist(name: str) -> str:
+    """A distribution name as PEP 503 normalises it (`fastapi_offline` and `fastapi-offline` are one)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _pip_packages(dockerfile: str) -> set[str]:
     text = (ROOT / dockerfile).read_text().replace("\\\n", " ")
     names: set[str] = set()
     for match in re.finditer(r"pip install [^\n]*-c /app/requirements\.lock([^\n&]*)", text):
-        names |= {re.sub(r"\[.*\]", "", n.strip('"')).lower() for n in match.group(1).split()}
+        names |= {_dist(re.sub(r"\[.*\]", "", n.strip('"'))) for n in match.group(1).split()}
     return names
 
 
@@ -211,7 +216,7 @@ def _third_party_imports(*folders: str) -> set[str]:
     out = set()
     for module in modules - ours - set(sys.stdlib_module_names):
         assert module in dists, f"{module} is imported but not installed"
-        out |= {d.lower() for d in dists[module]}
+        out |= {_dist(d) for d in dists[module]}
     return out
 
 
@@ -224,7 +229,7 @@ def test_each_image_installs_what_its_code_imports_and_nothing_unpinned(service:
     missing = needed - installed - {"starlette"}
     assert not missing, f"{dockerfile} does not install {sorted(missing)}"
     locked = {
-        line.split("==")[0].lower()
+        _dist(line.split("==")[0])
         for line in (ROOT / "requirements.lock").read_text().splitlines()
         if "==" in line
     }

@@ -4,8 +4,8 @@ A home file's events carry HA's full `old_state`/`new_state` objects, about 1 KB
 features need four fields of an event. msgspec decodes each event into a small struct holding just
 those and skips the rest without building it, about ten times faster than a full parse; the events
 come out as columns (`{"entity_id": [...], "timestamp": [...], "event_type": [...]}`, the form
-`home_view` reads fastest). Areas and devices are kept whole. Malformed JSON or a wrongly shaped
-home raises `HomeInputError`.
+`home_view` reads fastest). Areas and devices are kept whole. Malformed JSON, a wrongly shaped
+home or nesting too deep for msgspec's decoder (its `RecursionError`) raises `HomeInputError`.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class _PredictBody(msgspec.Struct, forbid_unknown_fields=True):
     task: str = "full"
 
 
+_TOO_DEEP = "JSON nested too deeply"
+
 _HOME = msgspec.json.Decoder(_Home)
 _PREDICT = msgspec.json.Decoder(_PredictBody)
 
@@ -70,6 +72,8 @@ def decode_home(raw: bytes) -> dict[str, Any]:
         home = _HOME.decode(raw)
     except msgspec.DecodeError as exc:
         raise HomeInputError(f"not a home JSON object: {exc}") from exc
+    except RecursionError as exc:
+        raise HomeInputError(f"not a home JSON object: {_TOO_DEEP}") from exc
     return _as_columns(home)
 
 
@@ -79,6 +83,8 @@ def decode_predict_body(raw: bytes) -> tuple[list[dict[str, Any]], bool, str]:
         body = _PREDICT.decode(raw)
     except msgspec.DecodeError as exc:
         raise HomeInputError(f"invalid request body: {exc}") from exc
+    except RecursionError as exc:  # msgspec's decoder recurses per level of nesting (`metadata`, `areas`)
+        raise HomeInputError(f"invalid request body: {_TOO_DEEP}") from exc
     if (body.home is None) == (body.homes is None):
         raise HomeInputError("give exactly one of home or homes")
     if body.homes is not None and not 1 <= len(body.homes) <= 10_000:

@@ -41,6 +41,7 @@ from homeiq_shared.contracts.versions import (
     VersionSwitchResponse,
 )
 from homeiq_shared.errors import InvalidInputError
+from homeiq_shared.path_params import VersionParam
 from homeiq_shared.request_guard import hide_paths, shows_paths
 from homeiq_shared.version_control import model_info as served_model_info
 from homeiq_shared.version_control import version_detail as model_version_detail
@@ -171,7 +172,7 @@ async def rollback(
 
 @router.get("/models/{version}", response_model=VersionDetail, responses=problem_responses(404))
 async def version_detail(
-    version: str, request: Request, registry: RegistryDep, settings: SettingsDep, task: Task = "full"
+    version: VersionParam, request: Request, registry: RegistryDep, settings: SettingsDep, task: Task = "full"
 ) -> dict[str, Any]:
     """One registered version: metadata, gates, and the promotions and rollbacks that named it
     (its dataset folder absolute only for a caller with the API key)."""
@@ -185,7 +186,7 @@ async def version_detail(
     responses=problem_responses(401, 404, 409),
 )
 async def promote(
-    version: str,
+    version: VersionParam,
     models: HomeTypeModelsDep,
     registry: RegistryDep,
     locks: LocksDep,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,12 +22,12 @@ from ai_automation.tables import DatasetRecord
 from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.synthetic_homes import DatasetInfo, GenerateRequest, HomeFiles
 from homeiq_shared.errors import InvalidInputError, NotFoundError
+from homeiq_shared.path_params import DatasetIdParam
 from homeiq_shared.request_guard import configured_key, display_path
 from homeiq_shared.security import has_valid_key
 
 router = APIRouter(prefix="/api/synthetic-homes", tags=["synthetic homes"])
 
-_DATASET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Rough upper bound used only to refuse absurd requests before any work starts.
 _EVENTS_PER_HOME_DAY = 600
 HOMES_LIMIT_DEFAULT, HOMES_LIMIT_MAX = 3, 20
@@ -115,9 +114,7 @@ async def list_datasets(request: Request, settings: SettingsDep, session: Sessio
 
 
 async def _record(session: SessionDep, dataset_id: str) -> DatasetRecord:
-    """The stored record of `dataset_id`: 422 for a malformed id, 404 for an unknown one."""
-    if not _DATASET_ID.match(dataset_id):
-        raise InvalidInputError("dataset_id must be 1-64 letters, digits, '-' or '_'")
+    """The stored record of `dataset_id` (its pattern checked by `DatasetIdParam`): 404 for an unknown one."""
     record = await repository.get_dataset(session, dataset_id)
     if record is None:
         raise NotFoundError(f"no dataset {dataset_id!r}")
@@ -148,7 +145,7 @@ def read_home_files(folder: Path, limit: int) -> tuple[int, list[dict[str, Any]]
 
 @router.get("/{dataset_id}", response_model=DatasetInfo)
 async def describe(
-    dataset_id: str, request: Request, settings: SettingsDep, session: SessionDep
+    dataset_id: DatasetIdParam, request: Request, settings: SettingsDep, session: SessionDep
 ) -> DatasetInfo:
     """One dataset with its full `summary.json`."""
     record = await _record(session, dataset_id)
@@ -159,7 +156,7 @@ async def describe(
 
 @router.get("/{dataset_id}/homes", response_model=HomeFiles, responses=problem_responses(404, 422))
 async def homes(
-    dataset_id: str,
+    dataset_id: DatasetIdParam,
     session: SessionDep,
     limit: Annotated[
         int, Query(ge=1, le=HOMES_LIMIT_MAX, description="How many home files, the first by name")

@@ -23,6 +23,7 @@ from homeiq_shared.contracts.versions import (
     VersionList,
     VersionSwitchResponse,
 )
+from homeiq_shared.path_params import VersionParam
 from homeiq_shared.version_control import rollback_explicitly, version_detail, version_list
 
 router = APIRouter(prefix="/api/predictions/models", tags=["models"])
@@ -88,7 +89,7 @@ async def compare(body: FailureCompareRequest, registry: RegistryDep) -> dict[st
     "/{version}/promote", response_model=VersionSwitchResponse, responses=problem_responses(401, 404, 409)
 )
 async def promote(
-    version: str,
+    version: VersionParam,
     registry: RegistryDep,
     holder: HolderDep,
     locks: LocksDep,
@@ -139,7 +140,7 @@ async def _detail(registry: RegistryDep, model: ModelName, version: str) -> dict
     summary="Show a version (alias of GET /models/{version})",
 )
 async def version_info(
-    version: str, registry: RegistryDep, model: ModelName = "failure_prediction"
+    version: VersionParam, registry: RegistryDep, model: ModelName = "failure_prediction"
 ) -> dict[str, Any]:
     """Alias of `GET /api/predictions/models/{version}` (the same answer)."""
     return await _detail(registry, model, version)
@@ -147,7 +148,7 @@ async def version_info(
 
 @router.get("/{version}", response_model=VersionDetail, responses=problem_responses(404))
 async def show_version(
-    version: str, registry: RegistryDep, model: ModelName = "failure_prediction"
+    version: VersionParam, registry: RegistryDep, model: ModelName = "failure_prediction"
 ) -> dict[str, Any]:
     """One registered version: metadata, gates, artifacts with sha256, and the switches that named it.
 

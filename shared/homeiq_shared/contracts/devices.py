@@ -14,6 +14,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.config import JsonDict
 
 from homeiq_shared.contracts.metrics import AnomalyMetrics, FailureMetrics, ForecastMetrics, RuleBaseline
 from homeiq_shared.contracts.training import TrainAnswer
@@ -69,10 +70,16 @@ class Metrics(BaseModel):
     data_transfer_rate: float | None = _number(0, 10_000_000, "KB/s")
 
 
+_PREDICT_EXAMPLE: JsonDict = {
+    "device_id": "sensor.kitchen_motion",
+    "metrics": {"battery_level": 64.0, "signal_strength": -71.0, "error_rate": 0.02, "temperature": 21.5},
+}
+
+
 class PredictRequest(BaseModel):
     """One device's current metrics (the original /predict body)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PREDICT_EXAMPLE]})
 
     device_id: DeviceId
     metrics: Metrics
@@ -81,7 +88,9 @@ class PredictRequest(BaseModel):
 class BatchPredictRequest(BaseModel):
     """Many devices at once (at most MAX_BATCH)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"devices": [_PREDICT_EXAMPLE]}]}
+    )
 
     devices: list[PredictRequest] = Field(min_length=1, max_length=MAX_BATCH)
 
@@ -151,7 +160,18 @@ class TelemetryStored(BaseModel):
 class FailureIn(BaseModel):
     """A confirmed failure of a device (a label for retraining)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "device_id": "sensor.kitchen_motion",
+                    "failed_at": "2026-12-01T03:00:00Z",
+                    "kind": "confirmed",
+                }
+            ]
+        },
+    )
 
     device_id: DeviceId
     failed_at: AwareDatetime
@@ -182,7 +202,22 @@ class SensorReading(BaseModel):
 class SensorRequest(BaseModel):
     """A sensor's history (hours to months of readings)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "entity_id": "sensor.living_room_temperature",
+                    "unit": "°C",
+                    "readings": [
+                        {"timestamp": "2026-12-01T03:00:00Z", "value": 21.2},
+                        {"timestamp": "2026-12-01T03:05:00Z", "value": 21.3},
+                        {"timestamp": "2026-12-01T03:10:00Z", "value": 21.1},
+                    ],
+                }
+            ]
+        },
+    )
 
     entity_id: Annotated[
         str, StringConstraints(min_length=3, max_length=255, pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
@@ -224,7 +259,11 @@ class SensorResponse(BaseModel):
 class TrainRequest(BaseModel):
     """Options of a training run (the CLI's); an empty body trains on synthetic data with the CLI defaults."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={"examples": [{"source": "synthetic", "synthetic_count": 1000, "days": 180}]},
+    )
 
     force: bool = Field(
         False,

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homeiq_shared.contracts.metrics import HomeTypeBaseline, HomeTypeMetrics
+from homeiq_shared.contracts.server_paths import ServerPath
 from homeiq_shared.contracts.training import TrainAnswer
 from homeiq_shared.contracts.versions import CompareRequest
 
@@ -16,12 +17,17 @@ Task = Literal["full", "binary"]
 class TrainRequest(BaseModel):
     """Body of `POST /api/home-type/train`: which dataset, which task, how to split."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"dataset_id": "ds-20261201T030000-a1b2c3", "task": "full", "test_size": 0.2}]
+        },
+    )
 
     dataset_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A generated dataset's id"
     )
-    dataset_path: str | None = Field(None, min_length=1, description="A dataset folder on the server")
+    dataset_path: ServerPath | None = Field(None, description="A dataset folder on the server")
     task: Task = Field("full", description="full: every home type; binary: apartment vs standard_home")
     test_size: float = Field(0.2, gt=0.0, lt=1.0, description="Share of homes held out (split by home)")
     seed: int = Field(42, ge=0, le=2**32 - 1)
@@ -59,7 +65,28 @@ class TrainResponse(TrainAnswer):
 class PredictRequest(BaseModel):
     """Body of `POST /api/home-type/predict`: one home or a list, in home-file or minimal shape."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "home": {
+                        "areas": [{"name": "Kitchen"}, {"name": "Living Room"}],
+                        "devices": [
+                            {"entity_id": "light.kitchen", "area": "Kitchen"},
+                            {"entity_id": "media_player.tv", "area": "Living Room"},
+                        ],
+                        "events": {
+                            "entity_id": ["light.kitchen", "media_player.tv"],
+                            "timestamp": ["2026-12-01T07:00:00+00:00", "2026-12-01T19:30:00+00:00"],
+                            "event_type": ["state_changed", "state_changed"],
+                        },
+                    },
+                    "task": "full",
+                }
+            ]
+        },
+    )
 
     home: dict[str, Any] | None = Field(
         None,

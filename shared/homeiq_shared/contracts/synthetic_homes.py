@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class GenerateRequest(BaseModel):
     """Body of `POST /api/synthetic-homes`: the generator CLI's options."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"count": 10, "days": 30, "seed": 42, "gzip": False}]}
+    )
 
     count: int = Field(10, ge=1, le=10_000, description="Number of homes")
     days: int = Field(30, ge=1, le=366, description="Days of events per home")

@@ -13,7 +13,10 @@ ACTOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@/+ -]*$"
 class PromoteRequest(BaseModel):
     """Optional body of `POST .../models/{version}/promote`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"force": False, "reason": "better held-out F1", "actor": "api"}]},
+    )
 
     force: bool = Field(
         False, description="Promote even though the version's quality gates failed (recorded as forced)"
@@ -31,7 +34,12 @@ class PromoteRequest(BaseModel):
 class RollbackRequest(BaseModel):
     """Optional body of `POST .../models/rollback`: which version to serve again, who and why (recorded)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"version": "v0001-20261201T030000Z", "reason": "regression", "actor": "api"}]
+        },
+    )
 
     version: str | None = Field(
         None,
@@ -45,7 +53,10 @@ class RollbackRequest(BaseModel):
 class CompareRequest(BaseModel):
     """Body of `POST .../models/compare`: score versions `a` and `b` on `b`'s held-out data."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"a": "v0001-20261201T030000Z", "b": "v0002-20261202T030000Z"}]},
+    )
 
     a: str = Field(pattern=VERSION_PATTERN, description="A version id, e.g. the production one")
     b: str = Field(pattern=VERSION_PATTERN, description="The version whose held-out rows are rebuilt")
