@@ -203,25 +203,31 @@ class ModelRegistry:
         return path
 
     @contextmanager
-    def _locked(self, model_name: str) -> Iterator[None]:
-        """Serialise numbering, promotion and pruning of one model across threads and processes."""
+    def _locked(self, model_name: str, *, wait: bool = True) -> Iterator[bool]:
+        """Serialise numbering, promotion and pruning of one model across threads and processes.
+
+        With `wait` false the block runs at once and is given False when another process holds the lock.
+        """
         model_dir = self._model_dir(model_name)
         model_dir.mkdir(parents=True, exist_ok=True)
         with self._thread_lock, open(model_dir / ".lock", "a+b") as handle:
+            if not wait:
+                yield _try_lock(handle)
+                return
             if sys.platform != "win32":  # the lock is released when the handle closes
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            yield
+            yield True
 
     @contextmanager
-    def _locked_set(self, leader: str, companions: Iterator[str] | list[str]) -> Iterator[None]:
+    def _locked_set(self, leader: str, companions: list[str], *, wait: bool = True) -> Iterator[bool]:
         """The leader's lock, then its companions' in name order (always this order: no deadlock)."""
-        with self._locked(leader):
+        with self._locked(leader, wait=wait) as held:
             names = sorted(set(companions) - {leader})
-            if not names:
-                yield
+            if not held or not names:
+                yield held
                 return
-            with self._locked_set(names[0], names[1:]):
-                yield
+            with self._locked_set(names[0], names[1:], wait=wait) as rest:
+                yield rest
 
     # ---- registering ----------------------------------------------------------------------
     def register(
@@ -384,8 +390,9 @@ class ModelRegistry:
             if not model_dir.is_dir() or not _MODEL_NAME_RE.match(model_dir.name):
                 continue
             removed = self._clean_leftovers(model_dir)
-            with self._locked(model_dir.name):
-                removed += self._clean_locked_leftovers(model_dir)
+            with self._locked(model_dir.name, wait=False) as held:
+                if held:  # otherwise another process is at work here: the next open cleans up
+                    removed += self._clean_locked_leftovers(model_dir)
             if removed:
                 cleaned[model_dir.name] = removed
         for model_dir in sorted(self.root.iterdir()):
@@ -635,12 +642,17 @@ class ModelRegistry:
         self._write_aliases(self._model_dir(name), updated)
 
     def _repair_companions(self, model_name: str) -> None:
-        """After a crash between a set's commit and its companions' rewrite: rewrite them now."""
+        """After a crash between a set's commit and its companions' rewrite: rewrite them now.
+
+        Skipped while another process holds a lock of the set (the next open repairs it).
+        """
         aliases = self.aliases(model_name)
         pair = _pair(aliases.get("paired"))
         if not pair or aliases.get("production") is None:
             return
-        with self._locked_set(model_name, list(pair)):
+        with self._locked_set(model_name, list(pair), wait=False) as held:
+            if not held:
+                return  # a switch is in progress in another process: it writes the companions itself
             aliases = self.aliases(model_name)
             pair = _pair(aliases.get("paired"))
             version = aliases.get("production")

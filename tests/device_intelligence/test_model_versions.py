@@ -142,6 +142,12 @@ async def test_failed_gates_are_promoted_only_with_force_and_the_pair_follows(
         rolled = await http.post("/api/predictions/models/rollback", headers=key, json={"actor": "nightly"})
         assert (rolled.json()["production"], rolled.json()["action"]) == (failed.version, "rollback")
         assert registry.aliases(FAILURE)["history"][-1]["actor"] == "nightly"
+        # the rollback takes the anomaly version paired with the failure version along, in the same write
+        assert [(p["model"], p["version"]) for p in rolled.json()["paired"]] == [(ANOMALY, failed_anomaly)]
+        assert registry.aliases(FAILURE)["paired"] == {ANOMALY: failed_anomaly}
+        assert registry.production(ANOMALY).version == failed_anomaly  # type: ignore[union-attr]
+        served = (await http.get("/api/predictions/models/version")).json()
+        assert (served["version"], served["anomaly_version"]) == (failed.version, failed_anomaly)
 
         for bad in ({"actor": "x" * 65}, {"reason": ""}, {"forse": True}):
             assert (await http.post(url, headers=key, json=bad)).status_code == 422
