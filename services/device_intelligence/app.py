@@ -43,7 +43,9 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
 
         async with service_resources(app, settings, settle_interrupted):
             registry = app.state.registry = ModelRegistry(
-                settings.models_dir, keep_last=settings.keep_model_versions
+                settings.models_dir,
+                keep_last=settings.keep_model_versions,
+                history_limit=settings.alias_history_limit,
             )
             holder = app.state.models = ModelHolder()
             start_model_loading(app, lambda: load_models_into(holder, registry))

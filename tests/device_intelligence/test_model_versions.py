@@ -235,9 +235,10 @@ async def test_compare_over_http_and_refusals(tmp_path: Path, two_versions: tupl
 async def test_a_run_a_stop_interrupted_is_recorded_as_what_serves(tmp_path: Path, models_dir: Path) -> None:
     """A stop after the run's pair was registered and promoted: the run is `promoted` (its pair serves);
     a run a stop interrupted before it registered anything stays `failed`."""
-    settings = make_settings(tmp_path, models_dir)
+    settings = make_settings(tmp_path, models_dir, alias_history_limit=5)
     app = create_app(settings)
     async with app.router.lifespan_context(app), app.state.sessionmaker() as session:
+        assert app.state.registry.history_limit == 5  # DEVICE_INTELLIGENCE_ALIAS_HISTORY_LIMIT
         runs = repository.runs(session)
         promoted_run = await runs.start(trigger="api", task=FAILURE)
         registry = ModelRegistry(models_dir)
