@@ -138,14 +138,40 @@ def _now() -> dt.datetime:
 
 
 def _try_lock(handle: Any) -> bool:
-    """Take an exclusive lock on an open file without waiting; False while another process holds it."""
+    """Take an exclusive lock on an open file without waiting; False while another process holds it.
+
+    Always False without flock (Windows): nothing that another process may be writing is touched.
+    """
     if sys.platform == "win32":
-        return True
+        return False
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True
+
+
+def _is_linked(path: Path, handle: Any) -> bool:
+    """Whether `path` still names the open file `handle` (not unlinked or replaced meanwhile)."""
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _hold_linked_lock(path: Path) -> Any:
+    """Open `path` and hold an exclusive lock on it, waiting while a cleaner holds it; return the handle.
+
+    A cleaner that got the lock first may have removed the file: then it is made again, so what the
+    writer holds is always the file `path` names (a cleaner sees it held and leaves its folder alone).
+    """
+    while True:
+        handle = open(path, "a+b")  # noqa: SIM115 - the caller closes it when its writing is done
+        if sys.platform != "win32":
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        if _is_linked(path, handle):
+            return handle
+        handle.close()
 
 
 def _pair(value: Any) -> dict[str, str]:
@@ -259,9 +285,8 @@ class ModelRegistry:
         # The writer holds a lock on `<tmp>.lock` (taken before the folder exists) until the folder is
         # renamed or removed: a temp folder whose lock nobody holds belongs to a writer that died.
         writer_lock = tmp_dir.with_name(tmp_dir.name + _WRITER_LOCK_SUFFIX)
-        lock_handle = open(writer_lock, "a+b")  # noqa: SIM115 - held across the whole registration
+        lock_handle = _hold_linked_lock(writer_lock)
         try:
-            _try_lock(lock_handle)  # a fresh random name: nobody else can hold it
             tmp_dir.mkdir()
             version = self._write_version(model_name, model_dir, tmp_dir, artifacts, metadata)
         finally:
@@ -343,9 +368,10 @@ class ModelRegistry:
                 continue
             try:
                 if name.endswith(_WRITER_LOCK_SUFFIX):
-                    with open(child, "a+b") as handle:
-                        if not _try_lock(handle):
-                            continue  # a registration in progress
+                    # opened without creating it: a lock file its writer just removed stays removed
+                    with open(os.open(child, os.O_RDWR), "r+b") as handle:
+                        if not _try_lock(handle) or not _is_linked(child, handle):
+                            continue  # a registration in progress (or finished meanwhile)
                         folder = child.with_name(name.removesuffix(_WRITER_LOCK_SUFFIX))
                         if folder.is_dir():
                             shutil.rmtree(folder, ignore_errors=True)
