@@ -35,7 +35,9 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings, repository.fail_interrupted, settings.datasets_dir):
             registry = app.state.model_registry = ModelRegistry(
-                settings.models_dir, keep_last=settings.keep_model_versions
+                settings.models_dir,
+                keep_last=settings.keep_model_versions,
+                history_limit=settings.alias_history_limit,
             )
             models: dict[str, HomeTypeModel] = {}
             app.state.home_type_models = models

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from device_intelligence import repository
 from device_intelligence.app_state import ModelHolder, load_models_into
@@ -34,9 +35,17 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with service_resources(app, settings, repository.fail_interrupted):
+        async def settle_interrupted(session: AsyncSession) -> int:
+            # read-only here: the registry opened below cleans what a crash left
+            return await repository.fail_interrupted(
+                session, ModelRegistry(settings.models_dir, recover=False)
+            )
+
+        async with service_resources(app, settings, settle_interrupted):
             registry = app.state.registry = ModelRegistry(
-                settings.models_dir, keep_last=settings.keep_model_versions
+                settings.models_dir,
+                keep_last=settings.keep_model_versions,
+                history_limit=settings.alias_history_limit,
             )
             holder = app.state.models = ModelHolder()
             start_model_loading(app, lambda: load_models_into(holder, registry))

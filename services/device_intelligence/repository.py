@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from device_intelligence.tables import ConfirmedFailure, TelemetryReading, TrainingRun
 from device_intelligence.telemetry import METRIC_NAMES, TelemetryDataset
-from homeiq_shared.run_table import RunTable, open_run_table
+from homeiq_shared.model_registry import ModelRegistry
+from homeiq_shared.run_table import RunTable, decision_of, open_run_table, upgrade_run_table
+from homeiq_shared.storage import as_utc
 
 EPOCH = date(1970, 1, 1)
 History = tuple[np.ndarray, np.ndarray]  # (day numbers since EPOCH, daily values rows x METRIC_NAMES)
@@ -162,9 +164,51 @@ async def latest_run(session: AsyncSession) -> TrainingRun | None:
     return run
 
 
-async def fail_interrupted(session: AsyncSession) -> int:
-    """At start-up: upgrade an older run table, mark runs a stop left `running` failed; return how many."""
+async def fail_interrupted(session: AsyncSession, registry: ModelRegistry | None = None) -> int:
+    """At start-up: upgrade an older run table, settle runs a stop left `running`; return how many.
+
+    With the registry, a run whose pair was registered before the stop is recorded as what serves:
+    `promoted` when its failure version is production, `registered` when production was kept; the
+    others are marked failed.
+    """
+    if registry is not None:
+        await upgrade_run_table(session, TrainingRun)
+        await _settle_interrupted(session, registry)
     return await open_run_table(session, TrainingRun, "interrupted: the service stopped during the run")
+
+
+async def _settle_interrupted(session: AsyncSession, registry: ModelRegistry) -> None:
+    """Runs left `running` that registered a failure version before the stop: record what serves.
+
+    A run's versions are the failure versions with its trigger registered since it started (runs of
+    one service never overlap: they hold the training lock).
+    """
+    from device_intelligence.failure.model import MODEL_NAME
+
+    interrupted = (await session.scalars(select(TrainingRun).where(TrainingRun.status == "running"))).all()
+    if not interrupted:
+        return
+    versions = registry.versions(MODEL_NAME)
+    production = registry.aliases(MODEL_NAME).get("production")
+    for run in interrupted:
+        started = as_utc(run.started_at)
+        mine = [
+            v for v in versions
+            if v.metadata.get("trigger") == run.trigger
+            and started is not None and datetime.fromisoformat(v.created_at) >= started
+        ]  # fmt: skip
+        if not mine:
+            continue
+        serving = next((v for v in mine if v.version == production), None)
+        version = (serving or mine[-1]).version
+        what = f"promoted {version}, which serves" if serving else f"registered {version}; production kept"
+        run.finished_at = datetime.now(UTC)
+        run.status = "promoted" if serving else "registered"
+        run.decision = decision_of(run.status)
+        run.promoted = serving is not None
+        run.version = version
+        run.reason = run.error = f"interrupted: the service stopped after the run {what}"
+    await session.commit()
 
 
 async def purge_readings(session: AsyncSession, days: int, now: datetime) -> int:

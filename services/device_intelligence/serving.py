@@ -40,9 +40,13 @@ class ServingModels:
 
 
 def load_production(registry: ModelRegistry) -> ServingModels | None:
-    """Load both production models (sha256 checked by the registry); None when nothing was promoted."""
+    """Load the production pair (sha256 checked by the registry); None when nothing was promoted.
+
+    The failure model's production alias names the pair: the anomaly version recorded with it (a registry
+    written before pairs were recorded serves anomaly_detection's own production alias).
+    """
     fv = registry.production(failure_model.MODEL_NAME)
-    av = registry.production(anomaly_model.MODEL_NAME)
+    av = registry.paired_production(failure_model.MODEL_NAME, anomaly_model.MODEL_NAME)
     if fv is None or av is None:
         return None
 

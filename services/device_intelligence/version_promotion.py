@@ -7,7 +7,7 @@ from typing import Any
 from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.failure import model as failure_model
 from homeiq_shared.model_registry import ModelRegistry
-from homeiq_shared.version_control import promote_explicitly
+from homeiq_shared.version_control import promote_explicitly, rollback_explicitly
 
 
 def paired_anomaly_version(registry: ModelRegistry, failure_version: str) -> str | None:
@@ -32,3 +32,17 @@ def promote_version(
     return promote_explicitly(
         registry, model, version, force=force, reason=reason, actor=actor, paired=paired
     )
+
+
+def rollback_version(
+    registry: ModelRegistry, model: str, *, version: str | None, reason: str | None, actor: str
+) -> dict[str, Any]:
+    """Serve `version` (default: the previous one) of `model` again; a failure version takes its anomaly
+    pair along (the one recorded with it, else the kept anomaly version trained with it)."""
+    paired: list[tuple[str, str]] = []
+    target = version or registry.aliases(model).get("previous")
+    if model == failure_model.MODEL_NAME and target is not None:
+        other = paired_anomaly_version(registry, target)  # used when no pair was recorded with the target
+        if other is not None:
+            paired.append((anomaly_model.MODEL_NAME, other))
+    return rollback_explicitly(registry, model, version=version, reason=reason, actor=actor, paired=paired)

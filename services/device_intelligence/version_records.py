@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from homeiq_shared.quality_gates import GateReport
 
 if TYPE_CHECKING:
     from device_intelligence.retraining import Evaluation, RetrainOptions
+
+logger = logging.getLogger(__name__)
 
 
 def registry_entry(
@@ -91,7 +94,11 @@ def register_pair(
     data_info: dict[str, Any],
     out: RegistrationOutcome,
 ) -> tuple[str, str]:
-    """Register the failure and anomaly versions with their metadata; promote both when decided; prune."""
+    """Register the failure and anomaly versions with their metadata; promote the pair when decided; prune.
+
+    The anomaly version names its failure version (`paired_failure_version`); a promotion records the
+    pair in failure_prediction's aliases.json, the one write that switches what serves.
+    """
     common = {
         "trigger": options.trigger,
         "feature_names": list(FEATURE_NAMES),
@@ -133,11 +140,14 @@ def register_pair(
     }
     av = registry.register(anomaly_model.MODEL_NAME, ev.anomaly.to_artifacts(), ameta)
     if out.promote:
-        actor = f"automatic ({options.trigger})"
-        registry.promote(failure_model.MODEL_NAME, fv.version, out.reason, actor=actor)
+        # One alias write switches the pair: a crash serves the old pair or this one, never a mix.
         registry.promote(
-            anomaly_model.MODEL_NAME, av.version, f"paired with {fv.version}: {out.reason}", actor=actor
-        )
+            failure_model.MODEL_NAME, fv.version, out.reason,
+            actor=f"automatic ({options.trigger})", paired={anomaly_model.MODEL_NAME: av.version},
+        )  # fmt: skip
     for name in (failure_model.MODEL_NAME, anomaly_model.MODEL_NAME):
-        registry.prune(name)
+        try:
+            registry.prune(name)
+        except OSError as exc:  # housekeeping: the pair is registered (and serving if promoted) already
+            logger.warning("pruning %s failed: %s", name, exc)
     return fv.version, av.version

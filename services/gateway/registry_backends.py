@@ -153,7 +153,7 @@ class FolderBackend:
             raise CliError(EXIT_REFUSED, f"{model} {version} will not load: {exc}") from exc
 
     def _paired(self, model: str, version: str) -> list[tuple[str, str]]:
-        """For a failure version, the kept anomaly version registered with it (promoted together)."""
+        """For a failure version, the kept anomaly version registered with it (switched in the same write)."""
         if model != "failure_prediction":
             return []
         for v in reversed(self.registry.versions("anomaly_detection")):
@@ -174,11 +174,17 @@ class FolderBackend:
         return switched | {"production": self.registry.aliases(model).get("production")}
 
     def rollback(self, model: str, reason: str | None, actor: str) -> dict[str, Any]:
-        """The previous version becomes production again (after checking its artifacts)."""
+        """The previous version becomes production again with its anomaly pair (artifacts checked first)."""
         previous = self.registry.aliases(model).get("previous")
+        paired: list[tuple[str, str]] = []
         if previous is not None:
             self._checked(model, previous)
-        switched = rollback_explicitly(self.registry, model, reason=reason, actor=actor)
+            # the pair recorded with `previous` switches with it; this is used only when none was recorded
+            paired = self._paired(model, previous)
+            recorded = self.registry.aliases(model).get("previous_paired") or {}
+            for name, other in recorded.items():
+                self._checked(name, other)
+        switched = rollback_explicitly(self.registry, model, reason=reason, actor=actor, paired=paired)
         return switched | {"production": self.registry.aliases(model).get("production")}
 
 

@@ -95,6 +95,11 @@ class NightlySettings(ServiceSettings):
     keep_model_versions: int = Field(
         10, ge=1, description="Registry versions kept per model (pruned nightly)"
     )
+    alias_history_limit: int = Field(
+        200,
+        ge=1,
+        description="Alias switches kept per model in aliases.json; older ones move to aliases_history.jsonl",
+    )
     event_retention_days: int = Field(
         90, ge=1, description="Days of raw HA events kept (purged by the nightly run)"
     )

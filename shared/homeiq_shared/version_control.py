@@ -57,8 +57,8 @@ def promote_explicitly(
     """Make `version` production; `ConflictError` (409) when its gates failed and `force` is false.
 
     `forced` is recorded true when `force` overrode failed gates. `paired` names (model, version) pairs
-    switched right after with the same actor (a model trained together with this one); their switches
-    are listed under `paired`. NotFoundError (404) for an unknown version.
+    trained together with this one: the set switches in one atomic write (same actor) and the companions'
+    switches are listed under `paired`. NotFoundError (404) for an unknown version.
     """
     target = registry.get(model_name, version)
     for name, other in paired:
@@ -76,13 +76,32 @@ def promote_explicitly(
     why = reason or (
         "explicit promotion, overriding failed quality gates" if forced else "explicit promotion"
     )
-    entry = registry.promote(model_name, version, why, actor=actor, forced=forced)
+    # One write switches the whole set: a crash serves the old set or the new one, never a mix.
+    entry = registry.promote(
+        model_name, version, why, actor=actor, forced=forced, paired=dict(paired) or None
+    )
     switched = _record(registry, model_name, version, "promote", entry)
-    for name, other in paired:
-        other_why = f"paired with {model_name} {version}: {why}"
-        other_entry = registry.promote(name, other, other_why, actor=actor, forced=forced)
-        switched["paired"].append(_record(registry, name, other, "promote", other_entry))
+    switched["paired"] = _paired_records(registry, model_name, version, "promote", entry, paired)
     return switched
+
+
+def _paired_records(
+    registry: ModelRegistry,
+    model_name: str,
+    version: str,
+    action: str,
+    entry: Mapping[str, Any] | None,
+    paired: Sequence[tuple[str, str]],
+) -> list[dict[str, Any]]:
+    """The companions' switches of a set switch (`entry` None: the set already served)."""
+    records = []
+    for name, other in paired:
+        history = registry.aliases(name).get("history", [])
+        own = history[-1] if entry is not None and history and history[-1].get("version") == other else None
+        if own is not None and entry is not None and own.get("promoted_at") != entry.get("promoted_at"):
+            own = None  # that switch is older than this one: nothing changed now
+        records.append(_record(registry, name, other, action, own))
+    return records
 
 
 def rollback_explicitly(
@@ -92,9 +111,12 @@ def rollback_explicitly(
     version: str | None = None,
     reason: str | None = None,
     actor: str = "unknown",
+    paired: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """Serve `version` (default: the previous production version) again, recording who and why.
 
+    A model set rolls back whole: the companions recorded with the target (or `paired`, for a target
+    switched before sets were recorded) switch in the same write and are listed under `paired`.
     NotFoundError (404) when there is no previous version or `version` is not kept; `changed` is false
     when the target already is production.
     """
@@ -102,10 +124,14 @@ def rollback_explicitly(
     if target is not None and registry.aliases(model_name).get("production") == target:
         registry.get(model_name, target)
         return _record(registry, model_name, target, "rollback", None)
-    found = registry.rollback(model_name, reason or "explicit rollback", actor=actor, version=version)
-    return _record(
-        registry, model_name, found.version, "rollback", registry.aliases(model_name)["history"][-1]
+    found = registry.rollback(
+        model_name, reason or "explicit rollback", actor=actor, version=version, paired=dict(paired) or None
     )
+    entry = registry.aliases(model_name)["history"][-1]
+    switched = _record(registry, model_name, found.version, "rollback", entry)
+    companions = [(name, other) for name, other in dict(entry.get("paired") or {}).items()]
+    switched["paired"] = _paired_records(registry, model_name, found.version, "rollback", entry, companions)
+    return switched
 
 
 def _summarised(value: Any) -> Any:

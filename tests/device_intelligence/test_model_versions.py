@@ -9,12 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
+from device_intelligence import repository
 from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.app import create_app
 from device_intelligence.failure import model as failure_model
 from device_intelligence.nightly_training import TRAIN_LOCK
 from device_intelligence.retraining import RetrainOptions, RetrainResult, retrain
 from device_intelligence.version_comparison import compare_failure_versions
+from homeiq_shared.app_state import models_ready
 from homeiq_shared.errors import ConflictError
 from homeiq_shared.model_registry import ModelRegistry
 
@@ -142,6 +144,12 @@ async def test_failed_gates_are_promoted_only_with_force_and_the_pair_follows(
         rolled = await http.post("/api/predictions/models/rollback", headers=key, json={"actor": "nightly"})
         assert (rolled.json()["production"], rolled.json()["action"]) == (failed.version, "rollback")
         assert registry.aliases(FAILURE)["history"][-1]["actor"] == "nightly"
+        # the rollback takes the anomaly version paired with the failure version along, in the same write
+        assert [(p["model"], p["version"]) for p in rolled.json()["paired"]] == [(ANOMALY, failed_anomaly)]
+        assert registry.aliases(FAILURE)["paired"] == {ANOMALY: failed_anomaly}
+        assert registry.production(ANOMALY).version == failed_anomaly  # type: ignore[union-attr]
+        served = (await http.get("/api/predictions/models/version")).json()
+        assert (served["version"], served["anomaly_version"]) == (failed.version, failed_anomaly)
 
         for bad in ({"actor": "x" * 65}, {"reason": ""}, {"forse": True}):
             assert (await http.post(url, headers=key, json=bad)).status_code == 422
@@ -222,3 +230,52 @@ async def test_compare_over_http_and_refusals(tmp_path: Path, two_versions: tupl
             "/api/predictions/models/compare", json={"a": first, "b": "v0099-20260101T000000Z"}
         )
         assert missing.status_code == 404
+
+
+async def test_a_run_a_stop_interrupted_is_recorded_as_what_serves(tmp_path: Path, models_dir: Path) -> None:
+    """A stop after the run's pair was registered and promoted: the run is `promoted` (its pair serves);
+    a run a stop interrupted before it registered anything stays `failed`."""
+    settings = make_settings(tmp_path, models_dir, alias_history_limit=5)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), app.state.sessionmaker() as session:
+        assert app.state.registry.history_limit == 5  # DEVICE_INTELLIGENCE_ALIAS_HISTORY_LIMIT
+        runs = repository.runs(session)
+        promoted_run = await runs.start(trigger="api", task=FAILURE)
+        registry = ModelRegistry(models_dir)
+        trained = registry.versions(FAILURE)[0].version
+        new_f = copy_version(registry, FAILURE, trained, trigger="api")
+        new_a = copy_version(
+            registry,
+            ANOMALY,
+            registry.versions(ANOMALY)[0].version,
+            trigger="api",
+            paired_failure_version=new_f,
+        )
+        registry.promote(FAILURE, new_f, "promote", actor="automatic (api)", paired={ANOMALY: new_a})
+        # the stop came here: the run was never finished
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), app.state.sessionmaker() as session:
+        empty_run = await repository.runs(session).start(trigger="nightly", task=FAILURE)
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://di") as http,
+        app.state.sessionmaker() as session,
+    ):
+        first = await session.get(repository.TrainingRun, promoted_run)
+        assert first is not None
+        assert (first.status, first.decision, first.version, first.promoted) == (
+            "promoted",
+            "promoted",
+            new_f,
+            True,
+        )
+        assert first.reason is not None
+        assert "serves" in first.reason
+        second = await session.get(repository.TrainingRun, empty_run)
+        assert second is not None
+        assert (second.status, second.promoted) == ("failed", False)  # it registered nothing
+        await models_ready(app)
+        served = (await http.get("/api/predictions/models/version")).json()
+        assert (served["version"], served["anomaly_version"]) == (new_f, new_a)

@@ -181,3 +181,29 @@ def test_folder_mode_promotes_a_failure_version_with_its_anomaly_pair_and_checks
     (second.path / "model.txt").write_bytes(b"tampered")
     assert main(["promote", second.version, *folder]) == 1  # its artifact no longer matches its sha256
     assert registry.aliases("failure_prediction")["production"] == failure
+
+
+def test_folder_mode_promotes_a_pair_in_one_alias_write_and_rolls_the_pair_back(tmp_path: Path) -> None:
+    registry = ModelRegistry(tmp_path / "models")
+    gates = {"gates": {"verdict": "PASSED", "passed": True}}
+    pairs = []
+    for tag in (b"1", b"2"):
+        failure = registry.register("failure_prediction", {"model.txt": b"booster " + tag}, gates).version
+        anomaly = registry.register(
+            "anomaly_detection", {"device_health.skops": b"forest " + tag},
+            {**gates, "paired_failure_version": failure},
+        ).version  # fmt: skip
+        pairs.append((failure, anomaly))
+    folder = ["--models-dir", str(registry.root), "--model", "failure_prediction"]
+    for failure, _ in pairs:
+        assert main(["promote", failure, *folder]) == 0
+    aliases = registry.aliases("failure_prediction")
+    assert (aliases["production"], aliases["paired"]) == (pairs[1][0], {"anomaly_detection": pairs[1][1]})
+
+    assert main(["rollback", *folder]) == 0
+
+    assert registry.production("failure_prediction").version == pairs[0][0]  # type: ignore[union-attr]
+    served = registry.paired_production("failure_prediction", "anomaly_detection")
+    assert served is not None
+    assert served.version == pairs[0][1]
+    assert registry.production("anomaly_detection").version == pairs[0][1]  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body
 from device_intelligence.app_state import load_models_into
 from device_intelligence.dependencies import ApiKeyDep, HolderDep, LocksDep, RegistryDep
 from device_intelligence.nightly_training import TRAIN_LOCK, headline
-from device_intelligence.version_promotion import promote_version
+from device_intelligence.version_promotion import promote_version, rollback_version
 from homeiq_shared.contracts.devices import ModelName
 from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.versions import (
@@ -24,7 +24,7 @@ from homeiq_shared.contracts.versions import (
     VersionSwitchResponse,
 )
 from homeiq_shared.path_params import VersionParam
-from homeiq_shared.version_control import rollback_explicitly, version_detail, version_list
+from homeiq_shared.version_control import version_detail, version_list
 
 router = APIRouter(prefix="/api/predictions/models", tags=["models"])
 
@@ -124,7 +124,7 @@ async def rollback(
     body = body or RollbackRequest()
     with locks.hold(TRAIN_LOCK):
         switched = await asyncio.to_thread(
-            rollback_explicitly, registry, model, version=body.version, reason=body.reason, actor=body.actor
+            rollback_version, registry, model, version=body.version, reason=body.reason, actor=body.actor
         )
         return await _served(holder, registry, switched)
 
