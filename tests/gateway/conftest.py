@@ -181,12 +181,15 @@ def stub_home(index: int, home_type: str) -> dict[str, Any]:
 def stub_ai(
     fail: frozenset[str] = frozenset(),
     accuracy: float = 0.95,
-    delay_paths: frozenset[str] = frozenset(),
+    hold_paths: frozenset[str] = frozenset(),
     api_key: str | None = None,
 ) -> FastAPI:
-    """An ai-automation look-alike answering with the contract classes; paths in `fail` answer 500, paths in
-    `delay_paths` take 3 s, and POSTs need `api_key` in X-HomeIQ-API-Key when one is given."""
+    """An ai-automation look-alike answering with the contract classes; paths in `fail` answer 500, requests to
+    `hold_paths` set `app.state.arrived` and wait until the test sets `app.state.release` (no fixed delay),
+    and POSTs need `api_key` in X-HomeIQ-API-Key when one is given."""
     app = FastAPI()
+    app.state.arrived = threading.Event()
+    app.state.release = threading.Event()
 
     @app.middleware("http")
     async def failing(request: Request, call_next: Any) -> Any:
@@ -194,8 +197,9 @@ def stub_ai(
             return _problem(401, "missing or wrong API key (header X-HomeIQ-API-Key)")
         if request.url.path in fail:
             return _problem(500, f"stub failure on {request.url.path}")
-        if request.url.path in delay_paths:
-            await asyncio.sleep(3)
+        if request.url.path in hold_paths:
+            app.state.arrived.set()
+            await asyncio.to_thread(app.state.release.wait, 60)  # 60 s only bounds a test that forgot it
         return await call_next(request)
 
     @app.get("/health")

@@ -137,19 +137,22 @@ async def test_full_disk_fails_preflight(gateway_settings: Any, stubs: Any) -> N
 async def test_interruption_writes_the_report_and_names_the_running_step(
     gateway_settings: Any, stubs: Any
 ) -> None:
-    slow = stubs.ai(delay_paths=frozenset({"/api/home-type/train"}))
+    slow = stubs.ai(hold_paths=frozenset({"/api/home-type/train"}))
     with stubs.serve(slow) as ai, stubs.serve(stubs.device()) as device:
         pipeline = Pipeline(
             PipelineOptions(settings=gateway_settings(), ai_url=ai, device_url=device, command="t")
         )
         task = asyncio.create_task(pipeline.execute())
-        for _ in range(1200):  # returns as soon as the step runs; 60 s only bounds a hang on a loaded machine
-            await asyncio.sleep(0.05)
-            if pipeline.run.step("home_type").status is None and pipeline.run.step("home_type")._t0:
-                break
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        try:
+            # The stub holds the train request: the home-type step is running until the test says otherwise.
+            if not await asyncio.to_thread(slow.state.arrived.wait, 60):
+                raise AssertionError("the pipeline never sent the home-type train request")
+            assert pipeline.run.step("home_type").status is None
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        finally:
+            slow.state.release.set()
     run = pipeline.run
     assert run.interrupted
     assert run.step("home_type").status is Status.FAILED
