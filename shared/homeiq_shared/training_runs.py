@@ -23,35 +23,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from homeiq_shared.run_table import FinishedStatus, RunTrigger, error_text
+from homeiq_shared.run_table import RunTable, RunTrigger, error_text
 
 logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT")
-
-
-class RunStore(Protocol):
-    """Where runs are recorded (`homeiq_shared.run_table.RunTable` is the one implementation)."""
-
-    async def start(self, *, trigger: RunTrigger, task: str, options: Mapping[str, Any] | None = None) -> int:
-        """Record that a run started; return its id."""
-        ...
-
-    async def finish(
-        self,
-        run_id: int,
-        *,
-        status: FinishedStatus,
-        reason: str | None,
-        version: str | None = None,
-        promoted: bool = False,
-        summary: Mapping[str, Any] | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Record how a run ended."""
-        ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,7 +80,7 @@ Summarize = Callable[[ResultT, list[str]], Awaitable[Mapping[str, Any] | None]]
 async def run_recorded_training(
     *,
     lock: AbstractContextManager[object] | None,
-    runs: RunStore | None,
+    runs: RunTable | None,
     trigger: RunTrigger,
     task: str,
     train: Callable[[], ResultT],
