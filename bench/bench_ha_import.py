@@ -53,9 +53,9 @@ def _states() -> Iterator[dict[str, Any]]:
         }
 
 
-async def _timed(db_url: str, config: Path, hook: Any) -> tuple[float, dict[str, Any]]:
+async def _timed(db_url: str, config: Path, store_factory: Any) -> tuple[float, dict[str, Any]]:
     started = time.perf_counter()
-    report = await import_into_database(db_url, config, "bench", hook)
+    report = await import_into_database(db_url, config, "bench", store_factory)
     return time.perf_counter() - started, report.to_dict()
 
 
@@ -70,13 +70,13 @@ def main() -> int:
         size_mb = (config / "home-assistant_v2.db").stat().st_size / 1e6
         print(f"recorder database: {STATES:,} states, {size_mb:.0f} MB, built in {build:.1f} s", flush=True)
         runs: dict[str, Any] = {}
-        for name, hook in (
+        for name, store_factory in (
             ("ai-automation (events)", None),
             ("device-intelligence (events + telemetry)", TelemetryDeriver),
         ):
             db_url = f"sqlite+aiosqlite:///{Path(tmp) / (name.split()[0] + '.db')}"
-            first, report = asyncio.run(_timed(db_url, config, hook))
-            second, again = asyncio.run(_timed(db_url, config, hook))
+            first, report = asyncio.run(_timed(db_url, config, store_factory))
+            second, again = asyncio.run(_timed(db_url, config, store_factory))
             runs[name] = {
                 "first_import_s": round(first, 2),
                 "states_per_s": round(STATES / first),

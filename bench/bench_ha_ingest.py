@@ -66,7 +66,7 @@ async def measure(prefill_hours: int) -> dict[str, Any]:
                 for lo in range(0, len(events), BATCH):
                     response = await client.post("/api/ha/events", json={"events": events[lo : lo + BATCH]})
                     response.raise_for_status()
-                    derive += app.state.ha_rows_hook.last_seconds
+                    derive += app.state.ha_store_rows.last_seconds
                 wall = time.perf_counter() - started
             storage = (await client.get("/health")).json()["storage"]
     return {

@@ -19,7 +19,7 @@ from rich.table import Table
 
 
 def _local_targets() -> list[tuple[str, str, Any]]:
-    """Each service's default database, and the hook it runs on stored batches (device telemetry)."""
+    """Each service's default database, and how it stores a batch (device telemetry derived with it)."""
     from ai_automation.settings import AiAutomationSettings
     from device_intelligence.ingest.ha_events import TelemetryDeriver
     from device_intelligence.settings import DeviceIntelligenceSettings
@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                             (name, send_config_dir(args.config_dir, url, args.home_id, api_key=args.api_key))
                         )
             else:
-                for name, db_url, hook_factory in _local_targets():
+                for name, db_url, store_factory in _local_targets():
                     report = asyncio.run(
-                        import_into_database(db_url, args.config_dir, args.home_id, hook_factory)
+                        import_into_database(db_url, args.config_dir, args.home_id, store_factory)
                     )
                     rows.append((name, report.to_dict()))
     except (RecorderError, RegistryError) as exc:

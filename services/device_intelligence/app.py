@@ -49,7 +49,7 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
             )
             holder = app.state.models = ModelHolder()
             start_model_loading(app, lambda: load_models_into(holder, registry))
-            app.state.ha_rows_hook = TelemetryDeriver(app.state.sessionmaker)
+            app.state.ha_store_rows = TelemetryDeriver()
             context = NightlyContext(
                 settings, app.state.sessionmaker, registry, app.state.locks, holder, clock or utc_now,
             )  # fmt: skip

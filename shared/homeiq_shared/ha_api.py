@@ -1,8 +1,9 @@
 """`/api/ha/*`: the Home Assistant ingestion endpoints both services mount.
 
 The router reads what it needs from `app.state`, which both services' lifespans fill the same way:
-`sessionmaker`, `settings` (for `api_key`), and optionally `ha_rows_hook`, an async callable a
-service uses to derive its own data (device telemetry) from each stored batch.
+`sessionmaker`, `settings` (for `api_key`), and optionally `ha_store_rows`, a service's own way of
+storing a batch (`StoreRows`): device-intelligence stores the events and the telemetry it derives
+from them in one transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from homeiq_shared.contracts.ha import EventsAccepted, HaSummary, HomeSummary, I
 from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.server_paths import ServerPath
 from homeiq_shared.errors import InvalidInputError
-from homeiq_shared.ha_events import count_events, event_span, normalise_batch, store_events
+from homeiq_shared.ha_events import StoreRows, count_events, event_span, normalise_batch, store_events
 from homeiq_shared.ha_import import import_config_dir
 from homeiq_shared.ha_recorder import RecorderError
 from homeiq_shared.ha_registries import RegistryError, area_kind, category_for
@@ -127,10 +128,10 @@ class ImportIn(BaseModel):
 router = APIRouter(prefix="/api/ha", tags=["home assistant"])
 
 
-async def _after_store(request: Request, rows: list[dict[str, Any]]) -> None:
-    hook = getattr(request.app.state, "ha_rows_hook", None)
-    if hook is not None and rows:
-        await hook(rows)
+def _store_rows(request: Request) -> StoreRows:
+    """The service's way of storing a batch: `store_events`, or its own that also derives from it."""
+    store: StoreRows = getattr(request.app.state, "ha_store_rows", store_events)
+    return store
 
 
 @router.post("/events", response_model=EventsAccepted, responses=problem_responses(401, 422))
@@ -145,8 +146,7 @@ async def ingest_events(
             f"{len(problems)} of {len(batch.events)} events are malformed, nothing stored: {shown}",
             problems=[{"index": p.index, "reason": p.reason} for p in problems[:100]],
         )
-    stored = await store_events(session, rows)
-    await _after_store(request, rows)
+    stored = await _store_rows(request)(session, rows)
     return EventsAccepted(
         received=len(rows), stored=stored, duplicates=len(rows) - stored, home_id=batch.home_id
     )
@@ -195,12 +195,8 @@ async def import_folder(body: ImportIn, request: Request, session: SessionDep, _
     settings: ServiceSettings = request.app.state.settings
     roots = env_name(settings, "path_roots")
     folder = confine_path(body.config_dir, "config_dir", settings.data_dir, settings.path_roots, roots)
-
-    async def hook(rows: list[dict[str, Any]]) -> None:
-        await _after_store(request, rows)
-
     try:
-        report = await import_config_dir(folder, session, body.home_id, on_rows=hook)
+        report = await import_config_dir(folder, session, body.home_id, store_rows=_store_rows(request))
     except (RecorderError, RegistryError) as exc:
         raise InvalidInputError(str(exc)) from exc
     return ImportReport.model_validate(report.to_dict())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -248,8 +248,17 @@ def normalise_batch(events: Sequence[Any], home_id: str) -> tuple[list[dict[str,
     return rows, problems
 
 
-async def store_events(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert rows in one transaction, ignoring ones already stored; return how many were new."""
+StoreRows = Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[int]]
+"""How a service stores a validated batch of event rows (`store_events`, or a service's own that also
+derives from them in the same transaction); returns how many rows were new."""
+
+
+async def store_events(session: AsyncSession, rows: Iterable[dict[str, Any]], *, commit: bool = True) -> int:
+    """Insert rows in one transaction, ignoring ones already stored; return how many were new.
+
+    `commit=False` leaves the transaction open for a caller that stores what it derives from the
+    rows in the same transaction (device-intelligence's telemetry), so a crash keeps both or neither.
+    """
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     unique = list({row["event_key"]: row for row in rows}.values())
@@ -269,7 +278,8 @@ async def store_events(session: AsyncSession, rows: Iterable[dict[str, Any]]) ->
         # executemany form: the driver batches the parameters, far faster than one huge VALUES list
         await session.execute(statement, chunk)
         added += len(chunk) - int(existing or 0)
-    await session.commit()
+    if commit:
+        await session.commit()
     return added
 
 

@@ -10,22 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from homeiq_shared import ha_recorder
-from homeiq_shared.ha_events import normalise_batch, store_events
+from homeiq_shared.ha_events import StoreRows, normalise_batch, store_events
 from homeiq_shared.ha_registries import read_registries
 from homeiq_shared.ha_snapshots import upsert_snapshot
 
 logger = logging.getLogger(__name__)
 
 RECORDER_FILE = "home-assistant_v2.db"
-RowsHook = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
 @dataclass
@@ -60,7 +59,7 @@ async def import_config_dir(
     home_id: str,
     *,
     chunk_size: int = 50_000,
-    on_rows: RowsHook | None = None,
+    store_rows: StoreRows = store_events,
 ) -> ImportReport:
     """Import `config_dir` (recorder DB and/or `.storage` registries) into the session's database."""
     started = time.perf_counter()
@@ -85,9 +84,7 @@ async def import_config_dir(
                     # A recorder row HA accepted but we cannot use (e.g. an odd entity id) is skipped and
                     # counted rather than failing a whole import.
                     skipped += len(problems)
-                    stored += await store_events(session, rows)
-                    if on_rows is not None:
-                        await on_rows(rows)
+                    stored += await store_rows(session, rows)
         finally:
             conn.close()
     report = ImportReport(
@@ -112,12 +109,12 @@ async def import_into_database(
     database_url: str,
     config_dir: Path,
     home_id: str,
-    hook_factory: Callable[[async_sessionmaker[AsyncSession]], RowsHook] | None = None,
+    store_factory: Callable[[], StoreRows] | None = None,
 ) -> ImportReport:
     """Import `config_dir` straight into a service's database (seeding a fresh install without HTTP).
 
-    `hook_factory` builds the service's own per-batch hook on this database (device-intelligence
-    derives its telemetry there), as the service does for `/api/ha/import`.
+    `store_factory` builds the service's own way of storing a batch (device-intelligence derives
+    its telemetry in the same transaction), as the service does for `/api/ha/import`.
     """
     from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
 
@@ -125,8 +122,8 @@ async def import_into_database(
     try:
         await create_tables(engine)
         sessions = make_sessionmaker(engine)
-        hook = hook_factory(sessions) if hook_factory is not None else None
+        store_rows = store_factory() if store_factory is not None else store_events
         async with sessions() as session:
-            return await import_config_dir(config_dir, session, home_id, on_rows=hook)
+            return await import_config_dir(config_dir, session, home_id, store_rows=store_rows)
     finally:
         await engine.dispose()

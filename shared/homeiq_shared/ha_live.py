@@ -22,8 +22,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from homeiq_shared.ha_events import normalise_batch, store_events
-from homeiq_shared.ha_import import RowsHook
+from homeiq_shared.ha_events import StoreRows, normalise_batch, store_events
 from homeiq_shared.state_files import read_state, write_state
 
 logger = logging.getLogger(__name__)
@@ -110,13 +109,13 @@ class LivePuller:
         config: LivePullConfig,
         sessionmaker: async_sessionmaker[AsyncSession],
         state_path: Path,
-        on_rows: RowsHook | None = None,
+        store_rows: StoreRows = store_events,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._config = config
         self._sessions = sessionmaker
         self._state_path = state_path
-        self._on_rows = on_rows
+        self._store_rows = store_rows
         self._client = HaRestClient(config.url, config.token, transport)
         self._task: asyncio.Task[None] | None = None
         self.last: dict[str, Any] = self._read_state()
@@ -148,9 +147,7 @@ class LivePuller:
             return result
         rows, problems = normalise_batch(history_to_events(history), self._config.home_id)
         async with self._sessions() as session:
-            stored = await store_events(session, rows)
-        if self._on_rows is not None and rows:
-            await self._on_rows(rows)
+            stored = await self._store_rows(session, rows)
         result.update(
             status="ok", entities=len(entity_ids), events=len(rows), stored=stored, skipped=len(problems)
         )
@@ -182,7 +179,7 @@ def live_puller_from_settings(
     interval_minutes: int,
     sessionmaker: async_sessionmaker[AsyncSession],
     state_path: Path,
-    on_rows: RowsHook | None = None,
+    store_rows: StoreRows = store_events,
 ) -> LivePuller | None:
     """A started puller when both HA_URL and HA_TOKEN are configured, else None (the feature is off)."""
     if not url or not token:
@@ -191,7 +188,7 @@ def live_puller_from_settings(
         LivePullConfig(url=url, token=token, interval_minutes=interval_minutes),
         sessionmaker,
         state_path,
-        on_rows,
+        store_rows,
     )
     puller.start()
     logger.info("pulling Home Assistant history from %s every %s min", url, interval_minutes)

@@ -23,6 +23,7 @@ from starlette.types import Lifespan
 
 from homeiq_shared import ha_api
 from homeiq_shared.contracts.training import NightlyStarted, ScheduledRun
+from homeiq_shared.ha_events import store_events
 from homeiq_shared.ha_live import HA_LIVE_STATE_FILE, live_puller_from_settings
 from homeiq_shared.logging_setup import configure_logging
 from homeiq_shared.model_lock import ModelLocks
@@ -109,7 +110,7 @@ def start_background(
         settings.ha_pull_minutes,
         app.state.sessionmaker,
         settings.data_dir / HA_LIVE_STATE_FILE,
-        getattr(app.state, "ha_rows_hook", None),
+        getattr(app.state, "ha_store_rows", store_events),
     )
     # Start-up is over (the models follow from their worker thread, which freezes again): move what
     # exists to the permanent generation so the cyclic collector stops rescanning hundreds of thousands

@@ -10,8 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from homeiq_shared.ha_api import router
+from homeiq_shared.ha_events import store_events
 from homeiq_shared.problem_details import install_problem_handlers
 from homeiq_shared.settings import ServiceSettings
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
@@ -29,12 +31,13 @@ async def _client(
     await create_tables(engine)
     hooked: list[Any] = []
 
-    async def hook(rows: list[dict[str, Any]]) -> None:
+    async def store_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         hooked.append(len(rows))
+        return await store_events(session, rows)
 
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.settings = ServiceSettings(api_key=api_key, data_dir=tmp_path, _env_file=None)
-    app.state.ha_rows_hook = hook
+    app.state.ha_store_rows = store_rows
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:
         yield client, hooked
     await engine.dispose()

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from homeiq_shared.ha_events import count_events
+from homeiq_shared.ha_events import count_events, store_events
 from homeiq_shared.ha_live import LivePullConfig, LivePuller, history_to_events
 from homeiq_shared.settings import ServiceSettings
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
@@ -75,12 +75,13 @@ async def test_pull_stores_history_once_and_remembers_where_it_ended(
     calls: list[str] = []
     hooked: list[int] = []
 
-    async def hook(rows: list[dict[str, Any]]) -> None:
+    async def store_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         hooked.append(len(rows))
+        return await store_events(session, rows)
 
     transport = httpx.ASGITransport(app=fake_home_assistant(calls))
     config = LivePullConfig(url="http://ha", token=TOKEN)
-    puller = LivePuller(config, sessions, tmp_path / "live.json", hook, transport=transport)
+    puller = LivePuller(config, sessions, tmp_path / "live.json", store_rows, transport=transport)
     first = await puller.pull_once(now=NOW)
     assert first["status"] == "ok"
     assert (first["entities"], first["events"], first["stored"]) == (2, 4, 4)

@@ -1,25 +1,24 @@
 """Registry crash safety: a model set switches in one write, kills mid-write leave nothing half-done.
 
-The fault tests run the real registry in a child process that stops at a chosen step: the child
-wraps `os.replace` so that, at the step, it writes "ready" to its stdout pipe and blocks reading stdin;
-the test reads "ready" and kills it with SIGKILL there (no sleeps), then reopens the registry.
+The fault tests run the real registry in a child process (the `paused_children` fixture) that wraps
+`os.replace` so that it pauses at the chosen step; the test kills it there with SIGKILL (no sleeps),
+then reopens the registry.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from homeiq_shared.artifacts import sha256_bytes
 from homeiq_shared.model_registry import ALIASES_FILE, HISTORY_ARCHIVE_FILE, ModelRegistry
+
+from ..conftest import PausedChildren
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and flock are POSIX")
 
@@ -34,11 +33,6 @@ CHILD = textwrap.dedent(
 
     root, step, stop = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     real_replace = os.replace
-
-    def pause():
-        sys.stdout.write("ready\\n")
-        sys.stdout.flush()
-        sys.stdin.read()  # blocks until the test kills this process (or closes stdin)
 
     def replace(src, dst):
         src, dst = Path(src), Path(dst)
@@ -68,41 +62,11 @@ def root(tmp_path: Path) -> Path:
     return tmp_path / "models"
 
 
-def _child(root: Path, step: str, stop: str, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(root), step, stop, *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=os.environ.copy(),
-    )
-
-
-@pytest.fixture
-def children() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        for pipe in (proc.stdin, proc.stdout):
-            if pipe is not None:
-                pipe.close()
-
-
-def _stop_at(children: list[subprocess.Popen[bytes]], root: Path, step: str, stop: str, *args: str) -> int:
-    """Start a child, wait until it reports the step reached; return its pid (still blocked there)."""
-    proc = _child(root, step, stop, *args)
-    children.append(proc)
-    assert proc.stdout is not None
-    assert proc.stdout.readline() == b"ready\n"
-    return proc.pid
-
-
-def _kill(children: list[subprocess.Popen[bytes]], pid: int) -> None:
-    os.kill(pid, signal.SIGKILL)
-    proc = next(p for p in children if p.pid == pid)
-    assert proc.wait() == -signal.SIGKILL
+def _stop_at(
+    children: PausedChildren, root: Path, step: str, stop: str, *args: str
+) -> subprocess.Popen[bytes]:
+    """A child registry writer blocked at `stop` of `step`."""
+    return children.start(CHILD, str(root), step, stop, *args)
 
 
 def _pair(registry: ModelRegistry, tag: bytes) -> tuple[str, str]:
@@ -127,13 +91,13 @@ def _leftovers(root: Path) -> list[str]:
 
 
 def test_a_kill_during_registration_leaves_no_version_and_the_temp_folder_goes_at_open(
-    root: Path, children: list[subprocess.Popen[bytes]]
+    root: Path, paused_children: PausedChildren
 ) -> None:
     registry = ModelRegistry(root)
     kept, _ = _pair(registry, b"old")
     registry.promote(FAILURE, kept, "set-up")
     for _ in range(3):
-        _kill(children, _stop_at(children, root, "register", "before-version-rename"))
+        paused_children.kill(_stop_at(paused_children, root, "register", "before-version-rename"))
         # the next writer's open already removed the one before: one temp folder (1 MB) and its lock file
         assert len(_leftovers(root)) == 2
 
@@ -148,22 +112,17 @@ def test_a_kill_during_registration_leaves_no_version_and_the_temp_folder_goes_a
 
 
 def test_opening_the_registry_keeps_the_temp_folder_of_a_registration_in_progress(
-    root: Path, children: list[subprocess.Popen[bytes]]
+    root: Path, paused_children: PausedChildren
 ) -> None:
     ModelRegistry(root).register(ANOMALY, {"model.txt": b"a"}, META)
-    pid = _stop_at(children, root, "register", "before-version-rename")
+    proc = _stop_at(paused_children, root, "register", "before-version-rename")
     in_progress = _leftovers(root)
     assert len(in_progress) == 2
 
     ModelRegistry(root)  # another process opens the registry meanwhile
 
     assert _leftovers(root) == in_progress
-    proc = next(p for p in children if p.pid == pid)
-    assert proc.stdin is not None
-    proc.stdin.close()  # let the writer finish
-    assert proc.stdout is not None
-    assert proc.stdout.read() == b"done\n"
-    assert proc.wait() == 0
+    assert paused_children.release(proc) == b"done\n"  # let the writer finish
     assert _leftovers(root) == []
     [done] = ModelRegistry(root).versions(FAILURE)
     _verified(ModelRegistry(root), FAILURE, done.version)
@@ -171,14 +130,14 @@ def test_opening_the_registry_keeps_the_temp_folder_of_a_registration_in_progres
 
 @pytest.mark.parametrize("stop", ["before-alias-commit", "after-alias-commit"])
 def test_a_kill_during_pair_promotion_serves_the_old_pair_or_the_new_one_complete(
-    root: Path, children: list[subprocess.Popen[bytes]], stop: str
+    root: Path, paused_children: PausedChildren, stop: str
 ) -> None:
     registry = ModelRegistry(root)
     old_f, old_a = _pair(registry, b"old")
     registry.promote(FAILURE, old_f, "set-up", paired={ANOMALY: old_a})
     new_f, new_a = _pair(registry, b"new")
 
-    _kill(children, _stop_at(children, root, "promote-pair", stop, new_f, new_a))
+    paused_children.kill(_stop_at(paused_children, root, "promote-pair", stop, new_f, new_a))
     reopened = ModelRegistry(root)
 
     expected = (old_f, old_a) if stop == "before-alias-commit" else (new_f, new_a)

@@ -1,4 +1,8 @@
-"""Stored daily telemetry from stored HA events: the `ha_rows_hook` run after each ingested batch.
+"""Stored daily telemetry from stored HA events: each batch and what it derives in one transaction.
+
+`TelemetryDeriver` is device-intelligence's `ha_store_rows`: it stores a batch of HA events and
+re-derives the telemetry the batch touched in the same transaction, so a crash keeps both or
+neither (never events without their telemetry).
 
 A batch touches some (device, UTC hour) pairs. Each touched hour is re-derived from every stored
 event of the device's entities in it, plus each entity's last event before it (its state when the
@@ -24,7 +28,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from device_intelligence.ingest.ha_telemetry import (
     DAY_SECONDS,
@@ -36,7 +40,7 @@ from device_intelligence.ingest.ha_telemetry import (
 )
 from device_intelligence.tables import HaHourlyPartial, TelemetryReading
 from device_intelligence.telemetry import METRIC_NAMES
-from homeiq_shared.ha_events import HaEventRow
+from homeiq_shared.ha_events import HaEventRow, store_events
 from homeiq_shared.ha_snapshots import HomeSnapshotRow
 
 logger = logging.getLogger(__name__)
@@ -104,20 +108,30 @@ def _row(entity_id: str, state: str | None, fired: float, device_class: str | No
 
 
 class TelemetryDeriver:
-    """Re-derives and upserts the device-days each stored batch of HA events touched (one batch at a time)."""
+    """Stores a batch of HA events and upserts the device-days it touched, in one transaction."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self) -> None:
         self._homes: dict[str, _Home] = {}
-        self._lock = asyncio.Lock()  # two batches of one day must not interleave their read and upsert
+        # Batches are stored and derived one at a time: two batches of one day must not interleave
+        # their read and upsert, and each commits before the next reads (no stale hours).
+        self._lock = asyncio.Lock()
         self.last_seconds = 0.0
 
-    async def __call__(self, rows: list[dict[str, Any]]) -> None:
-        """The `ha_rows_hook` signature the shared `/api/ha` router calls."""
-        await self.derive(rows)
+    async def __call__(self, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+        """The `StoreRows` signature: store `rows`, derive their telemetry, commit; return rows new."""
+        async with self._lock:
+            try:
+                stored = await store_events(session, rows, commit=False)
+                await self._derive(session, rows)
+                await session.commit()
+            except BaseException:
+                # The session's owner rolls back; what this batch taught of its entities goes with it.
+                self._homes.clear()
+                raise
+        return stored
 
-    async def derive(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Derive and store the device-days `rows` touched; return how many device-days were written."""
+    async def _derive(self, session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Derive and upsert the device-days `rows` touched (uncommitted); return how many."""
         by_home: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for row in rows:
             if row.get("event_type") == "state_changed" and row.get("entity_id"):
@@ -126,9 +140,8 @@ class TelemetryDeriver:
             return 0
         started = asyncio.get_running_loop().time()
         written = 0
-        async with self._lock, self._sessionmaker() as session:
-            for home_id, home_rows in by_home.items():
-                written += await self._derive_home(session, home_id, home_rows)
+        for home_id, home_rows in by_home.items():
+            written += await self._derive_home(session, home_id, home_rows)
         self.last_seconds = asyncio.get_running_loop().time() - started
         logger.debug("derived %s device-days in %.3f s", written, self.last_seconds)
         return written
@@ -334,4 +347,3 @@ async def upsert_daily(session: AsyncSession, derived: Sequence[Mapping[str, Any
     rows = [_reading(d) for d in derived]
     for lo in range(0, len(rows), 2_000):
         await session.execute(statement, rows[lo : lo + 2_000])
-    await session.commit()

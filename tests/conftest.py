@@ -1,0 +1,84 @@
+"""Fixtures every test folder can use: child processes stopped at a chosen step and killed there.
+
+A fault test runs real code in a child process whose script calls `pause()` at the step to hit: the
+child writes "ready" to its stdout and blocks reading stdin, the test reads "ready" and kills it
+with SIGKILL at exactly that point (no sleeps, no timing), or closes stdin to let it finish.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+
+import pytest
+
+PAUSE = textwrap.dedent(
+    """
+    import sys as _sys
+
+    def pause():
+        _sys.stdout.write("ready\\n")
+        _sys.stdout.flush()
+        _sys.stdin.read()  # blocks until the test kills this process (or closes stdin)
+    """
+)
+
+
+class PausedChildren:
+    """Start scripts (with `pause()` defined) in child processes; kill or release them at their pause."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def start(self, script: str, *args: str) -> subprocess.Popen[bytes]:
+        """Run `script` with `args`; return once it reached `pause()` (blocked there)."""
+        proc = subprocess.Popen(
+            [sys.executable, "-c", PAUSE + textwrap.dedent(script), *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=os.environ.copy(),
+        )
+        self.started.append(proc)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line == b"ready\n", f"the child ended before its pause: {line!r} (exit {proc.wait()})"
+        return proc
+
+    @staticmethod
+    def kill(proc: subprocess.Popen[bytes]) -> None:
+        """SIGKILL the child where it paused."""
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
+
+    @staticmethod
+    def release(proc: subprocess.Popen[bytes]) -> bytes:
+        """Let the child go on from its pause; return the rest of its stdout once it exited cleanly."""
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdin.close()
+        rest = proc.stdout.read()
+        assert proc.wait() == 0
+        return rest
+
+    def close(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+
+
+@pytest.fixture
+def paused_children() -> Iterator[PausedChildren]:
+    """Children stopped at a chosen step; any still alive at the end of the test are killed."""
+    if sys.platform == "win32":
+        pytest.skip("SIGKILL is POSIX")
+    children = PausedChildren()
+    yield children
+    children.close()
