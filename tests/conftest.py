@@ -8,7 +8,9 @@ with SIGKILL at exactly that point (no sleeps, no timing), or closes stdin to le
 from __future__ import annotations
 
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -34,8 +36,8 @@ class PausedChildren:
     def __init__(self) -> None:
         self.started: list[subprocess.Popen[bytes]] = []
 
-    def start(self, script: str, *args: str) -> subprocess.Popen[bytes]:
-        """Run `script` with `args`; return once it reached `pause()` (blocked there)."""
+    def spawn(self, script: str, *args: str) -> subprocess.Popen[bytes]:
+        """Run `script` with `args` in a child process; return at once."""
         proc = subprocess.Popen(
             [sys.executable, "-c", PAUSE + textwrap.dedent(script), *args],
             stdin=subprocess.PIPE,
@@ -43,10 +45,23 @@ class PausedChildren:
             env=os.environ.copy(),
         )
         self.started.append(proc)
+        return proc
+
+    @staticmethod
+    def until_paused(proc: subprocess.Popen[bytes], timeout_s: float = 120.0) -> subprocess.Popen[bytes]:
+        """Block until the child reached `pause()` (at most `timeout_s`); return it (blocked there)."""
         assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+        if not ready:
+            proc.kill()
+            pytest.fail(f"the child did not reach its pause within {timeout_s} s")
         line = proc.stdout.readline()
         assert line == b"ready\n", f"the child ended before its pause: {line!r} (exit {proc.wait()})"
         return proc
+
+    def start(self, script: str, *args: str) -> subprocess.Popen[bytes]:
+        """Run `script` with `args`; return once it reached `pause()` (blocked there)."""
+        return self.until_paused(self.spawn(script, *args))
 
     @staticmethod
     def kill(proc: subprocess.Popen[bytes]) -> None:
@@ -82,3 +97,11 @@ def paused_children() -> Iterator[PausedChildren]:
     children = PausedChildren()
     yield children
     children.close()
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -4,7 +4,6 @@ over real HTTP (to provoke failures on purpose; the end-to-end tests use the rea
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +47,8 @@ from homeiq_shared.contracts.metrics import (
 from homeiq_shared.contracts.problems import ProblemDetail
 from homeiq_shared.contracts.synthetic_homes import DatasetInfo, HomeFiles
 from homeiq_shared.contracts.versions import ArtifactInfo, VersionDetail
+
+from ..conftest import free_port
 
 SHA = "ab" * 32
 
@@ -314,19 +315,13 @@ def stub_device(fail: frozenset[str] = frozenset(), f1: float = 0.85) -> FastAPI
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve(app: FastAPI, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
     """Serve `app` with uvicorn on a free loopback port in a thread; yield its base URL.
 
     A real service needs `lifespan="on"` (its lifespan opens the registry and loads the models).
     """
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     )

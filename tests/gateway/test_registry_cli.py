@@ -18,7 +18,8 @@ from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from gateway.registry_cli import main
 from homeiq_shared.model_registry import ModelRegistry
 
-from .conftest import Stubs, _free_port, serve
+from ..conftest import free_port
+from .conftest import Stubs, serve
 
 NAME = "home_type_full"
 
@@ -155,7 +156,7 @@ def test_url_mode_against_a_served_service(
         assert "common set" in capsys.readouterr().out
         assert main(["show", "v0099-20260101T000000Z", *where]) == 2
         assert main(["list", "--url", url]) == 2  # which model?
-    assert main(["list", "--url", f"http://127.0.0.1:{_free_port()}", "--model", NAME, "--timeout", "2"]) == 3
+    assert main(["list", "--url", f"http://127.0.0.1:{free_port()}", "--model", NAME, "--timeout", "2"]) == 3
 
 
 def test_a_failing_service_exits_3(stubs: Stubs, capsys: pytest.CaptureFixture[str]) -> None:
