@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 PAUSE = textwrap.dedent(
@@ -99,9 +101,21 @@ def paused_children() -> Iterator[PausedChildren]:
     children.close()
 
 
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def wait_healthy(url: str, process: subprocess.Popen[bytes], deadline_s: float = 90.0, log: str = "") -> None:
+    """Poll `url`/health until it answers 200 (a service starting up); fail when the process exits or
+    the deadline passes, with `log` (a path) tail in the message."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            pytest.fail(f"the service at {url} exited ({process.returncode}): {_tail(log)}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the service at {url} did not become healthy within {deadline_s} s: {_tail(log)}")
+
+
+def _tail(log: str) -> str:
+    return Path(log).read_text(errors="replace")[-2000:] if log and Path(log).is_file() else ""

@@ -8,7 +8,6 @@ The service runs in a child process (uvicorn, the real app) whose training pause
 from __future__ import annotations
 
 import select
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -17,9 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.local_services import free_port
 from homeiq_shared.model_registry import ModelRegistry
 
-from ..conftest import PausedChildren, free_port
+from ..conftest import PausedChildren, wait_healthy
 
 FAILURE, ANOMALY = "failure_prediction", "anomaly_detection"
 
@@ -69,19 +69,6 @@ TRAIN = {
 }
 
 
-def _wait_healthy(base: str, deadline_s: float = 60.0) -> None:
-    """Poll `/health` until the service answers (start-up), failing after the deadline."""
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the service at {base} did not start within {deadline_s} s")
-
-
 def _production(registry: ModelRegistry, name: str) -> str | None:
     entry = registry.production(name)
     return entry.version if entry is not None else None
@@ -106,7 +93,7 @@ def _kill_during_train(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     service = children.spawn(SERVICE, str(data), str(models), str(port), stop)
-    _wait_healthy(base)
+    wait_healthy(base, service)
     in_flight = pool.submit(httpx.post, f"{base}/api/predictions/train", json=TRAIN, timeout=120)
     assert service.stdout is not None
     while not select.select([service.stdout], [], [], 0.2)[0]:
@@ -121,8 +108,7 @@ def _restarted(children: PausedChildren, data: Path, models: Path) -> dict[str, 
     """Start the service again on the same folders; return its `/train/status`."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    children.spawn(SERVICE, str(data), str(models), str(port), "none")
-    _wait_healthy(base)
+    wait_healthy(base, children.spawn(SERVICE, str(data), str(models), str(port), "none"))
     status: dict[str, Any] = httpx.get(f"{base}/api/predictions/train/status", timeout=10).json()
     return status
 

@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from gateway.local_services import free_port
 from gateway.settings import GatewaySettings
 from homeiq_shared.contracts import devices, home_type
 from homeiq_shared.contracts.devices import PredictResponse, SensorReadingScore, SensorResponse
@@ -47,8 +48,6 @@ from homeiq_shared.contracts.metrics import (
 from homeiq_shared.contracts.problems import ProblemDetail
 from homeiq_shared.contracts.synthetic_homes import DatasetInfo, HomeFiles
 from homeiq_shared.contracts.versions import ArtifactInfo, VersionDetail
-
-from ..conftest import free_port
 
 SHA = "ab" * 32
 

@@ -9,17 +9,17 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 
 from gateway.local_services import free_port
+
+from ..conftest import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIXES = {"ai-automation": "AI_AUTOMATION_", "device-intelligence": "DEVICE_INTELLIGENCE_"}
@@ -91,17 +91,7 @@ def running(name: str, service: dict[str, Any], home: Path) -> Iterator[tuple[st
     process = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert process.poll() is None, (home / "service.log").read_text()[-2000:]
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"{name} did not become healthy: {(home / 'service.log').read_text()[-2000:]}")
+        wait_healthy(url, process, log=str(home / "service.log"))
         yield url, port
     finally:
         process.terminate()

@@ -15,10 +15,10 @@ from ai_automation.app import create_app
 from ai_automation.home_type.training import TrainingRequest, train_home_type
 from ai_automation.settings import AiAutomationSettings
 from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
+from gateway.local_services import free_port
 from gateway.registry_cli import main
 from homeiq_shared.model_registry import ModelRegistry
 
-from ..conftest import free_port
 from .conftest import Stubs, serve
 
 NAME = "home_type_full"
