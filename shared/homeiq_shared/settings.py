@@ -52,6 +52,17 @@ class ServiceSettings(BaseSettings):
         ge=1_024,
         description="Largest body of a bulk route (HA events and snapshots, predict batches; bytes; larger: 413)",
     )
+    keep_free_disk_mb: int = Field(
+        1_024,
+        ge=0,
+        description="Disk (MiB) a request must leave free in the data folder (else 507 before work)",
+    )
+    memory_fraction: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Share of the available memory one request may be estimated to use (else 507)",
+    )
     path_roots: list[Path] = Field(
         default_factory=list,
         description="Server folders besides data_dir that config_dir and dataset_path may name (JSON list)",

@@ -24,12 +24,30 @@ from homeiq_shared.contracts.synthetic_homes import DatasetInfo, GenerateRequest
 from homeiq_shared.errors import InvalidInputError, NotFoundError
 from homeiq_shared.path_params import DatasetIdParam
 from homeiq_shared.request_guard import configured_key, display_path
+from homeiq_shared.resource_budget import Estimate, check_fits
 from homeiq_shared.security import has_valid_key
 
 router = APIRouter(prefix="/api/synthetic-homes", tags=["synthetic homes"])
 
-# Rough upper bound used only to refuse absurd requests before any work starts.
+# What a dataset costs, measured on this generator (2026-12, `count` 2-40, `days` 7-112): ~600 events
+# per home-day (340-634), ~1.1 KB of files per event (1,073-1,112 B; with gzip 90 B), and a peak memory of
+# ~110 MiB plus ~4.5 KB per event of one home (homes are generated one after another). The estimates
+# below round these up so that a request refused is one that would not have fitted.
 _EVENTS_PER_HOME_DAY = 600
+_DISK_BYTES_PER_EVENT = 1_200
+_GZIP_DISK_BYTES_PER_EVENT = 120
+_BASE_MEMORY_BYTES = 150 * 1024**2
+_MEMORY_BYTES_PER_HOME_EVENT = 6_000
+
+
+def dataset_estimate(count: int, days: int, gzip: bool = False) -> Estimate:
+    """Disk and peak memory a dataset of `count` homes x `days` days is expected to need."""
+    events = count * days * _EVENTS_PER_HOME_DAY
+    disk = events * (_GZIP_DISK_BYTES_PER_EVENT if gzip else _DISK_BYTES_PER_EVENT)
+    memory = _BASE_MEMORY_BYTES + days * _EVENTS_PER_HOME_DAY * _MEMORY_BYTES_PER_HOME_EVENT
+    return Estimate(f"a dataset of {count:,} homes x {days} days (~{events:,} events)", disk, memory)
+
+
 HOMES_LIMIT_DEFAULT, HOMES_LIMIT_MAX = 3, 20
 
 
@@ -75,7 +93,9 @@ def _info(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=DatasetInfo)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=DatasetInfo, responses=problem_responses(507)
+)
 async def generate(
     body: GenerateRequest, request: Request, settings: SettingsDep, session: SessionDep, _: ApiKeyDep
 ) -> DatasetInfo:
@@ -86,6 +106,7 @@ async def generate(
             f"count x days would produce about {estimate:,} events, above the limit "
             f"{settings.max_generate_events:,} (AI_AUTOMATION_MAX_GENERATE_EVENTS)"
         )
+    check_fits(dataset_estimate(body.count, body.days, body.gzip), settings.datasets_dir, settings)
     options = _options(body)
     created = datetime.now(UTC)
     dataset_id = f"ds-{created:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
