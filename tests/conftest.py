@@ -13,12 +13,19 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from gateway.local_services import free_port
 
 PAUSE = textwrap.dedent(
     """
@@ -119,3 +126,27 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], deadline_s: float =
 
 def _tail(log: str) -> str:
     return Path(log).read_text(errors="replace")[-2000:] if log and Path(log).is_file() else ""
+
+
+@contextmanager
+def serve(app: FastAPI, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port in a thread (real HTTP); yield its base URL.
+
+    A real service needs `lifespan="on"` (its lifespan opens the registry and loads the models).
+    """
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60  # returns as soon as the server listens; 60 s only bounds a hang
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not server.started:
+        raise RuntimeError("the server did not start within 60 s")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)

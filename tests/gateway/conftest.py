@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from gateway.local_services import free_port
 from gateway.settings import GatewaySettings
 from homeiq_shared.contracts import devices, home_type
 from homeiq_shared.contracts.devices import PredictResponse, SensorReadingScore, SensorResponse
@@ -48,6 +44,8 @@ from homeiq_shared.contracts.metrics import (
 from homeiq_shared.contracts.problems import ProblemDetail
 from homeiq_shared.contracts.synthetic_homes import DatasetInfo, HomeFiles
 from homeiq_shared.contracts.versions import ArtifactInfo, VersionDetail
+
+from ..conftest import serve
 
 SHA = "ab" * 32
 
@@ -312,30 +310,6 @@ def stub_device(fail: frozenset[str] = frozenset(), f1: float = 0.85) -> FastAPI
         return version_detail(model, version).model_dump(mode="json")
 
     return app
-
-
-@contextmanager
-def serve(app: FastAPI, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
-    """Serve `app` with uvicorn on a free loopback port in a thread; yield its base URL.
-
-    A real service needs `lifespan="on"` (its lifespan opens the registry and loads the models).
-    """
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60  # returns as soon as the server listens; 60 s only bounds a hang
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if not server.started:
-        raise RuntimeError("the stub server did not start within 60 s")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
 
 
 @pytest.fixture

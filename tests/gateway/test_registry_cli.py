@@ -19,7 +19,8 @@ from gateway.local_services import free_port
 from gateway.registry_cli import main
 from homeiq_shared.model_registry import ModelRegistry
 
-from .conftest import Stubs, serve
+from ..conftest import serve
+from .conftest import Stubs
 
 NAME = "home_type_full"
 
