@@ -12,51 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_OUTDOOR_WORDS = (
-    "garden",
-    "yard",
-    "patio",
-    "balcony",
-    "porch",
-    "terrace",
-    "deck",
-    "driveway",
-    "outdoor",
-    "outside",
-)
+from homeiq_shared.ha_semantics import device_category, is_outdoor_area
+
 _PROTOCOLS = {
     "zha": "zigbee",
     "zigbee2mqtt": "zigbee",
     "deconz": "zigbee",
     "zwave_js": "zwave",
     "matter": "matter",
-}
-_CATEGORY_BY_DOMAIN = {
-    "light": "lighting",
-    "switch": "appliances",
-    "media_player": "appliances",
-    "vacuum": "appliances",
-    "cover": "appliances",
-    "fan": "climate",
-    "climate": "climate",
-    "water_heater": "climate",
-    "lock": "security",
-    "alarm_control_panel": "security",
-    "camera": "security",
-    "siren": "security",
-}
-_CATEGORY_BY_CLASS = {
-    "motion": "security",
-    "occupancy": "security",
-    "door": "security",
-    "window": "security",
-    "opening": "security",
-    "smoke": "security",
-    "gas": "security",
-    "carbon_monoxide": "security",
-    "temperature": "climate",
-    "humidity": "climate",
-    "pressure": "climate",
 }
 
 
@@ -88,16 +51,13 @@ def _load(storage: Path, key: str) -> dict[str, Any] | None:
 
 
 def area_kind(name: str) -> str:
-    """`outdoor` when the area name says so, else `indoor`."""
-    lowered = name.lower()
-    return "outdoor" if any(word in lowered for word in _OUTDOOR_WORDS) else "indoor"
+    """`outdoor` when the area name says so (in any language `ha_semantics` knows), else `indoor`."""
+    return "outdoor" if is_outdoor_area(name) else "indoor"
 
 
 def category_for(domain: str, device_class: str | None) -> str:
-    """The home file's device category for an HA domain and device class."""
-    if device_class and device_class in _CATEGORY_BY_CLASS:
-        return _CATEGORY_BY_CLASS[device_class]
-    return _CATEGORY_BY_DOMAIN.get(domain, "monitoring")
+    """The home file's device category for an HA domain and device class (the one rule of `ha_semantics`)."""
+    return device_category(domain, device_class)
 
 
 def _protocol(device: dict[str, Any]) -> str:

@@ -206,11 +206,14 @@ async def test_training_while_a_run_holds_the_lock_is_409(
 
 async def test_versions_and_promotion(served: tuple[FastAPI, httpx.AsyncClient], dataset: Path) -> None:
     _, client = served
-    v1 = (await _train(client, dataset)).json()["version"]
+    first = (await _train(client, dataset)).json()
+    v1 = first["version"]
     second = (await _train(client, dataset, seed=9)).json()
     listed = (await client.get("/api/home-type/models", params={"task": "full"})).json()
     assert [v["version"] for v in listed["versions"]] == [v1, second["version"]]
-    assert listed["production"] == (second["version"] if second["promoted"] else v1)
+    # on 16 homes the gates may fail either run: production is the last promoted one, if any
+    promoted = [t["version"] for t in (first, second) if t["promoted"]]
+    assert listed["production"] == (promoted[-1] if promoted else None)
     assert (await client.post(f"/api/home-type/models/{v1}/promote")).status_code == 401
     # force: a version whose gates failed is promoted only on purpose (recorded as forced)
     promoted = await client.post(

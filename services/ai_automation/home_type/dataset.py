@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 from ai_automation.home_type.decoding import decode_home
 from ai_automation.home_type.features import FEATURE_SCHEMA_VERSION, features_of_view
 from ai_automation.home_type.home_view import EventColumns, HomeInputError, event_columns, parse_home
-from ai_automation.home_type.semantics import CONTROL_DOMAINS, entity_domain
+from ai_automation.home_type.registry_view import PHYSICAL_DOMAINS
+from ai_automation.home_type.semantics import entity_domain
 from homeiq_shared.errors import InvalidInputError
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def augment_home(home: Mapping[str, Any], rng: np.random.Generator) -> dict[str,
     """A plausible variant of a home: 10-25 % of its physical devices (and their events) removed."""
     devices = [d for d in home.get("devices") or [] if isinstance(d, Mapping)]
     physical = [
-        i for i, d in enumerate(devices) if entity_domain(str(d.get("entity_id", ""))) not in CONTROL_DOMAINS
+        i for i, d in enumerate(devices) if entity_domain(str(d.get("entity_id", ""))) in PHYSICAL_DOMAINS
     ]
     n_drop = round(len(physical) * float(rng.uniform(0.10, 0.25)))
     if n_drop >= len(physical):

@@ -15,24 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from numpy.typing import NDArray
 
-from ai_automation.home_type.semantics import (
-    CONTROL_DOMAINS,
-    INFRASTRUCTURE_DOMAINS,
-    area_key,
-    area_kind,
-    entity_domain,
-    infer_category,
-    is_human_driven,
-    is_outdoor,
-)
-from homeiq_shared.ha_schema import is_entity_id
+from ai_automation.home_type.registry_view import HomeInputError as HomeInputError
+from ai_automation.home_type.registry_view import RegistryView, registry_view
+from ai_automation.home_type.semantics import area_kind, infer_category, is_human_driven
 
 _UTC_SUFFIXES = ("+00:00", "Z")
 _EPOCH = np.datetime64("1970-01-01T00:00:00", "s")
-
-
-class HomeInputError(ValueError):
-    """A home that cannot be featurised: no devices, a malformed entity_id, an unusable field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +32,8 @@ class HomeView:
     area_count: int
     area_kinds: Counter[str]
     area_outdoor: int
-    floors: int | None
     area_device_counts: NDArray[np.int64]
     total_devices: int
-    physical_devices: int
     domain_counts: Counter[str]
     class_counts: Counter[str]
     category_counts: Counter[str]
@@ -256,28 +242,6 @@ def _summaries(
     return span, hist, grid, recurrence
 
 
-def _areas(home: Mapping[str, Any]) -> tuple[list[str], list[bool], list[str | None]]:
-    raw = home.get("areas") or []
-    if not isinstance(raw, list):
-        raise HomeInputError("areas must be a list")
-    names: list[str] = []
-    outdoor: list[bool] = []
-    floors: list[str | None] = []
-    for item in raw:
-        if isinstance(item, str):
-            item = {"name": item}
-        if not isinstance(item, Mapping):
-            raise HomeInputError("each area must be an object with a name")
-        name = _text(item.get("name")) or _text(item.get("area_id"))
-        if name is None:
-            raise HomeInputError("an area has no name")
-        names.append(name)
-        outdoor.append(is_outdoor(name, _text(item.get("type"))))
-        floor = item.get("floor")
-        floors.append(str(floor) if floor not in (None, "") else None)
-    return names, outdoor, floors
-
-
 def is_missing(stamp: Any) -> bool:
     """An event time that is absent (None or ""); UNIX second 0 is a time."""
     return stamp is None or (isinstance(stamp, str) and not stamp)
@@ -344,61 +308,43 @@ def event_columns(events: Any) -> EventColumns:
 
 
 def parse_home(home: Mapping[str, Any]) -> HomeView:
-    """Validate and reduce one home; raises `HomeInputError` for no devices or a malformed entity_id."""
-    if not isinstance(home, Mapping):
-        raise HomeInputError("a home must be a JSON object")
-    names, outdoor, floors = _areas(home)
-    key_to_area: dict[str, int] = {}
-    for i, name in enumerate(names):
-        key_to_area.setdefault(area_key(name), i)
-    for i, item in enumerate(home.get("areas") or []):
-        if isinstance(item, Mapping) and _text(item.get("area_id")):
-            key_to_area.setdefault(area_key(str(item["area_id"])), i)
+    """Validate and reduce one home; raises `HomeInputError` for no devices or a malformed entity_id.
 
-    devices = home.get("devices")
-    if not isinstance(devices, list) or not devices:
-        raise HomeInputError("the home has no devices; at least one device with an entity_id is needed")
+    Composition is read only from the home's registry view (`registry_view`): the same for a
+    generated home, a predict request and a real registry.
+    """
+    view = registry_view(home)
+    return _reduce(home, view)
+
+
+def _reduce(home: Mapping[str, Any], view: RegistryView) -> HomeView:
+    kinds = [area_kind(name) for name in view.areas]
+    outdoor = [kind == "outdoor" for kind in kinds]
     domain_counts: Counter[str] = Counter()
     class_counts: Counter[str] = Counter()
     category_counts: Counter[str] = Counter()
-    area_devices = np.zeros(len(names), dtype=np.int64)
-    indoor = outdoor_devices = physical = 0
+    area_devices = np.zeros(len(view.areas), dtype=np.int64)
+    indoor = outdoor_devices = 0
     entity_index: dict[str, int] = {}
     human: list[bool] = []
     motion: list[bool] = []
-    for device in devices:
-        if not isinstance(device, Mapping):
-            raise HomeInputError("each device must be an object with an entity_id")
-        entity_id = device.get("entity_id")
-        if not isinstance(entity_id, str) or not is_entity_id(entity_id):
-            raise HomeInputError(
-                f"malformed entity_id {entity_id!r}: expected 'domain.object_id' in [a-z0-9_]"
-            )
-        domain = entity_domain(entity_id)
-        attributes = device.get("attributes")
-        device_class = _text(device.get("device_class"))
-        if device_class is None and isinstance(attributes, Mapping):
-            device_class = _text(attributes.get("device_class"))
-        category = _text(device.get("category")) or infer_category(domain, device_class)
-        category_counts[category] += 1
-        area_index = key_to_area.get(area_key(str(device.get("area") or "")), -1)
-        if area_index >= 0:
-            if outdoor[area_index]:
-                outdoor_devices += 1
-            else:
-                indoor += 1
-        domain_counts[domain] += 1
-        if domain in CONTROL_DOMAINS:
-            continue
-        if domain not in INFRASTRUCTURE_DOMAINS:
-            physical += 1
+    for entity, counted in zip(view.entities, view.counted(), strict=True):
+        domain, device_class = entity.domain, entity.device_class
+        if counted:
+            domain_counts[domain] += 1
             class_counts[device_class or "none"] += 1
-            if area_index >= 0:
-                area_devices[area_index] += 1
-        elif domain != "person":
+            category_counts[infer_category(domain, device_class)] += 1
+            if entity.area >= 0:
+                area_devices[entity.area] += 1
+                if outdoor[entity.area]:
+                    outdoor_devices += 1
+                else:
+                    indoor += 1
+        if not entity.physical and domain != "person":
             continue
-        if entity_id not in entity_index:
-            entity_index[entity_id] = len(entity_index)
+        # events of hardware and of people (presence) feed the event features
+        if entity.entity_id not in entity_index:
+            entity_index[entity.entity_id] = len(entity_index)
             human.append(is_human_driven(domain, device_class))
             motion.append(domain == "binary_sensor" and device_class in ("motion", "occupancy", "presence"))
 
@@ -427,20 +373,17 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
     day = local // 86_400
     human_arr = np.asarray(human, dtype=bool)
     motion_arr = np.asarray(motion, dtype=bool)
-    meta_floor = {f for f in floors if f is not None}
     ev_human = human_arr[entity_arr] if entity_arr.size else np.zeros(0, dtype=bool)
     hour = (local % 86_400) // 3600
     span, hist, grid, recurrence = _summaries(entity_arr, hour, day, ev_human)
     return HomeView(
         home_id=str(home.get("home_id") or ""),
         timezone=zone_name,
-        area_count=len(names),
-        area_kinds=Counter(area_kind(n) for n in names),
+        area_count=len(view.areas),
+        area_kinds=Counter(kinds),
         area_outdoor=sum(outdoor),
-        floors=len(meta_floor) if meta_floor else None,
         area_device_counts=area_devices,
-        total_devices=len(devices),
-        physical_devices=physical,
+        total_devices=sum(domain_counts.values()),
         domain_counts=domain_counts,
         class_counts=class_counts,
         category_counts=category_counts,

@@ -38,6 +38,36 @@ _APPROXIMATE_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+FOUR_CLASSES = ("apartment", "cottage", "single_family_house", "townhouse")
+"""The coarse classes every reference home maps to (their free-text types are too varied for eight)."""
+
+_FOUR_CLASS_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"apartment|penthouse|loft|condo|studio|flat"), "apartment"),
+    (re.compile(r"townhouse|terraced|duplex|row house|canal house|semi-detached"), "townhouse"),
+    (re.compile(r"cottage|cabin|chalet|bungalow|beach house|hut|lodge"), "cottage"),
+)
+_OUR_TO_FOUR = {
+    "apartment": "apartment", "condo": "apartment", "studio": "apartment", "townhouse": "townhouse",
+    "cottage": "cottage", "single_family_house": "single_family_house", "multi_story": "single_family_house",
+    "ranch_house": "single_family_house",
+}  # fmt: skip
+
+
+def four_class(raw: str) -> str:
+    """The coarse class of a free-text type: flats, attached houses, small/vacation houses, else a house
+    (farmhouses, villas, mansions, estates, single-story and single-family houses)."""
+    text = raw.strip().lower()
+    for pattern, coarse in _FOUR_CLASS_TYPES:
+        if pattern.search(text):
+            return coarse
+    return "single_family_house"
+
+
+def coarse_of(home_type: str) -> str:
+    """The coarse class of one of our eight home types."""
+    return _OUR_TO_FOUR[home_type]
+
+
 @dataclass(frozen=True)
 class ReferenceHome:
     """One reference home: its raw type, our type where the mapping is clear (or approximate), the home."""
@@ -48,6 +78,16 @@ class ReferenceHome:
     approximate: bool
     binary_label: str
     home: dict[str, Any]
+
+    @property
+    def coarse(self) -> str:
+        """The home's class among `FOUR_CLASSES`."""
+        return four_class(self.raw_type)
+
+    @property
+    def version(self) -> str:
+        """Which device set the home comes from (`devices-v2` or `devices-v3`)."""
+        return self.source.split("/", 1)[0]
 
 
 def map_type(raw: str) -> tuple[str | None, bool]:

@@ -106,7 +106,7 @@ def test_minimal_shape_infers_domain_category_and_outdoor() -> None:
     assert all(math.isnan(v[name]) for name in feature_names([EVENTS]))
 
 
-def test_device_counts_have_no_top5_cutoff_and_control_entities_are_apart() -> None:
+def test_device_counts_have_no_top5_cutoff_and_only_hardware_counts() -> None:
     home = _home()
     home["devices"] += [
         {"entity_id": f"{domain}.extra_{i}", "area": "Living Room"}
@@ -117,9 +117,11 @@ def test_device_counts_have_no_top5_cutoff_and_control_entities_are_apart() -> N
     v = _values(home)
     # climate is the least common domain here and would have been zeroed by the original's top-5 rule.
     assert v["device_count_climate"] == 1
-    assert v["total_devices"] == 12  # every device record, as documented
-    assert v["physical_device_count"] == 11
-    assert v["automation_count"] == 1
+    # hardware only: the automation is configuration, and no person/script/scene count is a feature
+    assert v["total_devices"] == 11
+    assert not {"automation_count", "person_count", "physical_device_count", "floor_count"} & set(
+        FEATURE_NAMES
+    )
 
 
 def test_total_events_counts_device_entities_only() -> None:

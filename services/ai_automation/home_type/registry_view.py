@@ -1,0 +1,195 @@
+"""Any home as Home Assistant's registries show it: area names and entities, nothing a generator declares.
+
+The one door into the home-type features. A generated home file, a `/predict` request, an imported
+`.storage` snapshot (`read_registries`) and a registry export with `entities[]` and HA `devices[]`
+(the calibration installs' shape) all become the same `RegistryView`: area names (no declared
+indoor/outdoor, no floors: most real registries and every predict request have none), and per
+entity its domain, device class (canonicalised) and area. A generator's own `category`, area
+`type` or `floor` never reaches a feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from homeiq_shared.ha_schema import is_entity_id
+from homeiq_shared.ha_semantics import canonical_device_class
+
+PHYSICAL_DOMAINS = frozenset(
+    {
+        "light", "switch", "sensor", "binary_sensor", "climate", "fan", "cover", "lock", "camera",
+        "media_player", "vacuum", "alarm_control_panel", "water_heater", "valve", "humidifier", "siren",
+        "lawn_mower", "remote",
+    }
+)  # fmt: skip
+"""Domains of hardware in the home. Configuration (automation, script, scene, helpers), people,
+sun/zone/weather, updates and a device's config knobs (number, select, button) are not devices."""
+
+DIAGNOSTIC_CLASSES = frozenset(
+    {
+        "signal_strength", "timestamp", "data_size", "data_rate", "frequency", "connectivity", "problem",
+        "update", "battery_charging",
+    }
+)  # fmt: skip
+"""Device classes that report on the hardware or the network rather than on the home (a real
+registry marks them `entity_category: diagnostic`, which a predict request does not carry)."""
+
+
+class HomeInputError(ValueError):
+    """A home that cannot be featurised: no devices, a malformed entity_id, an unusable field."""
+
+
+@dataclass(frozen=True, slots=True)
+class ViewEntity:
+    """One entity: its id, domain, canonical device class and area (index into the areas, -1 if none)."""
+
+    entity_id: str
+    domain: str
+    device_class: str | None
+    area: int
+
+    @property
+    def physical(self) -> bool:
+        """Whether the entity is hardware (see `PHYSICAL_DOMAINS`)."""
+        return self.domain in PHYSICAL_DOMAINS
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryView:
+    """Area names and entities of one home, in input order."""
+
+    areas: tuple[str, ...]
+    entities: tuple[ViewEntity, ...]
+
+    @property
+    def physical(self) -> tuple[ViewEntity, ...]:
+        """The hardware entities."""
+        return tuple(e for e in self.entities if e.physical)
+
+    def counted(self) -> list[bool]:
+        """Per entity, whether composition features count it: hardware that is not diagnostic and, when
+        the home places any hardware in an area, placed in one. A real install also holds many
+        integration entities in no area (weather, energy prices, the server's own sensors); what is
+        in the rooms is what says what kind of home it is, in a real registry as in a generated one."""
+        hardware = [e.physical and e.device_class not in DIAGNOSTIC_CLASSES for e in self.entities]
+        placed = [h and e.area >= 0 for h, e in zip(hardware, self.entities, strict=True)]
+        return placed if any(placed) else hardware
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def area_key(name: str) -> str:
+    """A normalised key so `Living Room`, `living_room` and `living room` name the same area."""
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+
+
+def _area_names(raw: Any) -> tuple[list[str], dict[str, int]]:
+    """Area names in order and a key -> index map over names and area ids."""
+    if not isinstance(raw, list):
+        raise HomeInputError("areas must be a list")
+    names: list[str] = []
+    index: dict[str, int] = {}
+    ids: list[tuple[str, int]] = []
+    for item in raw:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, Mapping):
+            raise HomeInputError("each area must be an object with a name")
+        name = _text(item.get("name")) or _text(item.get("area_id"))
+        if name is None:
+            raise HomeInputError("an area has no name")
+        index.setdefault(area_key(name), len(names))
+        if _text(item.get("area_id")):
+            ids.append((area_key(str(item["area_id"])), len(names)))
+        names.append(name)
+    for key, i in ids:  # names first: an id never shadows another area's name
+        index.setdefault(key, i)
+    return names, index
+
+
+def _device_class(record: Mapping[str, Any]) -> str | None:
+    found = _text(record.get("device_class")) or _text(record.get("original_device_class"))
+    attributes = record.get("attributes")
+    if found is None and isinstance(attributes, Mapping):
+        found = _text(attributes.get("device_class"))
+    return found
+
+
+def _checked_id(entity_id: Any) -> str:
+    if not isinstance(entity_id, str) or not is_entity_id(entity_id):
+        raise HomeInputError(f"malformed entity_id {entity_id!r}: expected 'domain.object_id' in [a-z0-9_]")
+    return entity_id
+
+
+def _entity(entity_id: str, device_class: str | None, area: int) -> ViewEntity:
+    domain = entity_id.partition(".")[0]
+    return ViewEntity(entity_id, domain, canonical_device_class(domain, device_class), area)
+
+
+def _from_registry(home: Mapping[str, Any], index: Mapping[str, int]) -> list[ViewEntity]:
+    """Entities of a registry export: `entities[]` with `area_id`, falling back to their device's area."""
+    device_area: dict[str, str] = {}
+    for device in home.get("devices") or []:
+        if isinstance(device, Mapping) and _text(device.get("device_id") or device.get("id")):
+            area_id = _text(device.get("area_id"))
+            if area_id:
+                device_area[str(device.get("device_id") or device.get("id"))] = area_id
+    out = []
+    for record in home["entities"]:
+        if not isinstance(record, Mapping):
+            raise HomeInputError("each entity must be an object with an entity_id")
+        # disabled entities are not in the home; an id HA itself would refuse (a legacy `a__b`) is
+        # skipped here as a registry export is read, while a predict request naming one is refused
+        if record.get("disabled") or record.get("disabled_by") or not is_entity_id(record.get("entity_id")):
+            continue
+        area_id = _text(record.get("area_id")) or device_area.get(str(record.get("device_id")))
+        area = index.get(area_key(area_id), -1) if area_id else -1
+        out.append(_entity(_checked_id(record.get("entity_id")), _device_class(record), area))
+    return out
+
+
+def _from_devices(devices: Sequence[Any], index: Mapping[str, int]) -> list[ViewEntity]:
+    """Entities of the home-file / predict shape: one record per entity with `area` (a name or an id)."""
+    out = []
+    for record in devices:
+        if not isinstance(record, Mapping):
+            raise HomeInputError("each device must be an object with an entity_id")
+        entity_id = _checked_id(record.get("entity_id"))
+        area_name = _text(record.get("area")) or _text(record.get("area_id"))
+        area = index.get(area_key(area_name), -1) if area_name else -1
+        out.append(_entity(entity_id, _device_class(record), area))
+    return out
+
+
+def registry_view(home: Mapping[str, Any]) -> RegistryView:
+    """The registry view of a home of any shape; raises `HomeInputError` when it has no usable entity."""
+    if not isinstance(home, Mapping):
+        raise HomeInputError("a home must be a JSON object")
+    names, index = _area_names(home.get("areas") or [])
+    if isinstance(home.get("entities"), list) and home["entities"]:
+        entities = _from_registry(home, index)
+    else:
+        devices = home.get("devices")
+        if not isinstance(devices, list) or not devices:
+            raise HomeInputError("the home has no devices; at least one device with an entity_id is needed")
+        entities = _from_devices(devices, index)
+    if not entities:
+        raise HomeInputError("the home has no enabled entity")
+    return RegistryView(tuple(names), tuple(entities))
+
+
+def as_predict_home(view: RegistryView, home_id: str = "") -> dict[str, Any]:
+    """The minimal `/predict` body of a view (areas by name; entity_id, area, device_class), no events."""
+    devices = []
+    for e in view.entities:
+        record: dict[str, Any] = {"entity_id": e.entity_id, "device_type": e.domain}
+        if e.area >= 0:
+            record["area"] = view.areas[e.area]
+        if e.device_class is not None:
+            record["device_class"] = e.device_class
+        devices.append(record)
+    return {"home_id": home_id, "areas": [{"name": n} for n in view.areas], "devices": devices}

@@ -1,0 +1,157 @@
+"""One featurization: a generated home, its predict request and its registry export give the same features."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ai_automation.home_type.features import COMPOSITION, FEATURE_NAMES, extract_features, group_columns
+from ai_automation.home_type.home_view import HomeInputError
+from ai_automation.home_type.registry_view import as_predict_home, registry_view
+from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
+
+COMP = group_columns([COMPOSITION])
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    import orjson
+
+    folder = tmp_path_factory.mktemp("homes")
+    options = GeneratorOptions(
+        count=4, days=1, seed=5, weather=False, carbon=False, pricing=False, calendar=False, workers=1
+    )
+    generate_dataset(options, folder, overwrite=True)
+    return [orjson.loads(p.read_bytes()) for p in sorted(Path(folder).glob("home_*.json"))]
+
+
+def as_registry_export(home: dict[str, Any]) -> dict[str, Any]:
+    """The same home as a real registry export carries it: areas with hashed ids, HA devices holding the
+    area, entities pointing at their device (or straight at an area), no category, type or floor."""
+    area_ids = {a["name"]: f"a{i:03d}" for i, a in enumerate(home["areas"])}
+    devices: dict[str, dict[str, Any]] = {}
+    entities = []
+    for i, d in enumerate(home["devices"]):
+        area_id = area_ids.get(d.get("area") or "")
+        record: dict[str, Any] = {"entity_id": d["entity_id"], "original_device_class": d.get("device_class")}
+        if i % 2 and d.get("device_id"):  # half reach their area through their device, as HA does
+            devices.setdefault(d["device_id"], {"device_id": d["device_id"], "area_id": area_id})
+            record["device_id"] = d["device_id"]
+        else:
+            record["area_id"] = area_id
+        entities.append(record)
+    return {
+        "areas": [{"area_id": area_ids[a["name"]], "name": a["name"]} for a in home["areas"]],
+        "devices": list(devices.values()),
+        "entities": [*entities, {"entity_id": "light.gone", "disabled": True}],
+    }
+
+
+def test_golden_generated_home_equals_its_predict_request_and_registry_export(
+    generated: list[dict[str, Any]],
+) -> None:
+    for home in generated:
+        as_file = extract_features({**home, "events": []}).values
+        request = {
+            "areas": [{"name": a["name"]} for a in home["areas"]],
+            "devices": [
+                {
+                    k: d[k]
+                    for k in ("entity_id", "device_type", "area", "device_class")
+                    if d.get(k) is not None
+                }
+                for d in home["devices"]
+            ],
+        }
+        exported = as_registry_export(home)
+        for other in (request, exported, as_predict_home(registry_view(exported))):
+            np.testing.assert_array_equal(extract_features(other).values[COMP], as_file[COMP])
+
+
+def test_generator_fields_never_reach_a_feature(generated: list[dict[str, Any]]) -> None:
+    home = {**generated[0], "events": []}
+    # the generator's own category, declared indoor/outdoor and floors, all turned upside down
+    lying = {
+        **home,
+        "areas": [{**a, "type": "outdoor", "floor": f"floor_{i}"} for i, a in enumerate(home["areas"])],
+        "devices": [{**d, "category": "security"} for d in home["devices"]],
+        "floors": 9,
+    }
+    np.testing.assert_array_equal(extract_features(lying).values, extract_features(home).values)
+
+
+def _v(home: dict[str, Any]) -> dict[str, float]:
+    return dict(zip(FEATURE_NAMES, extract_features(home).values.tolist(), strict=True))
+
+
+def test_multilingual_areas_and_the_entrance_are_indoor_kinds() -> None:
+    home = {
+        "areas": ["Küche", "Cocina", "Chambre 1", "Sovrum", "Łazienka", "Salle de bain", "Soggiorno",
+                  "Jardín", "Front Door", "Entrance", "Flur", "Кухня", "Garaje", "x3"],
+        "devices": [{"entity_id": "light.a", "area": "Front Door"}, {"entity_id": "light.b", "area": "Jardín"}],
+    }  # fmt: skip
+    v = _v(home)
+    assert v["areas_kitchen"] == 3
+    assert v["areas_bedroom"] == 2
+    assert v["areas_bathroom"] == 2
+    assert v["areas_living"] == 1
+    assert v["areas_outdoor"] == 1
+    assert v["areas_hallway"] == 3
+    assert v["areas_garage"] == 1
+    assert v["areas_other"] == 1
+    assert v["outdoor_device_share"] == 0.5  # the front-door light is indoors, the garden one is not
+
+
+def test_garage_door_cover_and_sensor_count_as_one_class_and_as_security() -> None:
+    home = {
+        "areas": ["Garage"],
+        "devices": [
+            {"entity_id": "cover.garage_door", "area": "Garage", "device_class": "garage"},
+            {"entity_id": "binary_sensor.garage_door", "area": "Garage", "device_class": "garage_door"},
+            {"entity_id": "light.garage", "area": "Garage"},
+            {"entity_id": "cover.blinds", "area": "Garage", "device_class": "blind"},
+        ],
+    }
+    v = _v(home)
+    assert v["class_share_garage_door"] == 0.5
+    assert v["security_ratio"] == 0.5  # both garage doors; the blind stays an appliance
+    assert v["appliance_ratio"] == 0.25
+
+
+def test_composition_counts_placed_hardware_not_integrations_or_diagnostics() -> None:
+    home = {
+        "areas": ["Kitchen"],
+        "devices": [
+            {"entity_id": "light.kitchen", "area": "Kitchen"},
+            {"entity_id": "sensor.kitchen_rssi", "area": "Kitchen", "device_class": "signal_strength"},
+            {"entity_id": "sensor.electricity_price"},  # an integration's entity, in no area
+            {"entity_id": "person.alex"},
+            {"entity_id": "number.kitchen_light_transition", "area": "Kitchen"},
+        ],
+    }
+    v = _v(home)
+    assert v["total_devices"] == 1
+    assert v["lighting_ratio"] == 1.0
+    # a home with no area at all still counts its hardware
+    assert _v({"devices": home["devices"]})["total_devices"] == 2  # light and price; rssi is diagnostic
+
+
+def test_registry_export_skips_disabled_and_invalid_ids_but_a_request_is_refused() -> None:
+    export = {
+        "areas": [{"area_id": "k", "name": "Kitchen"}],
+        "entities": [
+            {"entity_id": "light.kitchen", "area_id": "k"},
+            {"entity_id": "sensor.legacy__id", "area_id": "k"},
+            {"entity_id": "light.old", "area_id": "k", "disabled_by": "user"},
+        ],
+    }
+    view = registry_view(export)
+    assert [e.entity_id for e in view.entities] == ["light.kitchen"]
+    assert view.areas == ("Kitchen",)
+    assert not math.isnan(_v(export)["area_count"])
+    with pytest.raises(HomeInputError, match="malformed entity_id"):
+        extract_features({"devices": [{"entity_id": "sensor.legacy__id"}]})
