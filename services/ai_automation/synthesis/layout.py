@@ -1,8 +1,9 @@
 """A home's structure: type, size, floors, areas, devices and the HA entities they expose.
 
-Counts are calibrated on the allenporter reference homes (median devices: single-family ~14-20,
-apartment ~9-10, townhouse 10-13, cottage 9-10; median areas 8-12, 5, 7-8, 6-7) with spread so
-types overlap; placement follows the device catalog's area rules.
+Home types with real data draw their rooms, devices per area and device kinds from the calibration
+table (`calibration.py`, derived from real installs and allenporter's homes by
+scripts/calibrate_generator.py); the others keep the priors of `home_types.TYPE_PROFILES`. Every
+area holds at least one device; placement follows the device catalog's area rules.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ai_automation.synthesis.calibrated_layout import choose_rooms, device_count, kind_weights, size_index
+from ai_automation.synthesis.calibration import CalibrationTable, TypeCalibration, calibration_table
 from ai_automation.synthesis.device_catalog import DEVICE_KINDS, OUTDOOR, DeviceKind
 from ai_automation.synthesis.home_types import (
     FLOOR_NAMES,
@@ -30,6 +33,7 @@ _SIZE_AREA_SHIFT = (-1.2, 0.0, 1.5, 3.0)
 _UPPER_ROOMS = ("master_bedroom", "bedroom", "kids_room", "guest_room", "master_bathroom")
 _BASEMENT_ROOMS = ("laundry", "storage", "gym", "workshop")
 _AREA_WEIGHT = {"living_room": 1.6, "main_room": 1.8, "kitchen": 1.4, "closet": 0.2, "storage": 0.3}
+_STATIC_W = np.array([k.weight for k in DEVICE_KINDS])
 
 
 @dataclass
@@ -90,11 +94,19 @@ def type_mix(count: int, home_types: tuple[str, ...] | None, rng: np.random.Gene
     return [chosen[i] for i in order]
 
 
-def _choose_floors(profile: TypeProfile, rng: np.random.Generator) -> list[str]:
+def _choose_floors(
+    profile: TypeProfile, rng: np.random.Generator, rooms: list[str] | None = None
+) -> list[str]:
+    """Floors by the profile; with `rooms` (a calibrated home) basement and attic follow those rooms."""
     floors = ["ground_floor"]
     for name, prob in profile.floor_probs.items():
-        if rng.random() < prob and (name != "top_floor" or "upstairs" in floors):
+        if rooms is not None and name in ("basement", "attic"):
+            if name in rooms:
+                floors.append(name)
+        elif rng.random() < prob and (name != "top_floor" or "upstairs" in floors):
             floors.append(name)
+    if rooms is not None:
+        floors += [f for f in ("basement", "attic") if f in rooms and f not in floors]
     return sorted(floors, key=lambda f: FLOOR_NAMES[f][1])
 
 
@@ -112,6 +124,21 @@ def _choose_rooms(profile: TypeProfile, size: int, floors: list[str], rng: np.ra
         picks = rng.choice(len(optional), size=target - len(rooms), replace=False, p=probs / probs.sum())
         rooms += [optional[i][0] for i in sorted(picks)]
     return rooms
+
+
+def _rooms_and_floors(
+    profile: TypeProfile,
+    cal: TypeCalibration | None,
+    classes: tuple[tuple[str, str], ...],
+    rng: np.random.Generator,
+) -> tuple[int, list[str], list[str]]:
+    """Size index, floors and rooms: from the calibration table when the type has one, else the priors."""
+    if cal is None:
+        size = int(rng.choice(4, p=np.array(profile.size_probs)))
+        floors = _choose_floors(profile, rng)
+        return size, floors, _choose_rooms(profile, size, floors, rng)
+    rooms = choose_rooms(cal, classes, rng)
+    return size_index(cal, len(rooms)), _choose_floors(profile, rng, rooms), rooms
 
 
 def _room_floor(kind: str, floors: list[str], rng: np.random.Generator) -> str:
@@ -150,31 +177,51 @@ def _build_areas(kinds: list[str], floors: list[str], rng: np.random.Generator) 
 
 
 def _place_devices(
-    kinds: list[str], n_devices: int, floors: int, rng: np.random.Generator
+    kinds: list[str],
+    n_devices: int,
+    floors: int,
+    kind_w: np.ndarray,
+    each_kind: bool,
+    rng: np.random.Generator,
 ) -> list[tuple[DeviceKind, int]]:
-    """Draw (device kind, area index) pairs with area rules, caps and diminishing returns."""
+    """Draw (device kind, area index) pairs with area rules, caps and diminishing returns.
+
+    A light comes first in the living area; with `each_kind` every kind of positive weight is then
+    placed once; then every area still empty gets one device, so no area is left without any.
+    """
     n_k, n_a = len(DEVICE_KINDS), len(kinds)
     allowed = np.array([[a in k.areas for a in kinds] for k in DEVICE_KINDS], dtype=bool)
-    kind_w = np.array([k.weight for k in DEVICE_KINDS])
     area_w = np.array([_AREA_WEIGHT.get(a, 0.5 if a in OUTDOOR else 1.0) for a in kinds])
     cap_home = np.array([k.max_per_home for k in DEVICE_KINDS])
     cap_home[[i for i, k in enumerate(DEVICE_KINDS) if k.key in ("thermostat", "vacuum")]] = floors
     cap_area = np.array([k.max_per_area for k in DEVICE_KINDS])[:, None]
     count = np.zeros((n_k, n_a), dtype=np.int64)
     placed: list[tuple[DeviceKind, int]] = []
+
+    def put(k: int, a: int) -> None:
+        count[k, a] += 1
+        placed.append((DEVICE_KINDS[k], a))
+
+    def draw(weight: np.ndarray) -> int:
+        return int(rng.choice(weight.size, p=weight / weight.sum()))
+
     main = next(i for i, a in enumerate(kinds) if a in ("living_room", "main_room"))
-    count[1, main] = 1
-    placed.append((DEVICE_KINDS[1], main))
-    for _ in range(n_devices - 1):
+    put(1 if kind_w[1] > 0 else 0, main)
+    for k in np.flatnonzero(kind_w > 0).tolist() if each_kind else []:
+        weight = area_w * allowed[k] * np.where(count.sum(axis=0) == 0, 4.0, 1.0)
+        if not count[k].any() and weight.sum() > 0:
+            put(k, draw(weight))
+    for a in range(n_a):
+        if not count[:, a].any():
+            weight = kind_w * allowed[:, a]
+            put(draw(weight if weight.sum() > 0 else _STATIC_W * allowed[:, a]), a)
+    for _ in range(n_devices - len(placed)):
         weight = kind_w[:, None] * area_w[None, :] * allowed * 0.5**count * 0.88 ** count.sum(axis=0)
         weight[(count >= cap_area) | (count.sum(axis=1) >= cap_home)[:, None]] = 0.0
         total = weight.sum()
         if total <= 0:
             break
-        flat = int(rng.choice(n_k * n_a, p=(weight / total).ravel()))
-        k, a = divmod(flat, n_a)
-        count[k, a] += 1
-        placed.append((DEVICE_KINDS[k], a))
+        put(*divmod(draw(weight.ravel()), n_a))
     return placed
 
 
@@ -210,14 +257,17 @@ def _record(info: EntityInfo, area: str | None, category: str, power: str, proto
     }
 
 
-def build_layout(home_index: int, home_type: str, rng: np.random.Generator) -> HomeLayout:
-    """Draw one home's size, location, floors, areas, devices and entities from its own generator."""
+def build_layout(
+    home_index: int, home_type: str, rng: np.random.Generator, table: CalibrationTable | None = None
+) -> HomeLayout:
+    """Draw one home's size, location, floors, areas, devices and entities from its own generator
+    (calibrated by `table`, by default the committed one)."""
     profile = TYPE_PROFILES[home_type]
-    size = int(rng.choice(4, p=np.array(profile.size_probs)))
+    table = table or calibration_table()
+    cal = table.types.get(home_type)
     location = LOCATIONS[int(rng.choice(len(LOCATIONS), p=np.array(LOCATION_WEIGHTS)))]
     tariff = location.tariffs[int(rng.choice(len(location.tariffs), p=np.array(location.tariff_weights)))]
-    floors = _choose_floors(profile, rng)
-    kinds = _choose_rooms(profile, size, floors, rng)
+    size, floors, kinds = _rooms_and_floors(profile, cal, table.room_classes, rng)
     low, high = profile.occupants
     occupants = int(np.clip(rng.integers(low, high + 1) - (size == 0) + (size == 3), 1, 6))
     layout = HomeLayout(
@@ -232,11 +282,16 @@ def build_layout(home_index: int, home_type: str, rng: np.random.Generator) -> H
         areas=_build_areas(kinds, floors, rng),
         area_kinds=kinds,
     )
-    median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]
-    n_devices = int(np.clip(round(median * rng.lognormal(0.0, 0.2)), 4, 45))
+    if cal is None:
+        median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]
+        n_devices = max(len(kinds), int(np.clip(round(median * rng.lognormal(0.0, 0.2)), 4, 45)))
+        placement = _place_devices(kinds, n_devices, len(floors), _STATIC_W, False, rng)
+    else:
+        n_devices = device_count(cal, len(kinds), rng)
+        placement = _place_devices(kinds, n_devices, len(floors), kind_weights(cal, rng), True, rng)
     used: set[str] = set()
     names: set[str] = set()
-    for kind, area in _place_devices(kinds, n_devices, len(floors), rng):
+    for kind, area in placement:
         area_name = layout.areas[area]["name"]
         label = kind.labels[int(rng.integers(len(kind.labels)))]
         if kinds[area] in OUTDOOR and kind.category == "lighting":

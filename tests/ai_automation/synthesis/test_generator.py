@@ -276,7 +276,8 @@ def test_structure_depends_on_the_home_type() -> None:
             areas[home_type].append(len(layout.areas))
             kinds = set(layout.area_kinds)
             if home_type == "apartment":
-                assert not kinds & {"garage", "backyard", "front_yard", "basement"}
+                # a cellar is allowed: real flats list one (calibration table)
+                assert not kinds & {"garage", "backyard", "front_yard"}
             for entity in layout.entities:
                 area = layout.area_kinds[entity.area] if entity.area >= 0 else ""
                 if entity.behaviour == "lock":
@@ -288,7 +289,7 @@ def test_structure_depends_on_the_home_type() -> None:
             ids = [e.entity_id for e in layout.entities]
             assert len(ids) == len(set(ids))
     median = {t: float(np.median(v)) for t, v in devices.items()}
-    assert 12 <= median["single_family_house"] <= 22
+    assert 12 <= median["single_family_house"] <= 30  # real houses (calibration table): ~10 areas x 2.5
     assert 6 <= median["apartment"] <= 12
     assert median["apartment"] < median["townhouse"] < median["single_family_house"]
     assert (

@@ -1,0 +1,85 @@
+"""Derive the generator's per-home-type statistics from real homes and write them as JSON.
+
+Calibration split `v2` (the default, committed as synthesis/calibration_v2.json): the labelled real
+installs (../shared/external-data/real-ha-homes) plus allenporter devices-v2, devices-v3 held out;
+`v3` is the reverse. Area kinds come from the home-type classifier's `area_kind` (the same names ->
+kinds the realism features use) and allenporter's free-text types from its `map_type`; this script is
+where the generator and the classifier meet, as the bench does (the packages stay independent).
+
+Usage: python scripts/calibrate_generator.py [--split v2|v3] [--output PATH] [--external-data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AREA_KIND_FUNCTION = "ai_automation.home_type.semantics.area_kind"
+
+
+def find_external_data(start: Path = ROOT) -> Path | None:
+    """`shared/external-data` beside the checkout (or beside a folder of worktrees), if present."""
+    for folder in (start, *start.parents):
+        candidate = folder.parent / "shared" / "external-data"
+        if (candidate / "real-ha-homes").is_dir():
+            return candidate
+    return None
+
+
+def calibration_homes(external: Path, split: str) -> list:  # type: ignore[type-arg]
+    """The calibration homes of a split: labelled real installs plus one allenporter folder."""
+    from ai_automation.home_type.reference_homes import map_type
+    from ai_automation.home_type.semantics import area_kind
+    from ai_automation.synthesis.calibration_sources import (
+        load_allenporter,
+        load_real_ha,
+        registry_entity_counts,
+    )
+
+    counts = registry_entity_counts(external / "synthetic-home-registry")
+    allenporter = external / "ha-datasets-allenporter" / f"devices-{split}"
+    return load_real_ha(external / "real-ha-homes", area_kind) + load_allenporter(
+        allenporter, counts, area_kind, map_type
+    )
+
+
+def build_table(external: Path, split: str) -> dict:  # type: ignore[type-arg]
+    """The calibration table of `split` from the data under `external`."""
+    from ai_automation.home_type.semantics import area_kind
+    from ai_automation.synthesis.calibration import derive_table
+    from ai_automation.synthesis.home_types import ROOM_NAMES
+
+    room_classes = {kind: area_kind(names[0]) for kind, names in ROOM_NAMES.items()}
+    return derive_table(calibration_homes(external, split), split, room_classes, AREA_KIND_FUNCTION)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments, derive the table, write it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--split", choices=("v2", "v3"), default="v2", help="allenporter folder to calibrate on"
+    )
+    parser.add_argument("--output", type=Path, help="default: synthesis/calibration_<split>.json")
+    parser.add_argument(
+        "--external-data", type=Path, help="default: ../shared/external-data beside the checkout"
+    )
+    args = parser.parse_args(argv)
+    sys.path[:0] = [str(ROOT / "services"), str(ROOT / "shared")]
+    from ai_automation.synthesis.calibration import TABLE_PATH, write_table
+
+    external = args.external_data or find_external_data()
+    if external is None or not (external / "real-ha-homes").is_dir():
+        print("external data not found: pass --external-data DIR (holding real-ha-homes/)", file=sys.stderr)
+        return 2
+    output = args.output or TABLE_PATH.with_name(f"calibration_{args.split}.json")
+    table = build_table(external, args.split)
+    write_table(table, output)
+    print(f"{output}: {len(table['types'])} calibrated home types ({', '.join(table['types'])}); "
+          f"priors kept for {', '.join(table['priors_kept']) or 'none'}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

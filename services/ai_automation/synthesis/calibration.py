@@ -1,0 +1,229 @@
+"""The generator's per-home-type statistics, derived from real homes and read back by the layout.
+
+`derive_table(homes, ...)` turns calibration homes (`calibration_sources.CalHome`) into a small JSON
+table of derived figures only: per home type, the chance of at least 1, 2, ... areas of each area kind,
+the spread of devices per area, and each device kind's inclusion rate and count when present.
+`calibration_table()` reads the committed table (`calibration_v2.json`, derived from the real
+installs plus allenporter devices-v2; devices-v3 is held out) once, lazily. Home types with fewer than
+`min_homes` real homes keep the generator's priors (`home_types.TYPE_PROFILES`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from statistics import fmean, median
+from typing import Any
+
+from ai_automation.synthesis.calibration_sources import LIGHT, CalHome, kind_counts
+from ai_automation.synthesis.device_catalog import DEVICE_KINDS
+from homeiq_shared.home_types import APARTMENT_LIKE, HOME_TYPES
+
+TABLE_PATH = Path(__file__).with_name("calibration_v2.json")
+TABLE_VERSION = 1
+MIN_HOMES = 3
+MAX_PER_KIND = 6
+LIGHT_KINDS = ("light_onoff", "light_dimmable", "light_rgbw")
+AREA_CLASS_ORDER = (
+    "living", "kitchen", "dining", "bedroom", "bathroom", "office", "hallway", "utility",
+    "garage", "basement", "attic", "other", "outdoor",
+)  # fmt: skip
+"""Area kinds (the classifier's) in the order a calibrated home lists its areas."""
+
+SOURCES = (
+    {
+        "name": "allenporter/home-assistant-datasets (devices-v2, devices-v3)",
+        "url": "https://github.com/allenporter/home-assistant-datasets",
+        "used_as": "synthetic-home device files: areas, device types and a free-text home type per home",
+    },
+    {
+        "name": "real-ha-homes (103 anonymized public Home Assistant configurations)",
+        "url": "see ../shared/external-data/real-ha-homes/README.md, section Attribution, for every source "
+        "repository and commit",
+        "used_as": "area, device and entity registries of the homes with a home-type label",
+    },
+)
+
+
+@dataclass(frozen=True)
+class TypeCalibration:
+    """What the layout needs for one calibrated home type."""
+
+    home_type: str
+    homes: int
+    areas: Mapping[str, tuple[float, ...]]
+    median_areas: float
+    devices_per_area: tuple[float, float]
+    device_kinds: Mapping[str, tuple[float, float]]
+
+
+def _r(x: float) -> float:
+    return round(float(x), 3)
+
+
+def _at_least(counts: Sequence[int]) -> list[float]:
+    """P(count >= 1), P(count >= 2), ... up to the largest count seen (capped at MAX_PER_KIND)."""
+    top = min(max(counts, default=0), MAX_PER_KIND)
+    return [_r(sum(c >= j for c in counts) / len(counts)) for j in range(1, top + 1)]
+
+
+def _devices_per_area(homes: Sequence[CalHome]) -> tuple[float, float] | None:
+    """Median and log standard deviation of modelled devices per area (areas holding one)."""
+    values = []
+    for h in homes:
+        placed = [d for d in h.devices or () if d.area is not None and d.kind is not None]
+        areas = len({d.area for d in placed})
+        if areas:
+            values.append(len(placed) / areas)
+    if len(values) < MIN_HOMES:
+        return None
+    logs = [math.log(v) for v in values]
+    mean = fmean(logs)
+    return _r(median(values)), _r(math.sqrt(fmean([(x - mean) ** 2 for x in logs])))
+
+
+def _kind_stats(homes: Sequence[CalHome]) -> dict[str, dict[str, float]]:
+    """Per device kind: share of homes with one, mean count where present (lights only where known)."""
+    stats = {}
+    for kind in [k.key for k in DEVICE_KINDS] + [LIGHT]:
+        pool = [h for h in homes if h.lights_known] if kind in LIGHT_KINDS else list(homes)
+        if kind == LIGHT:
+            counts = [sum(c for k, c in kind_counts(h).items() if k in (*LIGHT_KINDS, LIGHT)) for h in pool]
+        else:
+            counts = [kind_counts(h)[kind] for h in pool]
+        if not pool:
+            continue
+        present = [c for c in counts if c]
+        stats[kind] = {
+            "rate": _r(len(present) / len(pool)),
+            "mean_count": _r(fmean(present)) if present else 0.0,
+        }
+    return stats
+
+
+def _entities_per_device(homes: Sequence[CalHome]) -> dict[str, float]:
+    per_kind: dict[str, list[int]] = {}
+    for h in homes:
+        for d in h.devices or ():
+            if d.kind is not None:
+                per_kind.setdefault(d.kind, []).append(d.entities)
+    return {k: _r(fmean(v)) for k, v in sorted(per_kind.items())}
+
+
+def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
+    """The derived statistics of one group of homes (one home type, or all of a split)."""
+    with_devices = [h for h in homes if h.devices is not None]
+    dpa = _devices_per_area(with_devices)
+    area_counts = [len(h.areas) for h in homes]
+    kinds = {c: _at_least([h.areas.count(c) for h in homes]) for c in AREA_CLASS_ORDER}
+    return {
+        "homes": len(homes),
+        "sources": dict(sorted(Counter(h.source for h in homes).items())),
+        "homes_with_devices": len(with_devices),
+        "areas": {"median": _r(median(area_counts)), "mean": _r(fmean(area_counts))},
+        "area_kinds_at_least": {c: v for c, v in kinds.items() if v},
+        "devices_per_area": dict(zip(("median", "log_sd"), dpa, strict=True)) if dpa else None,
+        "device_kinds": _kind_stats(with_devices),
+        "entities_per_device": _entities_per_device(with_devices),
+    }
+
+
+def derive_table(
+    homes: Sequence[CalHome], split: str, room_classes: Mapping[str, str], area_kind_function: str
+) -> dict[str, Any]:
+    """The calibration table of one split: per home type with at least MIN_HOMES homes, else the prior."""
+    by_type = {t: [h for h in homes if h.home_type == t] for t in HOME_TYPES}
+    types, priors = {}, {}
+    for home_type, group in by_type.items():
+        if len(group) >= MIN_HOMES and len([h for h in group if h.devices is not None]) >= MIN_HOMES:
+            types[home_type] = type_statistics(group)
+        else:
+            priors[home_type] = f"{len(group)} real home(s) in this split: the generator's priors are kept"
+    return {
+        "version": TABLE_VERSION,
+        "split": split,
+        "held_out": "allenporter devices-v3" if split == "v2" else "allenporter devices-v2",
+        "what": "derived per-home-type statistics only (no home's rows); read by synthesis/layout.py",
+        "sources": list(SOURCES),
+        "area_kind_function": area_kind_function,
+        "min_homes": MIN_HOMES,
+        "room_classes": dict(sorted(room_classes.items())),
+        "types": types,
+        "priors_kept": priors,
+        "all_homes": type_statistics(homes),
+    }
+
+
+def write_table(table: Mapping[str, Any], path: Path) -> None:
+    """Write a table as stable, diff-friendly JSON."""
+    path.write_text(json.dumps(table, indent=1, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def parse_type(home_type: str, stats: Mapping[str, Any]) -> TypeCalibration:
+    """The layout's view of one home type's statistics."""
+    dpa = stats["devices_per_area"]
+    kinds = {k: (float(v["rate"]), float(v["mean_count"])) for k, v in stats["device_kinds"].items()}
+    return TypeCalibration(
+        home_type=home_type,
+        homes=int(stats["homes"]),
+        areas={c: tuple(float(p) for p in v) for c, v in stats["area_kinds_at_least"].items()},
+        median_areas=float(stats["areas"]["median"]),
+        devices_per_area=(float(dpa["median"]), float(dpa["log_sd"])),
+        device_kinds=kinds,
+    )
+
+
+@dataclass(frozen=True)
+class CalibrationTable:
+    """A parsed calibration table: the room kinds' area classes and the calibrated home types."""
+
+    split: str
+    room_classes: tuple[tuple[str, str], ...]
+    types: Mapping[str, TypeCalibration]
+
+
+def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
+    """Parse a table written by `derive_table`."""
+    if doc.get("version") != TABLE_VERSION:
+        raise ValueError(f"calibration table version {doc.get('version')!r}, expected {TABLE_VERSION}")
+    types = {t: parse_type(t, s) for t, s in doc["types"].items()}
+    return CalibrationTable(str(doc["split"]), tuple(sorted(doc["room_classes"].items())), types)
+
+
+@cache
+def calibration_table(path: Path = TABLE_PATH) -> CalibrationTable:
+    """The committed table, read once per process (on first use, never at import)."""
+    return parse_table(json.loads(path.read_text(encoding="utf-8")))
+
+
+def realism_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
+    """The realism figures of a set of homes (real or generated), for before/after/held-out tables."""
+    houses = [h for h in homes if h.home_type not in APARTMENT_LIKE and h.devices is not None]
+    flats = [h for h in homes if h.home_type in APARTMENT_LIKE]
+    known = [h for h in homes if h.lights_known and h.devices is not None]
+    plain = sum(kind_counts(h)["light_onoff"] for h in known)
+    dimmable = sum(kind_counts(h)["light_dimmable"] + kind_counts(h)["light_rgbw"] for h in known)
+    with_devices = [h for h in homes if h.devices is not None]
+    dpa = _devices_per_area(with_devices)
+
+    def share(group: Sequence[CalHome], test: Any) -> float | None:
+        return _r(sum(bool(test(h)) for h in group) / len(group)) if group else None
+
+    return {
+        "homes": len(homes),
+        "area_count_median": _r(median(len(h.areas) for h in homes)) if homes else None,
+        "area_count_mean": _r(fmean(len(h.areas) for h in homes)) if homes else None,
+        "bathroom_share": share(homes, lambda h: "bathroom" in h.areas),
+        "outdoor_share_apartment_like": share(flats, lambda h: "outdoor" in h.areas),
+        "outdoor_share_houses": share(houses, lambda h: "outdoor" in h.areas),
+        "bedrooms_mean": _r(fmean(h.areas.count("bedroom") for h in homes)) if homes else None,
+        "other_area_share": _r(fmean(h.areas.count("other") / max(len(h.areas), 1) for h in homes)) if homes else None,
+        "devices_per_area_median": dpa[0] if dpa else None,
+        **{f"houses_with_{k}": share(houses, lambda h, k=k: kind_counts(h)[k]) for k in ("camera", "garage_door", "sprinkler")},
+        "plain_light_share": _r(plain / (plain + dimmable)) if plain + dimmable else None,
+    }  # fmt: skip

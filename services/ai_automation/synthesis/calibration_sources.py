@@ -1,0 +1,227 @@
+"""Real homes in the calibration's shape: area kinds and device kinds of allenporter's and real HA homes.
+
+Two sources: allenporter's home-assistant-datasets device files (areas and `device_type`s with a free-text
+home type) and the anonymized real installs' `.storage` registries (areas, devices, entities with domain
+and device class). Both become `CalHome`s: the coarse kind of each area (what an `area_kind` function
+makes of its name), and each physical device's kind in the generator's vocabulary (`None` when the
+generator has no such device). The caller passes the name and type mappings, so this module stays
+independent of the classifier.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from homeiq_shared.home_types import HOME_TYPES
+
+AreaKindOf = Callable[[str], str]
+TypeOf = Callable[[str], "tuple[str | None, bool]"]
+
+LIGHT = "light"
+"""A light whose dimmability the source does not say (real registries keep no colour modes)."""
+
+ALLENPORTER_KINDS: Mapping[str, str] = {
+    "light": "light_onoff",
+    "light-dimmable": "light_dimmable",
+    "light-rgbw": "light_rgbw",
+    "motion-sensor": "motion_sensor",
+    "door-sensor": "door_sensor",
+    "window-sensor": "window_sensor",
+    "temperature-sensor": "temperature_sensor",
+    "hvac": "thermostat",
+    "heat-pump": "thermostat",
+    "heater": "thermostat",
+    "smart-plug": "smart_plug",
+    "smart-speaker": "speaker",
+    "smart-tv": "tv",
+    "smart-lock": "smart_lock",
+    "lock-sensor": "smart_lock",
+    "camera": "camera",
+    "smart-blinds": "blinds",
+    "garage-door": "garage_door",
+    "vacuum": "vacuum",
+    "exhaust-fan": "exhaust_fan",
+    "fan-oscilating": "fan",
+    "switch": "wall_switch",
+    "alarm-system": "alarm_panel",
+    "smart-sprinkler": "sprinkler",
+}
+"""allenporter `device_type` -> generator device kind; the others (generic sensor, weather service, water
+valve, gate, washer...) have no generator kind and are left out."""
+
+_SPRINKLER_PLATFORMS = frozenset(
+    {"rachio", "opensprinkler", "hydrawise", "rainbird", "bhyve", "gardena_bluetooth"}
+)
+_MOTION = frozenset({"motion", "occupancy", "presence"})
+_SMOKE = frozenset({"smoke", "gas", "carbon_monoxide"})
+_DOOR = frozenset({"door", "opening", "garage_door"})
+
+
+@dataclass(frozen=True)
+class CalDevice:
+    """One physical device: the index of its area (None when unassigned), its kind, its entity count."""
+
+    area: int | None
+    kind: str | None
+    entities: int
+
+
+@dataclass(frozen=True)
+class CalHome:
+    """One real home as the calibration sees it: type, source, area kinds, devices (None: no registry)."""
+
+    source: str
+    home_type: str
+    areas: tuple[str, ...]
+    devices: tuple[CalDevice, ...] | None
+    lights_known: bool
+
+
+def registry_device_kind(entities: Iterable[tuple[str, str | None, str]], outdoor: bool) -> str | None:
+    """The generator's kind of a registry device from its (domain, device class, platform) entities."""
+    pairs = {(domain, device_class) for domain, device_class, _ in entities}
+    domains = {domain for domain, _ in pairs}
+    classes = {device_class for _, device_class in pairs if device_class}
+    platforms = {platform for _, _, platform in entities}
+    if "camera" in domains:
+        return "camera"
+    if "cover" in domains and classes & {"garage", "garage_door", "gate"}:
+        return "garage_door"
+    for domain, kind in (
+        ("lock", "smart_lock"),
+        ("alarm_control_panel", "alarm_panel"),
+        ("vacuum", "vacuum"),
+    ):
+        if domain in domains:
+            return kind
+    if "valve" in domains or platforms & _SPRINKLER_PLATFORMS:
+        return "sprinkler"
+    for domain, kind in (("climate", "thermostat"), ("cover", "blinds"), ("fan", "fan"), ("light", LIGHT)):
+        if domain in domains:
+            return kind
+    if "media_player" in domains:
+        return "tv" if ("media_player", "tv") in pairs else "speaker"
+    if "switch" in domains:
+        return "smart_plug" if classes & {"outlet", "power", "energy"} else "wall_switch"
+    sensed = {c for d, c in pairs if d == "binary_sensor"}
+    for group, kind in ((_MOTION, "motion_sensor"), (_SMOKE, "smoke_detector"), ({"moisture"}, "leak_sensor"),
+                        (_DOOR, "door_sensor"), ({"window"}, "window_sensor")):  # fmt: skip
+        if sensed & group:
+            return kind
+    if classes & {"temperature", "humidity"}:
+        return "outdoor_sensor" if outdoor else "temperature_sensor"
+    if classes & {"power", "energy"}:
+        return "energy_meter"
+    return None
+
+
+def _area_indices(
+    names: Sequence[str], used: set[int] | None, area_kind: AreaKindOf
+) -> tuple[tuple[str, ...], dict[int, int]]:
+    """Kinds of the areas kept (those holding a device when `used` is given) and old -> new index."""
+    keep = [i for i in range(len(names)) if used is None or i in used]
+    return tuple(area_kind(names[i]) for i in keep), {old: new for new, old in enumerate(keep)}
+
+
+def allenporter_home(
+    doc: Mapping[str, Any],
+    entity_counts: Mapping[str, int],
+    area_kind: AreaKindOf,
+    home_type: str,
+    source: str,
+) -> CalHome:
+    """One allenporter device file as a `CalHome` (areas without devices are not kept)."""
+    names = [str(a) for a in doc.get("areas") or []]
+    raw: list[tuple[int, str]] = []
+    for area, items in (doc.get("devices") or {}).items():
+        if str(area) not in names:
+            names.append(str(area))
+        raw += [(names.index(str(area)), str(item.get("device_type"))) for item in items or []]
+    kinds, index = _area_indices(names, {a for a, _ in raw}, area_kind)
+    devices = tuple(
+        CalDevice(index[a], ALLENPORTER_KINDS[t], entity_counts.get(t, 1))
+        for a, t in raw
+        if t in ALLENPORTER_KINDS
+    )
+    return CalHome(source, home_type, kinds, devices, lights_known=True)
+
+
+def load_allenporter(
+    folder: Path, entity_counts: Mapping[str, int], area_kind: AreaKindOf, type_of: TypeOf
+) -> list[CalHome]:
+    """The device files of one allenporter folder (`devices-v2` or `devices-v3`) whose type maps to ours."""
+    homes = []
+    for path in sorted(folder.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        home_type = type_of(str(doc.get("type", "")))[0] if isinstance(doc, Mapping) else None
+        if home_type is not None:
+            homes.append(
+                allenporter_home(doc, entity_counts, area_kind, home_type, f"allenporter/{folder.name}")
+            )
+    return homes
+
+
+def registry_entity_counts(folder: Path) -> dict[str, int]:
+    """device_type -> number of entities, from the synthetic-home registry YAML files."""
+    counts = {}
+    for path in sorted(folder.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entities = doc.get("entities") or {}
+        counts[str(doc.get("device_type", path.stem))] = sum(len(keys or {}) for keys in entities.values())
+    return counts
+
+
+def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | None:
+    """One anonymized install with a home-type label as a `CalHome`, or None (no label, no areas)."""
+    home_type = doc.get("label")
+    areas = doc.get("areas") or []
+    if home_type not in HOME_TYPES or not areas:
+        return None
+    names = [str(a.get("name") or "") for a in areas]
+    position = {a["area_id"]: i for i, a in enumerate(areas)}
+    if "devices" not in doc or "entities" not in doc:
+        return CalHome("real-ha-homes", str(home_type), tuple(area_kind(n) for n in names), None, False)
+    by_device: dict[str, list[tuple[str, str | None, str]]] = {}
+    entity_areas: dict[str, str | None] = {}
+    for e in doc["entities"]:
+        if e.get("disabled") or e.get("entity_category") or not e.get("device_id"):
+            continue
+        device_class = e.get("device_class") or e.get("original_device_class")
+        by_device.setdefault(e["device_id"], []).append(
+            (str(e["domain"]), device_class, str(e.get("platform")))
+        )
+        entity_areas.setdefault(e["device_id"], e.get("area_id"))
+    raw: list[tuple[int | None, str | None, int]] = []
+    for d in doc["devices"]:
+        entities = by_device.get(d["device_id"])
+        if d.get("disabled") or d.get("entry_type") == "service" or not entities:
+            continue
+        area = position.get(d.get("area_id") or entity_areas.get(d["device_id"]) or "")
+        outdoor = area is not None and area_kind(names[area]) == "outdoor"
+        raw.append((area, registry_device_kind(entities, outdoor), len(entities)))
+    used = {a for a, _, _ in raw if a is not None}
+    kinds, index = _area_indices(names, used, area_kind)
+    devices = tuple(CalDevice(None if a is None else index[a], k, n) for a, k, n in raw)
+    return CalHome("real-ha-homes", str(home_type), kinds, devices, lights_known=False)
+
+
+def load_real_ha(folder: Path, area_kind: AreaKindOf) -> list[CalHome]:
+    """Every labelled install of the real-ha-homes set (`homes/*.json`) that lists areas."""
+    homes = []
+    for path in sorted((folder / "homes").glob("*.json")):
+        home = real_ha_home(json.loads(path.read_text(encoding="utf-8")), area_kind)
+        if home is not None:
+            homes.append(home)
+    return homes
+
+
+def kind_counts(home: CalHome) -> Counter[str]:
+    """How many devices of each kind a home holds (unknown kinds left out)."""
+    return Counter(d.kind for d in home.devices or () if d.kind is not None)
