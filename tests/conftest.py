@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -150,3 +150,65 @@ def serve(app: FastAPI, lifespan: Literal["on", "off"] = "off") -> Iterator[str]
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+FUZZ_EXAMPLES = 20
+"""Cases per API operation and mode (valid, invalid) in the bounded schemathesis runs, derandomized."""
+
+
+def fuzz_labels(spec: dict[str, Any], *, leave_out: tuple[str, ...] = ()) -> list[str]:
+    """Every operation of an OpenAPI document as "METHOD /path", except those left out."""
+    labels = [f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item]
+    return [label for label in labels if label not in leave_out]
+
+
+def fuzz_operation(base_url: str, label: str, api_key: str) -> None:
+    """Run generated cases (valid and invalid) of one operation of the served OpenAPI document against
+    the running service, each held to `check_fuzzed_call`."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from schemathesis import GenerationMode
+
+    spec = httpx.get(f"{base_url}/openapi.json", timeout=10).json()
+    method, path = label.split(" ", 1)
+    operation = schemathesis.openapi.from_dict(spec)[path][method]
+    cases = st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
+    )
+
+    @settings(
+        max_examples=FUZZ_EXAMPLES * 2,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=cases)
+    def run(case: Any) -> None:
+        check_fuzzed_call(case, base_url, api_key)
+
+    run()
+
+
+def check_fuzzed_call(case: Any, base_url: str, api_key: str) -> None:
+    """Call one generated case and hold it to the contract: no unhandled 500, every status documented,
+    the documented media type and schema, and every error a problem detail (4xx and 5xx)."""
+    from schemathesis.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    response = case.call_and_validate(
+        base_url=base_url,
+        headers={"X-HomeIQ-API-Key": api_key},
+        checks=[status_code_conformance, content_type_conformance, response_schema_conformance],
+        timeout=60,
+    )
+    where = f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}"
+    assert response.status_code != 500, where
+    if response.status_code >= 400:
+        media = {k.lower(): v for k, v in response.headers.items()}.get("content-type", [""])  # values: lists
+        assert media[0].startswith("application/problem+json"), where
+        assert response.json()["status"] == response.status_code, where

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homeiq_shared.run_table import TrainingRunColumns
-from homeiq_shared.storage import Base
+from homeiq_shared.storage import Base, UtcDateTime
 
 
 class DatasetRecord(Base):
@@ -18,7 +18,7 @@ class DatasetRecord(Base):
     __tablename__ = "synthetic_datasets"
 
     dataset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     homes: Mapped[int] = mapped_column(Integer)
     events: Mapped[int] = mapped_column(Integer)

@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, cast, get_args
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Text, inspect, select, text, update
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Text, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homeiq_shared.contracts.training import TrainingRunView
-from homeiq_shared.storage import as_utc
+from homeiq_shared.storage import UtcDateTime, as_utc
 
 RunTrigger = Literal["api", "nightly", "cli"]
 RunStatus = Literal["running", "promoted", "registered", "kept", "failed"]
@@ -52,8 +52,8 @@ class TrainingRunColumns:
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     trigger: Mapped[str] = mapped_column(String(16))
     task: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -26,6 +26,7 @@ from ai_automation.home_type.model import HomeTypeModel, ModelNotTrainedError, m
 from ai_automation.home_type.versions import compare_home_type, promote_home_type, rollback_home_type
 from homeiq_shared.contracts.home_type import (
     HomeTypeCompareRequest,
+    HomeTypePrediction,
     PredictBatchResponse,
     PredictRequest,
     Task,
@@ -91,7 +92,7 @@ def _predict(body: bytes, models: dict[str, HomeTypeModel]) -> bytes:
     responses={
         200: {
             "description": "One prediction for `home`, `{predictions: [...]}` for `homes`",
-            "model": PredictBatchResponse,
+            "model": HomeTypePrediction | PredictBatchResponse,
         },
         **problem_responses(422, 503),
     },

@@ -22,6 +22,7 @@ from ai_automation.home_type.dataset import DatasetError, home_paths
 from ai_automation.home_type.model import load_model, model_name
 from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, run_outcome, train_home_type
 from homeiq_shared.contracts.home_type import Task, TrainRequest, TrainResponse
+from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.training import NightlyStarted, ScheduledRun, TrainStatus
 from homeiq_shared.errors import ConflictError, InvalidInputError, NotFoundError
 from homeiq_shared.request_guard import display_path, env_name, hide_paths, shows_paths
@@ -131,7 +132,7 @@ def _run_summary(outcome: TrainingOutcome, folder: Path, data_dir: Path) -> dict
     }
 
 
-@router.post("/train", response_model=TrainResponse)
+@router.post("/train", response_model=TrainResponse, responses=problem_responses(403, 404, 409))
 async def train(
     body: TrainRequest,
     models: HomeTypeModelsDep,

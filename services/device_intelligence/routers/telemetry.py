@@ -52,7 +52,12 @@ async def store_telemetry(
     return TelemetryStored(received=len(rows), stored=stored, duplicates=duplicates)
 
 
-@router.post("/failures", response_model=FailureOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/failures",
+    response_model=FailureOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": FailureOut, "description": "Already recorded for that time: the stored one"}},
+)
 async def record_failure(
     body: FailureIn, session: SessionDep, response: Response, _: ApiKeyDep
 ) -> FailureOut:
