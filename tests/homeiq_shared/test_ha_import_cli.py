@@ -18,20 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(config_dir: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {
-        "AI_AUTOMATION_DATA_DIR": str(tmp_path / "ai"),
-        "DEVICE_INTELLIGENCE_DATA_DIR": str(tmp_path / "di"),
-        "COLUMNS": "120",
-    }
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "import_home_assistant.py"), "--config-dir", str(config_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    return _run_args(tmp_path, "--config-dir", str(config_dir))
 
 
 def _count(db: Path, table: str) -> int:
@@ -87,7 +74,12 @@ def test_http_mode_posts_snapshot_then_event_batches(ha_config_dir: Path) -> Non
 
 
 def _run_args(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"COLUMNS": "200", "AI_AUTOMATION_DATA_DIR": str(tmp_path / "ai")}
+    """The script in a fresh interpreter, both services' local storage under `tmp_path`."""
+    env = os.environ | {
+        "AI_AUTOMATION_DATA_DIR": str(tmp_path / "ai"),
+        "DEVICE_INTELLIGENCE_DATA_DIR": str(tmp_path / "di"),
+        "COLUMNS": "200",
+    }
     script = str(ROOT / "scripts" / "import_home_assistant.py")
     return subprocess.run(
         [sys.executable, script, *args],

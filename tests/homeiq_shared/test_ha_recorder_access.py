@@ -32,6 +32,19 @@ def _db(folder: Path, n: int = 10) -> Path:
     return path
 
 
+def _wal_writer(path: Path) -> sqlite3.Connection:
+    """HA's connection: WAL mode, no automatic checkpoint, one committed row still only in the -wal."""
+    ha = sqlite3.connect(path)
+    ha.execute("PRAGMA journal_mode=WAL")
+    ha.execute("PRAGMA wal_autocheckpoint=0")
+    ha.execute(
+        "INSERT INTO states (state_id, state, last_updated_ts, metadata_id) VALUES (50, 'on', ?, 1)",
+        (T0.timestamp(),),
+    )
+    ha.commit()
+    return ha
+
+
 def _states(path: Path) -> int:
     with open_readonly(path) as reader:
         return sum(len(chunk) for chunk in reader.iter_state_changed())
@@ -57,14 +70,7 @@ def test_a_wal_mode_database_of_a_stopped_ha_is_read_immutable_without_sidecars(
 
 def test_a_running_ha_is_read_through_a_backup_snapshot_of_its_committed_data(tmp_path: Path) -> None:
     path = _db(tmp_path / "cfg")
-    ha = sqlite3.connect(path)
-    ha.execute("PRAGMA journal_mode=WAL")
-    ha.execute("PRAGMA wal_autocheckpoint=0")
-    ha.execute(
-        "INSERT INTO states (state_id, state, last_updated_ts, metadata_id) VALUES (50, 'on', ?, 1)",
-        (T0.timestamp(),),
-    )
-    ha.commit()
+    ha = _wal_writer(path)
     ha.execute("BEGIN IMMEDIATE")  # a write in progress: not visible to a reader
     ha.execute(
         "INSERT INTO states (state_id, state, last_updated_ts, metadata_id) VALUES (51, 'off', ?, 1)",
@@ -86,14 +92,7 @@ def test_a_running_ha_is_read_through_a_backup_snapshot_of_its_committed_data(tm
 
 def test_a_crashed_ha_wal_is_recovered_in_a_temporary_copy(tmp_path: Path) -> None:
     live = _db(tmp_path / "live")
-    ha = sqlite3.connect(live)
-    ha.execute("PRAGMA journal_mode=WAL")
-    ha.execute("PRAGMA wal_autocheckpoint=0")
-    ha.execute(
-        "INSERT INTO states (state_id, state, last_updated_ts, metadata_id) VALUES (50, 'on', ?, 1)",
-        (T0.timestamp(),),
-    )
-    ha.commit()
+    ha = _wal_writer(live)
     crashed = tmp_path / "crashed"
     crashed.mkdir()
     for name in ("home-assistant_v2.db", "home-assistant_v2.db-wal"):  # what a power cut leaves: no -shm
