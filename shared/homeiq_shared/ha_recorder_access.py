@@ -117,3 +117,5 @@ def open_read_only(path: Path) -> ReadOnlyDatabase:
         return ReadOnlyDatabase(conn, mode, snapshot_dir)
     except sqlite3.DatabaseError as exc:
         raise RecorderError(f"{path} is not a readable SQLite database: {exc}") from exc
+    except OSError as exc:  # a sidecar HA's user may read and we may not, a full temporary folder
+        raise RecorderError(f"{path} could not be snapshotted for reading: {exc}") from exc

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from homeiq_shared.ha_recorder import open_readonly
+from homeiq_shared.ha_recorder import RecorderError, open_readonly
 from homeiq_shared.ha_recorder_writer import write_recorder_db
 
 from .conftest import ha_state_changed
@@ -115,3 +116,15 @@ def test_a_read_only_file_or_folder_is_read(tmp_path: Path, mode: int) -> None:
         assert _states(path) == 10
     finally:
         target.chmod(0o755)
+
+
+def test_a_sidecar_that_cannot_be_copied_is_a_recorder_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    path = _db(tmp_path / "cfg")
+    (path.parent / "home-assistant_v2.db-wal").mkdir()  # unreadable as a file, whoever runs the test
+    with pytest.raises(RecorderError, match="could not be snapshotted"):
+        open_readonly(path)
+    assert list((tmp_path / "tmp").iterdir()) == []  # the half-made snapshot is gone
