@@ -2,7 +2,10 @@
 """Import a Home Assistant config folder (recorder database + .storage registries) into HomeIQ ML.
 
 Without service URLs it writes into both services' default local storage (to seed a fresh install);
-with --ai-url/--device-url it sends the data to running services. HA's files are only read.
+with --ai-url/--device-url it sends the data to running services. HA's files are only read (the
+folder stays byte-identical). Recorder schema v30 to v53 import, a newer one with a warning.
+Exit codes: 0 imported, 2 the folder or its database cannot be imported (the reason is printed),
+3 a service could not be reached or refused the data.
 """
 
 from __future__ import annotations
@@ -13,9 +16,6 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-
-from rich.console import Console
-from rich.table import Table
 
 
 def _local_targets() -> list[tuple[str, str, Any]]:
@@ -28,6 +28,18 @@ def _local_targets() -> list[tuple[str, str, Any]]:
         ("ai-automation", AiAutomationSettings().resolved_database_url(), None),
         ("device-intelligence", DeviceIntelligenceSettings().resolved_database_url(), TelemetryDeriver),
     ]
+
+
+def _preflight(config_dir: Path) -> list[str]:
+    """Open the folder as every importer does (database version first) before anything heavy is imported.
+
+    Returns the warnings to show; raises `RecorderError` or `RegistryError` with the reason it cannot
+    be imported (no folder, nothing of HA's in it, a database too old, a Git LFS pointer...).
+    """
+    from homeiq_shared.ha_config_dir import open_config_dir
+
+    with open_config_dir(config_dir) as folder:
+        return folder.warnings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,16 +59,25 @@ def main(argv: list[str] | None = None) -> int:
         "--api-key", default=os.environ.get("HOMEIQ_API_KEY"), help="API key (env HOMEIQ_API_KEY)"
     )
     args = parser.parse_args(argv)
-    # Imported once the arguments parse: SQLAlchemy and FastAPI take a second or two, `--help` need not wait.
-    from homeiq_shared.ha_import import import_into_database
-    from homeiq_shared.ha_import_http import send_config_dir
+    from rich.console import Console
+
     from homeiq_shared.ha_recorder import RecorderError
     from homeiq_shared.ha_registries import RegistryError
 
     console = Console()
-    if not args.config_dir.is_dir():
-        console.print(f"[red]error:[/red] {args.config_dir} is not a folder")
+    try:
+        warnings = _preflight(args.config_dir)
+    except (RecorderError, RegistryError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
         return 2
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    # Imported once the folder checks out: SQLAlchemy and FastAPI take a second or two, `--help` need not wait.
+    import httpx
+
+    from homeiq_shared.ha_import import import_into_database
+    from homeiq_shared.ha_import_http import send_config_dir
+
     rows: list[tuple[str, dict[str, Any]]] = []
     try:
         with console.status("importing..."):
@@ -75,6 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     except (RecorderError, RegistryError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
+    except httpx.HTTPStatusError as exc:
+        detail = exc.response.text[:300]
+        console.print(
+            f"[red]error:[/red] the service answered {exc.response.status_code} to {exc.request.url}: {detail}"
+        )
+        return 3
+    except httpx.HTTPError as exc:
+        console.print(f"[red]error:[/red] cannot reach the service ({type(exc).__name__}: {exc})")
+        return 3
+    from rich.table import Table
+
     for name, figures in rows:
         table = Table(title=f"{name}: {args.config_dir}")
         table.add_column("figure")

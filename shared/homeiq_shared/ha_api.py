@@ -76,7 +76,10 @@ class AreaIn(BaseModel):
     model_config = ConfigDict(extra="allow")
     name: PlainText = Field(min_length=1, max_length=128)
     area_id: PlainText | None = Field(None, max_length=128)
-    floor: PlainText | None = Field(None, max_length=128)
+    floor: PlainText | None = Field(None, max_length=128, description="The floor's name (HA floor registry)")
+    floor_level: int | None = Field(
+        None, ge=-100, le=500, description="The floor's level (0 ground, negative below ground)"
+    )
     type: str | None = Field(None, pattern="^(indoor|outdoor)$")
 
 

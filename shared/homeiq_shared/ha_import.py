@@ -11,20 +11,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homeiq_shared import ha_recorder
+from homeiq_shared.ha_config_dir import open_config_dir
 from homeiq_shared.ha_events import StoreRows, normalise_batch, store_events
-from homeiq_shared.ha_registries import read_registries
 from homeiq_shared.ha_snapshots import upsert_snapshot
 
 logger = logging.getLogger(__name__)
-
-RECORDER_FILE = "home-assistant_v2.db"
 
 
 @dataclass
@@ -33,6 +30,7 @@ class ImportReport:
 
     home_id: str
     schema_version: int | None
+    floors: int
     areas: int
     devices: int
     entities: int
@@ -43,6 +41,7 @@ class ImportReport:
     stored_new: int
     skipped_malformed: int
     seconds: float
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON responses and CLI tables."""
@@ -63,33 +62,31 @@ async def import_config_dir(
 ) -> ImportReport:
     """Import `config_dir` (recorder DB and/or `.storage` registries) into the session's database."""
     started = time.perf_counter()
-    if not config_dir.is_dir():
-        raise ha_recorder.RecorderError(f"{config_dir} is not a folder")
-    snapshot = read_registries(config_dir)
-    recorder_path = config_dir / RECORDER_FILE
-    if not recorder_path.exists() and not snapshot.devices:
-        raise ha_recorder.RecorderError(f"{config_dir} has neither {RECORDER_FILE} nor .storage registries")
-    if snapshot.devices or snapshot.areas:
-        await upsert_snapshot(session, home_id, snapshot.areas, snapshot.devices, source="import")
+    # The database is opened (version and layout checked) before anything is stored, so a refused
+    # database leaves the service's storage as it was.
+    folder = await asyncio.to_thread(open_config_dir, config_dir)
+    snapshot, reader = folder.snapshot, folder.reader
     summary = None
     stored = skipped = 0
-    if recorder_path.exists():
-        conn = await asyncio.to_thread(ha_recorder.open_readonly, recorder_path)
-        try:
-            summary = await asyncio.to_thread(ha_recorder.summarize, conn)
-            for reader in (ha_recorder.iter_state_changed, ha_recorder.iter_events):
-                chunks = reader(conn, chunk_size)
+    try:
+        if snapshot.found:
+            await upsert_snapshot(session, home_id, snapshot.areas, snapshot.devices, source="import")
+        if reader is not None:
+            summary = await asyncio.to_thread(reader.summarize)
+            for read in (reader.iter_state_changed, reader.iter_events):
+                chunks = read(chunk_size)
                 while (chunk := await asyncio.to_thread(_next_chunk, chunks)) is not None:
                     rows, problems = normalise_batch(chunk, home_id)
                     # A recorder row HA accepted but we cannot use (e.g. an odd entity id) is skipped and
                     # counted rather than failing a whole import.
                     skipped += len(problems)
                     stored += await store_rows(session, rows)
-        finally:
-            conn.close()
+    finally:
+        await asyncio.to_thread(folder.close)
     report = ImportReport(
         home_id=home_id,
         schema_version=summary.schema_version if summary else None,
+        floors=snapshot.counts["floors"],
         areas=snapshot.counts["areas"],
         devices=snapshot.counts["devices"],
         entities=snapshot.counts["entities"],
@@ -100,6 +97,7 @@ async def import_config_dir(
         stored_new=stored,
         skipped_malformed=skipped,
         seconds=round(time.perf_counter() - started, 3),
+        warnings=summary.warnings if summary else [],
     )
     logger.info("imported %s: %s", config_dir, report)
     return report

@@ -7,10 +7,8 @@ from typing import Any
 
 import httpx
 
-from homeiq_shared import ha_recorder
+from homeiq_shared.ha_config_dir import open_config_dir
 from homeiq_shared.ha_events import normalise_event
-from homeiq_shared.ha_import import RECORDER_FILE
-from homeiq_shared.ha_registries import read_registries
 from homeiq_shared.security import API_KEY_HEADER
 
 
@@ -23,23 +21,34 @@ def send_config_dir(
     batch_size: int = 5_000,
     transport: httpx.BaseTransport | None = None,
 ) -> dict[str, Any]:
-    """Read `config_dir` locally and post its snapshot and events in batches; return the totals."""
+    """Read `config_dir` locally and post its snapshot and events in batches; return the totals.
+
+    The recorder database is opened (version and layout checked) before anything is sent.
+    """
     headers = {API_KEY_HEADER: api_key} if api_key else {}
-    totals = {"snapshot_devices": 0, "sent": 0, "stored": 0, "duplicates": 0, "skipped_malformed": 0}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=120, transport=transport) as client:
-        snapshot = read_registries(config_dir)
-        if snapshot.devices:
-            body = {"home_id": home_id, "areas": snapshot.areas, "devices": snapshot.devices}
-            client.post("/api/ha/snapshot", json=body).raise_for_status()
-            totals["snapshot_devices"] = len(snapshot.devices)
-        recorder = config_dir / RECORDER_FILE
-        if not recorder.exists():
-            return totals
-        conn = ha_recorder.open_readonly(recorder)
-        try:
-            ha_recorder.schema_version(conn)
-            for reader in (ha_recorder.iter_state_changed, ha_recorder.iter_events):
-                for raw in reader(conn, batch_size):
+    totals: dict[str, Any] = {
+        "snapshot_areas": 0,
+        "snapshot_devices": 0,
+        "sent": 0,
+        "stored": 0,
+        "duplicates": 0,
+        "skipped_malformed": 0,
+    }
+    with open_config_dir(config_dir) as folder:
+        snapshot, reader = folder.snapshot, folder.reader
+        with httpx.Client(base_url=base_url, headers=headers, timeout=120, transport=transport) as client:
+            if snapshot.found:
+                body = {"home_id": home_id, "areas": snapshot.areas, "devices": snapshot.devices}
+                client.post("/api/ha/snapshot", json=body).raise_for_status()
+                totals["snapshot_areas"] = len(snapshot.areas)
+                totals["snapshot_devices"] = len(snapshot.devices)
+            if reader is None:
+                return totals
+            totals["schema_version"] = reader.layout.version
+            if reader.warnings:
+                totals["warnings"] = "; ".join(reader.warnings)
+            for read in (reader.iter_state_changed, reader.iter_events):
+                for raw in read(batch_size):
                     # rows the service would refuse (HA accepted them, we cannot use them) are counted, not sent
                     chunk = [e for e in raw if isinstance(normalise_event(e, home_id), dict)]
                     totals["skipped_malformed"] += len(raw) - len(chunk)
@@ -51,6 +60,4 @@ def send_config_dir(
                     totals["sent"] += len(chunk)
                     totals["stored"] += int(answer["stored"])
                     totals["duplicates"] += int(answer["duplicates"])
-        finally:
-            conn.close()
     return totals

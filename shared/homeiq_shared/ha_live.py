@@ -1,11 +1,13 @@
-"""Pull a live Home Assistant's history over its REST API on a schedule (off unless HA_URL and HA_TOKEN are set).
+"""Pull a live Home Assistant on a schedule (off unless HA_URL and HA_TOKEN are set): registries and history.
 
+The websocket API (`ha_websocket`) gives the area, floor, device and entity registries, stored as the
+home's snapshot exactly as a config-folder import stores `.storage` (`ha_registries`).
 `GET /api/states` lists the entities; `GET /api/history/period/<start>?filter_entity_id=...&end_time=...`
 (with a long-lived token as `Authorization: Bearer`) gives, per entity, its state objects in time
 order. Consecutive states of an entity become `state_changed` events (old state, new state) and go
 through the same validation and idempotent storage as `POST /api/ha/events`, so overlapping pulls
 add nothing. HA being unreachable is logged and retried at the next pull; it never blocks
-`/train` or `/predict`.
+`/train` or `/predict`. `status()` is what `/health` shows of the link (`contracts.health.HaLinkStatus`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from homeiq_shared.contracts.health import HaLinkStatus
 from homeiq_shared.ha_events import StoreRows, normalise_batch, store_events
+from homeiq_shared.ha_registries import snapshot_from_registries
+from homeiq_shared.ha_snapshots import upsert_snapshot
+from homeiq_shared.ha_websocket import HaWebsocketError, Registries, fetch_registries, websocket_url
 from homeiq_shared.state_files import read_state, write_state
 
 logger = logging.getLogger(__name__)
@@ -40,6 +46,13 @@ class LivePullConfig:
     home_id: str = "default"
     interval_minutes: int = 15
     first_lookback_hours: int = 24
+    websocket: str | None = None
+    """The websocket address (default: `url`'s, `ws(s)://.../api/websocket`)."""
+
+    @property
+    def websocket_address(self) -> str:
+        """Where the registries are read."""
+        return self.websocket or websocket_url(self.url)
 
 
 def history_to_events(history: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -102,7 +115,7 @@ class HaRestClient:
 
 
 class LivePuller:
-    """Pulls HA history every `interval_minutes`, from where the last pull ended (kept in a state file)."""
+    """Pulls HA's registries and history every `interval_minutes`, from where the last pull ended (kept in a state file)."""
 
     def __init__(
         self,
@@ -126,8 +139,24 @@ class LivePuller:
     def _write_state(self) -> None:
         write_state(self._state_path, self.last)
 
+    async def _pull_registries(self) -> dict[str, int]:
+        """The registries over the websocket, stored as the home's snapshot; their counts."""
+        registries: Registries = await fetch_registries(self._config.websocket_address, self._config.token)
+        snapshot = snapshot_from_registries(
+            registries["floors"], registries["areas"], registries["devices"], registries["entities"]
+        )
+        async with self._sessions() as session:
+            await upsert_snapshot(
+                session, self._config.home_id, snapshot.areas, snapshot.devices, source="live"
+            )
+        return snapshot.counts
+
     async def pull_once(self, now: datetime | None = None) -> dict[str, Any]:
-        """One pull from the end of the previous one (or the first lookback) to `now`; returns its figures."""
+        """One pull: the registries, then the history from the end of the previous pull (or the first lookback) to `now`.
+
+        A failing part is recorded (`error`, kept in `last_error`) and the other still runs; the
+        history window only moves on when the history was read.
+        """
         now = now or datetime.now(UTC)
         since_text = self.last.get("until")
         since = (
@@ -135,25 +164,52 @@ class LivePuller:
             if since_text
             else now - timedelta(hours=self._config.first_lookback_hours)
         )
-        result: dict[str, Any] = {"since": since.isoformat(), "until": now.isoformat()}
+        result: dict[str, Any] = {"since": since.isoformat(), "until": now.isoformat(), "at": now.isoformat()}
+        errors = []
+        try:
+            result["registries"] = await self._pull_registries()
+        except HaWebsocketError as exc:
+            errors.append(f"registries: {exc}")
         try:
             entity_ids = await self._client.entity_ids()
             history = await self._client.history(since, now, entity_ids)
         except (httpx.HTTPError, ValueError) as exc:
-            result.update(status="error", error=f"Home Assistant unreachable or refused: {exc}")
-            logger.warning("live HA pull failed: %s", exc)
-            self.last = {**self.last, "last_error": result}
-            self._write_state()
-            return result
-        rows, problems = normalise_batch(history_to_events(history), self._config.home_id)
-        async with self._sessions() as session:
-            stored = await self._store_rows(session, rows)
-        result.update(
-            status="ok", entities=len(entity_ids), events=len(rows), stored=stored, skipped=len(problems)
-        )
-        self.last = {"until": now.isoformat(), "last_pull": result}
+            errors.append(f"history: Home Assistant unreachable or refused: {exc}")
+        else:
+            rows, problems = normalise_batch(history_to_events(history), self._config.home_id)
+            async with self._sessions() as session:
+                stored = await self._store_rows(session, rows)
+            result.update(entities=len(entity_ids), events=len(rows), stored=stored, skipped=len(problems))
+            self.last["until"] = now.isoformat()
+        if errors:
+            result.update(status="error", error="; ".join(errors))
+            logger.warning("live HA pull failed: %s", result["error"])
+            self.last["last_error"] = result
+        else:
+            result["status"] = "ok"
+            self.last["last_pull"] = result
+        self.last["last_attempt"] = result
         self._write_state()
         return result
+
+    def status(self) -> HaLinkStatus:
+        """What `/health` shows of the link: the last pull, the last error, what HA holds."""
+        good: dict[str, Any] = self.last.get("last_pull") or {}
+        bad: dict[str, Any] = self.last.get("last_error") or {}
+        attempt: dict[str, Any] = self.last.get("last_attempt") or {}
+        registries: dict[str, int] = good.get("registries") or {}
+        return HaLinkStatus(
+            ok=attempt.get("status") == "ok",
+            interval_minutes=self._config.interval_minutes,
+            last_attempt=attempt.get("at") or attempt.get("until"),
+            last_pull=good.get("at") or good.get("until"),
+            last_error=bad.get("error"),
+            last_error_at=bad.get("at") or bad.get("until"),
+            entities=good.get("entities"),
+            areas=registries.get("areas"),
+            devices=registries.get("devices"),
+            registry_entities=registries.get("entities"),
+        )
 
     async def _loop(self) -> None:
         while True:

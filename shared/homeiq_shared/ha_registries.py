@@ -1,4 +1,4 @@
-"""Read Home Assistant's `.storage` registries (areas, floors, devices, entities) into the home shape.
+"""Read Home Assistant's registries (areas, floors, devices, entities) into the home shape.
 
 The result has the home file's `areas[]` and `devices[]` (one record per entity, as the generator
 writes them), so a real install can be classified and compared with synthetic homes. Files are
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from homeiq_shared.ha_schema import is_entity_id
 from homeiq_shared.ha_semantics import device_category, is_outdoor_area
 
 _PROTOCOLS = {
@@ -21,6 +22,11 @@ _PROTOCOLS = {
     "zwave_js": "zwave",
     "matter": "matter",
 }
+
+
+MAX_REGISTRY_BYTES = 64 * 1024 * 1024
+"""Largest registry file read (a big install's entity registry is a few MB)."""
+REGISTRY_KEYS = ("core.floor_registry", "core.area_registry", "core.device_registry", "core.entity_registry")
 
 
 class RegistryError(Exception):
@@ -34,13 +40,19 @@ class RegistrySnapshot:
     areas: list[dict[str, Any]]
     devices: list[dict[str, Any]]
     counts: dict[str, int]
+    found: bool = False
+    """At least one registry was present (an install with areas but no entity registry still counts)."""
 
 
 def _load(storage: Path, key: str) -> dict[str, Any] | None:
+    """The `data` of one storage file; any storage `version`/`minor_version` is read the same way."""
     path = storage / key
     if not path.is_file():
         return None
     try:
+        size = path.stat().st_size
+        if size > MAX_REGISTRY_BYTES:
+            raise RegistryError(f"{path} is {size} bytes; at most {MAX_REGISTRY_BYTES} are read")
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RegistryError(f"{path} is not readable JSON: {exc}") from exc
@@ -48,6 +60,12 @@ def _load(storage: Path, key: str) -> dict[str, Any] | None:
         raise RegistryError(f"{path} is not a Home Assistant storage file for {key}")
     data: dict[str, Any] = doc["data"]
     return data
+
+
+def _entries(data: dict[str, Any] | None, name: str) -> list[dict[str, Any]]:
+    """The list `name` of a registry's data, keeping only objects (a hand-edited file may hold junk)."""
+    items = (data or {}).get(name)
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
 def area_kind(name: str) -> str:
@@ -70,35 +88,49 @@ def _protocol(device: dict[str, Any]) -> str:
     return "wifi" if device.get("connections") else "other"
 
 
-def read_registries(config_dir: Path) -> RegistrySnapshot:
-    """Read `.storage/core.{floor,area,device,entity}_registry` under `config_dir`."""
-    storage = config_dir / ".storage"
-    floors = {f["floor_id"]: f for f in (_load(storage, "core.floor_registry") or {}).get("floors", [])}
-    raw_areas = (_load(storage, "core.area_registry") or {}).get("areas", [])
-    raw_devices = (_load(storage, "core.device_registry") or {}).get("devices", [])
-    raw_entities = (_load(storage, "core.entity_registry") or {}).get("entities", [])
+def _level(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
+
+def snapshot_from_registries(
+    floors: list[dict[str, Any]],
+    areas: list[dict[str, Any]],
+    devices: list[dict[str, Any]],
+    entities: list[dict[str, Any]],
+) -> RegistrySnapshot:
+    """Areas (with their floor's name and level) and one record per enabled entity, from HA's registry entries.
+
+    The entries are HA's own, from `.storage` (areas keyed `id`) or the websocket
+    `config/*_registry/list` commands (areas keyed `area_id`). An entity's own `area_id` overrides its
+    device's, as in HA.
+    """
+    floors_by_id = {str(f["floor_id"]): f for f in floors if f.get("floor_id")}
     areas_by_id: dict[str, dict[str, Any]] = {}
-    for area in raw_areas:
-        floor = floors.get(area.get("floor_id") or "")
-        areas_by_id[area["id"]] = {
-            "area_id": area["id"],
-            "name": area.get("name") or area["id"],
-            "type": area_kind(area.get("name") or area["id"]),
-            "floor": floor.get("name") if floor else area.get("floor_id"),
-            "description": f"{area.get('name')} (imported from Home Assistant)",
+    for entry in areas:
+        area_id = entry.get("id") or entry.get("area_id")
+        if not area_id:
+            continue
+        area_name = str(entry.get("name") or area_id)
+        floor = floors_by_id.get(str(entry.get("floor_id") or ""))
+        areas_by_id[str(area_id)] = {
+            "area_id": str(area_id),
+            "name": area_name,
+            "type": area_kind(area_name),
+            "floor": floor.get("name") if floor else entry.get("floor_id"),
+            "floor_level": _level(floor.get("level")) if floor else None,
+            "description": f"{area_name} (imported from Home Assistant)",
         }
-    devices_by_id = {d["id"]: d for d in raw_devices if isinstance(d, dict) and "id" in d}
+    devices_by_id = {str(d["id"]): d for d in devices if d.get("id")}
     battery_devices = {
         e.get("device_id")
-        for e in raw_entities
+        for e in entities
         if (e.get("device_class") or e.get("original_device_class")) == "battery"
     }
     records = []
-    for entity in raw_entities:
-        if entity.get("disabled_by"):
+    for entity in entities:
+        entity_id = str(entity.get("entity_id") or "")
+        if entity.get("disabled_by") or not is_entity_id(entity_id):
             continue
-        entity_id = str(entity.get("entity_id", ""))
         domain, _, _ = entity_id.partition(".")
         device = devices_by_id.get(entity.get("device_id") or "", {})
         area = areas_by_id.get(entity.get("area_id") or device.get("area_id") or "")
@@ -126,9 +158,23 @@ def read_registries(config_dir: Path) -> RegistrySnapshot:
             }
         )
     counts = {
-        "floors": len(floors),
+        "floors": len(floors_by_id),
         "areas": len(areas_by_id),
         "devices": len(devices_by_id),
         "entities": len(records),
     }
     return RegistrySnapshot(areas=list(areas_by_id.values()), devices=records, counts=counts)
+
+
+def read_registries(config_dir: Path) -> RegistrySnapshot:
+    """Read `.storage/core.{floor,area,device,entity}_registry` under `config_dir` (any storage version)."""
+    storage = config_dir / ".storage"
+    loaded = {key: _load(storage, key) for key in REGISTRY_KEYS}
+    snapshot = snapshot_from_registries(
+        _entries(loaded["core.floor_registry"], "floors"),
+        _entries(loaded["core.area_registry"], "areas"),
+        _entries(loaded["core.device_registry"], "devices"),
+        _entries(loaded["core.entity_registry"], "entities"),
+    )
+    snapshot.found = any(data is not None for data in loaded.values())
+    return snapshot

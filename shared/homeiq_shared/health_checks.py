@@ -68,5 +68,6 @@ async def health_response(
         models=served,
         storage=await storage() if checks["database"].ok else None,
         security=security_status(settings),
+        ha_link=link.status() if (link := getattr(request.app.state, "ha_live", None)) is not None else None,
     )
     return JSONResponse(body.model_dump(mode="json"), status_code=503 if body.status == "unhealthy" else 200)

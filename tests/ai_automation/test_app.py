@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from ai_automation import dependencies as dependencies_module
 from ai_automation.app import create_app
 from ai_automation.settings import AiAutomationSettings
 from homeiq_shared.app_state import models_ready
+
+from ..homeiq_shared.fake_home_assistant import TOKEN, FakeHomeAssistant, running
 
 
 async def test_health_reports_real_checks(ai_client: httpx.AsyncClient) -> None:
@@ -124,3 +127,47 @@ async def test_mutating_endpoint_needs_the_configured_key(
             assert (await client.get("/health")).status_code == 200
     assert response.status_code == expected
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_health_shows_the_live_home_assistant_link(tmp_path: Path) -> None:
+    """With HA_URL/HA_TOKEN set, the service pulls a (real, local) HA at start-up and `/health` says how it went."""
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    state = {"entity_id": "light.hall", "state": "on", "attributes": {}}
+    fake = FakeHomeAssistant(
+        history={"light.hall": [{**state, "last_changed": an_hour_ago, "last_updated": an_hour_ago}]},
+        registries={
+            "floors": [],
+            "areas": [{"area_id": "hall", "name": "Hall"}],
+            "devices": [{"id": "d1", "area_id": "hall"}, {"id": "d2", "area_id": None}],
+            "entities": [{"entity_id": "light.hall", "device_id": "d1"}],
+        },
+    )
+    async with running(fake):
+        settings = AiAutomationSettings(
+            data_dir=tmp_path / "data",
+            models_dir=tmp_path / "models",
+            ha_url=fake.url,
+            ha_token=TOKEN,
+            _env_file=None,
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            for _ in range(200):  # the first pull runs as the service starts
+                if app.state.ha_live.last.get("last_attempt"):
+                    break
+                await asyncio.sleep(0.05)
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://ai"
+            ) as client:
+                link = (await client.get("/health")).json()["ha_link"]
+                summary = (await client.get("/api/ha/summary")).json()
+    assert link["ok"] is True, link
+    assert (link["entities"], link["areas"], link["devices"], link["registry_entities"]) == (1, 1, 2, 1)
+    assert link["last_pull"] is not None
+    assert link["last_error"] is None
+    assert link["interval_minutes"] == 15
+    assert summary["homes"][0]["devices"] == 1
+
+
+async def test_health_has_no_live_link_when_ha_is_not_configured(ai_client: httpx.AsyncClient) -> None:
+    assert (await ai_client.get("/health")).json()["ha_link"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,18 @@ import pytest
 from homeiq_shared.ha_recorder_writer import write_recorder_db
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def external_data(*parts: str) -> Path | None:
+    """A folder of the reference data (`../shared/external-data` beside the checkout, or beside the folder
+    holding a git worktree; `HOMEIQ_EXTERNAL_DATA` overrides), or None when it is not there."""
+    candidates = [Path(os.environ["HOMEIQ_EXTERNAL_DATA"])] if os.environ.get("HOMEIQ_EXTERNAL_DATA") else []
+    candidates += [ROOT.parent / "shared" / "external-data", ROOT.parent.parent / "shared" / "external-data"]
+    for base in candidates:
+        if base.joinpath(*parts).is_dir():
+            return base.joinpath(*parts)
+    return None
 
 
 def ha_state_changed(

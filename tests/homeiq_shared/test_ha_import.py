@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,31 @@ async def test_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
         with pytest.raises(RecorderError, match="not a folder"):
             await import_config_dir(tmp_path / "absent", session, "x")
     await engine.dispose()
+
+
+async def test_registries_without_a_database_or_an_entity_registry_store_the_areas(tmp_path: Path) -> None:
+    config = tmp_path / "cfg"
+    (config / ".storage").mkdir(parents=True)
+    for key, data in (
+        ("core.floor_registry", {"floors": [{"floor_id": "og", "name": "Obergeschoss", "level": 1}]}),
+        ("core.area_registry", {"areas": [{"id": "bad", "name": "Badezimmer", "floor_id": "og"}]}),
+        ("core.device_registry", {"devices": [{"id": "d1", "area_id": "bad"}]}),
+    ):
+        doc = {"version": 1, "minor_version": 2, "key": key, "data": data}
+        (config / ".storage" / key).write_text(json.dumps(doc))
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
+    await create_tables(engine)
+    async with make_sessionmaker(engine)() as session:
+        report = await import_config_dir(config, session, "flat")
+        (snapshot,) = await list_snapshots(session)
+    await engine.dispose()
+    assert (report.schema_version, report.floors, report.areas, report.devices, report.entities) == (
+        None,
+        1,
+        1,
+        1,
+        0,
+    )
+    assert snapshot.areas[0]["floor"] == "Obergeschoss"
+    assert snapshot.areas[0]["floor_level"] == 1
+    assert snapshot.devices == []

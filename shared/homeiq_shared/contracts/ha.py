@@ -28,6 +28,7 @@ class ImportReport(BaseModel):
 
     home_id: str
     schema_version: int | None = Field(description="The recorder database's schema version")
+    floors: int = Field(0, description="Floors in the floor registry")
     areas: int
     devices: int
     entities: int
@@ -38,6 +39,9 @@ class ImportReport(BaseModel):
     stored_new: int
     skipped_malformed: int
     seconds: float
+    warnings: list[str] = Field(
+        default_factory=list, description="What the import noticed, e.g. a schema newer than the newest known"
+    )
 
 
 class HomeSummary(BaseModel):

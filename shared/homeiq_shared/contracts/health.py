@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,6 +50,27 @@ class SecurityStatus(BaseModel):
     max_bulk_body_bytes: int = Field(description="Body limit of the bulk routes (events, snapshots, predict)")
 
 
+class HaLinkStatus(BaseModel):
+    """The live Home Assistant link (`HA_URL`/`HA_TOKEN`): its last pull, its last error, what HA holds."""
+
+    ok: bool = Field(description="The last pull read both the registries and the history")
+    interval_minutes: int = Field(description="Minutes between pulls")
+    last_attempt: datetime | None = Field(None, description="When the last pull ran (UTC)")
+    last_pull: datetime | None = Field(None, description="When the last fully successful pull ran (UTC)")
+    last_error: str | None = Field(
+        None, description="Why the last failed pull failed (it may be old: see last_error_at)"
+    )
+    last_error_at: datetime | None = None
+    entities: int | None = Field(
+        None, description="Entities HA had at the last successful pull (`/api/states`)"
+    )
+    areas: int | None = Field(None, description="Areas in HA's area registry at the last successful pull")
+    devices: int | None = Field(
+        None, description="Devices in HA's device registry at the last successful pull"
+    )
+    registry_entities: int | None = Field(None, description="Enabled entities of HA's entity registry")
+
+
 class Health(BaseModel):
     """The answer of `GET /health`."""
 
@@ -61,6 +83,9 @@ class Health(BaseModel):
         description="Row counts and sizes (null when the database is down)"
     )
     security: SecurityStatus | None = Field(None, description="API key, bind address and body limits")
+    ha_link: HaLinkStatus | None = Field(
+        None, description="The live Home Assistant link; null when HA_URL and HA_TOKEN are not set"
+    )
 
 
 def health_status(checks: Mapping[str, Check], models: ServedModels) -> HealthStatus:
