@@ -31,6 +31,7 @@ from device_intelligence.settings import DeviceIntelligenceSettings
 PREFERRED_CLUSTER = ("15", "main")
 READY_WITHIN_S = 30.0
 COMMAND_TIMEOUT_S = 60.0
+DROP_ALL = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ async def pg_url(postgres_url: str) -> str:
     """The session database, emptied for this test (every table dropped: each app creates its own)."""
     conn = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        await conn.execute(DROP_ALL)
     finally:
         await conn.close()
     return postgres_url
@@ -188,3 +189,17 @@ async def di_pg(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://di") as client:
             yield app, client
+
+
+def empty_database(url: str) -> None:
+    """Drop every table of the session database (each app creates its own at start-up)."""
+    import asyncio
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute(DROP_ALL)
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
