@@ -22,6 +22,7 @@ from typing import Any
 
 from ai_automation.synthesis.calibration_sources import LIGHT, CalHome, kind_counts
 from ai_automation.synthesis.device_catalog import DEVICE_KINDS
+from homeiq_shared.ha_semantics import OUTDOOR_KINDS
 from homeiq_shared.home_types import APARTMENT_LIKE, HOME_TYPES
 
 TABLE_PATH = Path(__file__).with_name("calibration_v2.json")
@@ -31,7 +32,7 @@ MAX_PER_KIND = 6
 LIGHT_KINDS = ("light_onoff", "light_dimmable", "light_rgbw")
 AREA_CLASS_ORDER = (
     "living", "kitchen", "dining", "bedroom", "bathroom", "office", "hallway", "utility",
-    "garage", "basement", "attic", "other", "outdoor",
+    "garage", "basement", "attic", "other", "balcony", "outdoor",
 )  # fmt: skip
 """Area kinds (the classifier's) in the order a calibrated home lists its areas."""
 
@@ -219,8 +220,10 @@ def realism_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
         "area_count_median": _r(median(len(h.areas) for h in homes)) if homes else None,
         "area_count_mean": _r(fmean(len(h.areas) for h in homes)) if homes else None,
         "bathroom_share": share(homes, lambda h: "bathroom" in h.areas),
-        "outdoor_share_apartment_like": share(flats, lambda h: "outdoor" in h.areas),
-        "outdoor_share_houses": share(houses, lambda h: "outdoor" in h.areas),
+        "outdoor_share_apartment_like": share(flats, lambda h: OUTDOOR_KINDS & set(h.areas)),
+        "outdoor_share_houses": share(houses, lambda h: OUTDOOR_KINDS & set(h.areas)),
+        "balcony_share_apartment_like": share(flats, lambda h: "balcony" in h.areas),
+        "balcony_share_houses": share(houses, lambda h: "balcony" in h.areas),
         "bedrooms_mean": _r(fmean(h.areas.count("bedroom") for h in homes)) if homes else None,
         "other_area_share": _r(fmean(h.areas.count("other") / max(len(h.areas), 1) for h in homes)) if homes else None,
         "devices_per_area_median": dpa[0] if dpa else None,

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from homeiq_shared.ha_semantics import OUTDOOR_KINDS
 from homeiq_shared.home_types import HOME_TYPES
 
 AreaKindOf = Callable[[str], str]
@@ -204,7 +205,7 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
         if d.get("disabled") or d.get("entry_type") == "service" or not entities:
             continue
         area = position.get(d.get("area_id") or entity_areas.get(d["device_id"]) or "")
-        outdoor = area is not None and area_kind(names[area]) == "outdoor"
+        outdoor = area is not None and area_kind(names[area]) in OUTDOOR_KINDS
         raw.append((area, registry_device_kind(entities, outdoor), len(entities)))
     used = {a for a, _, _ in raw if a is not None}
     kinds, index = _area_indices(names, used, area_kind)
