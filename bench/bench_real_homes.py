@@ -336,6 +336,10 @@ def main() -> int:
     domain = {
         "real_ha_homes_all": domain_auc(generated_x, composition(real), rng),
         "real_ha_homes_with_placed_entities": domain_auc(generated_x, composition(with_areas), rng),
+        # the installs without a home-type label: never read by scripts/calibrate_generator.py
+        "real_ha_homes_unlabelled_with_placed_entities": domain_auc(
+            generated_x, composition([h for h in with_areas if h["binary_label"] == "unknown"]), rng
+        ),
         "allenporter_v2_v3": domain_auc(generated_x, composition([r.home for r in refs]), rng),
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -350,6 +354,7 @@ def main() -> int:
     a, b = transfers["v2_to_v3"], transfers["v3_to_v2"]
     table = [
         {"figure": "domain AUC generated vs real-ha-homes with an entity placed in an area (grouped CV, 95% CI)", "value": _fmt(domain["real_ha_homes_with_placed_entities"]["auc"]), "target": "<= 0.75"},
+        {"figure": "domain AUC generated vs unlabelled real-ha-homes with a placed entity (not used by the calibration)", "value": _fmt(domain["real_ha_homes_unlabelled_with_placed_entities"]["auc"]), "target": "<= 0.75"},
         {"figure": "domain AUC generated vs all real-ha-homes", "value": _fmt(domain["real_ha_homes_all"]["auc"]), "target": "<= 0.75"},
         {"figure": "domain AUC generated vs allenporter v2+v3", "value": _fmt(domain["allenporter_v2_v3"]["auc"]), "target": "<= 0.75"},
         {"figure": "allenporter v3 (cut chosen on v2): binary accuracy", "value": _fmt(a["binary"]["model_calibrated"]["accuracy"]), "target": ">= 0.80"},

@@ -227,3 +227,35 @@ def test_the_script_reproduces_the_committed_tables(split: str) -> None:
     assert table == committed
     assert table["split"] == split
     assert table["types"]
+
+
+def test_devices_carry_the_real_entity_mix(
+    table: CalibrationTable, calibrated: dict[str, list[HomeLayout]]
+) -> None:
+    from collections import Counter
+
+    from ai_automation.synthesis.calibration_sources import entity_class_key
+    from ai_automation.synthesis.device_catalog import DEVICE_KINDS
+
+    assert table.entity_mix, "the committed table derives an entity mix from the real installs"
+    catalog = {
+        k.key: Counter(entity_class_key(s.domain, s.device_class) for s in k.entities) for k in DEVICE_KINDS
+    }
+    per_device: dict[str, list[Counter[str]]] = {}
+    for layouts in calibrated.values():
+        for lay in layouts:
+            counts: dict[int, Counter[str]] = {}
+            for e in lay.entities:
+                if e.device >= 0:
+                    counts.setdefault(e.device, Counter())[entity_class_key(e.domain, e.device_class)] += 1
+            for device, c in counts.items():
+                per_device.setdefault(lay.device_kinds[device], []).append(c)
+    checked = 0
+    for kind in ("smart_plug", "motion_sensor", "temperature_sensor", "thermostat"):
+        devices = per_device[kind]
+        for key, mean in table.entity_mix[kind].items():
+            expected = max(mean, catalog[kind][key])  # the catalog's own entities are always there
+            observed = sum(c[key] for c in devices) / len(devices)
+            assert abs(observed - expected) <= 4.5 * math.sqrt(max(mean, 0.05) / len(devices)), (kind, key)
+            checked += 1
+    assert checked >= 20
