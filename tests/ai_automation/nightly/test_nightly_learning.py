@@ -33,43 +33,42 @@ KEY = {"X-HomeIQ-API-Key": "k"}
 NO_CONTEXT = {"weather": False, "carbon": False, "pricing": False, "calendar": False}
 
 
+def _generated(folder: Path, count: int) -> Path:
+    generate_dataset(GeneratorOptions(count=count, days=2, seed=5, **NO_CONTEXT), folder)
+    return folder
+
+
+def _champion_of(dataset: Path, models: Path) -> Path:
+    request = TrainingRequest(
+        dataset=dataset, models_dir=models, seed=SEED, cv_repeats=1, feature_cache=False
+    )
+    assert train_home_type(request).promoted
+    return models
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generated dataset the nightly run finds in its datasets folder."""
-    folder = tmp_path_factory.mktemp("nightly") / "ds-synthetic"
-    generate_dataset(GeneratorOptions(count=30, days=2, seed=5, **NO_CONTEXT), folder)
-    return folder
+    return _generated(tmp_path_factory.mktemp("nightly") / "ds-synthetic", 30)
 
 
 @pytest.fixture(scope="module")
 def champion(synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models folder whose production model was trained on the synthetic dataset with the nightly seed."""
-    models = tmp_path_factory.mktemp("champion") / "models"
-    request = TrainingRequest(
-        dataset=synthetic, models_dir=models, seed=SEED, cv_repeats=1, feature_cache=False
-    )
-    assert train_home_type(request).promoted
-    return models
+    return _champion_of(synthetic, tmp_path_factory.mktemp("champion") / "models")
 
 
 @pytest.fixture(scope="module")
 def synthetic_large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Enough homes that the 8-class champion gets some of the shared held-out homes right (on 30 it
     can score macro-F1 0 there, and then no challenger can be measurably worse)."""
-    folder = tmp_path_factory.mktemp("nightly_large") / "ds-synthetic"
-    generate_dataset(GeneratorOptions(count=60, days=2, seed=5, **NO_CONTEXT), folder)
-    return folder
+    return _generated(tmp_path_factory.mktemp("nightly_large") / "ds-synthetic", 60)
 
 
 @pytest.fixture(scope="module")
 def champion_large(synthetic_large: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The production model of `synthetic_large`, trained with the nightly seed."""
-    models = tmp_path_factory.mktemp("champion_large") / "models"
-    request = TrainingRequest(
-        dataset=synthetic_large, models_dir=models, seed=SEED, cv_repeats=1, feature_cache=False
-    )
-    assert train_home_type(request).promoted
-    return models
+    return _champion_of(synthetic_large, tmp_path_factory.mktemp("champion_large") / "models")
 
 
 @pytest.fixture(scope="module")
