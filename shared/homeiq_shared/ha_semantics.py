@@ -20,6 +20,7 @@ AREA_KIND_ORDER: tuple[str, ...] = (
     "garage",
     "basement",
     "attic",
+    "balcony",
     "outdoor",
     "bathroom",
     "bedroom",
@@ -32,7 +33,14 @@ AREA_KIND_ORDER: tuple[str, ...] = (
 )
 """Area kinds, in precedence order: when a name holds words of two kinds, the earlier kind wins
 ("Outdoor Kitchen" is outdoor, "Master Bathroom" a bathroom, "Basement Storage" a basement).
-`hallway` covers entrances, halls and stairs; `other` is everything unrecognised."""
+`hallway` covers entrances, halls and stairs; `other` is everything unrecognised. `balcony` is
+outdoor space above the ground (balconies, loggias, roof terraces), `outdoor` the rest (gardens,
+yards, porches, decks, pools, driveways): in allenporter's homes a flat's outdoor area is a balcony or
+a roof terrace, a house's a garden, a yard or a porch (read from the area names of devices-v2 and
+devices-v3 by home type), a difference the plain `outdoor` kind could not carry."""
+
+OUTDOOR_KINDS: frozenset[str] = frozenset({"balcony", "outdoor"})
+"""The area kinds that are outdoors."""
 
 # Whole words (after accent and case folding). Multi-word entries are phrases matched on word
 # boundaries before single words, so "Front Door" is an entrance and "Salle de bain" a bathroom.
@@ -51,22 +59,27 @@ _WORDS: Mapping[str, tuple[str, ...]] = {
         "strych", "poddasze", "чердак", "мансарда", "sotao",
     ),
     "outdoor": (
-        "yard", "backyard", "frontyard", "garden", "gardens", "balcony", "porch", "patio", "deck",
-        "terrace", "pool", "driveway", "lawn", "courtyard", "roof", "rooftop", "outdoor", "outdoors",
+        "yard", "backyard", "frontyard", "garden", "gardens", "porch", "patio", "deck",
+        "terrace", "pool", "driveway", "lawn", "courtyard", "roof", "outdoor", "outdoors",
         "outside", "exterior", "veranda", "beach", "dock", "shed", "barn", "gate", "orchard", "woods",
         "grove", "fountain", "helipad", "tennis court", "walkway", "trail", "chicken coop", "hot tub",
         "jacuzzi", "greenhouse", "sun deck",
-        "garten", "vorgarten", "terrasse", "balkon", "hof", "innenhof", "einfahrt", "auffahrt",
+        "garten", "vorgarten", "terrasse", "hof", "innenhof", "einfahrt", "auffahrt",
         "gartenhaus", "aussen", "aussenbereich", "draussen",
-        "jardin", "terraza", "balcon", "piscina", "azotea", "porche", "entrada de coches",
+        "jardin", "terraza", "piscina", "porche", "entrada de coches",
         "exterior", "huerto", "pista de tenis",
         "cour", "piscine", "terrain", "potager",
-        "giardino", "terrazzo", "terrazza", "balcone", "cortile", "esterno", "piscina",
-        "tradgard", "altan", "uteplats", "balkong", "terrass", "utomhus", "ute", "forrad ute",
+        "giardino", "terrazzo", "terrazza", "cortile", "esterno", "piscina",
+        "tradgard", "altan", "uteplats", "terrass", "utomhus", "ute", "forrad ute",
         "ogrod", "taras", "podworko", "podjazd",
-        "tuin", "terras", "dakterras", "oprit", "have", "hage",
+        "tuin", "terras", "oprit", "have", "hage",
         "jardim", "varanda", "quintal",
-        "сад", "двор", "балкон", "терраса", "лоджия", "улица",
+        "сад", "двор", "терраса", "улица",
+    ),
+    "balcony": (
+        "balcony", "balconies", "juliet balcony", "loggia", "rooftop", "roof terrace", "roof garden",
+        "rooftop terrace", "rooftop garden", "balkon", "balkone", "balcon", "balcone", "balkong",
+        "azotea", "dakterras", "dachterrasse", "балкон", "лоджия",
     ),
     "bathroom": (
         "bathroom", "bathrooms", "bath", "toilet", "toilets", "wc", "shower", "restroom", "powder room",
@@ -185,7 +198,7 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("kallare", "basement"),
     ("garten", "outdoor"),
     ("terrasse", "outdoor"),
-    ("balkon", "outdoor"),
+    ("balkon", "balcony"),
     ("bathroom", "bathroom"),
     ("badezimmer", "bathroom"),
     ("badrum", "bathroom"),
@@ -283,7 +296,7 @@ def area_kind(name: str) -> str:
 
 def is_outdoor_area(name: str) -> bool:
     """Whether an area is outdoors, from its name alone (a garage or an entrance is indoors)."""
-    return area_kind(name) == "outdoor"
+    return area_kind(name) in OUTDOOR_KINDS
 
 
 # ---- device classes and categories --------------------------------------------------------------

@@ -55,10 +55,21 @@ from homeiq_shared.ha_semantics import area_kind, canonical_device_class, device
                 "Giardino",
                 "Trädgård",
                 "Ogród",
-                "Terraza en la azotea",
                 "Outdoor Kitchen",
                 "Back Garden",
                 "Piscina",
+            )
+        ],
+        *[
+            (n, "balcony")
+            for n in (
+                "Balcony",
+                "Juliet Balcony",
+                "Rooftop Terrace",
+                "Terraza en la azotea",
+                "Balkon",
+                "Balcone",
+                "Dachterrasse",
             )
         ],
         *[(n, "garage") for n in ("Garage", "Garaje", "Garaż", "Carport", "Doppelgarage")],
@@ -96,6 +107,7 @@ def test_registry_reader_uses_the_same_words() -> None:
     assert registry_area_kind("Front Door") == "indoor"
     assert registry_area_kind("Jardín") == "outdoor"
     assert registry_area_kind("Trädgård") == "outdoor"
+    assert registry_area_kind("Balkon") == "outdoor"  # a balcony is outdoors too
 
 
 def test_garage_doors_are_one_class_and_security_everywhere() -> None:

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from ai_automation.home_type.registry_view import HomeInputError as HomeInputError
 from ai_automation.home_type.registry_view import RegistryView, registry_view
-from ai_automation.home_type.semantics import area_kind, infer_category, is_human_driven
+from ai_automation.home_type.semantics import OUTDOOR_KINDS, area_kind, infer_category, is_human_driven
 
 _UTC_SUFFIXES = ("+00:00", "Z")
 _EPOCH = np.datetime64("1970-01-01T00:00:00", "s")
@@ -319,7 +319,7 @@ def parse_home(home: Mapping[str, Any]) -> HomeView:
 
 def _reduce(home: Mapping[str, Any], view: RegistryView) -> HomeView:
     kinds = [area_kind(name) for name in view.areas]
-    outdoor = [kind == "outdoor" for kind in kinds]
+    outdoor = [kind in OUTDOOR_KINDS for kind in kinds]
     domain_counts: Counter[str] = Counter()
     class_counts: Counter[str] = Counter()
     category_counts: Counter[str] = Counter()

@@ -6,12 +6,13 @@ one category rule), so the registry reader and the features agree.
 
 from __future__ import annotations
 
-from homeiq_shared.ha_semantics import AREA_KIND_ORDER, CATEGORIES, area_kind, device_category
+from homeiq_shared.ha_semantics import AREA_KIND_ORDER, CATEGORIES, OUTDOOR_KINDS, area_kind, device_category
 
 __all__ = [
     "AREA_KIND_NAMES",
     "CATEGORIES",
     "CONTROL_DOMAINS",
+    "OUTDOOR_KINDS",
     "area_kind",
     "entity_domain",
     "infer_category",

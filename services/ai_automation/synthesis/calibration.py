@@ -14,7 +14,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from statistics import fmean, median
@@ -22,6 +22,7 @@ from typing import Any
 
 from ai_automation.synthesis.calibration_sources import LIGHT, CalHome, kind_counts
 from ai_automation.synthesis.device_catalog import DEVICE_KINDS
+from homeiq_shared.ha_semantics import OUTDOOR_KINDS
 from homeiq_shared.home_types import APARTMENT_LIKE, HOME_TYPES
 
 TABLE_PATH = Path(__file__).with_name("calibration_v2.json")
@@ -31,7 +32,7 @@ MAX_PER_KIND = 6
 LIGHT_KINDS = ("light_onoff", "light_dimmable", "light_rgbw")
 AREA_CLASS_ORDER = (
     "living", "kitchen", "dining", "bedroom", "bathroom", "office", "hallway", "utility",
-    "garage", "basement", "attic", "other", "outdoor",
+    "garage", "basement", "attic", "other", "balcony", "outdoor",
 )  # fmt: skip
 """Area kinds (the classifier's) in the order a calibrated home lists its areas."""
 
@@ -115,6 +116,32 @@ def _entities_per_device(homes: Sequence[CalHome]) -> dict[str, float]:
     return {k: _r(fmean(v)) for k, v in sorted(per_kind.items())}
 
 
+ENTITY_MIX_MIN_MEAN = 0.05
+"""Entity classes rarer than this per device of a kind are left out of the entity mix."""
+
+
+def entity_mix(homes: Sequence[CalHome]) -> dict[str, dict[str, float]]:
+    """Per device kind (lights as one kind): the mean number of entities of each `domain.class` per
+    device, over the devices whose registry lists their entities (the real installs, not allenporter's
+    one-entity-per-device files)."""
+    per_kind: dict[str, list[Counter[str]]] = {}
+    for h in homes:
+        for d in h.devices or ():
+            if d.kind is not None and d.entity_classes:
+                kind = LIGHT if d.kind in LIGHT_KINDS else d.kind
+                per_kind.setdefault(kind, []).append(Counter(d.entity_classes))
+    out = {}
+    for kind, counters in sorted(per_kind.items()):
+        if len(counters) < MIN_HOMES:
+            continue
+        total: Counter[str] = Counter()
+        for c in counters:
+            total.update(c)
+        means = {key: _r(n / len(counters)) for key, n in sorted(total.items())}
+        out[kind] = {"devices": len(counters), **{k: v for k, v in means.items() if v >= ENTITY_MIX_MIN_MEAN}}
+    return out
+
+
 def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     """The derived statistics of one group of homes (one home type, or all of a split)."""
     with_devices = [h for h in homes if h.devices is not None]
@@ -156,6 +183,7 @@ def derive_table(
         "types": types,
         "priors_kept": priors,
         "all_homes": type_statistics(homes),
+        "entity_mix": entity_mix(homes),
     }
 
 
@@ -185,6 +213,7 @@ class CalibrationTable:
     split: str
     room_classes: tuple[tuple[str, str], ...]
     types: Mapping[str, TypeCalibration]
+    entity_mix: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
 def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
@@ -192,7 +221,11 @@ def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
     if doc.get("version") != TABLE_VERSION:
         raise ValueError(f"calibration table version {doc.get('version')!r}, expected {TABLE_VERSION}")
     types = {t: parse_type(t, s) for t, s in doc["types"].items()}
-    return CalibrationTable(str(doc["split"]), tuple(sorted(doc["room_classes"].items())), types)
+    mix = {
+        kind: {k: float(v) for k, v in means.items() if k != "devices"}
+        for kind, means in (doc.get("entity_mix") or {}).items()
+    }
+    return CalibrationTable(str(doc["split"]), tuple(sorted(doc["room_classes"].items())), types, mix)
 
 
 @cache
@@ -219,8 +252,10 @@ def realism_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
         "area_count_median": _r(median(len(h.areas) for h in homes)) if homes else None,
         "area_count_mean": _r(fmean(len(h.areas) for h in homes)) if homes else None,
         "bathroom_share": share(homes, lambda h: "bathroom" in h.areas),
-        "outdoor_share_apartment_like": share(flats, lambda h: "outdoor" in h.areas),
-        "outdoor_share_houses": share(houses, lambda h: "outdoor" in h.areas),
+        "outdoor_share_apartment_like": share(flats, lambda h: OUTDOOR_KINDS & set(h.areas)),
+        "outdoor_share_houses": share(houses, lambda h: OUTDOOR_KINDS & set(h.areas)),
+        "balcony_share_apartment_like": share(flats, lambda h: "balcony" in h.areas),
+        "balcony_share_houses": share(houses, lambda h: "balcony" in h.areas),
         "bedrooms_mean": _r(fmean(h.areas.count("bedroom") for h in homes)) if homes else None,
         "other_area_share": _r(fmean(h.areas.count("other") / max(len(h.areas), 1) for h in homes)) if homes else None,
         "devices_per_area_median": dpa[0] if dpa else None,

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from homeiq_shared.ha_semantics import OUTDOOR_KINDS
 from homeiq_shared.home_types import HOME_TYPES
 
 AreaKindOf = Callable[[str], str]
@@ -66,11 +67,19 @@ _DOOR = frozenset({"door", "opening", "garage_door"})
 
 @dataclass(frozen=True)
 class CalDevice:
-    """One physical device: the index of its area (None when unassigned), its kind, its entity count."""
+    """One physical device: the index of its area (None when unassigned), its kind, its entity count
+    and, where a real registry lists them, its entities as `domain.device_class` (`domain` alone
+    when the entity has no class)."""
 
     area: int | None
     kind: str | None
     entities: int
+    entity_classes: tuple[str, ...] = ()
+
+
+def entity_class_key(domain: str, device_class: str | None) -> str:
+    """`sensor.power`, `binary_sensor.motion`, or the bare domain for an entity without a class."""
+    return f"{domain}.{device_class}" if device_class else domain
 
 
 @dataclass(frozen=True)
@@ -198,17 +207,22 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
             (str(e["domain"]), device_class, str(e.get("platform")))
         )
         entity_areas.setdefault(e["device_id"], e.get("area_id"))
-    raw: list[tuple[int | None, str | None, int]] = []
+    raw: list[tuple[int | None, str | None, list[tuple[str, str | None, str]]]] = []
     for d in doc["devices"]:
         entities = by_device.get(d["device_id"])
         if d.get("disabled") or d.get("entry_type") == "service" or not entities:
             continue
         area = position.get(d.get("area_id") or entity_areas.get(d["device_id"]) or "")
-        outdoor = area is not None and area_kind(names[area]) == "outdoor"
-        raw.append((area, registry_device_kind(entities, outdoor), len(entities)))
+        outdoor = area is not None and area_kind(names[area]) in OUTDOOR_KINDS
+        raw.append((area, registry_device_kind(entities, outdoor), entities))
     used = {a for a, _, _ in raw if a is not None}
     kinds, index = _area_indices(names, used, area_kind)
-    devices = tuple(CalDevice(None if a is None else index[a], k, n) for a, k, n in raw)
+    devices = tuple(
+        CalDevice(
+            None if a is None else index[a], k, len(ents), tuple(entity_class_key(e[0], e[1]) for e in ents)
+        )
+        for a, k, ents in raw
+    )
     return CalHome("real-ha-homes", str(home_type), kinds, devices, lights_known=False)
 
 

@@ -58,7 +58,8 @@ TYPE_PROFILES: dict[str, TypeProfile] = {
         {},
         (1, 3),
         ("living_room", "kitchen", "master_bedroom", "bathroom"),
-        _FLAT_OPTIONAL,
+        # a ground-floor flat's outdoor area is its terrace, never a yard or a garden
+        (*_FLAT_OPTIONAL, ("terrace", 0.1)),
     ),
     "condo": TypeProfile(
         "an owner-occupied condominium unit",

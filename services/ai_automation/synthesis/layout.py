@@ -9,13 +9,21 @@ area holds at least one device; placement follows the device catalog's area rule
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ai_automation.synthesis.calibrated_layout import choose_rooms, device_count, kind_weights, size_index
-from ai_automation.synthesis.calibration import CalibrationTable, TypeCalibration, calibration_table
+from ai_automation.synthesis.calibration import (
+    LIGHT_KINDS,
+    CalibrationTable,
+    TypeCalibration,
+    calibration_table,
+)
+from ai_automation.synthesis.calibration_sources import LIGHT, entity_class_key
 from ai_automation.synthesis.device_catalog import DEVICE_KINDS, OUTDOOR, DeviceKind
 from ai_automation.synthesis.home_types import (
     FLOOR_NAMES,
@@ -320,7 +328,44 @@ def build_layout(
             record = _record(info, area_name, kind.category, kind.power_source, protocol)
             record["device_id"] = device_id
             _add_entity(layout, used, info, record)
+        for domain, device_class in extra_entities(kind, table.entity_mix, rng):
+            suffix = device_class or domain
+            info = EntityInfo(
+                entity_id=f"{domain}.{slugify(name)}_{suffix}",
+                domain=domain,
+                behaviour=STATIC,
+                friendly_name=f"{name} {suffix.replace('_', ' ').title()}",
+                device_class=device_class,
+                unit=None,
+                area=area,
+                device=device,
+            )
+            record = _record(info, area_name, kind.category, kind.power_source, protocol)
+            record["device_id"] = device_id
+            _add_entity(layout, used, info, record)
     return layout
+
+
+STATIC = "static"
+"""Behaviour of an entity the simulator leaves alone (a device's further sensors and controls)."""
+
+
+def extra_entities(
+    kind: DeviceKind, mix: Mapping[str, Mapping[str, float]], rng: np.random.Generator
+) -> list[tuple[str, str | None]]:
+    """The entities a real device of this kind has beyond the catalog's (calibration `entity_mix`:
+    mean count per `domain.class`): each class drawn Poisson around its real mean less the catalog's."""
+    means = mix.get(LIGHT if kind.key in LIGHT_KINDS else kind.key)
+    if not means:
+        return []
+    own = Counter(entity_class_key(spec.domain, spec.device_class) for spec in kind.entities)
+    keys = list(means)
+    counts = rng.poisson(np.maximum(np.array([means[k] for k in keys]) - [own[k] for k in keys], 0.0))
+    out: list[tuple[str, str | None]] = []
+    for key, n in zip(keys, counts.tolist(), strict=True):
+        domain, _, device_class = key.partition(".")
+        out += [(domain, device_class or None)] * n
+    return out
 
 
 def add_virtual(

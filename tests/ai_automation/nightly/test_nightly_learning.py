@@ -33,23 +33,42 @@ KEY = {"X-HomeIQ-API-Key": "k"}
 NO_CONTEXT = {"weather": False, "carbon": False, "pricing": False, "calendar": False}
 
 
+def _generated(folder: Path, count: int) -> Path:
+    generate_dataset(GeneratorOptions(count=count, days=2, seed=5, **NO_CONTEXT), folder)
+    return folder
+
+
+def _champion_of(dataset: Path, models: Path) -> Path:
+    request = TrainingRequest(
+        dataset=dataset, models_dir=models, seed=SEED, cv_repeats=1, feature_cache=False
+    )
+    assert train_home_type(request).promoted
+    return models
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generated dataset the nightly run finds in its datasets folder."""
-    folder = tmp_path_factory.mktemp("nightly") / "ds-synthetic"
-    generate_dataset(GeneratorOptions(count=30, days=2, seed=5, **NO_CONTEXT), folder)
-    return folder
+    return _generated(tmp_path_factory.mktemp("nightly") / "ds-synthetic", 30)
 
 
 @pytest.fixture(scope="module")
 def champion(synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models folder whose production model was trained on the synthetic dataset with the nightly seed."""
-    models = tmp_path_factory.mktemp("champion") / "models"
-    request = TrainingRequest(
-        dataset=synthetic, models_dir=models, seed=SEED, cv_repeats=1, feature_cache=False
-    )
-    assert train_home_type(request).promoted
-    return models
+    return _champion_of(synthetic, tmp_path_factory.mktemp("champion") / "models")
+
+
+@pytest.fixture(scope="module")
+def synthetic_large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough homes that the 8-class champion gets some of the shared held-out homes right (on 30 it
+    can score macro-F1 0 there, and then no challenger can be measurably worse)."""
+    return _generated(tmp_path_factory.mktemp("nightly_large") / "ds-synthetic", 60)
+
+
+@pytest.fixture(scope="module")
+def champion_large(synthetic_large: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The production model of `synthetic_large`, trained with the nightly seed."""
+    return _champion_of(synthetic_large, tmp_path_factory.mktemp("champion_large") / "models")
 
 
 @pytest.fixture(scope="module")
@@ -227,9 +246,9 @@ def _rotated_labels(real_evaluate: Any) -> Any:
 
 
 async def test_a_worse_challenger_is_kept_out_and_the_reason_recorded(
-    tmp_path: Path, synthetic: Path, champion: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, synthetic_large: Path, champion_large: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = make_settings(tmp_path, synthetic, champion)
+    settings = make_settings(tmp_path, synthetic_large, champion_large)
     monkeypatch.setattr(home_type_training, "evaluate", _rotated_labels(home_type_training.evaluate))
     async with running(settings) as (app, client):
         before = app.state.home_type_models["full"].version
