@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -25,6 +25,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import floor_registry as fr
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
 
 from .api import BadRequest, CannotConnect, HomeIQClient, HomeIQError, InvalidAuth
 from .const import (
@@ -114,7 +115,7 @@ class ServiceQueue:
     snapshot_due: bool = True
     paused: bool = False
     backoff_s: float = 0.0
-    next_attempt: float = 0.0
+    next_attempt: datetime | None = None
     sent_events: int = 0
     sent_batches: int = 0
     dropped_full: int = 0
@@ -228,27 +229,31 @@ class EventForwarder:
             self._schedule_flush()
 
     @callback
-    def _tick(self, _now: datetime) -> None:
-        self._schedule_flush()
+    def _tick(self, now: datetime) -> None:
+        self._schedule_flush(now)
 
     @callback
-    def _schedule_flush(self) -> None:
-        self.entry.async_create_background_task(self.hass, self.flush(), "homeiq flush", eager_start=True)
+    def _schedule_flush(self, now: datetime | None = None) -> None:
+        self.entry.async_create_background_task(self.hass, self.flush(now), "homeiq flush", eager_start=True)
 
-    async def flush(self, *, force: bool = False) -> None:
-        """Send each due queue's snapshot and batches (one sender per queue at a time)."""
+    async def flush(self, now: datetime | None = None, *, force: bool = False) -> None:
+        """Send each due queue's snapshot and batches (one sender per queue at a time).
+
+        `now` is the timer's time (HA's clock, so tests move it); a queue in backoff waits until then.
+        """
+        now = now or dt_util.utcnow()
         for name, queue in self.queues.items():
             if queue.sending or queue.paused:
                 continue
-            if not force and self.hass.loop.time() < queue.next_attempt:
+            if not force and queue.next_attempt is not None and now < queue.next_attempt:
                 continue
             queue.sending = True
             try:
-                await self._drain(name, queue)
+                await self._drain(name, queue, now)
             finally:
                 queue.sending = False
 
-    async def _drain(self, name: str, queue: ServiceQueue) -> None:
+    async def _drain(self, name: str, queue: ServiceQueue, now: datetime) -> None:
         try:
             if queue.snapshot_due and self._snapshot is not None:
                 await queue.client.post("/api/ha/snapshot", self._snapshot)
@@ -276,7 +281,7 @@ class EventForwarder:
             queue.failures += 1
             queue.last_error = str(exc)
             queue.backoff_s = min(BACKOFF_MAX_S, max(BACKOFF_FIRST_S, 2 * queue.backoff_s))
-            queue.next_attempt = self.hass.loop.time() + queue.backoff_s
+            queue.next_attempt = now + timedelta(seconds=queue.backoff_s)
             _LOGGER.debug(
                 "%s unreachable (%s pending), next try in %.0f s: %s",
                 name,
@@ -286,5 +291,5 @@ class EventForwarder:
             )
         else:
             queue.backoff_s = 0.0
-            queue.next_attempt = 0.0
+            queue.next_attempt = None
             queue.last_error = None
