@@ -8,7 +8,15 @@ STAMP := $(VENV)/.installed
 BYTECODE := $(VENV)/.bytecode
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format bench clean tools
+.PHONY: help run serve test test-ha ha-venv lint format bench clean tools
+
+# The Home Assistant integration (services/ha_integration) is tested on real HA core, which needs Python
+# 3.13 and pins that conflict with the services': its own venv, from its own lock (uv, from .venv).
+HA_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13.*/bin/python) $(shell command -v python3.13 2>/dev/null))
+HA_VENV := .venv-ha
+HA_PY := $(HA_VENV)/bin/python
+HA_LOCK := services/ha_integration/requirements-test.lock
+HA_STAMP := $(HA_VENV)/.installed
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +28,18 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(VENV)/bin/uv pip sync -q --python $(PY) requirements.lock
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $(STAMP)
+
+# uv comes from .venv, built here only when there is none (a lock newer than .venv's stamp does not rebuild
+# the services' venv from this rule: `make test` has already brought it up to date).
+$(HA_STAMP): $(HA_LOCK)
+	@[ -x $(VENV)/bin/uv ] || $(MAKE) --no-print-directory $(STAMP)
+	@[ -n "$(HA_PYTHON)" ] && [ -x "$(HA_PYTHON)" ] || { echo "Python 3.13 not found (set HA_PYTHON=/path/to/python3.13):" \
+	  "the Home Assistant integration's tests run on HA core, which needs it; 'make test SKIP_HA=1' skips them"; exit 1; }
+	@[ -x $(HA_PY) ] || $(VENV)/bin/uv venv -q --python $(HA_PYTHON) $(HA_VENV)
+	@$(VENV)/bin/uv pip sync -q --python $(HA_PY) $(HA_LOCK)
+	@touch $(HA_STAMP)
+
+ha-venv: $(HA_STAMP) ## Build only .venv-ha (Python 3.13, HA core + its test plugin) for the integration's tests
 
 # With PYTHONDONTWRITEBYTECODE set (common in CI and container shells) every process would compile the
 # installed packages again at import: seconds of CPU per service and worker (scikit-learn, SciPy, LightGBM).
@@ -52,12 +72,18 @@ serve: $(STAMP) ## Serve a pipeline run's models on :8018 and :8019 (RUN=runs/<i
 	  DEVICE_INTELLIGENCE_DATA_DIR=$(RUN)/device_intelligence/data $(PY) -m device_intelligence & \
 	wait
 
-test: $(STAMP) tools ## Lint, type-check and run the whole test suite
+test: $(STAMP) tools ## Lint, type-check and run the whole test suite (the HA integration's too)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+	@$(if $(SKIP_HA),echo "SKIP_HA set: the Home Assistant integration's tests were NOT run",$(MAKE) --no-print-directory test-ha)
+
+# The integration's own pytest (services/ha_integration/pytest.ini) on HA core; its end-to-end test starts
+# both services with .venv's Python.
+test-ha: $(HA_STAMP) ## Run the Home Assistant integration's tests on HA core (.venv-ha)
+	cd services/ha_integration && HOMEIQ_SERVICE_PYTHON=$(abspath $(PY)) $(abspath $(HA_PY)) -m pytest
 
 lint: $(STAMP) ## ruff + mypy + the import layering (lint-imports) only
 	$(VENV)/bin/ruff check .
@@ -73,4 +99,4 @@ bench: $(STAMP) $(BYTECODE) ## Run the benchmarks and record their figures in be
 	$(PY) bench/run_all.py
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(HA_VENV) .mypy_cache .ruff_cache .pytest_cache

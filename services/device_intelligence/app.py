@@ -14,7 +14,15 @@ from device_intelligence import repository
 from device_intelligence.app_state import ModelHolder, load_models_into
 from device_intelligence.ingest.ha_events import TelemetryDeriver
 from device_intelligence.nightly_training import JOB_ID, NightlyContext, run_nightly
-from device_intelligence.routers import anomalies, health, model_versions, predictions, telemetry, training
+from device_intelligence.routers import (
+    anomalies,
+    devices,
+    health,
+    model_versions,
+    predictions,
+    telemetry,
+    training,
+)
 from device_intelligence.settings import DeviceIntelligenceSettings, get_settings
 from homeiq_shared.app_state import models_ready
 from homeiq_shared.model_registry import ModelRegistry
@@ -76,6 +84,7 @@ def create_app(settings: DeviceIntelligenceSettings | None = None, clock: Clock 
             training.router,
             anomalies.router,
             telemetry.router,
+            devices.router,
         ],
         get_settings=get_settings,
         settings=settings,

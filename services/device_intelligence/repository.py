@@ -223,3 +223,16 @@ async def purge_readings(session: AsyncSession, days: int, now: datetime) -> int
 async def count_failures(session: AsyncSession) -> int:
     """Number of recorded confirmed failures."""
     return int(await session.scalar(select(func.count()).select_from(ConfirmedFailure)) or 0)
+
+
+async def devices_seen_since(session: AsyncSession, since: datetime, limit: int) -> dict[str, datetime]:
+    """Devices with a reading at or after `since` and each one's latest reading time (at most `limit`)."""
+    latest = func.max(TelemetryReading.timestamp)
+    result = await session.execute(
+        select(TelemetryReading.device_id, latest)
+        .where(TelemetryReading.timestamp >= since)
+        .group_by(TelemetryReading.device_id)
+        .order_by(latest.desc(), TelemetryReading.device_id)
+        .limit(limit)
+    )
+    return {device_id: as_utc(ts) or ts for device_id, ts in result.all()}

@@ -143,3 +143,14 @@ async def load_real_homes(session: AsyncSession, window_days: int, default_timez
         else:
             found.homes.append(built)
     return found
+
+
+async def load_real_home(
+    session: AsyncSession, home_id: str, window_days: int, default_timezone: str
+) -> RealHome | str:
+    """One home from its snapshot and its last `window_days` days of events, or why it cannot be used."""
+    snapshot = await session.get(HomeSnapshotRow, home_id)
+    rows = await _home_rows(session, home_id, window_days)
+    if snapshot is None and not rows:
+        return f"nothing is stored for home {home_id!r}: send its snapshot or events first"
+    return build_home(home_id, snapshot, rows, default_timezone)

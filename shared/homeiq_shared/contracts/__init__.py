@@ -8,6 +8,7 @@
 - `ha`: `/api/ha/*` ingest answers.
 - `home_type`, `synthetic_homes`: ai-automation's own requests and answers.
 - `devices`: device-intelligence's own requests and answers.
+- `home_views`: one HA home as the HA integration reads it (its type, its devices' risk).
 
 Contracts hold shapes only: no service code, no I/O.
 """

@@ -1,0 +1,132 @@
+"""Set up from a coordinator payload: entities on the right devices, repairs raised and cleared, unload."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.homeiq.const import DOMAIN
+
+from .conftest import AI, DI, KEY, mock_services, risk, risks
+
+
+def _entity(hass: HomeAssistant, platform: str, unique_suffix: str) -> str:
+    return next(
+        e.entity_id
+        for e in er.async_get(hass).entities.values()
+        if e.platform == DOMAIN and e.unique_id.endswith(unique_suffix)
+    )
+
+
+async def test_entities_on_the_ha_device_with_state_and_attributes(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, plug: dr.DeviceEntry
+) -> None:
+    mock_services(aioclient_mock, risks(risk(plug.id, 91.5, True), risk("not-an-ha-device", 3.0, False)))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    probability = hass.states.get(_entity(hass, "sensor", f"{plug.id}_failure_probability"))
+    assert probability is not None
+    assert probability.entity_id == "sensor.hall_plug_failure_probability"
+    assert float(probability.state) == 91.5
+    assert probability.attributes["unit_of_measurement"] == "%"
+    assert probability.attributes["risk_level"] == "critical"
+    assert probability.attributes["horizon_days"] == 7
+    assert "battery_level_slope_7d (+0.42)" in probability.attributes["drivers"]
+    at_risk = hass.states.get("binary_sensor.hall_plug_at_risk_of_failure")
+    assert at_risk is not None
+    assert at_risk.state == STATE_ON
+    assert at_risk.attributes["device_class"] == "problem"
+    # both live on the plug's own device; nothing was made for a device HA does not have
+    registry = er.async_get(hass)
+    for entity_id in (probability.entity_id, at_risk.entity_id):
+        assert registry.async_get(entity_id).device_id == plug.id
+    assert not [e for e in registry.entities.values() if "not-an-ha-device" in e.unique_id]
+
+    home = hass.states.get("sensor.homeiq_ai_automation_home_type")
+    assert home.state == "apartment"
+    assert home.attributes["confidence"] == 0.74
+    version = registry.async_get("sensor.homeiq_device_intelligence_model_version")
+    assert version.entity_category == "diagnostic"
+    assert hass.states.get(version.entity_id).state == "v0003-20261201T020000Z"
+    assert (
+        hass.states.get("sensor.homeiq_ai_automation_automation_suggestions").state == "unknown"
+    )  # not offered
+
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"device_failure_{entry.entry_id}_{plug.id}")
+    assert issue is not None
+    assert issue.translation_key == "device_failure"
+    assert issue.translation_placeholders["device"] == "Hall plug"
+    assert issue.translation_placeholders["probability"] == "92"
+    assert "battery_level_slope_7d" in issue.translation_placeholders["drivers"]
+
+    # the next poll: the plug is fine again -> off, and the repair is gone
+    aioclient_mock.clear_requests()
+    mock_services(aioclient_mock, risks(risk(plug.id, 4.0, False)))
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
+    await hass.async_block_till_done()
+    assert hass.states.get(at_risk.entity_id).state == STATE_OFF
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"device_failure_{entry.entry_id}_{plug.id}") is None
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get(at_risk.entity_id).state == STATE_UNAVAILABLE
+
+
+async def test_unreachable_service_and_stale_model_are_repairs_cleared_when_over(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, plug: dr.DeviceEntry
+) -> None:
+    mock_services(aioclient_mock, risks(risk(plug.id, 10.0, False)))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    issues = ir.async_get(hass)
+    unreachable = f"unreachable_{entry.entry_id}_device_intelligence"
+    assert issues.async_get_issue(DOMAIN, unreachable) is None
+
+    aioclient_mock.clear_requests()
+    mock_services(aioclient_mock, risks(), di_down=True)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
+    await hass.async_block_till_done()
+    assert issues.async_get_issue(DOMAIN, unreachable).translation_placeholders["url"] == DI
+    assert hass.states.get("binary_sensor.hall_plug_at_risk_of_failure").state == STATE_UNAVAILABLE
+
+    aioclient_mock.clear_requests()
+    old = dt_util.utcnow() - timedelta(days=30)
+    mock_services(aioclient_mock, risks(risk(plug.id, 10.0, False)), di_trained=old)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=12))
+    await hass.async_block_till_done()
+    assert issues.async_get_issue(DOMAIN, unreachable) is None
+    stale = issues.async_get_issue(DOMAIN, f"stale_model_{entry.entry_id}_device_intelligence")
+    assert stale is not None
+    assert stale.translation_placeholders["trained"] == old.date().isoformat()
+    assert hass.states.get("binary_sensor.hall_plug_at_risk_of_failure").state == STATE_OFF
+
+
+async def test_diagnostics_redact_the_key(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    entry: MockConfigEntry,
+) -> None:
+    mock_services(aioclient_mock, risks())
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["data"]["api_key"] == "**REDACTED**"
+    assert KEY not in str(diagnostics)
+    assert diagnostics["forwarding"]["device_intelligence"]["url"] == DI
+    assert diagnostics["ai_automation"]["data"]["home_type"]["home_type"] == "apartment"
+    assert AI in str(diagnostics)
