@@ -27,6 +27,10 @@ from fastapi import FastAPI
 
 from gateway.local_services import free_port
 
+# The Home Assistant integration's tests run on HA core under Python 3.13 (`make test-ha`, its own venv
+# and services/ha_integration/pytest.ini), not in this suite.
+collect_ignore = ["ha_integration/ha_core"]
+
 PAUSE = textwrap.dedent(
     """
     import sys as _sys
