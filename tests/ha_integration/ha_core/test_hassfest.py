@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1] / "custom_components" / "homeiq"
+ROOT = Path(__file__).resolve().parents[3] / "services" / "ha_integration" / "custom_components" / "homeiq"
 MANIFEST = json.loads((ROOT / "manifest.json").read_text())
 STRINGS = json.loads((ROOT / "strings.json").read_text())
 
