@@ -114,7 +114,11 @@ def stream_features(values: FloatArray, seconds: FloatArray | None = None) -> Fl
     typical = _fill_start(_trailing_mean(local, context, include_current=False), float(local[0]))
     noise_ratio = np.clip(np.log((local + eps) / (typical + eps)), -6, 6)
     runs = _run_lengths_so_far(x)
-    typical_run = _fill_start(_trailing_mean(runs, context, include_current=False), 1.0)
+    # Typical run length = 1 / share of readings that changed in the context: a long stuck period
+    # lowers that share only slowly, so it stays unusual (a mean of run lengths would absorb it).
+    changed = np.r_[1.0, (x[1:] != x[:-1]).astype(np.float64)]
+    change_rate = _fill_start(_trailing_mean(changed, context, include_current=False), 1.0)
+    typical_run = 1.0 / np.maximum(change_rate, 1.0 / context)
     run_ratio = np.log((runs + 1) / (typical_run + 1))
     recent = _trailing_mean(x, short)
     before = np.r_[np.full(long, recent[0]), recent[:-long]] if x.size > long else np.full_like(x, recent[0])

@@ -196,9 +196,10 @@ class SensorReading(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     timestamp: AwareDatetime
-    value: Annotated[float, Field(strict=True, allow_inf_nan=False)] | Annotated[
-        str, StringConstraints(max_length=255)
-    ] = Field(
+    value: (
+        Annotated[float, Field(strict=True, allow_inf_nan=False)]
+        | Annotated[str, StringConstraints(max_length=255)]
+    ) = Field(
         description="A number or HA's state string; `unavailable`, `unknown` and other non-numeric states are "
         "skipped (counted in `skipped`), not refused"
     )
@@ -237,7 +238,9 @@ class SensorReadingScore(BaseModel):
     timestamp: datetime
     anomaly_score: float = Field(description="max(forest score, seasonal score on the forest's scale)")
     is_anomaly: bool
-    forest_score: float | None = Field(None, description="IsolationForest s(x) on the trailing-window features")
+    forest_score: float | None = Field(
+        None, description="IsolationForest s(x) on the trailing-window features"
+    )
     seasonal_z: float | None = Field(
         None, description="robust z against the same hour of earlier days and weekdays (0 = no baseline yet)"
     )
@@ -263,7 +266,9 @@ class SensorResponse(BaseModel):
     threshold: float
     score_direction: str = "higher = more anomalous"
     model_version: str
-    skipped: int = Field(0, description="readings whose state was not a number (not scored, not in `readings`)")
+    skipped: int = Field(
+        0, description="readings whose state was not a number (not scored, not in `readings`)"
+    )
     skipped_states: dict[str, int] = Field(
         default_factory=dict, description="skipped readings by state: unavailable, unknown, non_numeric"
     )
