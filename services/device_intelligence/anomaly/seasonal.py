@@ -81,11 +81,15 @@ def _lagged(x: FloatArray, lags: list[int]) -> FloatArray:
     return out
 
 
-def _trailing_nanmedian(x: FloatArray, size: int) -> FloatArray:
-    """Median of the `size` values before each position (the position itself excluded), NaNs ignored."""
+def _trailing_nanmedian(x: FloatArray, size: int, every: int) -> FloatArray:
+    """Median of the `size` values before the start of each block of `every` positions, NaNs ignored.
+
+    Recomputed once per block (a day of hours) rather than per position: the scale moves slowly, and
+    a median per hour over two weeks cost most of a request's time.
+    """
     padded = np.concatenate([np.full(size, np.nan), x[:-1]])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, size)
-    out: FloatArray = np.nanmedian(windows, axis=1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, size)[::every]
+    out: FloatArray = np.repeat(np.nanmedian(windows, axis=1), every)[: x.size]
     return out
 
 
@@ -104,8 +108,8 @@ def seasonal_z(seconds: FloatArray, values: FloatArray, params: SeasonalParams) 
         enough = (~np.isnan(weeks)).sum(axis=1) >= params.min_weeks
         weekly = np.where(enough, np.nanmedian(weeks, axis=1), np.nan)
         size = DAY_HOURS * params.scale_days
-        scale_d = MAD_TO_SIGMA * _trailing_nanmedian(np.abs(grid - daily), size)
-        scale_w = MAD_TO_SIGMA * _trailing_nanmedian(np.abs(grid - weekly), size)
+        scale_d = MAD_TO_SIGMA * _trailing_nanmedian(np.abs(grid - daily), size, DAY_HOURS)
+        scale_w = MAD_TO_SIGMA * _trailing_nanmedian(np.abs(grid - weekly), size, DAY_HOURS)
     floor = 1e-6 * max(float(np.median(np.abs(values))), 1.0)
     zd = (values - daily[k]) / np.maximum(scale_d[k], floor)
     zw = (values - weekly[k]) / np.maximum(scale_w[k], floor)
