@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +27,14 @@ from typing import Any
 import httpx
 import numpy as np
 
-from device_intelligence.anomaly.episodes import compare, episode_figures, read_nab, read_occupancy
+from bench_device_intelligence import start_service
+from device_intelligence.anomaly.episodes import (
+    compare,
+    episode_figures,
+    external_data_dir,
+    read_nab,
+    read_occupancy,
+)
 from device_intelligence.anomaly.seasonal import SeasonalParams
 from device_intelligence.anomaly.sensor_scoring import score_stream
 from device_intelligence.anomaly.sensor_streams import normal_stream
@@ -39,24 +44,10 @@ from homeiq_shared.model_registry import ModelRegistry
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sensor_anomaly.json"
 ROOT = Path(__file__).resolve().parents[1]
-EXTERNAL = next(
-    (
-        p / "shared" / "external-data"
-        for p in (ROOT.parent, ROOT.parent.parent)
-        if (p / "shared" / "external-data").is_dir()
-    ),
-    ROOT.parent / "shared" / "external-data",
-)
+EXTERNAL = external_data_dir(ROOT)
 AMBIENT, MACHINE = "ambient_temperature_system_failure.csv", "machine_temperature_system_failure.csv"
 # The issue asks for a minimum run: runs from 1 h (0 = single readings is not a run).
 GRID_Z, GRID_RUN_HOURS = (3.0, 4.0, 5.0), (1.0, 2.0, 4.0, 8.0)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def choose_on_ambient(models: Any) -> tuple[SeasonalParams, list[dict[str, Any]]]:
@@ -112,14 +103,7 @@ def evaluate_series(models: Any, params: SeasonalParams) -> dict[str, Any]:
 
 def bench_http(models_dir: Path, data_dir: Path) -> dict[str, Any]:
     """p50/p99 of /api/anomalies/sensor for a 30-day hourly temperature stream over HTTP loopback."""
-    port = _free_port()
-    env = os.environ | {
-        "DEVICE_INTELLIGENCE_MODELS_DIR": str(models_dir),
-        "DEVICE_INTELLIGENCE_DATA_DIR": str(data_dir),
-        "DEVICE_INTELLIGENCE_LOG_LEVEL": "WARNING",
-    }
-    cmd = [sys.executable, "-m", "device_intelligence", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(cmd, env=env, cwd=data_dir)
+    server, base = start_service(models_dir, data_dir)
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     values = normal_stream("temperature", 30 * 24, np.random.default_rng(0))
     body = {
@@ -131,7 +115,7 @@ def bench_http(models_dir: Path, data_dir: Path) -> dict[str, Any]:
         ],
     }
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        with httpx.Client(base_url=base, timeout=60) as client:
             for _ in range(300):  # up when the models answer
                 try:
                     if client.post("/api/anomalies/sensor", json=body).status_code == 200:

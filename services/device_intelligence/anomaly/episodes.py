@@ -141,3 +141,11 @@ def read_occupancy(path: Path, column: str) -> tuple[FloatArray, FloatArray]:
     values = np.array([float(r[column]) for r in rows])
     order = np.argsort(seconds, kind="stable")
     return seconds[order], values[order]
+
+
+def external_data_dir(checkout: Path) -> Path:
+    """`../shared/external-data` beside the checkout, or beside the folder holding a git worktree."""
+    for parent in (checkout.parent, checkout.parent.parent):
+        if (parent / "shared" / "external-data").is_dir():
+            return parent / "shared" / "external-data"
+    return checkout.parent / "shared" / "external-data"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from device_intelligence.anomaly.episodes import compare, read_nab
+from device_intelligence.anomaly.episodes import compare, external_data_dir, read_nab
 from device_intelligence.anomaly.model import fit_stream_detector
 from device_intelligence.anomaly.seasonal import SeasonalParams
 from device_intelligence.anomaly.sensor_scoring import hourly_seconds, score_stream
@@ -16,15 +16,7 @@ from device_intelligence.serving import load_production
 from homeiq_shared.model_registry import ModelRegistry
 
 ROOT = Path(__file__).resolve().parents[3]
-# ../shared beside the checkout, or beside the folder holding a git worktree
-EXTERNAL = next(
-    (
-        p / "shared" / "external-data"
-        for p in (ROOT.parent, ROOT.parent.parent)
-        if (p / "shared" / "external-data").is_dir()
-    ),
-    ROOT.parent / "shared" / "external-data",
-)
+EXTERNAL = external_data_dir(ROOT)
 
 
 @pytest.fixture(scope="module")
