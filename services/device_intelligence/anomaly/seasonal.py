@@ -19,6 +19,7 @@ FloatArray = NDArray[np.float64]
 HOUR = 3600.0
 DAY_HOURS, WEEK_HOURS = 24, 168
 MAD_TO_SIGMA = 1.4826
+MAX_GRID_HOURS = 3 * 366 * 24
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,11 @@ def seasonal_z(seconds: FloatArray, values: FloatArray, params: SeasonalParams) 
     only if it is unusual both for this hour of recent days and for this hour of this weekday, so a
     weekend's normal dip is not a failure.
     """
+    # The grid spans first to last reading: bound it (a stream with readings years apart would
+    # otherwise allocate an hour per year-hour); older readings get no seasonal baseline (z = 0).
+    recent = seconds >= seconds.max() - MAX_GRID_HOURS * HOUR
+    z_all = np.zeros(values.size)
+    seconds, values = seconds[recent], values[recent]
     k, grid = hourly_grid(seconds, values, params.hold_hours)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no baseline yet
@@ -116,8 +122,8 @@ def seasonal_z(seconds: FloatArray, values: FloatArray, params: SeasonalParams) 
     smaller = np.where(np.abs(zw) < np.abs(zd), zw, zd)
     agree = np.sign(zw) == np.sign(zd)
     z = np.where(np.isnan(zw), zd, np.where(agree, smaller, 0.0))
-    out: FloatArray = np.where(np.isfinite(z), z, 0.0)
-    return out
+    z_all[recent] = np.where(np.isfinite(z), z, 0.0)
+    return z_all
 
 
 def run_hours(seconds: FloatArray, z: FloatArray, threshold: float) -> FloatArray:

@@ -59,10 +59,13 @@ def score_stream(
     detector: Detector, params: SeasonalParams, seconds: FloatArray, values: FloatArray
 ) -> StreamScores:
     """Score every reading of a time-ordered stream (UNIX seconds, finite values) from its past only."""
-    features = stream_features(values, seconds)
-    forest = detector.score(features)
-    z, run = seasonal_flags(seconds, values, params)
-    score = combine(forest, z, run, detector.threshold, params)
+    # Values near the float limits overflow sums and differences; such features become unknown
+    # (filled by the detector) and such z's 0, rather than warnings or a 500.
+    with np.errstate(all="ignore"):
+        features = stream_features(values, seconds)
+        forest = detector.score(features)
+        z, run = seasonal_flags(seconds, values, params)
+        score = combine(forest, z, run, detector.threshold, params)
     flags = score >= detector.threshold
     return StreamScores(score, flags, forest, z, run, sampling_interval(seconds), features)
 

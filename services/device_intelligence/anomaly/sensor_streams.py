@@ -107,7 +107,7 @@ def stream_features(values: FloatArray, seconds: FloatArray | None = None) -> Fl
     spread = _fill_start(_trailing_std(x, context, include_current=False), 0.0)
     spread = np.maximum(spread, 2.0 * step)
     level_z = (x - level) / spread
-    prev = np.stack([np.r_[np.full(k, x[0]), x[:-k]] for k in (1, 2, 3, 4)], axis=1)
+    prev = np.stack([np.r_[np.full(k, x[0]), x[:-k]][: x.size] for k in (1, 2, 3, 4)], axis=1)
     spike_z = np.log1p(np.abs(x - np.median(prev, axis=1)) / step)
     local = _trailing_std(x, short)
     eps = 1e-3 * spread
@@ -126,7 +126,8 @@ def stream_features(values: FloatArray, seconds: FloatArray | None = None) -> Fl
     out: FloatArray = np.column_stack(
         [_signed_log(level_z), spike_z, noise_ratio, run_ratio, _signed_log(trend_z)]
     ).astype(np.float64)
-    return out
+    # Values near the float limits overflow the sums: such a feature is unknown (the detector fills it).
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def _signed_log(z: FloatArray) -> FloatArray:

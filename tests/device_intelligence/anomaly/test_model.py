@@ -111,3 +111,16 @@ def test_real_nab_failure_windows_are_found(trained_registry: tuple[Path, object
     ambient = read_nab(base, "ambient_temperature_system_failure.csv")
     flags = score_stream(models.anomaly.stream, models.anomaly.seasonal, *ambient[:2]).flags
     assert compare(*ambient[:2], flags, ambient[2])["method"]["windows_hit"] == 2  # both ambient failures
+
+
+def test_tiny_extreme_and_far_apart_streams_are_scored(detector) -> None:  # type: ignore[no-untyped-def]
+    """Three readings, values at the float limits, readings centuries apart: finite scores, bounded work."""
+    cases = [
+        ([1.0, 2.0, 3.0], [0.0, 3600.0, 7200.0]),
+        ([1e308, -1e308, 1e308, 5.0], [0.0, 0.0, 0.0, 0.0]),
+        ([0.0, 0.0, 0.0, 1.0], [-6e10, 1e9, 2e9, 2.5e11]),
+    ]
+    for values, seconds in cases:
+        result = score_stream(detector, SeasonalParams(), np.array(seconds), np.array(values))
+        assert np.isfinite(result.score).all()
+        assert result.score.shape == (len(values),)
