@@ -56,8 +56,8 @@ def _free_port() -> int:
         return port
 
 
-def bench_http(models_dir: Path, data_dir: Path) -> dict[str, Any]:
-    """Single /predict latency (p50/p99) and a 10,000-device batch over real HTTP on loopback."""
+def start_service(models_dir: Path, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m device_intelligence` on a free loopback port with these folders; (process, base URL)."""
     port = _free_port()
     env = os.environ | {
         "DEVICE_INTELLIGENCE_MODELS_DIR": str(models_dir),
@@ -65,8 +65,12 @@ def bench_http(models_dir: Path, data_dir: Path) -> dict[str, Any]:
         "DEVICE_INTELLIGENCE_LOG_LEVEL": "WARNING",
     }
     cmd = [sys.executable, "-m", "device_intelligence", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(cmd, env=env, cwd=data_dir)
-    base = f"http://127.0.0.1:{port}"
+    return subprocess.Popen(cmd, env=env, cwd=data_dir), f"http://127.0.0.1:{port}"
+
+
+def bench_http(models_dir: Path, data_dir: Path) -> dict[str, Any]:
+    """Single /predict latency (p50/p99) and a 10,000-device batch over real HTTP on loopback."""
+    server, base = start_service(models_dir, data_dir)
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
             for _ in range(200):

@@ -221,6 +221,32 @@ async def test_sensor_stream_with_a_stuck_period(di_client: httpx.AsyncClient) -
     )
 
 
+async def test_sensor_states_that_are_not_numbers_are_skipped_and_counted(
+    di_client: httpx.AsyncClient,
+) -> None:
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    states: list[object] = [str(20.0 + h % 3) if h % 2 else 20.0 + h % 3 for h in range(48)]
+    states[5], states[6], states[30], states[31] = "unavailable", "unknown", "unavailable", "open"
+    readings = [
+        {"timestamp": (t0 + timedelta(hours=h)).isoformat(), "value": v} for h, v in enumerate(states)
+    ]
+    response = await di_client.post(
+        "/api/anomalies/sensor", json={"entity_id": "sensor.t", "readings": readings}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["skipped"] == 4
+    assert body["skipped_states"] == {"unavailable": 2, "unknown": 1, "non_numeric": 1}
+    assert len(body["readings"]) == 44  # HA's numeric strings ("21.0") are numbers
+    assert body["sampling_interval_seconds"] == 3600
+    too_few = [{"timestamp": r["timestamp"], "value": "unavailable"} for r in readings[:10]]
+    refused = await di_client.post(
+        "/api/anomalies/sensor", json={"entity_id": "sensor.t", "readings": too_few}
+    )
+    assert refused.status_code == 422
+    assert "0 of 10" in refused.json()["detail"]
+
+
 async def test_train_needs_the_key_and_refuses_a_second_run(
     tmp_path: Path, models_dir: Path, settings_factory: Callable[..., DeviceIntelligenceSettings]
 ) -> None:

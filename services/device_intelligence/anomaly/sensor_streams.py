@@ -22,70 +22,112 @@ STREAM_FEATURE_NAMES: tuple[str, ...] = (
     "run_length_ratio",
     "trend_z",
 )
-STREAM_SCHEMA_VERSION = "di-stream-1"
-SHORT, LONG = 12, 48
+STREAM_SCHEMA_VERSION = "di-stream-2"
+HOUR = 3600.0
+SHORT_HOURS, LONG_HOURS, CONTEXT_HOURS = 12.0, 48.0, 7 * 24.0
+"""Trailing windows as durations: converted to readings through the stream's sampling interval."""
 STREAM_KINDS = ("temperature", "humidity", "power", "battery")
 FAULT_KINDS = ("stuck", "spike", "drift", "flat")
 
 
-def _windows(x: FloatArray, size: int) -> FloatArray:
-    """Centred sliding windows, edges padded by reflection; shape (n, size)."""
-    half = size // 2
-    padded = (
-        np.pad(x, (half, size - 1 - half), mode="reflect")
-        if x.size > size
-        else np.pad(x, (half, size - 1 - half), mode="edge")
-    )
-    out: FloatArray = np.lib.stride_tricks.sliding_window_view(padded, size)
-    return out
+def sampling_interval(seconds: FloatArray) -> float:
+    """Median gap between consecutive readings (seconds); one hour when the stream gives no gap."""
+    gaps = np.diff(seconds)
+    gaps = gaps[gaps > 0]
+    return float(np.median(gaps)) if gaps.size else HOUR
 
 
-def _trailing_mean(x: FloatArray, size: int) -> FloatArray:
+def window_readings(hours: float, interval: float) -> int:
+    """Readings in a trailing window of `hours` at the stream's sampling interval (at least 3)."""
+    return max(3, round(hours * HOUR / interval))
+
+
+def _trailing_sum(x: FloatArray, size: int, include_current: bool) -> tuple[FloatArray, FloatArray]:
+    """Sum and count of the `size` values ending at (or just before) each position."""
     c = np.concatenate([[0.0], np.cumsum(x)])
-    idx = np.arange(1, x.size + 1)
-    lo = np.maximum(idx - size, 0)
-    out: FloatArray = (c[idx] - c[lo]) / (idx - lo)
+    hi = np.arange(1, x.size + 1) - (0 if include_current else 1)
+    lo = np.maximum(hi - size, 0)
+    return c[hi] - c[lo], (hi - lo).astype(np.float64)
+
+
+def _trailing_mean(x: FloatArray, size: int, include_current: bool = True) -> FloatArray:
+    total, count = _trailing_sum(x, size, include_current)
+    out: FloatArray = np.where(count > 0, total / np.maximum(count, 1.0), np.nan)
     return out
 
 
-def _run_lengths(x: FloatArray) -> FloatArray:
-    """Length of the run of identical consecutive values each reading belongs to."""
+def _trailing_std(x: FloatArray, size: int, include_current: bool = True) -> FloatArray:
+    # Centred on the series mean first: the cumulative sums of squares then do not lose precision.
+    centred = x - float(x.mean())
+    mean = _trailing_mean(centred, size, include_current)
+    sq = _trailing_mean(centred * centred, size, include_current)
+    out: FloatArray = np.sqrt(np.maximum(sq - mean * mean, 0.0))
+    return out
+
+
+def _run_lengths_so_far(x: FloatArray) -> FloatArray:
+    """How many identical consecutive values end at each reading (itself included): causal."""
     change = np.r_[True, x[1:] != x[:-1]]
-    run_id = np.cumsum(change) - 1
-    lengths = np.bincount(run_id)
-    out: FloatArray = lengths[run_id].astype(np.float64)
+    idx = np.arange(x.size)
+    start = np.maximum.accumulate(np.where(change, idx, 0))
+    out: FloatArray = (idx - start + 1).astype(np.float64)
     return out
 
 
-def stream_features(values: FloatArray) -> FloatArray:
-    """Per-reading features (len(values) x STREAM_FEATURE_NAMES) of one sensor's stream in time order."""
+def _fill_start(x: FloatArray, fallback: float) -> FloatArray:
+    """The first readings have no trailing context: NaN becomes the first defined value (or `fallback`)."""
+    finite = np.flatnonzero(np.isfinite(x))
+    first = float(x[finite[0]]) if finite.size else fallback
+    out: FloatArray = np.where(np.isfinite(x), x, first)
+    return out
+
+
+def stream_features(values: FloatArray, seconds: FloatArray | None = None) -> FloatArray:
+    """Per-reading causal features (len(values) x STREAM_FEATURE_NAMES) of one sensor's stream in time order.
+
+    A reading is compared with its own trailing context only (never with later readings or with the
+    whole submitted stream): windows of SHORT_HOURS, LONG_HOURS and CONTEXT_HOURS, converted into
+    readings through the sampling interval (`seconds` = UNIX times; hourly when not given).
+    """
     x = np.asarray(values, dtype=np.float64)
     if x.ndim != 1 or x.size < 3:
         raise ValueError("a stream needs at least 3 readings")
     if not np.isfinite(x).all():
         raise ValueError("stream values must be finite numbers")
-    med = float(np.median(x))
-    q75, q25 = np.percentile(x, [75, 25])
-    tiny = 1e-9 + 1e-6 * abs(med)
-    spread = max(float(q75 - q25), float(np.std(x)), tiny)
-    steps = np.abs(np.diff(x))
-    step = max(float(np.median(steps)), 0.1 * float(steps.mean()), tiny)
-    level_z = (x - med) / spread
-    spike_z = np.log1p(np.abs(x - np.median(_windows(x, 5), axis=1)) / step)
-    local = np.std(_windows(x, SHORT), axis=1)
+    interval = HOUR if seconds is None else sampling_interval(np.asarray(seconds, dtype=np.float64))
+    short, long = window_readings(SHORT_HOURS, interval), window_readings(LONG_HOURS, interval)
+    context = window_readings(CONTEXT_HOURS, interval)
+    tiny = 1e-9 + 1e-6 * abs(float(np.median(x)))
+    # Level and spread of the context before the reading: its mean and std, the spread floored by
+    # the typical step so a quiet sensor does not turn every small change into a big z.
+    level = _fill_start(_trailing_mean(x, context, include_current=False), float(x[0]))
+    steps = np.abs(np.diff(x, prepend=x[0]))
+    step = _fill_start(_trailing_mean(steps, context, include_current=False), 0.0)
+    step = np.maximum(step, tiny)
+    spread = _fill_start(_trailing_std(x, context, include_current=False), 0.0)
+    spread = np.maximum(spread, 2.0 * step)
+    level_z = (x - level) / spread
+    prev = np.stack([np.r_[np.full(k, x[0]), x[:-k]][: x.size] for k in (1, 2, 3, 4)], axis=1)
+    spike_z = np.log1p(np.abs(x - np.median(prev, axis=1)) / step)
+    local = _trailing_std(x, short)
     eps = 1e-3 * spread
-    noise_ratio = np.clip(np.log((local + eps) / (float(np.median(local)) + eps)), -6, 6)
-    runs = _run_lengths(x)
-    run_ratio = np.log((runs + 1) / (float(np.median(runs)) + 1))
-    trailing = _trailing_mean(x, LONG)
-    before = (
-        np.r_[np.full(LONG, trailing[0]), trailing[:-LONG]] if x.size > LONG else np.full_like(x, trailing[0])
-    )
-    trend_z = (trailing - before) / spread
+    typical = _fill_start(_trailing_mean(local, context, include_current=False), float(local[0]))
+    noise_ratio = np.clip(np.log((local + eps) / (typical + eps)), -6, 6)
+    runs = _run_lengths_so_far(x)
+    # Typical run length = 1 / share of readings that changed in the context: a long stuck period
+    # lowers that share only slowly, so it stays unusual (a mean of run lengths would absorb it).
+    changed = np.r_[1.0, (x[1:] != x[:-1]).astype(np.float64)]
+    change_rate = _fill_start(_trailing_mean(changed, context, include_current=False), 1.0)
+    typical_run = 1.0 / np.maximum(change_rate, 1.0 / context)
+    run_ratio = np.log((runs + 1) / (typical_run + 1))
+    recent = _trailing_mean(x, short)
+    before = np.r_[np.full(long, recent[0]), recent[:-long]] if x.size > long else np.full_like(x, recent[0])
+    trend_z = (recent - before) / spread
     out: FloatArray = np.column_stack(
         [_signed_log(level_z), spike_z, noise_ratio, run_ratio, _signed_log(trend_z)]
     ).astype(np.float64)
-    return out
+    # Values near the float limits overflow the sums: such a feature is unknown (the detector fills it).
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def _signed_log(z: FloatArray) -> FloatArray:

@@ -191,12 +191,18 @@ class FailureOut(BaseModel):
 
 
 class SensorReading(BaseModel):
-    """One state of a numeric sensor."""
+    """One state of a numeric sensor: a number, or the state string as HA writes it ("21.5", "unavailable")."""
 
     model_config = ConfigDict(extra="forbid")
 
     timestamp: AwareDatetime
-    value: float = Field(strict=True, allow_inf_nan=False)
+    value: (
+        Annotated[float, Field(strict=True, allow_inf_nan=False)]
+        | Annotated[str, StringConstraints(max_length=255)]
+    ) = Field(
+        description="A number or HA's state string; `unavailable`, `unknown` and other non-numeric states are "
+        "skipped (counted in `skipped`), not refused"
+    )
 
 
 class SensorRequest(BaseModel):
@@ -230,8 +236,14 @@ class SensorReadingScore(BaseModel):
     """Score of one reading (input order)."""
 
     timestamp: datetime
-    anomaly_score: float
+    anomaly_score: float = Field(description="max(forest score, seasonal score on the forest's scale)")
     is_anomaly: bool
+    forest_score: float | None = Field(
+        None, description="IsolationForest s(x) on the trailing-window features"
+    )
+    seasonal_z: float | None = Field(
+        None, description="robust z against the same hour of earlier days and weekdays (0 = no baseline yet)"
+    )
 
 
 class SensorSpan(BaseModel):
@@ -254,6 +266,16 @@ class SensorResponse(BaseModel):
     threshold: float
     score_direction: str = "higher = more anomalous"
     model_version: str
+    skipped: int = Field(
+        0, description="readings whose state was not a number (not scored, not in `readings`)"
+    )
+    skipped_states: dict[str, int] = Field(
+        default_factory=dict, description="skipped readings by state: unavailable, unknown, non_numeric"
+    )
+    sampling_interval_seconds: float | None = Field(
+        None, description="median gap between readings: trailing windows are durations converted through it"
+    )
+    method: str | None = None
 
 
 class TrainRequest(BaseModel):
