@@ -20,7 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
-METHOD = "centred isotonic (sklearn IsotonicRegression on the validation devices, interpolated through step centres)"
+METHOD = (
+    "centred isotonic (sklearn IsotonicRegression on the validation devices, interpolated through step "
+    "centres; end steps bounded by the rule of succession)"
+)
 ECE_BINS = 10
 ECE_DEFINITION = (
     f"expected calibration error: over {ECE_BINS} equal-width probability bins, the row-weighted mean of "
@@ -70,11 +73,24 @@ def fit_calibrator(raw: FloatArray, y: NDArray[Any]) -> Calibrator:
     fitted = np.asarray(iso.predict(raw), dtype=np.float64)
     steps = np.unique(fitted)
     centres = np.array([raw[fitted == v].mean() for v in steps])
-    xs, ys = np.r_[0.0, centres, 1.0], np.r_[0.0, steps, 1.0]
-    keep = np.r_[True, np.diff(xs) > 1e-12]  # a step centred at 0 or 1 replaces the anchor
+    # Never certain: the end steps are bounded by the rule of succession on their own rows (8 failures
+    # out of 8 validation rows says 0.9, not 1.0) as far as the neighbouring step allows, and the (1, .)
+    # anchor stays below 1.
+    top = fitted == steps[-1]
+    n_top, k_top = float(top.sum()), float(labels[top].sum())
+    bottom = fitted == steps[0]
+    ys_steps = steps.copy()
+    # Each bound stays strictly between the neighbouring steps, so the map stays strictly increasing.
+    below = (steps[-2] + steps[-1]) / 2 if steps.size > 1 else 0.0
+    ys_steps[-1] = max(min(steps[-1], (k_top + 1) / (n_top + 2)), below)
+    above = (steps[0] + ys_steps[1]) / 2 if steps.size > 1 else 1.0
+    ys_steps[0] = min(max(steps[0], 1.0 / (float(bottom.sum()) + 2)), above)
+    anchor = max(1.0 - 0.5 / (n_top + 2), (float(ys_steps[-1]) + 1.0) / 2)
+    xs, ys = np.r_[0.0, centres, 1.0], np.r_[0.0, ys_steps, anchor]
+    keep = np.r_[True, np.diff(xs) > 1e-12]  # a step centred at 0 replaces the anchor
     keep[-1] = True
     xs, ys = xs[keep], ys[keep]
-    if np.diff(xs).min() <= 0:  # the last step centred at 1: drop the duplicate before the anchor
+    if np.diff(xs).min() <= 0:  # the last step centred at 1: drop the anchor
         xs, ys = xs[:-1], ys[:-1]
     return Calibrator(tuple(float(v) for v in xs), tuple(float(v) for v in ys), METHOD)
 

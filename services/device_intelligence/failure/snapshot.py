@@ -5,9 +5,9 @@ its trend: a slow battery drain, a device drifting from its own baseline or an a
 are visible only to the history model. So the snapshot model serves a device until it has
 `MIN_HISTORY_DAYS` daily rows; from then on the history model does. The switch was read from the
 validation devices of five seeds (`bench/bench_failure_trust.py`, PR-AUC by rows of history, pooled):
-with 1-6 rows the snapshot model wins (0.31 / 0.29 vs 0.01 / 0.08), with 7-13 they tie (history
-0.186, snapshot 0.177) and from 14 the history model wins (0.27 and 0.39 vs 0.19 and 0.26). On the test
-devices the 7-13 bucket favoured the snapshot model (0.29 vs 0.18): that bucket is a toss-up.
+with 1-2 and 3-6 rows the snapshot model wins (0.31 and 0.29 vs 0.00 and 0.08), with 7-13 they tie
+(history 0.186, snapshot 0.176) and from 14 the history model wins (0.27 and 0.39 vs 0.19 and 0.26). On
+the test devices the 7-13 bucket favoured the snapshot model (0.28 vs 0.18): that bucket is a toss-up.
 """
 
 from __future__ import annotations

@@ -79,6 +79,9 @@ def test_calibrator_round_trips_as_json_and_refuses_bad_knots() -> None:
     assert before is not None
     assert after is not None
     assert after < before / 2
+    # Strictly increasing (no ties: the ranking is kept) and never certain.
+    assert np.all(np.diff(calibrator.knots_y) > 0)
+    assert calibrator.knots_y[-1] < 1.0
     again = Calibrator.from_json(json.loads(json.dumps(calibrator.to_json())))
     assert np.array_equal(again.apply(fresh_raw), calibrator.apply(fresh_raw))
     assert Calibrator.from_json(None).apply(np.array([0.3]))[0] == pytest.approx(0.3)
