@@ -43,15 +43,10 @@ from ai_automation.home_type.reference_homes import (
 from ai_automation.home_type.registry_view import as_predict_home, registry_view
 from ai_automation.home_type.training import TrainingRequest, train_home_type
 from bench_home_type import cached_dataset
-from results_file import machine, write_results
+from results_file import EXTERNAL, machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "real_homes.json"
 ROOT = Path(__file__).resolve().parents[1]
-# `../shared/external-data` beside the checkout (a worktree may sit deeper, so the nearest one up)
-EXTERNAL = next(
-    (p / "shared" / "external-data" for p in ROOT.parents if (p / "shared" / "external-data").is_dir()),
-    ROOT.parent / "shared" / "external-data",
-)
 REAL_HOMES = EXTERNAL / "real-ha-homes" / "homes"
 REFERENCE = EXTERNAL / "ha-datasets-allenporter"
 HOMES, DAYS, SEED = 400, 7, 21  # as the F1-real-homes acceptance check generates them

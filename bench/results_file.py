@@ -8,6 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parents[1]
+# `../shared/external-data` beside the checkout (a worktree may sit deeper, so the nearest one up)
+EXTERNAL = next(
+    (p / "shared" / "external-data" for p in ROOT.parents if (p / "shared" / "external-data").is_dir()),
+    ROOT.parent / "shared" / "external-data",
+)
+
 
 def machine() -> dict[str, Any]:
     """The machine a figure was measured on."""

@@ -15,6 +15,8 @@ from device_intelligence.anomaly.model import AnomalyModels
 from device_intelligence.anomaly.sensor_streams import flagged_spans, span_kind, stream_features
 from device_intelligence.failure import model as failure_model
 from device_intelligence.failure.model import FailureModel
+from device_intelligence.failure.risk import advice, risk_bands, risk_level
+from device_intelligence.failure.snapshot import MIN_HISTORY_DAYS, SNAPSHOT_FEATURES, snapshot_features
 from device_intelligence.telemetry import METRIC_NAMES
 from device_intelligence.telemetry_features import FEATURE_NAMES, compute_features
 from homeiq_shared.model_registry import ModelRegistry
@@ -24,7 +26,6 @@ logger = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 DRIVER_MIN_PROBABILITY = 0.05
 """Below this failure probability no drivers are computed ("operating normally")."""
-RISK_LEVELS = ((80.0, "critical"), (60.0, "high"), (40.0, "medium"), (20.0, "low"))
 
 
 @dataclass
@@ -59,15 +60,10 @@ def load_production(registry: ModelRegistry) -> ServingModels | None:
     return ServingModels(failure, anomaly, fv.version, av.version, fv.metadata, av.metadata)
 
 
-def risk_level(percent: float) -> str:
-    """critical >= 80, high >= 60, medium >= 40, low >= 20, else minimal (as the original)."""
-    return next((name for bound, name in RISK_LEVELS if percent >= bound), "minimal")
-
-
-def confidence(probability: float, history_days: int) -> float:
+def confidence(probability: float, snapshot: bool) -> float:
     """How decided the model is, |2p - 1|, halved when only a snapshot (no stored history) was used."""
     base = abs(2.0 * probability - 1.0)
-    return round(base if history_days > 1 else 0.5 * base, 3)
+    return round(0.5 * base if snapshot else base, 3)
 
 
 @dataclass(frozen=True)
@@ -79,6 +75,7 @@ class DeviceInput:
     history_days: NDArray[np.int64]
     history_values: FloatArray
     today: int
+    history_device_id: str | None = None  # the stored device whose history was used, if any
 
 
 def _stack(
@@ -98,45 +95,93 @@ def _stack(
     return np.concatenate(devs), np.concatenate(days), np.vstack(vals), np.array(last, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class _Basis:
+    """The scores of the devices one model (history or snapshot) answers for."""
+
+    name: str
+    rows: NDArray[np.int64]
+    probability: FloatArray
+    threshold: float
+    drivers: list[list[tuple[str, float]]]
+
+
+def _basis(
+    name: str, rows: NDArray[np.int64], p: FloatArray, threshold: float, contrib: Any, names: tuple[str, ...]
+) -> _Basis:
+    # SHAP attributions cost ~0.25 ms a row, so they are computed only where there is a risk to explain.
+    top: list[list[tuple[str, float]]] = [[] for _ in rows]
+    explain = np.flatnonzero(p >= DRIVER_MIN_PROBABILITY)
+    if explain.size:
+        found = failure_model.drivers(contrib(explain), names)
+        for j, row in zip(explain.tolist(), found, strict=True):
+            top[j] = row
+    return _Basis(name, rows, p, threshold, top)
+
+
+def _score(models: ServingModels, x: FloatArray, available: NDArray[np.int64]) -> list[_Basis]:
+    """History model for devices with MIN_HISTORY_DAYS daily rows (or no snapshot model), snapshot otherwise."""
+    failure = models.failure
+    snap = failure.snapshot
+    use_snapshot = (available < MIN_HISTORY_DAYS) if snap is not None else np.zeros(x.shape[0], dtype=bool)
+    out = []
+    rows = np.flatnonzero(~use_snapshot)
+    if rows.size:
+        xh = x[rows]
+        out.append(
+            _basis("history", rows, failure.predict(xh), failure.threshold,
+                   lambda k: failure.contributions(xh[k]), failure.feature_names)
+        )  # fmt: skip
+    rows = np.flatnonzero(use_snapshot)
+    if rows.size and snap is not None:
+        xs = snapshot_features(x[rows])
+        out.append(
+            _basis("snapshot", rows, snap.predict(xs), snap.threshold,
+                   lambda k: snap.contributions(xs[k]), SNAPSHOT_FEATURES)
+        )  # fmt: skip
+    return out
+
+
 def predict_devices(models: ServingModels, inputs: list[DeviceInput], now: datetime) -> list[dict[str, Any]]:
-    """Failure probability, risk, anomaly score and driver-specific advice for each device."""
+    """Calibrated failure probability, risk band, anomaly score and non-contradictory advice per device."""
     dev, day, vals, last = _stack(inputs)
     x = compute_features(dev, day, vals)[last]
-    p = models.failure.predict(x)
+    available = x[:, FEATURE_NAMES.index("history_days")].astype(np.int64)
     scores = models.anomaly.device.score(x)
-    threshold = models.anomaly.device.threshold
-    # SHAP attributions cost ~0.25 ms a row, so they are computed only where there is a risk to explain.
-    explain = np.flatnonzero(p >= DRIVER_MIN_PROBABILITY)
-    top: list[list[tuple[str, float]]] = [[] for _ in inputs]
-    if explain.size:
-        for j, row in zip(explain.tolist(), failure_model.drivers(models.failure, x[explain]), strict=True):
-            top[j] = row
-    history_col = x[:, FEATURE_NAMES.index("history_days")]
-    out = []
-    for i, item in enumerate(inputs):
-        prob, hist = float(p[i]), int(history_col[i])
-        percent = round(100.0 * prob, 2)
-        recs = failure_model.recommendations(prob, top[i], models.failure.threshold)
-        if scores[i] >= threshold:
-            recs.append("Health metrics are unusual for this fleet (anomaly): investigate the device")
-        out.append(
-            {
+    anomaly_threshold = models.anomaly.device.threshold
+    out: list[dict[str, Any]] = [{} for _ in inputs]
+    for basis in _score(models, x, available):
+        bands = risk_bands(basis.threshold)
+        for k, i in enumerate(basis.rows.tolist()):
+            item, prob, is_anomaly = (
+                inputs[i],
+                float(basis.probability[k]),
+                bool(scores[i] >= anomaly_threshold),
+            )
+            lines = failure_model.driver_advice(basis.drivers[k])
+            snapshot = basis.name == "snapshot"
+            out[i] = {
                 "device_id": item.device_id,
-                "failure_probability": percent,
-                "risk_level": risk_level(percent),
-                "will_fail_within_horizon": bool(prob >= models.failure.threshold),
+                "history_device_id": item.history_device_id,
+                "probability": round(prob, 6),
+                "failure_probability": round(100.0 * prob, 2),
+                "risk_level": risk_level(prob, bands),
+                "will_fail_within_horizon": bool(prob >= basis.threshold),
+                "alert_threshold": round(basis.threshold, 6),
+                "risk_bands": bands,
                 "horizon_days": models.failure.horizon_days,
+                "basis": basis.name,
                 "anomaly_score": round(float(scores[i]), 4),
-                "is_anomaly": bool(scores[i] >= threshold),
-                "confidence": confidence(prob, hist),
-                "recommendations": recs,
-                "drivers": [{"feature": n, "contribution": round(c, 4)} for n, c in top[i]],
-                "history_days_used": hist,
-                "used_snapshot_only": hist <= 1,
+                "is_anomaly": is_anomaly,
+                "confidence": confidence(prob, snapshot),
+                "recommendations": advice(prob, basis.threshold, lines, is_anomaly, bands),
+                "drivers": [{"feature": n, "contribution": round(c, 4)} for n, c in basis.drivers[k]],
+                "history_days_used": 1 if snapshot else int(available[i]),
+                "history_days_available": int(available[i]),
+                "used_snapshot_only": snapshot or int(available[i]) <= 1,
                 "predicted_at": now,
                 "model_version": models.version,
             }
-        )
     return out
 
 

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.failure import model as failure_model
+from device_intelligence.failure.model import FailureModel
+from device_intelligence.failure.risk import BANDS_DEFINITION, risk_bands
+from device_intelligence.failure.snapshot import MIN_HISTORY_DAYS
 from device_intelligence.telemetry import TelemetryDataset
 from device_intelligence.telemetry_features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
 from homeiq_shared.artifacts import library_versions
@@ -75,6 +78,16 @@ def training_data_info(dataset: TelemetryDataset, fingerprint: str, ev: Evaluati
     return info
 
 
+def model_risk_bands(model: FailureModel) -> dict[str, Any]:
+    """The risk bands (0-1 lower bounds) of each basis at its alert threshold, with how they are set."""
+    out: dict[str, Any] = {"definition": BANDS_DEFINITION, "history": risk_bands(model.threshold)}
+    if model.snapshot is not None:
+        out["snapshot"] = risk_bands(model.snapshot.threshold)
+        out["snapshot_threshold"] = model.snapshot.threshold
+        out["min_history_days"] = MIN_HISTORY_DAYS
+    return out
+
+
 @dataclass(frozen=True, kw_only=True)
 class RegistrationOutcome:
     """What the comparison with production decided, to be recorded with the new versions."""
@@ -118,6 +131,8 @@ def register_pair(
         "hyperparameters": failure_model.params_dict(options.params)
         | {"trees": ev.model.booster.num_trees()},
         "threshold": ev.model.threshold,
+        "risk_bands": model_risk_bands(ev.model),
+        "calibration": ev.model.calibrator.to_json(),
         "pr_auc": ev.metrics["pr_auc"],
         "metrics": ev.metrics,
         "model_performance": perf,

@@ -178,27 +178,51 @@ def pr_auc_bars(model: ModelRecord) -> Plot | None:
     return Plot(f"{model.key}_pr_auc", f"{model.title}: PR-AUC by evaluation", _png(fig))
 
 
+def _reliability(ax: Any, bins: list[Any], label: str, **style: Any) -> None:
+    xs, ys = [b.mean_predicted for b in bins], [b.observed_rate for b in bins]
+    ax.plot(xs, ys, marker="o", label=label, **style)
+
+
+def _fig(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
 def calibration_plot(model: ModelRecord) -> Plot | None:
-    """Reliability diagram: mean predicted probability vs observed rate per bin."""
+    """Reliability diagram on the test devices: the raw booster, after calibration, and the snapshot model."""
     if model.forecast is None or not model.forecast.calibration:
         return None
-    bins = model.forecast.calibration
+    forecast = model.forecast
     fig, ax = plt.subplots(figsize=_FIGSIZE)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect")
-    ax.plot([b.mean_predicted for b in bins], [b.observed_rate for b in bins], marker="o", label="model")
-    for b in bins:
+    if forecast.calibration_uncalibrated:
+        _reliability(ax, forecast.calibration_uncalibrated, "history, before calibration", color="#dd8452")
+    _reliability(ax, forecast.calibration, "history, calibrated", color="#4c72b0")
+    for b in forecast.calibration:
         ax.annotate(
             f"{b.rows}", (b.mean_predicted, b.observed_rate), fontsize=7, textcoords="offset points",
             xytext=(3, 3),
         )  # fmt: skip
-    brier = model.forecast.brier
+    if forecast.snapshot is not None and forecast.snapshot.calibration:
+        _reliability(
+            ax, forecast.snapshot.calibration, "snapshot, calibrated", color="#55a868", linestyle="--"
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.05)
     ax.set_xlabel("mean predicted probability")
     ax.set_ylabel("observed failure rate")
-    ax.legend(fontsize=8)
-    ax.set_title(
-        f"{model.title}: calibration" + (f" (Brier {brier:.4f})" if brier is not None else ""), fontsize=10
+    ax.legend(fontsize=7, loc="lower right")
+    before = (
+        f"Brier {_fig(forecast.brier_uncalibrated)} -> {_fig(forecast.brier)}, "
+        f"ECE {_fig(forecast.ece_uncalibrated)} -> {_fig(forecast.ece)}"
+        if forecast.brier_uncalibrated is not None
+        else f"Brier {_fig(forecast.brier)}"
     )
-    return Plot(f"{model.key}_calibration", f"{model.title}: calibration (labels: rows per bin)", _png(fig))
+    ax.set_title(f"{model.title}: calibration ({before})", fontsize=8)
+    return Plot(
+        f"{model.key}_calibration",
+        f"{model.title}: reliability on the test devices, before/after calibration (labels: rows per bin)",
+        _png(fig),
+    )
 
 
 def _lead_histogram(metrics: FailureMetrics, rule: RuleBaseline | None, title: str, ax: Any) -> str | None:

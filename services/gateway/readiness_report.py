@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from gateway.plots import Plot, plots_for
 from gateway.quality_checks import as_number, find_metric
 from gateway.report_render import Document, to_html, to_markdown
 from gateway.step_results import Check, ModelRecord, RunResult, Status
-from homeiq_shared.contracts.metrics import Interval
+from homeiq_shared.contracts.metrics import CalibrationBin, FailureMetrics, Interval
 
 logger = logging.getLogger(__name__)
 
@@ -195,6 +195,7 @@ def _model(doc: Document, model: ModelRecord, plot_out: list[Plot]) -> None:
     _baseline_table(doc, model)
     if model.key == "failure_prediction":
         _forecast_figures(doc, model)
+        _snapshot_and_calibration(doc, model)
     if model.checks:
         doc.table(["Gate", "Result", "Detail"], [_check_row(c) for c in model.checks])
     plots, missing = plots_for(model)
@@ -232,6 +233,54 @@ def _forecast_figures(doc: Document, model: ModelRecord) -> None:
         ["Held-out figure (precision, recall, f1_score, median_lead_days gated)", "model", "rule baseline"],
         rows,
     )
+
+
+def _worst_gap(bins: Sequence[CalibrationBin], min_rows: int = 5) -> CalibrationBin | None:
+    """The bin (with at least `min_rows` rows) whose prediction is furthest from what happened."""
+    usable = [b for b in bins if b.rows >= min_rows]
+    return max(usable, key=lambda b: abs(b.observed_rate - b.mean_predicted), default=None)
+
+
+def calibration_sentence(metrics: FailureMetrics) -> str:
+    """One sentence on what the reliability plot shows (from the figures, not a fixed claim)."""
+    before, after = _worst_gap(metrics.calibration_uncalibrated), _worst_gap(metrics.calibration)
+    text = (
+        "The reliability plot puts each probability bin's mean prediction against the failure rate observed on "
+        "the test devices (the diagonal is perfect)"
+    )
+    if before is not None and after is not None:
+        text += (
+            f": before calibration the worst bin (5+ rows) predicted {before.mean_predicted:.2f} where "
+            f"{before.observed_rate:.2f} failed, after it {after.mean_predicted:.2f} where {after.observed_rate:.2f} "
+            f"failed (ECE {_fmt(metrics.ece_uncalibrated)} -> {_fmt(metrics.ece)}; calibration fitted on the "
+            "validation devices only)"
+        )
+    return text + "."
+
+
+def _snapshot_and_calibration(doc: Document, model: ModelRecord) -> None:
+    """History vs snapshot vs the rule on the same held-out rows, calibration before/after, and the bands."""
+    metrics, rule = model.forecast, model.rule
+    if metrics is None:
+        return
+    snap = metrics.snapshot
+    keys = ("pr_auc", "roc_auc", "precision", "recall", "brier", "brier_uncalibrated", "ece", "ece_uncalibrated",
+            "threshold")  # fmt: skip
+    rows = [
+        [k, _fmt(getattr(metrics, k, None)), _fmt(getattr(snap, k, None) if snap else None),
+         _fmt(getattr(rule, k, None) if rule else None)]
+        for k in keys
+    ]  # fmt: skip
+    doc.table(
+        ["Held-out figure (same test rows)", "history model", "snapshot model (one reading)", "rule"], rows
+    )
+    for name, block in (("history", metrics), ("snapshot", snap)):
+        if block is not None and block.risk_bands:
+            bands = ", ".join(f"{k} >= {v:.3f}" for k, v in block.risk_bands.items())
+            doc.paragraph(
+                f"Risk bands of the {name} model (probability 0-1, they follow its alert threshold): {bands}."
+            )
+    doc.paragraph(calibration_sentence(metrics))
 
 
 def _services_and_timings(doc: Document, run: RunResult) -> None:

@@ -19,6 +19,8 @@ RISK_BANDS: tuple[tuple[float, str], ...] = (
     (20, "low"),
     (0, "minimal"),
 )
+"""The original's fixed percent bands: an answer that carries no `risk_bands` (an older service) is read with them."""
+_ALERTED = {"medium", "high", "critical"}
 APARTMENT_LABEL = "apartment"
 HOLDOUT_LIMIT = 6
 HOLDOUT_CHECK = "hold-out homes (another seed, never trained on)"
@@ -152,8 +154,14 @@ def device_snapshots() -> dict[str, dict[str, float | None]]:
     return {"healthy": healthy, "degraded": degraded}
 
 
-def risk_band(probability_percent: float) -> str:
-    """The risk level the contract gives a failure probability in percent."""
+def risk_band(probability_percent: float, pred: PredictResponse | None = None) -> str:
+    """The risk level a failure probability in percent falls in: the answer's own bands, else the original's."""
+    if pred is not None and pred.risk_bands is not None:
+        bands = pred.risk_bands
+        p = probability_percent / 100.0
+        return next(
+            (name for name in ("critical", "high", "medium", "low") if p >= getattr(bands, name)), "minimal"
+        )
     for floor, name in RISK_BANDS:
         if probability_percent >= floor:
             return name
@@ -166,8 +174,16 @@ def device_prediction_checks(name: str, pred: PredictResponse) -> list[str]:
     prob = pred.failure_probability
     if not (math.isfinite(prob) and 0.0 <= prob <= 100.0):
         problems.append(f"{name}: failure_probability {prob!r} not a percent")
-    elif pred.risk_level != risk_band(prob):
-        problems.append(f"{name}: risk_level {pred.risk_level!r} but {prob:.1f} % is {risk_band(prob)!r}")
+    elif abs(prob - 100.0 * pred.probability) > 0.01:
+        problems.append(f"{name}: failure_probability {prob} % is not 100 x probability {pred.probability}")
+    elif pred.risk_level != risk_band(prob, pred):
+        problems.append(
+            f"{name}: risk_level {pred.risk_level!r} but {prob:.1f} % is {risk_band(prob, pred)!r}"
+        )
+    if pred.risk_bands is not None and pred.will_fail_within_horizon != (pred.risk_level in _ALERTED):
+        problems.append(
+            f"{name}: will_fail_within_horizon {pred.will_fail_within_horizon} but {pred.risk_level!r}"
+        )
     if not math.isfinite(pred.anomaly_score):
         problems.append(f"{name}: anomaly_score {pred.anomaly_score!r} is not a number")
     if not (math.isfinite(pred.confidence) and pred.confidence >= 0):

@@ -52,6 +52,9 @@ def gate_checks(model: ModelRecord, settings: GatewaySettings) -> list[Check]:
         pr_auc = model.forecast.pr_auc if model.forecast else None
         rule = {"rule": model.rule.pr_auc} if model.rule else {}
         checks += qc.baseline_checks(pr_auc, rule, "pr_auc")
+        snapshot = model.forecast.snapshot if model.forecast else None
+        if snapshot is not None:  # from one reading, against the rule on the same readings
+            checks += qc.baseline_checks(snapshot.pr_auc, rule, "snapshot pr_auc")
         lead = {"median_lead_days": quality_gates.FORECAST_MIN_MEDIAN_LEAD_DAYS}
         checks += qc.threshold_checks(model.metrics, lead, "held-out failures detected, days of warning")
     else:  # anomaly detection: no original threshold; it must rank better than chance

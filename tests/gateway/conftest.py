@@ -286,7 +286,8 @@ def stub_device(fail: frozenset[str] = frozenset(), f1: float = 0.85) -> FastAPI
         battery = body["metrics"].get("battery_level") or 100
         prob = 90.0 if battery < 20 else 5.0
         return PredictResponse(
-            device_id=body["device_id"], failure_probability=prob, risk_level="critical" if prob >= 80 else "minimal",
+            device_id=body["device_id"], probability=prob / 100, failure_probability=prob,
+            risk_level="critical" if prob >= 80 else "minimal",
             will_fail_within_horizon=prob >= 50, horizon_days=7, anomaly_score=0.1, is_anomaly=False, confidence=0.8,
             recommendations=[], drivers=[], history_days_used=1, used_snapshot_only=True,
             predicted_at=datetime(2025, 1, 1, tzinfo=UTC), model_version="fail-v1",

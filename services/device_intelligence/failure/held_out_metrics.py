@@ -19,6 +19,13 @@ from device_intelligence.evaluation import (
     rule_flags,
     rule_score,
 )
+from device_intelligence.failure.calibration import (
+    ECE_DEFINITION,
+    Calibrator,
+    expected_calibration_error,
+)
+from device_intelligence.failure.risk import BANDS_DEFINITION, risk_bands
+from device_intelligence.failure.snapshot import MIN_HISTORY_DAYS, SnapshotModel
 from device_intelligence.telemetry import TelemetryDataset
 
 TOP_IMPORTANCES = 20
@@ -90,3 +97,47 @@ def baseline_metrics(dataset: TelemetryDataset, split: Split, y: NDArray[np.int8
     m = _held_out(dataset, split, y, rule_score(vals), rule_flags(vals), h)
     m.update(rule=RULE, threshold=None)
     return m
+
+
+def calibration_figures(
+    y: NDArray[np.int8],
+    raw: NDArray[np.float64],
+    p: NDArray[np.float64],
+    calibrator: Calibrator,
+    threshold: float,
+) -> dict[str, Any]:
+    """Brier score, ECE and reliability table before (the booster's raw score) and after calibration.
+
+    The calibrator was fitted on the validation devices; these figures are on the test devices.
+    """
+    ece_after, ece_before = expected_calibration_error(y, p), expected_calibration_error(y, raw)
+    return {
+        "ece": round(ece_after, 5) if ece_after is not None else None,
+        "ece_uncalibrated": round(ece_before, 5) if ece_before is not None else None,
+        "brier_uncalibrated": round(float(brier_score_loss(y, raw)), 5) if y.size else None,
+        "calibration_uncalibrated": calibration_table(y, raw),
+        "calibration_method": calibrator.method,
+        "calibration_fitted_on": "validation devices (rows from the cutoff on); figures on the test devices",
+        "ece_definition": ECE_DEFINITION,
+        "risk_bands": risk_bands(threshold),
+        "risk_bands_definition": BANDS_DEFINITION,
+    }
+
+
+def snapshot_metrics(
+    dataset: TelemetryDataset, split: Split, y: NDArray[np.int8], model: SnapshotModel, values: NDArray[np.float64],
+    h: int,
+) -> dict[str, Any]:  # fmt: skip
+    """The snapshot model on the test rows, each scored from its reading alone (the rule sees the same)."""
+    raw = model.raw(values)
+    p = model.calibrator.apply(raw)
+    m = _held_out(dataset, split, y, p, p >= model.threshold, h)
+    m.update(
+        threshold=round(float(model.threshold), 5),
+        basis="snapshot",
+        features="the 11 metrics of one reading (no history); monotone in the degrading direction",
+        serves=f"devices with fewer than {MIN_HISTORY_DAYS} daily rows of stored history",
+        feature_importances=gain_shares(model.booster),
+        feature_importance_method=IMPORTANCE_METHOD,
+    )
+    return m | calibration_figures(y, raw, p, model.calibrator, model.threshold)

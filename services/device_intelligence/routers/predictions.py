@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter
 
-from device_intelligence import repository
+from device_intelligence import device_ids, repository
 from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.dependencies import HolderDep, ServingDep, SessionDep
 from device_intelligence.failure import model as failure_model
@@ -39,21 +39,30 @@ _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros((0, len(METRIC_NAMES))))
 
 
 async def _inputs(session: Any, devices: list[PredictRequest], now: datetime) -> list[DeviceInput]:
-    hist = await repository.history(session, [d.device_id for d in devices], HISTORY_DAYS, now)
+    """Each device's reading and the stored history of the device its id names (`device_ids`)."""
+    options = await device_ids.candidates(session, [d.device_id for d in devices])
+    every = sorted({c for cs in options.values() for c in cs})
+    hist = await repository.history(session, every, HISTORY_DAYS, now)
     today = repository.day_number(now)
     out = []
     for d in devices:
         snap = np.array(
             [np.nan if (v := getattr(d.metrics, m)) is None else v for m in METRIC_NAMES], dtype=float
         )
-        days, values = hist.get(d.device_id, _EMPTY)
-        out.append(DeviceInput(d.device_id, snap, days, values, today))
+        used = next((c for c in options[d.device_id] if c in hist), None)
+        days, values = hist[used] if used is not None else _EMPTY
+        out.append(DeviceInput(d.device_id, snap, days, values, today, history_device_id=used))
     return out
 
 
 @router.post("/predict", response_model=PredictResponse, responses=problem_responses(422, 503))
 async def predict(body: PredictRequest, models: ServingDep, session: SessionDep) -> dict[str, Any]:
-    """Failure probability (percent) within the model's horizon, anomaly score and specific advice."""
+    """Failure `probability` (0-1; `failure_probability` is the same in percent) within the model's horizon.
+
+    `device_id` is an HA device id or any of its entity ids. Devices with fewer than 7 daily rows of
+    stored history are scored by the snapshot model (`basis`), the others by the history model; the
+    risk band follows that model's alert threshold. Also the anomaly score and specific advice.
+    """
     now = datetime.now(UTC)
     inputs = await _inputs(session, [body], now)
     # One row takes well under a millisecond: cheaper inline than a thread hop.

@@ -81,7 +81,10 @@ class PredictRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PREDICT_EXAMPLE]})
 
-    device_id: DeviceId
+    device_id: DeviceId = Field(
+        description="The HA device id (as telemetry was stored) or any of the device's entity ids; the "
+        "answer's history_device_id names the stored device whose history was used"
+    )
     metrics: Metrics
 
 
@@ -102,14 +105,48 @@ class Driver(BaseModel):
     contribution: float
 
 
-class PredictResponse(BaseModel):
-    """The original response fields plus what explains them."""
+RiskLevel = Literal["critical", "high", "medium", "low", "minimal"]
 
-    device_id: str
-    failure_probability: float = Field(description="percent, 0-100")
-    risk_level: Literal["critical", "high", "medium", "low", "minimal"]
-    will_fail_within_horizon: bool = Field(description="probability >= the threshold chosen on validation")
+
+class RiskBands(BaseModel):
+    """Lower probability bounds (0-1) of the risk levels; below `low` is minimal.
+
+    They follow the model's operating point t (its alert threshold): low = t/2, medium = t,
+    high = max(0.6, t), critical = max(0.8, t); so an alerted device is never below medium.
+    """
+
+    critical: float
+    high: float
+    medium: float
+    low: float
+
+
+class PredictResponse(BaseModel):
+    """The original response fields plus what explains them.
+
+    Every probability is a 0-1 fraction named `probability`; `failure_probability` is the original's
+    percent (100 x probability), kept for compatibility.
+    """
+
+    device_id: str = Field(description="The id as sent (an HA device id or one of its entity ids)")
+    history_device_id: str | None = Field(
+        None, description="The stored device whose history was used (null: none stored for this id)"
+    )
+    probability: float = Field(
+        ge=0.0, le=1.0, description="Calibrated probability (0-1) that the device fails within horizon_days"
+    )
+    failure_probability: float = Field(description="The same in percent, 0-100 (the original's field)")
+    risk_level: RiskLevel = Field(description="The band of `probability` in risk_bands")
+    will_fail_within_horizon: bool = Field(description="probability >= alert_threshold")
+    alert_threshold: float | None = Field(
+        None, description="The model's operating point (0-1), chosen on the validation devices"
+    )
+    risk_bands: RiskBands | None = None
     horizon_days: int
+    basis: Literal["snapshot", "history"] = Field(
+        "history",
+        description="snapshot: the reading alone (fewer than 7 daily rows stored); history: the rolling windows",
+    )
     anomaly_score: float = Field(
         description="IsolationForest s(x) in 0..1; higher = more anomalous, ~0.5 ordinary"
     )
@@ -117,7 +154,12 @@ class PredictResponse(BaseModel):
     confidence: float = Field(description="|2p-1|, halved when only the snapshot was used")
     recommendations: list[str]
     drivers: list[Driver]
-    history_days_used: int = Field(description="days of stored history in the window features (1 = snapshot)")
+    history_days_used: int = Field(
+        description="daily rows the model used, the reading included (1 = the snapshot alone)"
+    )
+    history_days_available: int | None = Field(
+        None, description="daily rows available in the 28-day window, the reading included"
+    )
     used_snapshot_only: bool
     predicted_at: datetime
     model_version: str

@@ -207,11 +207,31 @@ class ForecastMetrics(_Open):
     threshold: float | None = None
 
 
-class FailureMetrics(ForecastMetrics):
-    """The LightGBM forecaster's figures, with its split-gain importances."""
+class CalibratedForecast(ForecastMetrics):
+    """A calibrated model's figures: Brier score, ECE and reliability table before and after calibration.
 
+    The calibration is fitted on the validation devices; `brier`, `ece` and `calibration` are after it,
+    the `*_uncalibrated` figures are the booster's raw score on the same test rows.
+    """
+
+    ece: float | None = None
+    ece_uncalibrated: float | None = None
+    brier_uncalibrated: float | None = None
+    calibration_uncalibrated: list[CalibrationBin] = Field(default_factory=list)
+    calibration_method: str | None = None
+    risk_bands: dict[str, float] = Field(
+        default_factory=dict, description="lower probability bound (0-1) of each risk level at this threshold"
+    )
     feature_importances: dict[str, float] = Field(default_factory=dict, description="feature -> share")
     feature_importance_method: str | None = None
+
+
+class FailureMetrics(CalibratedForecast):
+    """The LightGBM history forecaster's figures, and the snapshot model's on the same test rows."""
+
+    snapshot: CalibratedForecast | None = Field(
+        None, description="The snapshot model (one reading, no history) on the same test rows"
+    )
 
 
 class RuleBaseline(ForecastMetrics):

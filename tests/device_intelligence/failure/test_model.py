@@ -46,12 +46,16 @@ def test_model_beats_the_rule_which_cannot_compute_the_label(
     assert "group+temporal" in model["split_method"]
     checks = {check["metric"]: check for check in result.gates["checks"]}
     assert checks["pr_auc_vs_baseline"]["passed"] is True
+    # From one reading, the snapshot model must beat the same rule on the same rows too.
+    assert model["snapshot"]["pr_auc"] > rule["pr_auc"]
+    assert checks["snapshot_pr_auc_vs_baseline"]["passed"] is True
     assert set(checks) == {
         "accuracy",
         "precision",
         "recall",
         "f1_score",
         "pr_auc_vs_baseline",
+        "snapshot_pr_auc_vs_baseline",
         "median_lead_days",
     }
 
