@@ -12,7 +12,6 @@ from numpy.typing import NDArray
 
 from device_intelligence.anomaly import model as anomaly_model
 from device_intelligence.anomaly.model import AnomalyModels
-from device_intelligence.anomaly.sensor_streams import flagged_spans, span_kind, stream_features
 from device_intelligence.failure import model as failure_model
 from device_intelligence.failure.model import FailureModel
 from device_intelligence.failure.risk import advice, risk_bands, risk_level
@@ -183,18 +182,3 @@ def predict_devices(models: ServingModels, inputs: list[DeviceInput], now: datet
                 "model_version": models.version,
             }
     return out
-
-
-def score_sensor(
-    models: ServingModels, values: FloatArray
-) -> tuple[FloatArray, NDArray[np.bool_], list[dict[str, Any]]]:
-    """Per-reading anomaly scores and flags of one sensor stream (time order) and the flagged spans."""
-    features = stream_features(values)
-    detector = models.anomaly.stream
-    scores = detector.score(features)
-    flags = scores >= detector.threshold
-    spans = [
-        {"start": s, "end": e, "peak_score": round(peak, 4), "kind": span_kind(values, s, e, features)}
-        for s, e, peak in flagged_spans(flags, scores)
-    ]
-    return scores, flags, spans
