@@ -45,7 +45,7 @@ def test_every_field_the_integration_reads_is_in_its_contract() -> None:
 def test_a_contract_answer_parses() -> None:
     payloads = _payloads()
     answer = DeviceRisk(
-        device_id="dev", failure_probability=91.5, risk_level="critical", will_fail_within_horizon=True,
+        device_id="dev", probability=0.915, failure_probability=91.5, risk_level="critical", will_fail_within_horizon=True,
         horizon_days=7, anomaly_score=0.6, is_anomaly=True, confidence=0.8, recommendations=["Replace the battery"],
         drivers=[{"feature": "battery_level_slope_7d", "contribution": 0.4}], history_days_used=14,
         used_snapshot_only=False, predicted_at=datetime.now(UTC), model_version="v1",
