@@ -87,7 +87,7 @@ def detect(
         pattern = match(trigger, action)
         features = dict(zip(FEATURES, candidates.features[index].tolist(), strict=True))
         evidence, text = _evidence(features, pattern.name, pattern.curated)
-        sid = suggestion_id(trigger, action, pattern)
+        sid = suggestion_id(str(snapshot.get("home_id") or "default"), trigger, action, pattern)
         auto = automation(pattern, trigger, action, text, sid)
         out.append(
             Suggestion(

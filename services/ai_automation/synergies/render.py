@@ -21,9 +21,10 @@ _CONDITIONS: dict[Condition, dict[str, Any]] = {
 }
 
 
-def suggestion_id(trigger: Entity, action: Entity, pattern: Pattern) -> str:
-    """A stable id: the same pair and pattern give the same id in every run."""
-    digest = hashlib.sha256(f"{trigger.entity_id}|{action.entity_id}|{pattern.name}".encode()).hexdigest()
+def suggestion_id(home_id: str, trigger: Entity, action: Entity, pattern: Pattern) -> str:
+    """A stable id: the same home, pair and pattern give the same id in every run."""
+    key = f"{home_id}|{trigger.entity_id}|{action.entity_id}|{pattern.name}"
+    digest = hashlib.sha256(key.encode()).hexdigest()
     return f"syn-{digest[:16]}"
 
 

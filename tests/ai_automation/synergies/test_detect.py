@@ -35,14 +35,16 @@ def test_same_area_motion_light_ranks_first_as_the_motion_light_blueprint() -> N
     doc = yaml.safe_load(top.automation_yaml)[0]
     assert doc["use_blueprint"]["path"] == "homeassistant/motion_light.yaml"
     assert doc["use_blueprint"]["input"]["motion_entity"] == "binary_sensor.hall_motion"
-    assert doc["initial_state"] is False and doc["id"] == top.id
+    assert doc["initial_state"] is False
+    assert doc["id"] == top.id
     assert "same area" in doc["description"]
 
 
 def test_every_suggestion_parses_names_known_entities_and_keeps_its_id() -> None:
     known = {d["entity_id"] for d in HOME["devices"]}
     first = detect(HOME, MODEL, limit=20)
-    assert first and [s.id for s in first] == [s.id for s in detect(HOME, MODEL, limit=20)]
+    assert first
+    assert [s.id for s in first] == [s.id for s in detect(HOME, MODEL, limit=20)]
     for s in first:
         assert set(s.trigger_entities + s.action_entities) <= known
         doc = yaml.safe_load(s.automation_yaml)[0]
@@ -74,7 +76,8 @@ def test_a_home_whose_every_pair_is_automated_gets_nothing() -> None:
             "action": [{"service": "light.turn_on", "entity_id": "light.l"}],
         }
     ]
-    assert detect(home, MODEL, limit=10) and detect(home, MODEL, existing, limit=10) == []
+    assert detect(home, MODEL, limit=10)
+    assert detect(home, MODEL, existing, limit=10) == []
 
 
 def test_a_home_without_devices_or_valid_ids_gets_nothing() -> None:
