@@ -6,15 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ai_automation import repository
 from ai_automation.dependencies import ApiKeyDep, SessionDep
-from ai_automation.synergies.detect import Suggestion, detect
-from ai_automation.synergies.model import SynergyModel
 from ai_automation.tables import SynergySuggestionRecord
 from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.synergies import (
@@ -28,6 +26,10 @@ from homeiq_shared.errors import InvalidInputError, NotFoundError
 from homeiq_shared.ha_api import HOME_ID_PATTERN, MAX_EVENTS_PER_BATCH, SnapshotIn
 from homeiq_shared.ha_events import normalise_batch
 from homeiq_shared.ha_snapshots import HomeSnapshotRow
+
+if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
+    from ai_automation.synergies.detect import Suggestion
+    from ai_automation.synergies.model import SynergyModel
 
 router = APIRouter(prefix="/api/synergies", tags=["synergies"])
 
@@ -85,7 +87,15 @@ class DetectIn(BaseModel):
 
 @cache
 def _model() -> SynergyModel:
+    from ai_automation.synergies.model import SynergyModel
+
     return SynergyModel.load()
+
+
+def _detect(snapshot: dict[str, Any], existing: list[dict[str, Any]], limit: int) -> list[Suggestion]:
+    from ai_automation.synergies.detect import detect
+
+    return detect(snapshot, _model(), existing, limit)
 
 
 def _out(record: SynergySuggestionRecord) -> SuggestionOut:
@@ -129,7 +139,7 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
             f"{len(problems)} of {len(body.events)} events are malformed: {shown}",
             problems=[{"index": p.index, "reason": p.reason} for p in problems[:100]],
         )
-    found = await asyncio.to_thread(detect, snapshot, _model(), body.existing_automations, body.limit)
+    found = await asyncio.to_thread(_detect, snapshot, body.existing_automations, body.limit)
     now = datetime.now(UTC)
     records = [_record(home_id, rank, s, now) for rank, s in enumerate(found, 1)]
     await repository.store_suggestions(session, records)

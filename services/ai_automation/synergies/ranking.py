@@ -4,7 +4,7 @@ A candidate is (trigger entity, action entity). In a home with up to `ALL_PAIRS_
 action pairs every pair is a candidate; in a bigger one only pairs that share something (an area,
 a device, a specific word of their ids) or that the curated table names in the same area, so a
 1,900-entity home stays a few thousand candidates. Features are computed for all candidates at once
-with sparse-matrix products.
+with an inverted index of the entities' words.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import is_curated
@@ -74,16 +73,20 @@ def _codes(values: Sequence[str | None]) -> NDArray[np.int64]:
     return np.array([-1 if v is None else table.setdefault(v, len(table)) for v in values], dtype=np.int64)
 
 
-def _token_matrix(
-    entities: Sequence[Entity], index: NDArray[np.int64], vocab: dict[str, int]
-) -> sparse.csr_matrix:
-    rows, cols = [], []
-    for row, i in enumerate(index):
+def _shared_tokens(
+    entities: Sequence[Entity], trig: NDArray[np.int64], act: NDArray[np.int64]
+) -> dict[tuple[int, int], int]:
+    """How many specific words each (trigger row, action row) pair shares, through an inverted index."""
+    index: dict[str, list[int]] = {}
+    for j, i in enumerate(act):
         for token in entities[int(i)].tokens:
-            rows.append(row)
-            cols.append(vocab.setdefault(token, len(vocab)))
-    data = np.ones(len(rows))
-    return sparse.csr_matrix((data, (rows, cols)), shape=(len(index), max(len(vocab), 1)))
+            index.setdefault(token, []).append(j)
+    shared: dict[tuple[int, int], int] = {}
+    for k, i in enumerate(trig):
+        for token in entities[int(i)].tokens:
+            for j in index.get(token, ()):
+                shared[(k, j)] = shared.get((k, j), 0) + 1
+    return shared
 
 
 def build_candidates(entities: list[Entity], rates: KindRates, limit: int = ALL_PAIRS_LIMIT) -> Candidates:
@@ -95,17 +98,12 @@ def build_candidates(entities: list[Entity], rates: KindRates, limit: int = ALL_
         return Candidates(entities, empty, empty, np.zeros((0, len(FEATURES))))
     area = _codes([e.area for e in entities])
     device = _codes([e.device_id for e in entities])
-    vocab: dict[str, int] = {}
-    tt = _token_matrix(entities, trig, vocab)
-    ta = _token_matrix(entities, act, vocab)
-    tt = sparse.csr_matrix((tt.data, tt.indices, tt.indptr), shape=(tt.shape[0], max(len(vocab), 1)))
-    ta = sparse.csr_matrix((ta.data, ta.indices, ta.indptr), shape=(ta.shape[0], max(len(vocab), 1)))
-    shared = (tt @ ta.T).tocoo()
+    shared = _shared_tokens(entities, trig, act)
     if trig.size * act.size <= limit:
         grid_t, grid_a = np.meshgrid(np.arange(trig.size), np.arange(act.size), indexing="ij")
         ti, ai = grid_t.ravel(), grid_a.ravel()
     else:
-        pairs: set[tuple[int, int]] = set(zip(shared.row.tolist(), shared.col.tolist(), strict=True))
+        pairs: set[tuple[int, int]] = set(shared)
         by_area: dict[int, list[int]] = {}
         by_device: dict[int, list[int]] = {}
         for j, i in enumerate(act):
@@ -124,10 +122,11 @@ def build_candidates(entities: list[Entity], rates: KindRates, limit: int = ALL_
     t_idx, a_idx = trig[ti], act[ai]
     keep = t_idx != a_idx
     ti, ai, t_idx, a_idx = ti[keep], ai[keep], t_idx[keep], a_idx[keep]
-    shared_csr = shared.tocsr()
-    n_shared = np.asarray(shared_csr[ti, ai]).ravel() if ti.size else np.zeros(0)
-    t_len = np.asarray(tt.sum(axis=1)).ravel()[ti]
-    a_len = np.asarray(ta.sum(axis=1)).ravel()[ai]
+    n_shared = np.array(
+        [shared.get((int(k), int(j)), 0) for k, j in zip(ti, ai, strict=True)], dtype=np.float64
+    )
+    t_len = np.array([len(entities[int(i)].tokens) for i in t_idx], dtype=np.float64)
+    a_len = np.array([len(entities[int(i)].tokens) for i in a_idx], dtype=np.float64)
     union = np.maximum(t_len + a_len - n_shared, 1.0)
     same_area = (area[t_idx] == area[a_idx]) & (area[t_idx] >= 0)
     no_area = (area[t_idx] < 0) | (area[a_idx] < 0)
