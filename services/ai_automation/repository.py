@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ai_automation.tables import DatasetRecord, TrainingRunRecord
+from ai_automation.tables import DatasetRecord, SynergySuggestionRecord, TrainingRunRecord
 from homeiq_shared.run_table import RunTable, open_run_table
 
 
@@ -43,3 +44,45 @@ async def latest_run(session: AsyncSession, task: str) -> TrainingRunRecord | No
 async def fail_interrupted(session: AsyncSession) -> int:
     """At start-up: upgrade an older run table, mark runs a stop left `running` failed; return how many."""
     return await open_run_table(session, TrainingRunRecord, "interrupted by a service stop")
+
+
+async def store_suggestions(session: AsyncSession, records: Sequence[SynergySuggestionRecord]) -> None:
+    """Store a detect run's suggestions; one seen before keeps its feedback and gets the new score."""
+    for record in records:
+        old = await session.get(SynergySuggestionRecord, record.suggestion_id)
+        if old is None:
+            session.add(record)
+        else:
+            old.score, old.rank, old.payload, old.created_at = (
+                record.score,
+                record.rank,
+                record.payload,
+                record.created_at,
+            )
+    await session.commit()
+
+
+async def list_suggestions(
+    session: AsyncSession, home_id: str | None, limit: int
+) -> Sequence[SynergySuggestionRecord]:
+    """Stored suggestions (of one home when given), newest run first, then by rank."""
+    query = select(SynergySuggestionRecord)
+    if home_id is not None:
+        query = query.where(SynergySuggestionRecord.home_id == home_id)
+    query = query.order_by(SynergySuggestionRecord.created_at.desc(), SynergySuggestionRecord.rank).limit(
+        limit
+    )
+    return (await session.scalars(query)).all()
+
+
+async def set_feedback(
+    session: AsyncSession, suggestion_id: str, feedback: str
+) -> SynergySuggestionRecord | None:
+    """Record the owner's feedback on a stored suggestion; None when there is no such suggestion."""
+    record = await session.get(SynergySuggestionRecord, suggestion_id)
+    if record is None:
+        return None
+    record.feedback = feedback
+    record.feedback_at = datetime.now(UTC)
+    await session.commit()
+    return record

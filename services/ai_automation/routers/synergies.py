@@ -1,0 +1,189 @@
+"""`/api/synergies`: automation suggestions from a home's devices (and, later, its habits), stored with
+the owner's feedback. Detection runs off the event loop; nothing is ever enabled in Home Assistant."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ai_automation import repository
+from ai_automation.dependencies import ApiKeyDep, SessionDep
+from ai_automation.tables import SynergySuggestionRecord
+from homeiq_shared.contracts.problems import problem_responses
+from homeiq_shared.contracts.synergies import (
+    DetectAnswer,
+    FeedbackIn,
+    FeedbackStored,
+    SuggestionList,
+    SuggestionOut,
+)
+from homeiq_shared.errors import InvalidInputError, NotFoundError
+from homeiq_shared.ha_api import HOME_ID_PATTERN, MAX_EVENTS_PER_BATCH, SnapshotIn
+from homeiq_shared.ha_events import normalise_batch
+from homeiq_shared.ha_snapshots import HomeSnapshotRow
+
+if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
+    from ai_automation.synergies.detect import Suggestion
+    from ai_automation.synergies.model import SynergyModel
+
+router = APIRouter(prefix="/api/synergies", tags=["synergies"])
+
+MAX_LIMIT = 100
+MAX_EXISTING = 5_000
+SUGGESTION_ID_PATTERN = r"^syn-[0-9a-f]{16}$"
+
+
+class DetectIn(BaseModel):
+    """`POST /api/synergies/detect`: a stored home (`home_id`) or a snapshot sent inline."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "snapshot": {
+                        "home_id": "default",
+                        "areas": [{"name": "Hallway"}],
+                        "devices": [
+                            {
+                                "entity_id": "binary_sensor.hall_motion",
+                                "device_class": "motion",
+                                "area": "Hallway",
+                            },
+                            {"entity_id": "light.hall", "area": "Hallway"},
+                        ],
+                    },
+                    "limit": 10,
+                }
+            ]
+        },
+    )
+
+    home_id: str | None = Field(
+        None, pattern=HOME_ID_PATTERN, description="A home stored by /api/ha/snapshot"
+    )
+    snapshot: SnapshotIn | None = Field(None, description="A body /api/ha/snapshot accepts")
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=MAX_EVENTS_PER_BATCH, description="Optional, /api/ha/events shape"
+    )
+    existing_automations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        max_length=MAX_EXISTING,
+        description="HA automation objects: their pairs are excluded",
+    )
+    limit: int = Field(10, ge=1, le=MAX_LIMIT)
+
+    @model_validator(mode="after")
+    def _one_home(self) -> DetectIn:
+        if (self.home_id is None) == (self.snapshot is None):
+            raise ValueError("send exactly one of home_id (a stored home) and snapshot")
+        return self
+
+
+@cache
+def _model() -> SynergyModel:
+    from ai_automation.synergies.model import SynergyModel
+
+    return SynergyModel.load()
+
+
+def _detect(snapshot: dict[str, Any], existing: list[dict[str, Any]], limit: int) -> list[Suggestion]:
+    from ai_automation.synergies.detect import detect
+
+    return detect(snapshot, _model(), existing, limit)
+
+
+def _out(record: SynergySuggestionRecord) -> SuggestionOut:
+    return SuggestionOut.model_validate(
+        {**record.payload, "score": record.score, "rank": record.rank, "feedback": record.feedback}
+    )
+
+
+def _record(home_id: str, rank: int, s: Suggestion, now: datetime) -> SynergySuggestionRecord:
+    payload = {
+        "id": s.id,
+        "home_id": home_id,
+        "pattern": s.pattern,
+        "trigger_entities": s.trigger_entities,
+        "action_entities": s.action_entities,
+        "evidence": s.evidence,
+        "automation_yaml": s.automation_yaml,
+        "blueprint": s.blueprint,
+    }
+    return SynergySuggestionRecord(
+        suggestion_id=s.id, home_id=home_id, created_at=now, score=s.score, rank=rank, payload=payload
+    )
+
+
+@router.post("/detect", response_model=DetectAnswer, responses=problem_responses(401, 404, 422))
+async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) -> DetectAnswer:
+    """Rank automation suggestions for a home; excluded: pairs its existing automations already link."""
+    if body.snapshot is not None:
+        home_id = body.snapshot.home_id
+        snapshot: dict[str, Any] = body.snapshot.model_dump(exclude_none=True)
+    else:
+        home_id = str(body.home_id)
+        row = await session.get(HomeSnapshotRow, home_id)
+        if row is None:
+            raise NotFoundError(f"no stored snapshot of home {home_id!r} (POST /api/ha/snapshot first)")
+        snapshot = {"home_id": home_id, "areas": row.areas, "devices": row.devices}
+    _rows, problems = normalise_batch(body.events, home_id)
+    if problems:
+        shown = "; ".join(f"events[{p.index}]: {p.reason}" for p in problems[:5])
+        raise InvalidInputError(
+            f"{len(problems)} of {len(body.events)} events are malformed: {shown}",
+            problems=[{"index": p.index, "reason": p.reason} for p in problems[:100]],
+        )
+    found = await asyncio.to_thread(_detect, snapshot, body.existing_automations, body.limit)
+    now = datetime.now(UTC)
+    records = [_record(home_id, rank, s, now) for rank, s in enumerate(found, 1)]
+    await repository.store_suggestions(session, records)
+    stored = {r.suggestion_id: r for r in await repository.list_suggestions(session, home_id, MAX_LIMIT * 10)}
+    return DetectAnswer(
+        home_id=home_id,
+        suggestions=[_out(stored.get(r.suggestion_id, r)) for r in records],
+        excluded_automated=len(body.existing_automations),
+        events_received=len(body.events),
+        model="cold_start_linear",
+    )
+
+
+@router.get("", response_model=SuggestionList, responses=problem_responses(422))
+async def list_synergies(
+    session: SessionDep,
+    home_id: Annotated[str | None, Query(pattern=HOME_ID_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
+) -> SuggestionList:
+    """Stored suggestions (of one home when `home_id` is given), newest run first, then by rank."""
+    return SuggestionList(
+        suggestions=[_out(r) for r in await repository.list_suggestions(session, home_id, limit)]
+    )
+
+
+@router.post(
+    "/{suggestion_id}/feedback", response_model=FeedbackStored, responses=problem_responses(401, 404, 422)
+)
+async def feedback(
+    suggestion_id: Annotated[
+        str,
+        Path(
+            pattern=SUGGESTION_ID_PATTERN,
+            max_length=20,
+            description="A suggestion's id",
+            examples=["syn-0123456789abcdef"],
+        ),
+    ],
+    body: FeedbackIn,
+    session: SessionDep,
+    _: ApiKeyDep,
+) -> FeedbackStored:
+    """Record whether the owner accepted or dismissed a suggestion (the re-ranker learns from it)."""
+    record = await repository.set_feedback(session, suggestion_id, body.feedback)
+    if record is None or record.feedback_at is None:
+        raise NotFoundError(f"no stored suggestion {suggestion_id!r}")
+    return FeedbackStored(id=suggestion_id, feedback=body.feedback, at=record.feedback_at)

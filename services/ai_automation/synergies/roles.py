@@ -1,0 +1,20 @@
+"""Which entities can start an automation (trigger role) and which can be driven by one (action role)."""
+
+from __future__ import annotations
+
+TRIGGER_DOMAINS = frozenset(
+    {
+        "binary_sensor", "sensor", "media_player", "input_select", "input_boolean", "input_number",
+        "input_datetime", "input_button", "timer", "light", "switch", "lock", "cover", "climate",
+        "alarm_control_panel", "button", "event", "fan", "vacuum", "person", "device_tracker", "remote",
+        "select", "number", "sun", "calendar", "counter", "water_heater", "humidifier", "valve",
+    }
+)  # fmt: skip
+ACTION_DOMAINS = frozenset(
+    {
+        "light", "switch", "media_player", "input_select", "input_text", "input_boolean", "input_number",
+        "climate", "cover", "lock", "fan", "scene", "script", "automation", "timer", "alarm_control_panel",
+        "vacuum", "number", "select", "camera", "water_heater", "humidifier", "valve", "siren", "button",
+        "input_button", "counter", "remote", "notify",
+    }
+)  # fmt: skip

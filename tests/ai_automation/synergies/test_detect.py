@@ -1,0 +1,91 @@
+"""The cold-start detector on small hand-built homes: ranking, exclusion, rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ai_automation.synergies.detect import detect
+from ai_automation.synergies.home import entities_of
+from ai_automation.synergies.model import SynergyModel
+
+MODEL = SynergyModel.load()
+
+HOME: dict[str, Any] = {
+    "home_id": "t",
+    "areas": [{"name": "Hallway", "area_id": "hall"}, {"name": "Wohnzimmer", "area_id": "wz"}],
+    "devices": [
+        {"entity_id": "binary_sensor.hall_motion", "device_class": "motion", "area": "Hallway"},
+        {"entity_id": "light.hall_ceiling", "area": "Hallway"},
+        {"entity_id": "light.living_room_lamp", "area_id": "wz"},
+        {"entity_id": "sensor.outdoor_temperature", "device_class": "temperature"},
+        {"entity_id": "switch.coffee_maker"},
+    ],
+}
+
+
+def test_same_area_motion_light_ranks_first_as_the_motion_light_blueprint() -> None:
+    suggestions = detect(HOME, MODEL, limit=5)
+    top = suggestions[0]
+    assert (top.trigger_entities, top.action_entities) == (
+        ["binary_sensor.hall_motion"],
+        ["light.hall_ceiling"],
+    )
+    doc = yaml.safe_load(top.automation_yaml)[0]
+    assert doc["use_blueprint"]["path"] == "homeassistant/motion_light.yaml"
+    assert doc["use_blueprint"]["input"]["motion_entity"] == "binary_sensor.hall_motion"
+    assert doc["initial_state"] is False
+    assert doc["id"] == top.id
+    assert "same area" in doc["description"]
+
+
+def test_every_suggestion_parses_names_known_entities_and_keeps_its_id() -> None:
+    known = {d["entity_id"] for d in HOME["devices"]}
+    first = detect(HOME, MODEL, limit=20)
+    assert first
+    assert [s.id for s in first] == [s.id for s in detect(HOME, MODEL, limit=20)]
+    for s in first:
+        assert set(s.trigger_entities + s.action_entities) <= known
+        doc = yaml.safe_load(s.automation_yaml)[0]
+        assert doc["initial_state"] is False
+        if "use_blueprint" not in doc:
+            assert set(doc) >= {"id", "alias", "description", "triggers", "conditions", "actions"}
+            assert doc["triggers"][0]["entity_id"] == s.trigger_entities[0]
+            assert doc["actions"][0]["target"]["entity_id"] == s.action_entities[0]
+
+
+def test_pairs_an_existing_automation_links_are_not_suggested() -> None:
+    existing = [
+        {
+            "alias": "hall light",
+            "triggers": [{"trigger": "state", "entity_id": "binary_sensor.hall_motion", "to": "on"}],
+            "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.hall_ceiling"}}],
+        }
+    ]
+    pairs = {(s.trigger_entities[0], s.action_entities[0]) for s in detect(HOME, MODEL, existing, limit=50)}
+    assert ("binary_sensor.hall_motion", "light.hall_ceiling") not in pairs
+    assert pairs  # the rest of the home still gets suggestions
+
+
+def test_a_home_whose_every_pair_is_automated_gets_nothing() -> None:
+    home = {"devices": [{"entity_id": "binary_sensor.m", "device_class": "motion"}, {"entity_id": "light.l"}]}
+    existing = [
+        {
+            "trigger": [{"platform": "state", "entity_id": "binary_sensor.m"}],
+            "action": [{"service": "light.turn_on", "entity_id": "light.l"}],
+        }
+    ]
+    assert detect(home, MODEL, limit=10)
+    assert detect(home, MODEL, existing, limit=10) == []
+
+
+def test_a_home_without_devices_or_valid_ids_gets_nothing() -> None:
+    assert detect({"devices": []}, MODEL) == []
+    assert detect({"devices": [{"entity_id": "not an id"}, {"entity_id": "light.only"}]}, MODEL) == []
+
+
+def test_area_kinds_are_read_in_any_language() -> None:
+    by_id = {e.entity_id: e for e in entities_of(HOME)}
+    assert by_id["light.living_room_lamp"].place == "living"  # Wohnzimmer
+    assert by_id["binary_sensor.hall_motion"].group == "presence"
