@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import voluptuous as vol
 from homeassistant.components import persistent_notification
@@ -77,9 +78,11 @@ async def _suggest(call: ServiceCall) -> ServiceResponse:
 
 async def _feedback(call: ServiceCall) -> None:
     runtime = _entry(call.hass, call).runtime_data
-    body = {"suggestion_id": call.data["suggestion_id"], "verdict": call.data["verdict"]}
+    # ai-automation's feedback route (issue 17): the suggestion's id in the path, the verdict in the body
+    suggestion_id = quote(call.data["suggestion_id"], safe="")
+    body = {"feedback": "accepted" if call.data["verdict"] == "accept" else "dismissed"}
     try:
-        await runtime.ai.post("/api/automations/feedback", body)
+        await runtime.ai.post(f"/api/synergies/{suggestion_id}/feedback", body)
     except NotOffered as exc:
         raise HomeAssistantError(
             "this ai-automation service does not take feedback on suggestions yet"

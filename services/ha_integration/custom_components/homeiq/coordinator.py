@@ -131,7 +131,7 @@ class AiCoordinator(DataUpdateCoordinator[AiData]):
             return None
         try:
             answer = await self.client.post(
-                "/api/synergies/detect", {"snapshot": self.snapshot, "limit": 10}, key=False
+                "/api/synergies/detect", {"snapshot": self.snapshot, "limit": 10}, key=True
             )
         except (NotOffered, NoModel):
             return None
