@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import voluptuous as vol
 from homeassistant.components import persistent_notification
@@ -27,7 +26,8 @@ SUGGEST_SCHEMA = vol.Schema(
 )
 FEEDBACK_SCHEMA = vol.Schema(
     {
-        vol.Required("suggestion_id"): vol.All(cv.string, vol.Length(min=1, max=128)),
+        # a suggestion id goes into the URL path: the characters ai-automation's ids use, nothing else
+        vol.Required("suggestion_id"): vol.All(cv.string, vol.Match(r"^[A-Za-z0-9_.:-]{1,128}$")),
         vol.Required("verdict"): vol.In(["accept", "dismiss"]),
         vol.Optional("config_entry_id"): cv.string,
     }
@@ -79,7 +79,7 @@ async def _suggest(call: ServiceCall) -> ServiceResponse:
 async def _feedback(call: ServiceCall) -> None:
     runtime = _entry(call.hass, call).runtime_data
     # ai-automation's feedback route (issue 17): the suggestion's id in the path, the verdict in the body
-    suggestion_id = quote(call.data["suggestion_id"], safe="")
+    suggestion_id = call.data["suggestion_id"]
     body = {"feedback": "accepted" if call.data["verdict"] == "accept" else "dismissed"}
     try:
         await runtime.ai.post(f"/api/synergies/{suggestion_id}/feedback", body)
