@@ -131,6 +131,8 @@ class LivePuller:
         self._store_rows = store_rows
         self._client = HaRestClient(config.url, config.token, transport)
         self._task: asyncio.Task[None] | None = None
+        self.attempted = asyncio.Event()
+        """Set once a pull has been attempted (what a caller awaits instead of polling `last`)."""
         self.last: dict[str, Any] = self._read_state()
 
     def _read_state(self) -> dict[str, Any]:
@@ -190,6 +192,7 @@ class LivePuller:
             self.last["last_pull"] = result
         self.last["last_attempt"] = result
         self._write_state()
+        self.attempted.set()
         return result
 
     def status(self) -> HaLinkStatus:

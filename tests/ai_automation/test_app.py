@@ -152,10 +152,7 @@ async def test_health_shows_the_live_home_assistant_link(tmp_path: Path) -> None
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            for _ in range(200):  # the first pull runs as the service starts
-                if app.state.ha_live.last.get("last_attempt"):
-                    break
-                await asyncio.sleep(0.05)
+            await app.state.ha_live.attempted.wait()  # the first pull runs as the service starts
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://ai"
             ) as client:
