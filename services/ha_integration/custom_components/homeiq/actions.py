@@ -13,6 +13,7 @@ from homeassistant.helpers import config_validation as cv
 
 from .api import HomeIQError, NotOffered
 from .const import DOMAIN
+from .notifications import suggestion_markdown
 from .payloads import Suggestion
 
 if TYPE_CHECKING:
@@ -43,11 +44,6 @@ def _entry(hass: HomeAssistant, call: ServiceCall) -> HomeIQConfigEntry:
     if not entries:
         raise ServiceValidationError("no loaded HomeIQ entry" + (f" with id {wanted}" if wanted else ""))
     return entries[0]
-
-
-def suggestion_markdown(suggestion: Suggestion) -> str:
-    """A notification's body: what the suggestion does and its YAML, ready to paste."""
-    return f"**{suggestion.title}**\n\n```yaml\n{suggestion.automation_yaml.strip()}\n```"
 
 
 async def _suggest(call: ServiceCall) -> ServiceResponse:
