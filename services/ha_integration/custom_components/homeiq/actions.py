@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util.json import JsonValueType
 
 from .api import HomeIQError, NotOffered
 from .const import DOMAIN
@@ -63,11 +64,13 @@ async def _suggest(call: ServiceCall) -> ServiceResponse:
     persistent_notification.async_create(
         hass, suggestion_markdown(suggestion), title="HomeIQ suggestion", notification_id=f"{DOMAIN}_suggest"
     )
+    triggers: list[JsonValueType] = [*suggestion.trigger_entities]
+    actions: list[JsonValueType] = [*suggestion.action_entities]
     return {
         "title": suggestion.title,
         "automation_yaml": suggestion.automation_yaml,
-        "trigger_entities": suggestion.trigger_entities,
-        "action_entities": suggestion.action_entities,
+        "trigger_entities": triggers,
+        "action_entities": actions,
         "suggestion_id": suggestion.suggestion_id,
     }
 
