@@ -140,3 +140,16 @@ def plug(hass: HomeAssistant) -> dr.DeviceEntry:
         name="Hall plug",
         manufacturer="IKEA",
     )
+
+
+async def set_up(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    entry: MockConfigEntry,
+    device_risks: dict[str, Any],
+    **answers: Any,
+) -> None:
+    """Both services answering (`mock_services`), then the entry set up and HA idle again."""
+    mock_services(aioclient_mock, device_risks, **answers)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.homeiq.const import API_KEY_HEADER, BATCH_MAX_EVENTS
 
-from .conftest import AI, DI, KEY, mock_services, risks
+from .conftest import AI, DI, KEY, mock_services, risks, set_up
 
 
 def _batches(aioclient_mock: AiohttpClientMocker, base: str) -> list[list[dict[str, Any]]]:
@@ -35,9 +35,7 @@ async def test_events_go_in_batches_with_the_key_and_only_the_attributes_the_ser
     entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    mock_services(aioclient_mock, risks())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks())
     aioclient_mock.mock_calls.clear()
 
     for i in range(BATCH_MAX_EVENTS + 20):
@@ -70,9 +68,7 @@ async def test_a_failed_batch_is_retried_with_backoff_and_nothing_is_lost(
     entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    mock_services(aioclient_mock, risks())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks())
 
     aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks(), events_status=503)  # a service restarting
@@ -106,9 +102,7 @@ async def test_a_refused_key_pauses_forwarding_and_asks_for_reauth(
     entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    mock_services(aioclient_mock, risks())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks())
     aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks(), events_status=401)
     hass.states.async_set("light.kitchen", "on")

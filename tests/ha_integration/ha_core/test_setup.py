@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.homeiq.const import DOMAIN
 
-from .conftest import AI, DI, KEY, mock_services, risk, risks
+from .conftest import AI, DI, KEY, mock_services, risk, risks, set_up
 
 
 def _entity(hass: HomeAssistant, platform: str, unique_suffix: str) -> str:
@@ -32,9 +32,9 @@ def _entity(hass: HomeAssistant, platform: str, unique_suffix: str) -> str:
 async def test_entities_on_the_ha_device_with_state_and_attributes(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, plug: dr.DeviceEntry
 ) -> None:
-    mock_services(aioclient_mock, risks(risk(plug.id, 91.5, True), risk("not-an-ha-device", 3.0, False)))
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(
+        hass, aioclient_mock, entry, risks(risk(plug.id, 91.5, True), risk("not-an-ha-device", 3.0, False))
+    )
     assert entry.state is ConfigEntryState.LOADED
 
     probability = hass.states.get(_entity(hass, "sensor", f"{plug.id}_failure_probability"))
@@ -89,9 +89,7 @@ async def test_entities_on_the_ha_device_with_state_and_attributes(
 async def test_unreachable_service_and_stale_model_are_repairs_cleared_when_over(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, plug: dr.DeviceEntry
 ) -> None:
-    mock_services(aioclient_mock, risks(risk(plug.id, 10.0, False)))
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks(risk(plug.id, 10.0, False)))
     issues = ir.async_get(hass)
     unreachable = f"unreachable_{entry.entry_id}_device_intelligence"
     assert issues.async_get_issue(DOMAIN, unreachable) is None
@@ -121,9 +119,7 @@ async def test_diagnostics_redact_the_key(
     aioclient_mock: AiohttpClientMocker,
     entry: MockConfigEntry,
 ) -> None:
-    mock_services(aioclient_mock, risks())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks())
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["entry"]["data"]["api_key"] == "**REDACTED**"
     assert KEY not in str(diagnostics)
@@ -135,12 +131,10 @@ async def test_diagnostics_redact_the_key(
 async def test_a_watched_sensor_is_scored_from_its_forwarded_readings_and_its_anomaly_shown_on_its_device(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, plug: dr.DeviceEntry
 ) -> None:
-    mock_services(aioclient_mock, risks(risk(plug.id, 10.0, False)))
     er.async_get(hass).async_get_or_create(
         "sensor", "zha", "plug_temp", suggested_object_id="hall_plug_temperature", device_id=plug.id
     )
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks(risk(plug.id, 10.0, False)))
     # a sensor with too few readings is not scored; twelve are enough
     attrs = {
         "state_class": "measurement",

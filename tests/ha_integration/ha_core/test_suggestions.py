@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from custom_components.homeiq.const import API_KEY_HEADER, DOMAIN
 from custom_components.homeiq.notifications import notification_id
 
-from .conftest import AI, KEY, mock_services, risks
+from .conftest import AI, KEY, mock_services, risks, set_up
 
 HALL_YAML = """- id: syn-0123456789abcdef
   alias: Hallway motion turns on the hall light
@@ -51,14 +51,6 @@ def _notifications(hass: HomeAssistant) -> dict[str, Any]:
     return dict(persistent_notification._async_get_or_create_notifications(hass))
 
 
-async def _setup(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, answer: dict[str, Any]
-) -> None:
-    mock_services(aioclient_mock, risks(), detect=answer)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 def _detect_bodies(aioclient_mock: AiohttpClientMocker) -> list[dict[str, Any]]:
     return [d for m, u, d, _ in aioclient_mock.mock_calls if str(u) == f"{AI}/api/synergies/detect"]
 
@@ -72,7 +64,7 @@ async def test_open_suggestions_are_counted_and_notified_with_their_yaml_and_exi
     answer = detect_answer(
         suggestion("syn-0123456789abcdef"), suggestion("syn-dismissed0000000", feedback="dismissed")
     )
-    await _setup(hass, aioclient_mock, entry, answer)
+    await set_up(hass, aioclient_mock, entry, risks(), detect=answer)
 
     body = _detect_bodies(aioclient_mock)[-1]
     assert body["existing_automations"][0]["alias"] == "Porch light with the door"
@@ -91,7 +83,9 @@ async def test_open_suggestions_are_counted_and_notified_with_their_yaml_and_exi
 async def test_feedback_goes_to_the_service_with_the_key_and_the_answered_suggestion_leaves_the_notification(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry
 ) -> None:
-    await _setup(hass, aioclient_mock, entry, detect_answer(suggestion("syn-0123456789abcdef")))
+    await set_up(
+        hass, aioclient_mock, entry, risks(), detect=detect_answer(suggestion("syn-0123456789abcdef"))
+    )
     assert notification_id(entry.entry_id) in _notifications(hass)
 
     aioclient_mock.clear_requests()
@@ -117,7 +111,7 @@ async def test_feedback_goes_to_the_service_with_the_key_and_the_answered_sugges
 async def test_feedback_refuses_an_id_that_cannot_be_a_suggestion_before_any_request(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry
 ) -> None:
-    await _setup(hass, aioclient_mock, entry, detect_answer())
+    await set_up(hass, aioclient_mock, entry, risks(), detect=detect_answer())
     aioclient_mock.mock_calls.clear()
     with pytest.raises(vol.Invalid):
         await hass.services.async_call(
@@ -129,7 +123,7 @@ async def test_feedback_refuses_an_id_that_cannot_be_a_suggestion_before_any_req
 async def test_suggest_in_words_answers_with_the_yaml_and_a_notification(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry
 ) -> None:
-    await _setup(hass, aioclient_mock, entry, detect_answer())
+    await set_up(hass, aioclient_mock, entry, risks(), detect=detect_answer())
     aioclient_mock.post(
         f"{AI}/api/automations/suggest",
         json={
