@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
@@ -57,9 +57,17 @@ async def test_events_go_in_batches_with_the_key_and_only_the_attributes_the_ser
         h[API_KEY_HEADER] for m, u, _, h in aioclient_mock.mock_calls if str(u).endswith("/api/ha/events")
     }
     assert keys == {KEY}
+    # who caused a change travels with it: here a user through HA (the UI, the app)
+    hass.states.async_set("light.hall", "on", context=Context(user_id="0123abcd"))
+    await _advance(hass, freezer, 11)
+    by_user = _batches(aioclient_mock, AI)[-1][-1]
+    assert by_user["data"]["entity_id"] == "light.hall"
+    assert by_user["context"]["user_id"] == "0123abcd"
+    assert by_user["context"]["parent_id"] is None
+    assert first["context"]["user_id"] is None
     # the integration's own entities are never sent back
     sent = {e["data"]["entity_id"] for b in _batches(aioclient_mock, AI) for e in b}
-    assert sent == {"sensor.hall_temperature"}
+    assert sent == {"sensor.hall_temperature", "light.hall"}
 
 
 async def test_a_failed_batch_is_retried_with_backoff_and_nothing_is_lost(

@@ -57,10 +57,16 @@ def _state(state: State | None) -> dict[str, Any] | None:
 
 
 def serialize_event(event: Event[EventStateChangedData]) -> dict[str, Any]:
-    """A `state_changed` event in HA's event-stream shape, with only the attributes the services read."""
+    """A `state_changed` event in HA's event-stream shape, with only the attributes the services read.
+
+    The context says who caused the change (a user, an automation, the device), which the services need
+    to tell the owner's habits from what automations already do.
+    """
+    context = event.context
     return {
         "event_type": EVENT_STATE_CHANGED,
         "time_fired": datetime.fromtimestamp(event.time_fired_timestamp, UTC).isoformat(),
+        "context": {"id": context.id, "user_id": context.user_id, "parent_id": context.parent_id},
         "data": {
             "entity_id": event.data["entity_id"],
             "old_state": _state(event.data["old_state"]),
