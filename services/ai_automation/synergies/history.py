@@ -7,10 +7,12 @@ count, nor do changes without a context (HA cannot say who made them). A *trigge
 entity's change to a state (a door opening, motion starting, someone coming home), whoever caused it.
 
 A pair (trigger -> action) is a habit when, on enough different days, the action follows the trigger
-within `lag_s`, most of the action's manual occurrences are explained that way (confidence), and the
-support is well above what the same two series give when the actions are moved by whole days (the
-time-shuffled null: it keeps each series' own time of day, so two things that merely both happen in
-the evening do not look linked). Every count is exact; nothing is sampled.
+within `lag_s`, a good share of the action's manual occurrences are explained that way (confidence),
+and the support is well above what the same two series give when the actions are moved by whole days
+(the time-shuffled null: it keeps each series' own time of day, so two things that merely both happen
+in the evening do not look linked): at least `min_lift` times the null's mean, and unlikely under the
+null's hit rate (one-sided binomial test). A busy motion sensor fires before almost anything, so lift
+and the test, not co-occurrence alone, decide. Every count is exact; nothing is sampled.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.stats import binom
 
 from ai_automation.synergies.roles import ACTION_DOMAINS, TRIGGER_DOMAINS
 
@@ -40,8 +43,9 @@ class HistoryOptions:
 
     lag_s: float = 120.0  # the action must follow the trigger within this many seconds
     min_days: int = 3  # on at least this many different days
-    min_confidence: float = 0.5  # share of the action's manual occurrences that follow the trigger
-    min_lift: float = 3.0  # support over the day-shifted null's expectation
+    min_confidence: float = 0.4  # share of the action's manual occurrences that follow the trigger
+    min_lift: float = 2.0  # support over the day-shifted null's expectation
+    max_p_value: float = 1e-4  # one-sided binomial test of the support against the null's rate
     max_pairs: int = 50
 
 
@@ -60,6 +64,7 @@ class Habit:
     confidence: float
     lift: float
     null_expected: float
+    p_value: float
     median_lag_s: float
     history_days: float
 
@@ -79,6 +84,7 @@ class Habit:
             "confidence": round(self.confidence, 3),
             "lift": round(self.lift, 2),
             "null_expected": round(self.null_expected, 3),
+            "p_value": float(f"{self.p_value:.3g}"),
             "median_lag_s": round(self.median_lag_s, 1),
             "history_days": round(self.history_days, 1),
             "weak": self.history_days < 7,
@@ -120,7 +126,8 @@ def _series(
     actions: dict[tuple[str, str], list[float]] = defaultdict(list)
     for c in changes:
         domain = c.entity_id.split(".", 1)[0]
-        if domain in TRIGGER_DOMAINS and domain not in _NO_STATE_TRIGGERS:
+        # A change the owner made is part of their own gesture (several lights at once), not a trigger.
+        if domain in TRIGGER_DOMAINS and domain not in _NO_STATE_TRIGGERS and c.origin != "user":
             triggers[(c.entity_id, c.state)].append(c.time)
         if domain in _ACTIONS_BY_HAND and c.origin == "user":
             actions[(c.entity_id, c.state)].append(c.time)
@@ -210,8 +217,12 @@ def mine_habits(changes: Sequence[Change], options: HistoryOptions = HistoryOpti
             if hit_days < options.min_days:
                 continue
             expected = _null_support(t_times, a_times, start, days, options.lag_s)
-            lift = support / max(expected, 0.5) if np.isfinite(expected) else 0.0
-            if lift < options.min_lift:
+            if not np.isfinite(expected):
+                continue
+            lift = support / max(expected, 0.5)
+            # how likely this support is if the actions had no link to the trigger (the null's hit rate)
+            p_value = float(binom.sf(support - 1, len(a_times), min(max(expected, 0.5) / len(a_times), 1.0)))
+            if lift < options.min_lift or p_value > options.max_p_value:
                 continue
             found.append(
                 Habit(
@@ -226,6 +237,7 @@ def mine_habits(changes: Sequence[Change], options: HistoryOptions = HistoryOpti
                     confidence=support / len(a_times),
                     lift=float(lift),
                     null_expected=float(expected),
+                    p_value=p_value,
                     median_lag_s=float(np.median(lags[hit])),
                     history_days=history_days,
                 )
