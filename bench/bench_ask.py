@@ -66,8 +66,16 @@ def asks_of(home: CalibrationHome) -> list[Ask]:
         alias = str(auto.get("alias") or "").strip()
         if not alias or _PLACEHOLDERS.fullmatch(alias):
             continue
-        t = frozenset(e for e in strings_under(auto.get("triggers") or auto.get("trigger") or [], "entity_id") if e in known)
-        a = frozenset(e for e in strings_under(auto.get("actions") or auto.get("action") or [], "entity_id") if e in known)
+        t = frozenset(
+            e
+            for e in strings_under(auto.get("triggers") or auto.get("trigger") or [], "entity_id")
+            if e in known
+        )
+        a = frozenset(
+            e
+            for e in strings_under(auto.get("actions") or auto.get("action") or [], "entity_id")
+            if e in known
+        )
         if t and a and t != a:
             out.append(Ask(home.home_id, alias.replace("_", " "), t, a, i))
     return out
@@ -104,7 +112,10 @@ def _rate(hits: Sequence[bool]) -> float:
 
 
 def _run(
-    asks: Sequence[Ask], homes: Mapping[str, CalibrationHome], model_of: Callable[[str], SynergyModel], examples: bool
+    asks: Sequence[Ask],
+    homes: Mapping[str, CalibrationHome],
+    model_of: Callable[[str], SynergyModel],
+    examples: bool,
 ) -> dict[str, Any]:
     hits: list[bool] = []
     per_home: dict[str, list[bool]] = {}

@@ -96,7 +96,9 @@ def _why(role: str, r: RoleScore, words: Sequence[str]) -> str:
     return f"{role} {r.entity.entity_id}{where} ({', '.join(reasons) or 'the best match of its kind'})"
 
 
-def _ungrounded(intent: Intent, missing: list[str], why: str, ranked: Sequence[tuple[Template, float]]) -> Answer:
+def _ungrounded(
+    intent: Intent, missing: list[str], why: str, ranked: Sequence[tuple[Template, float]]
+) -> Answer:
     return Answer(
         grounded=False,
         explanation=why,
@@ -119,7 +121,9 @@ def suggest(
     templates = [*BUILTIN, *example_templates(existing_automations, known)]
     ranked = rank_templates(intent.query, templates)
     if not entities:
-        return _ungrounded(intent, ["entities"], "This home has no entities yet: send a snapshot with its devices.", ranked)
+        return _ungrounded(
+            intent, ["entities"], "This home has no entities yet: send a snapshot with its devices.", ranked
+        )
     if not intent.tokens and not (intent.trigger_concepts | intent.action_concepts):
         return _ungrounded(intent, ["request"], "The request names no device, room or event I know (words of "
                            "en, de, sv, es, fr, it and nl are understood).", ranked)  # fmt: skip
@@ -128,7 +132,9 @@ def suggest(
     trig, act = role_scores(entities, index, intent, ranked, rates)
     missing_action = _missing_kinds(intent.action_concepts, [r.entity for r in act])
     if missing_action and not any(r.name >= NAMED for r in act):
-        return _ungrounded(intent, missing_action, f"This home has no {' or '.join(missing_action)} to act on.", ranked)
+        return _ungrounded(
+            intent, missing_action, f"This home has no {' or '.join(missing_action)} to act on.", ranked
+        )
     act_evidence = [r for r in act if is_evidence(r)]
     if not act_evidence:
         words = ", ".join(intent.action_words or intent.tokens) or "none"
@@ -145,9 +151,14 @@ def suggest(
                            "the automation.", ranked)  # fmt: skip
     sun_fallback = bool(missing_trigger)
     trig_evidence = [r for r in trig if is_evidence(r)] or trig
-    choice = choose(trig_evidence, act_evidence, model, rates, want_trigger=not (timed or sun_fallback))
+    want = not (timed or sun_fallback)
+    choice = choose(trig_evidence, act_evidence, model, rates, want) or choose(
+        trig, act_evidence, model, rates, want
+    )
     if choice is None:
-        return _ungrounded(intent, ["trigger"], "No entity of this home can start an automation for that.", ranked)
+        return _ungrounded(
+            intent, ["trigger"], "No entity of this home can start an automation for that.", ranked
+        )
     template = next((t for t, s in ranked[:3] if s > 0 and _fit(t, choice)), None)
     home_id = str(snapshot.get("home_id") or "default")
     trigger_id = choice.trigger.entity.entity_id if choice.trigger else None
@@ -166,7 +177,9 @@ def suggest(
         parts.append(f"no {' or '.join(missing_trigger)} here, so the sun ({q.sun_event}) starts it")
     if q.said():
         parts.append("understood: " + ", ".join(q.said()))
-    named = int(trigger_named or timed or sun_fallback) + int(any(r.kind or r.name >= 0.2 for r in choice.actions))
+    named = int(trigger_named or timed or sun_fallback) + int(
+        any(r.kind or r.name >= 0.2 for r in choice.actions)
+    )
     return Answer(
         grounded=True,
         explanation="; ".join(parts) + ".",

@@ -11,7 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ai_automation.ask.quantities import Quantities, parse
-from ai_automation.ask.words import ACTION_CONCEPTS, CLAUSE_WORDS, TRIGGER_CONCEPTS, concepts, content_words, words
+from ai_automation.ask.words import (
+    ACTION_CONCEPTS,
+    CLAUSE_WORDS,
+    TRIGGER_CONCEPTS,
+    concepts,
+    content_words,
+    with_compounds,
+    words,
+)
+from homeiq_shared.ha_semantics import area_kind
 
 MAX_WORDS = 80  # a request is a sentence or two: words beyond this are ignored (the API caps characters too)
 
@@ -36,11 +45,13 @@ _VERB_ORDER = ("notify", "unlock", "lock", "dim", "close", "open", "off", "on")
 _NEGATIONS = frozenset(
     {"no", "not", "nobody", "none", "without", "stops", "stopped", "ends", "clear", "cleared", "kein", "keine",
      "niemand", "nicht", "ohne", "ingen", "inte", "utan", "sin", "nadie", "pas", "personne", "sans", "nessuno",
-     "senza", "geen", "niemand", "empty", "leaves", "left", "vacant", "unoccupied"}
+     "senza", "geen", "empty", "leaves", "left", "vacant", "unoccupied"}
 )  # fmt: skip
 _CLOSED = frozenset({"closed", "closes", "close", "shut", "geschlossen", "zu", "stangd", "stangt", "cerrada",
                      "cerrado", "fermee", "ferme", "chiusa", "chiuso", "dicht", "gesloten"})  # fmt: skip
-_OFF_STATE = frozenset({"off", "aus", "stops", "stopped", "ends", "idle", "paused", "av", "apagado", "eteint", "spento", "uit"})
+_OFF_STATE = frozenset(
+    {"off", "aus", "stops", "stopped", "ends", "idle", "paused", "av", "apagado", "eteint", "spento", "uit"}
+)
 
 
 def _phrases(table: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
@@ -114,6 +125,16 @@ def read(request: str) -> Intent:
         if both and (t_concepts - both or a_concepts - both):
             t_concepts -= both if t_concepts - both else set()
             a_concepts -= both if a_concepts - both else set()
+    if not split:
+        # one phrase names both roles ("Garage Lights - Auto On-Off"): a word naming the action's kind
+        # ("lights") is no name of the trigger, and a word naming the trigger's kind none of the action
+        # (a room word such as "garage" names a place for both roles and stays)
+        trigger_part = [
+            t for t in trigger_part if area_kind(t) != "other" or not concepts([t]) & a_concepts - t_concepts
+        ]
+        action_part = [
+            t for t in action_part if area_kind(t) != "other" or not concepts([t]) & t_concepts - a_concepts
+        ]
     negated = any(
         t in _NEGATIONS and i + 3 > j and i < j
         for i, t in enumerate(trigger_part)
@@ -124,8 +145,8 @@ def read(request: str) -> Intent:
     off_state = split and bool(set(trigger_part) & _OFF_STATE)
     return Intent(
         tokens=tuple(content_words(tokens)),
-        trigger_words=tuple(content_words(trigger_part)),
-        action_words=tuple(content_words(action_part)),
+        trigger_words=tuple(with_compounds(content_words(trigger_part))),
+        action_words=tuple(with_compounds(content_words(action_part))),
         trigger_concepts=frozenset(t_concepts),
         action_concepts=frozenset(a_concepts),
         verb=_verb(action_part if split else tokens),

@@ -99,10 +99,14 @@ def example_templates(automations: Sequence[Any], entities: Mapping[str, Entity]
         if not isinstance(auto, Mapping):
             continue
         trig = frozenset(
-            e for e in strings_under(auto.get("triggers") or auto.get("trigger") or [], "entity_id") if e in entities
+            e
+            for e in strings_under(auto.get("triggers") or auto.get("trigger") or [], "entity_id")
+            if e in entities
         )
         act = frozenset(
-            e for e in strings_under(auto.get("actions") or auto.get("action") or [], "entity_id") if e in entities
+            e
+            for e in strings_under(auto.get("actions") or auto.get("action") or [], "entity_id")
+            if e in entities
         )
         if not trig or not act:
             continue
@@ -110,7 +114,11 @@ def example_templates(automations: Sequence[Any], entities: Mapping[str, Entity]
         tc = frozenset(c for e in trig for c in entity_concepts(entities[e]) if c in TRIGGER_CONCEPTS)
         ac = frozenset(c for e in act for c in entity_concepts(entities[e]) if c in ACTION_CONCEPTS)
         doc = (*words(text), *(w for e in sorted(trig | act) for w in words(e.partition(".")[2])), *tc, *ac)
-        out.append(Template(f"example:{i}", "example", tc, ac, tuple(doc), trigger_entities=trig, action_entities=act))
+        out.append(
+            Template(
+                f"example:{i}", "example", tc, ac, tuple(doc), trigger_entities=trig, action_entities=act
+            )
+        )
     return out
 
 

@@ -22,9 +22,7 @@ _UNITS: dict[str, int] = {
 }  # fmt: skip
 _SHORT_UNITS = frozenset({"s", "m", "h"})  # only after a "for" word: "7h" alone is a time
 _FOR_WORDS = r"(?:for|fur|during|i|durante|pendant|per|voor|lang|longer than|more than)"
-_DURATION = re.compile(
-    rf"(?:(?P<pre>{_FOR_WORDS})\s+)?(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>[a-z]+)\b"
-)
+_DURATION = re.compile(rf"(?:(?P<pre>{_FOR_WORDS})\s+)?(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>[a-z]+)\b")
 _ABOVE = (r"above|over|more than|greater than|higher than|exceeds?|rises above|goes above|gets above|>"
           r"|uber|mehr als|hoher als|mer an|overstiger|sobre|mas de|encima de|supera|superior a"
           r"|au dessus de|plus de|depasse|sopra|oltre|boven|meer dan|hoger dan")  # fmt: skip
@@ -42,15 +40,35 @@ _UNIT_CONCEPT = {
 }  # fmt: skip
 _CLOCK = r"(?P<h>\d{1,2})(?:(?:[:.]|h)(?P<m>\d{2}))?\s*(?P<ap>a\.?m\.?|p\.?m\.?|uhr|h\b|o'?clock)?"
 _AFTER_T = r"after|past|from|since|nach|ab|efter|fran|despues de|desde|apres|a partir de|dopo|dalle|na|vanaf"
-_BEFORE_T = r"before|until|till|vor|bis|fore|innan|antes de|hasta|avant|jusqu a|prima delle|prima|entro|voor|tot"
+_BEFORE_T = (
+    r"before|until|till|vor|bis|fore|innan|antes de|hasta|avant|jusqu a|prima delle|prima|entro|voor|tot"
+)
 _AT_T = r"at|um|kl|klockan|a las|a la|a|alle|om|o|to"
 _BETWEEN = re.compile(
     rf"(?:between|zwischen|mellan|entre|tra|fra|tussen)\s+{_CLOCK.replace('?P<', '?P<a_')}\s*"
     rf"(?:and|und|och|y|et|e|en|-)\s*{_CLOCK.replace('?P<', '?P<b_')}"
 )
 _TIMED = re.compile(rf"\b(?P<word>{_AFTER_T}|{_BEFORE_T}|{_AT_T})\s+{_CLOCK}")
-_SUNSET = ("sunset", "dusk", "sonnenuntergang", "solnedgang", "atardecer", "coucher du soleil", "tramonto",
-           "zonsondergang", "dark", "dunkel", "mork", "oscuro", "night", "nacht", "natt", "noche", "nuit", "notte")
+_SUNSET = (
+    "sunset",
+    "dusk",
+    "sonnenuntergang",
+    "solnedgang",
+    "atardecer",
+    "coucher du soleil",
+    "tramonto",
+    "zonsondergang",
+    "dark",
+    "dunkel",
+    "mork",
+    "oscuro",
+    "night",
+    "nacht",
+    "natt",
+    "noche",
+    "nuit",
+    "notte",
+)
 _SUNRISE = ("sunrise", "dawn", "sonnenaufgang", "soluppgang", "amanecer", "lever du soleil", "alba",
             "zonsopgang")  # fmt: skip
 
@@ -136,7 +154,9 @@ def parse(request: str) -> Quantities:
         else:
             above = value if above is None else above
         unit = (m.group("unit") or "").replace(" ", "")
-        unit_concept = unit_concept or _UNIT_CONCEPT.get(unit) or _UNIT_CONCEPT.get(unit[:1] if unit[:1] == "°" else "")
+        unit_concept = (
+            unit_concept or _UNIT_CONCEPT.get(unit) or _UNIT_CONCEPT.get(unit[:1] if unit[:1] == "°" else "")
+        )
         text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     at = after = before = None
     between = _BETWEEN.search(text)
@@ -164,5 +184,7 @@ def parse(request: str) -> Quantities:
     if sunset or sunrise:
         sun_event = "sunset" if sunset else "sunrise"
         word = sunset or sunrise or ""
-        sun_trigger = bool(re.search(rf"\b(?:{_AT_T}|when|wenn|nar|cuando|quand|quando)\s+(?:the\s+)?{word}", text))
+        sun_trigger = bool(
+            re.search(rf"\b(?:{_AT_T}|when|wenn|nar|cuando|quand|quando)\s+(?:the\s+)?{word}", text)
+        )
     return Quantities(at, after, before, above, below, unit_concept, for_seconds, sun_event, sun_trigger)

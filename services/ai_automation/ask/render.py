@@ -103,7 +103,12 @@ def _conditions(intent: Intent, sun_trigger: bool) -> list[dict[str, Any]]:
 
 
 def render(
-    intent: Intent, choice: Choice, template: Template | None, automation_id: str, request: str, sun_trigger: bool
+    intent: Intent,
+    choice: Choice,
+    template: Template | None,
+    automation_id: str,
+    request: str,
+    sun_trigger: bool,
 ) -> Rendered:
     """The automation object (what `automation_yaml` serialises) for the chosen slots."""
     action = choice.actions[0].entity
@@ -130,7 +135,10 @@ def render(
         and intent.verb == "on" and not intent.trigger_off and not conditions
     )  # fmt: skip
     if blueprint_fits:
-        inputs: dict[str, Any] = {"motion_entity": trigger.entity_id, "light_target": {"entity_id": action.entity_id}}
+        inputs: dict[str, Any] = {
+            "motion_entity": trigger.entity_id,
+            "light_target": {"entity_id": action.entity_id},
+        }
         if q.for_seconds:
             inputs["no_motion_wait"] = q.for_seconds
         auto = {**head, "use_blueprint": {"path": "homeassistant/motion_light.yaml", "input": inputs}}

@@ -9,6 +9,7 @@ names literally (after accent folding and a light plural strip).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -95,9 +96,9 @@ STOP_WORDS = frozenset(
     {"the", "a", "an", "and", "or", "to", "of", "in", "at", "is", "it", "there", "turn", "switch", "on", "off",
      "please", "my", "me", "i", "when", "whenever", "if", "then", "for", "with", "by", "be", "are", "auto",
      "automatic", "automation", "das", "die", "der", "den", "dem", "im", "ein", "aus", "und", "wenn", "bitte",
-     "mein", "meine", "och", "pa", "av", "nar", "det", "den", "el", "la", "los", "las", "de", "del", "en", "y",
+     "mein", "meine", "och", "pa", "av", "nar", "det", "el", "la", "los", "las", "de", "del", "en", "y",
      "cuando", "le", "les", "du", "des", "et", "quand", "il", "lo", "di", "e", "het", "een", "van", "bij",
-     "all", "some", "any", "this", "that", "from", "after", "before", "than", "is", "gets", "get", "goes",
+     "all", "some", "any", "this", "that", "from", "after", "before", "than", "gets", "get", "goes",
      "set", "make", "do", "x"}
 )  # fmt: skip
 
@@ -134,3 +135,8 @@ def concepts(tokens: Iterable[str]) -> set[str]:
 def content_words(tokens: Iterable[str]) -> list[str]:
     """The words that can name a specific thing: no stop words, no anonymisation placeholders, no numbers."""
     return [t for t in tokens if t not in STOP_WORDS and not _PLACEHOLDER.match(t) and not t.isdigit()]
+
+
+def with_compounds(tokens: list[str]) -> list[str]:
+    """The words and each adjacent pair written as one ("bed room" -> + "bedroom", "wohn zimmer" -> + "wohnzimmer")."""
+    return [*tokens, *(a + b for a, b in itertools.pairwise(tokens))]
