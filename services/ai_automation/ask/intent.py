@@ -79,6 +79,8 @@ class Intent:
     trigger_off: bool
     quantities: Quantities
     split: bool
+    trigger_places: frozenset[str] = frozenset()
+    action_places: frozenset[str] = frozenset()
 
     @property
     def query(self) -> list[str]:
@@ -153,4 +155,11 @@ def read(request: str) -> Intent:
         trigger_off=negated or closed or off_state,
         quantities=q,
         split=split,
+        trigger_places=_places(trigger_part),
+        action_places=_places(action_part),
     )
+
+
+def _places(tokens: list[str]) -> frozenset[str]:
+    """The kinds of room the words name in any tabled language ("köket", "Küche" -> kitchen)."""
+    return frozenset(k for t in with_compounds(tokens) if (k := area_kind(t)) != "other")

@@ -27,7 +27,7 @@ from ai_automation.synergies.roles import ACTION_DOMAINS, TRIGGER_DOMAINS
 SHORTLIST = 8  # entities per role that are paired (8 x 8 pairs: cheap, and the pair score decides ties)
 TOP_TEMPLATES = 3
 # hand-set weights of the role score and of the pair score
-W_NAME, W_KIND, W_TEMPLATE, W_EXAMPLE, W_RATE, W_PAIR = 2.0, 1.5, 0.5, 1.0, 0.2, 1.0
+W_NAME, W_KIND, W_TEMPLATE, W_EXAMPLE, W_RATE, W_PAIR, W_PLACE = 2.0, 1.5, 0.5, 1.0, 0.2, 1.0, 0.5
 _NAME_MIN = 0.2  # a name score below this is no evidence that the request means the entity
 
 
@@ -115,13 +115,13 @@ def role_scores(
         if e.domain in TRIGGER_DOMAINS:
             kind = bool(cs & intent.trigger_concepts)
             tmpl = max((t_kinds.get(c, 0.0) for c in cs), default=0.0)
-            score = (W_NAME * t_names[i] + W_KIND * kind + W_TEMPLATE * tmpl
+            score = (W_NAME * t_names[i] + W_KIND * kind + W_TEMPLATE * tmpl + W_PLACE * (e.place in intent.trigger_places)
                      + W_EXAMPLE * (e.entity_id in ex_t) + W_RATE * _rate(t_rate, rates.trigger, e.kind))  # fmt: skip
             trig.append(RoleScore(e, score, t_names[i], kind, e.entity_id in ex_t))
         if e.domain in ACTION_DOMAINS:
             kind = bool(cs & intent.action_concepts)
             tmpl = max((a_kinds.get(c, 0.0) for c in cs), default=0.0)
-            score = (W_NAME * a_names[i] + W_KIND * kind + W_TEMPLATE * tmpl
+            score = (W_NAME * a_names[i] + W_KIND * kind + W_TEMPLATE * tmpl + W_PLACE * (e.place in intent.action_places)
                      + W_EXAMPLE * (e.entity_id in ex_a) + W_RATE * _rate(a_rate, rates.action, e.kind))  # fmt: skip
             act.append(RoleScore(e, score, a_names[i], kind, e.entity_id in ex_a))
     trig.sort(key=lambda r: (-r.score, r.entity.entity_id))

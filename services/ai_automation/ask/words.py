@@ -50,7 +50,7 @@ _LEXICON: Mapping[str, tuple[str, ...]] = {
                "verlasse", "verlassen", "ankommen", "lamnar", "kommer", "salir", "llegar", "partir", "arriver"),
     "@light": (
         "light", "lights", "lamp", "lamps", "lighting", "bulb", "licht", "lichter", "lampe", "lampen",
-        "beleuchtung", "ljus", "lampa", "lampor", "belysning", "luz", "luces", "lampara", "lumiere", "lumieres",
+        "beleuchtung", "ljus", "ljuset", "ljusen", "lampa", "lampan", "lampor", "lamporna", "belysning", "belysningen", "luz", "luces", "lampara", "lumiere", "lumieres",
         "luce", "luci", "lampada", "lamp", "verlichting", "swiatlo", "lampka", "dim", "dimmer",
     ),
     "@switch": ("switch", "plug", "outlet", "socket", "relay", "steckdose", "schalter", "uttag", "brytare",
