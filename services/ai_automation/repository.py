@@ -96,8 +96,11 @@ async def set_feedback(
 ) -> SynergySuggestionRecord | AskSuggestionRecord | None:
     """Record the owner's feedback on a stored suggestion (a synergy's `syn-` id or an ask's `ask-` id);
     None when there is no such suggestion."""
-    table = AskSuggestionRecord if suggestion_id.startswith("ask-") else SynergySuggestionRecord
-    record = await session.get(table, suggestion_id)
+    record: SynergySuggestionRecord | AskSuggestionRecord | None
+    if suggestion_id.startswith("ask-"):
+        record = await session.get(AskSuggestionRecord, suggestion_id)
+    else:
+        record = await session.get(SynergySuggestionRecord, suggestion_id)
     if record is None:
         return None
     record.feedback = feedback

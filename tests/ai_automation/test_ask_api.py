@@ -130,11 +130,12 @@ async def test_the_route_takes_the_api_key_when_one_is_set(tmp_path: Path) -> No
         data_dir=tmp_path / "data", models_dir=tmp_path / "models", api_key="k" * 32, _env_file=None
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ai") as client:
-            body = {"request": "kitchen light on", "snapshot": HOME}
-            assert (await client.post("/api/automations/suggest", json=body)).status_code == 401
-            r = await client.post(
-                "/api/automations/suggest", json=body, headers={"X-HomeIQ-API-Key": "k" * 32}
-            )
-            assert r.status_code == 200, r.text
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://ai") as client,
+    ):
+        body = {"request": "kitchen light on", "snapshot": HOME}
+        assert (await client.post("/api/automations/suggest", json=body)).status_code == 401
+        r = await client.post("/api/automations/suggest", json=body, headers={"X-HomeIQ-API-Key": "k" * 32})
+        assert r.status_code == 200, r.text

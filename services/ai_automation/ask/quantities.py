@@ -145,20 +145,23 @@ def parse(request: str) -> Quantities:
     """The times, thresholds, duration and sun event of a request."""
     text = fold(request)
     for_seconds, text = _durations(text)
-    above = below = None
-    unit_concept = None
+    above: float | None = None
+    below: float | None = None
+    unit_concept: str | None = None
     for m in _THRESHOLD.finditer(text):
-        value = float(m.group(2).replace(",", "."))
+        number = float(m.group(2).replace(",", "."))
         if _BELOW_RE.match(m.group("dir")):
-            below = value if below is None else below
+            below = number if below is None else below
         else:
-            above = value if above is None else above
+            above = number if above is None else above
         unit = (m.group("unit") or "").replace(" ", "")
         unit_concept = (
             unit_concept or _UNIT_CONCEPT.get(unit) or _UNIT_CONCEPT.get(unit[:1] if unit[:1] == "°" else "")
         )
         text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
-    at = after = before = None
+    at: str | None = None
+    after: str | None = None
+    before: str | None = None
     between = _BETWEEN.search(text)
     if between:
         after = _clock(between.group("a_h"), between.group("a_m"), between.group("a_ap"))
