@@ -143,7 +143,7 @@ def read(request: str) -> Intent:
         for j, u in enumerate(trigger_part)
         if concepts([u]) & TRIGGER_CONCEPTS
     )
-    closed = bool(set(trigger_part) & _CLOSED) and "@opening" in t_concepts
+    closed = (split or "@opening" in t_concepts) and bool(set(trigger_part) & _CLOSED)
     off_state = split and bool(set(trigger_part) & _OFF_STATE)
     return Intent(
         tokens=tuple(content_words(tokens)),

@@ -124,7 +124,13 @@ def words(text: str) -> list[str]:
 
 def concept(word: str) -> str | None:
     """The concept a folded word names, if any (`licht` -> `@light`)."""
-    return _CONCEPT_OF.get(word) or _CONCEPT_OF.get(stem(word)) or _CONCEPT_OF.get(word + "s")
+    if word in STOP_WORDS:
+        return None
+    return (
+        _CONCEPT_OF.get(word)
+        or _CONCEPT_OF.get(stem(word))
+        or (_CONCEPT_OF.get(word + "s") if len(word) > 3 else None)
+    )
 
 
 def concepts(tokens: Iterable[str]) -> set[str]:
