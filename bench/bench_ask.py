@@ -21,6 +21,7 @@ import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,7 @@ def main() -> None:
             "token_overlap_baseline": baseline,
             "template_retrieval": {"r@1": _rate(r1), "r@5": _rate(r5), "templates": len(BUILTIN)},
             "latency": latency,
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started, 1),
             "machine": machine(),
             "table": table,
