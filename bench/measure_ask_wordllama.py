@@ -2,10 +2,10 @@
 (writes bench/results/ask_wordllama.json)
 
 wordllama is not a dependency: it is measured from a throwaway venv, in three steps.
-    PYTHONPATH=shared:services:bench .venv/bin/python bench/bench_ask_wordllama.py dump /tmp/wl_texts.json
+    PYTHONPATH=shared:services:bench .venv/bin/python bench/measure_ask_wordllama.py dump /tmp/wl_texts.json
     uv venv /tmp/wl && uv pip install --python /tmp/wl/bin/python wordllama
-    /tmp/wl/bin/python bench/bench_ask_wordllama.py embed /tmp/wl_texts.json /tmp/wl_sims.json
-    PYTHONPATH=shared:services:bench .venv/bin/python bench/bench_ask_wordllama.py score /tmp/wl_sims.json
+    /tmp/wl/bin/python bench/measure_ask_wordllama.py embed /tmp/wl_texts.json /tmp/wl_sims.json
+    PYTHONPATH=shared:services:bench .venv/bin/python bench/measure_ask_wordllama.py score /tmp/wl_sims.json
 Same asks as bench_ask.py (every alias a request, its automation hidden). Compared on the same asks and
 the same (shipped, in-sample) synergy ranker: BM25 alone, BM25 + wordllama similarity of the request to
 each entity's name (weight 1, 2 and 4 shown: all of them, nothing picked afterwards), and wordllama
@@ -26,18 +26,22 @@ WEIGHTS = (1.0, 2.0, 4.0)
 
 def _dump(out: Path) -> None:
     from ai_automation.ask.library import BUILTIN
-    from bench_ask import HOMES_DIR, asks_of
     from ai_automation.synergies.calibration import load_calibration_homes
+    from bench_ask import HOMES_DIR, asks_of
 
     homes = load_calibration_homes(HOMES_DIR)
-    doc: dict[str, Any] = {"templates": {t.id: " ".join(w for w in t.doc if not w.startswith("@")) for t in BUILTIN}}
+    doc: dict[str, Any] = {
+        "templates": {t.id: " ".join(w for w in t.doc if not w.startswith("@")) for t in BUILTIN}
+    }
     doc["asks"] = []
     for home in homes:
         asks = asks_of(home)
         if not asks:
             continue
         names = {
-            d["entity_id"]: " ".join([d["entity_id"].partition(".")[2].replace("_", " "), d.get("area") or ""])
+            d["entity_id"]: " ".join(
+                [d["entity_id"].partition(".")[2].replace("_", " "), d.get("area") or ""]
+            )
             for d in home.snapshot["devices"]
         }
         for ask in asks:
@@ -74,9 +78,9 @@ def _embed(src: Path, out: Path) -> None:
 def _score(src: Path) -> None:
     from ai_automation.ask import compose, slots
     from ai_automation.ask.slots import RoleScore
+    from ai_automation.synergies.calibration import load_calibration_homes
     from ai_automation.synergies.model import SynergyModel
     from bench_ask import HOMES_DIR, asks_of, gold_templates
-    from ai_automation.synergies.calibration import load_calibration_homes
     from results_file import machine, write_results
 
     sims = json.loads(src.read_text())
@@ -91,7 +95,9 @@ def _score(src: Path) -> None:
         for ask in asks:
             sim = by_key[(ask.home_id, ask.request)]["entities"]
 
-            def boosted(*args: Any, **kwargs: Any) -> tuple[list[RoleScore], list[RoleScore]]:
+            def boosted(
+                *args: Any, sim: dict[str, float] = sim, **kwargs: Any
+            ) -> tuple[list[RoleScore], list[RoleScore]]:
                 trig, act = original(*args, **kwargs)
 
                 def add(rs: list[RoleScore]) -> list[RoleScore]:
@@ -106,7 +112,9 @@ def _score(src: Path) -> None:
                 answer = compose.suggest(ask.request, homes[ask.home_id].snapshot, model)
             finally:
                 compose.role_scores = original
-            hits += bool(set(answer.trigger_entities) & ask.triggers and set(answer.action_entities) & ask.actions)
+            hits += bool(
+                set(answer.trigger_entities) & ask.triggers and set(answer.action_entities) & ask.actions
+            )
         return round(hits / len(asks), 4)
 
     slot = {"bm25_only": run(0.0), **{f"bm25_plus_wordllama_w{w:g}": run(w) for w in WEIGHTS}}
@@ -117,7 +125,10 @@ def _score(src: Path) -> None:
         ranked = sorted(ts, key=lambda t: -ts[t])
         r1 += bool(gold & set(ranked[:1]))
         r5 += bool(gold & set(ranked[:5]))
-    retrieval = {"wordllama_only_r@1": round(r1 / len(asks), 4), "wordllama_only_r@5": round(r5 / len(asks), 4)}
+    retrieval = {
+        "wordllama_only_r@1": round(r1 / len(asks), 4),
+        "wordllama_only_r@5": round(r5 / len(asks), 4),
+    }
     best = max(v for k, v in slot.items() if k != "bm25_only")
     helps = best > slot["bm25_only"]
     table = [
