@@ -36,7 +36,7 @@ from ai_automation.synergies.fit import fit_weights, prepare, read_homes
 from ai_automation.synergies.home import by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.patterns import match
-from ai_automation.synergies.priors import sum_counts
+from ai_automation.synergies.priors import KindRates, sum_counts
 from homeiq_shared.ha_semantics import area_kind
 from results_file import EXTERNAL, machine, write_results
 
@@ -112,6 +112,16 @@ def _rate(hits: Sequence[bool]) -> float:
     return round(sum(hits) / len(hits), 4) if hits else 0.0
 
 
+_RATES: dict[int, tuple[SynergyModel, KindRates]] = {}
+
+
+def rates_of(model: SynergyModel) -> KindRates:
+    """The model's kind rates, computed once per model (the model is kept so its id stays its own)."""
+    if id(model) not in _RATES:
+        _RATES[id(model)] = (model, model.rates())
+    return _RATES[id(model)][1]
+
+
 def _run(
     asks: Sequence[Ask],
     homes: Mapping[str, CalibrationHome],
@@ -125,7 +135,8 @@ def _run(
         home = homes[ask.home_id]
         known = {d["entity_id"] for d in home.snapshot["devices"]}
         others = [a for i, a in enumerate(home.automations) if i != ask.index] if examples else []
-        answer = suggest(ask.request, home.snapshot, model_of(ask.home_id), others)
+        model = model_of(ask.home_id)
+        answer = suggest(ask.request, home.snapshot, model, others, rates_of(model))
         te, ae = set(answer.trigger_entities), set(answer.action_entities)
         invented += len((te | ae) - known)
         grounded += answer.grounded
@@ -144,13 +155,14 @@ def _latency(home: CalibrationHome, asks: Sequence[Ask], model: SynergyModel) ->
     requests = [a.request for a in asks] or ["turn on the light when there is motion"]
     requests = (requests * (40 // len(requests) + 1))[:40]
     cold, warm = [], []
+    rates = model.rates()  # computed once, as the service does
     for request in requests:
         area_kind.cache_clear()
         t0 = time.perf_counter()
-        suggest(request, home.snapshot, model)
+        suggest(request, home.snapshot, model, (), rates)
         cold.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
-        suggest(request, home.snapshot, model)
+        suggest(request, home.snapshot, model, (), rates)
         warm.append((time.perf_counter() - t0) * 1000)
     return {
         "entities": len(home.snapshot["devices"]),

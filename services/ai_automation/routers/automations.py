@@ -27,6 +27,7 @@ from homeiq_shared.ha_snapshots import HomeSnapshotRow
 if TYPE_CHECKING:  # the matcher (numpy via the synergy ranker) is imported on first use
     from ai_automation.ask.compose import Answer
     from ai_automation.synergies.model import SynergyModel
+    from ai_automation.synergies.priors import KindRates
 
 router = APIRouter(prefix="/api/automations", tags=["automations"])
 
@@ -83,16 +84,18 @@ class SuggestIn(BaseModel):
 
 
 @cache
-def _model() -> SynergyModel:
+def _model() -> tuple[SynergyModel, KindRates]:
     from ai_automation.synergies.model import SynergyModel
 
-    return SynergyModel.load()
+    model = SynergyModel.load()
+    return model, model.rates()
 
 
 def _suggest(request: str, snapshot: dict[str, Any], existing: list[dict[str, Any]]) -> Answer:
     from ai_automation.ask.compose import suggest
 
-    return suggest(request, snapshot, _model(), existing)
+    model, rates = _model()
+    return suggest(request, snapshot, model, existing, rates)
 
 
 def _yaml(automation: dict[str, Any] | None) -> str:
