@@ -143,3 +143,13 @@ def test_the_homes_own_similar_automation_points_at_its_entities() -> None:
     answer = suggest("kitchen evening lamp on with motion", home, MODEL, own)
     assert answer.action_entities == ["light.ceiling_3"]
     assert answer.templates[0][0] == "example:0"
+
+
+def test_a_home_without_anything_to_start_an_automation_is_told_so() -> None:
+    home = {"home_id": "s", "devices": [{"entity_id": "scene.evening"}, {"entity_id": "script.goodnight"}]}
+    answer = suggest("turn on the evening scene when someone comes in", home, MODEL)
+    assert not answer.grounded
+    assert answer.trigger_entities == []
+    timed = suggest("turn on the evening scene at 19:00", home, MODEL)
+    assert timed.grounded
+    assert timed.action_entities == ["scene.evening"]

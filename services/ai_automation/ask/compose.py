@@ -158,7 +158,7 @@ def suggest(
     choice = choose(trig_evidence, act_evidence, model, rates, want) or choose(
         trig, act_evidence, model, rates, want
     )
-    if choice is None:
+    if choice is None or (want and choice.trigger is None):
         return _ungrounded(
             intent, ["trigger"], "No entity of this home can start an automation for that.", ranked
         )
