@@ -53,7 +53,7 @@ async def _suggest(call: ServiceCall) -> ServiceResponse:
     runtime = entry.runtime_data
     body: dict[str, Any] = {"request": call.data["request"], "snapshot": runtime.forwarder.snapshot()}
     try:
-        answer = await runtime.ai.post("/api/automations/suggest", body, key=False)
+        answer = await runtime.ai.post("/api/automations/suggest", body)  # stored for feedback: keyed
     except NotOffered as exc:
         raise HomeAssistantError(
             "this ai-automation service does not offer suggestions in words yet"
