@@ -240,5 +240,18 @@ async def test_a_degrading_plug_ends_at_risk_with_a_repair(
         stored = {s["id"]: s["feedback"] for s in (await answer.json())["suggestions"]}
     assert stored[hall.suggestion_id] == "dismissed"
 
+    # Asked in words: the real service grounds it in this home's entities; the owner accepts it.
+    asked = await hass.services.async_call(
+        DOMAIN, "suggest", {"request": "turn on the hallway light when there is motion"},
+        blocking=True, return_response=True,
+    )  # fmt: skip
+    assert asked is not None
+    assert asked["grounded"] is True, asked
+    assert asked["trigger_entities"] == ["binary_sensor.hall_motion"]
+    assert asked["action_entities"] == ["light.hall"]
+    await hass.services.async_call(
+        DOMAIN, "feedback", {"suggestion_id": asked["suggestion_id"], "verdict": "accept"}, blocking=True
+    )
+
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

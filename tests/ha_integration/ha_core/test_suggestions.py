@@ -147,4 +147,30 @@ async def test_suggest_in_words_answers_with_the_yaml_and_a_notification(
     )
     assert request["request"] == "hall light on with motion"
     assert "devices" in request["snapshot"]
+    assert answer["grounded"] is True
+    assert answer["explanation"] == "motion in the Hallway turns on its light"
     assert "entity_id: light.hall" in _notifications(hass)[f"{DOMAIN}_suggest"]["message"]
+
+
+async def test_a_request_the_home_cannot_ground_says_what_is_missing(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry
+) -> None:
+    await set_up(hass, aioclient_mock, entry, risks(), detect=detect_answer())
+    aioclient_mock.post(
+        f"{AI}/api/automations/suggest",
+        json={"grounded": False, "home_id": "default", "request": "open the garage when I arrive",
+              "explanation": "this home has no garage door or cover", "missing": ["a garage door (cover)"]},
+    )  # fmt: skip
+    answer = await hass.services.async_call(
+        DOMAIN, "suggest", {"request": "open the garage when I arrive"}, blocking=True, return_response=True
+    )
+    assert answer == {
+        "grounded": False,
+        "explanation": "this home has no garage door or cover",
+        "missing": ["a garage door (cover)"],
+    }
+    note = _notifications(hass)[f"{DOMAIN}_suggest"]
+    assert note["title"] == "HomeIQ could not build this automation"
+    assert "no garage door" in note["message"]
+    sent = [h for m, u, d, h in aioclient_mock.mock_calls if str(u).endswith("/api/automations/suggest")]
+    assert sent == [{API_KEY_HEADER: KEY}]  # the answer is stored for feedback: the key goes with it

@@ -60,18 +60,33 @@ async def _suggest(call: ServiceCall) -> ServiceResponse:
         ) from exc
     except HomeIQError as exc:
         raise HomeAssistantError(f"ai-automation could not suggest: {exc}") from exc
+    explanation = str(answer.get("explanation") or "")
+    if answer.get("grounded") is False:  # the home lacks what the request needs: say what, invent nothing
+        missing: list[JsonValueType] = [str(m) for m in answer.get("missing") or []]
+        persistent_notification.async_create(
+            hass,
+            f"**Not built:** {explanation}",
+            title="HomeIQ could not build this automation",
+            notification_id=f"{DOMAIN}_suggest",
+        )
+        return {"grounded": False, "explanation": explanation, "missing": missing}
     suggestion = Suggestion.from_json(answer)
     persistent_notification.async_create(
-        hass, suggestion_markdown(suggestion), title="HomeIQ suggestion", notification_id=f"{DOMAIN}_suggest"
+        hass,
+        f"{suggestion_markdown(suggestion)}\n\n{explanation}".strip(),
+        title="HomeIQ suggestion",
+        notification_id=f"{DOMAIN}_suggest",
     )
     triggers: list[JsonValueType] = [*suggestion.trigger_entities]
     actions: list[JsonValueType] = [*suggestion.action_entities]
     return {
+        "grounded": True,
         "title": suggestion.title,
         "automation_yaml": suggestion.automation_yaml,
         "trigger_entities": triggers,
         "action_entities": actions,
         "suggestion_id": suggestion.suggestion_id,
+        "explanation": explanation,
     }
 
 
