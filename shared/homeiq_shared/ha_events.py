@@ -364,3 +364,42 @@ async def event_span(session: AsyncSession) -> dict[str, Any]:
         "first": datetime.fromtimestamp(first, UTC).isoformat() if first is not None else None,
         "last": datetime.fromtimestamp(last, UTC).isoformat() if last is not None else None,
     }
+
+
+async def recent_state_changes(
+    session: AsyncSession, home_id: str, window_days: int, limit: int
+) -> list[dict[str, Any]]:
+    """A home's `state_changed` rows of its last `window_days` days (to its newest event), oldest first.
+
+    At most `limit` rows (the newest ones); rows with an unusable time are skipped (the purge removes them).
+    """
+    usable = HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)
+    mine = (HaEventRow.home_id == home_id, HaEventRow.event_type == "state_changed", usable)
+    newest = await session.scalar(select(func.max(HaEventRow.time_fired)).where(*mine))
+    if newest is None:
+        return []
+    columns = (
+        HaEventRow.entity_id,
+        HaEventRow.state,
+        HaEventRow.old_state,
+        HaEventRow.time_fired,
+        HaEventRow.origin,
+    )
+    query = (
+        select(*columns)
+        .where(*mine, HaEventRow.time_fired >= newest - window_days * 86_400)
+        .order_by(HaEventRow.time_fired.desc())
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        {
+            "event_type": "state_changed",
+            "entity_id": e,
+            "state": s,
+            "old_state": o,
+            "time_fired": float(t),
+            "origin": g,
+        }
+        for e, s, o, t, g in reversed(rows)
+    ]

@@ -24,7 +24,7 @@ from homeiq_shared.contracts.synergies import (
 )
 from homeiq_shared.errors import InvalidInputError, NotFoundError
 from homeiq_shared.ha_api import HOME_ID_PATTERN, MAX_EVENTS_PER_BATCH, SnapshotIn
-from homeiq_shared.ha_events import normalise_batch
+from homeiq_shared.ha_events import normalise_batch, recent_state_changes
 from homeiq_shared.ha_snapshots import HomeSnapshotRow
 
 if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
@@ -35,6 +35,9 @@ router = APIRouter(prefix="/api/synergies", tags=["synergies"])
 
 MAX_LIMIT = 100
 MAX_EXISTING = 5_000
+# A stored home's habits are mined from its last 30 days of stored state changes (newest rows first).
+HISTORY_DAYS = 30
+MAX_HISTORY_ROWS = 500_000
 SUGGESTION_ID_PATTERN = r"^(syn|ask)-[0-9a-f]{16}$"  # a synergy or an automation asked in words
 
 
@@ -69,7 +72,10 @@ class DetectIn(BaseModel):
     )
     snapshot: SnapshotIn | None = Field(None, description="A body /api/ha/snapshot accepts")
     events: list[dict[str, Any]] = Field(
-        default_factory=list, max_length=MAX_EVENTS_PER_BATCH, description="Optional, /api/ha/events shape"
+        default_factory=list,
+        max_length=MAX_EVENTS_PER_BATCH,
+        description="Optional, /api/ha/events shape: the history habits are mined from (a stored home "
+        "without it: its own stored events of the last 30 days)",
     )
     existing_automations: list[dict[str, Any]] = Field(
         default_factory=list,
@@ -92,10 +98,12 @@ def _model() -> SynergyModel:
     return SynergyModel.load()
 
 
-def _detect(snapshot: dict[str, Any], existing: list[dict[str, Any]], limit: int) -> list[Suggestion]:
+def _detect(
+    snapshot: dict[str, Any], existing: list[dict[str, Any]], limit: int, history: list[dict[str, Any]]
+) -> list[Suggestion]:
     from ai_automation.synergies.detect import detect
 
-    return detect(snapshot, _model(), existing, limit)
+    return detect(snapshot, _model(), existing, limit, history)
 
 
 def _out(record: SynergySuggestionRecord) -> SuggestionOut:
@@ -132,14 +140,16 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
         if row is None:
             raise NotFoundError(f"no stored snapshot of home {home_id!r} (POST /api/ha/snapshot first)")
         snapshot = {"home_id": home_id, "areas": row.areas, "devices": row.devices}
-    _rows, problems = normalise_batch(body.events, home_id)
+    rows, problems = normalise_batch(body.events, home_id)
     if problems:
         shown = "; ".join(f"events[{p.index}]: {p.reason}" for p in problems[:5])
         raise InvalidInputError(
             f"{len(problems)} of {len(body.events)} events are malformed: {shown}",
             problems=[{"index": p.index, "reason": p.reason} for p in problems[:100]],
         )
-    found = await asyncio.to_thread(_detect, snapshot, body.existing_automations, body.limit)
+    if body.home_id is not None and not rows:  # a stored home: its own stored history
+        rows = await recent_state_changes(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS)
+    found = await asyncio.to_thread(_detect, snapshot, body.existing_automations, body.limit, rows)
     now = datetime.now(UTC)
     records = [_record(home_id, rank, s, now) for rank, s in enumerate(found, 1)]
     await repository.store_suggestions(session, records)
@@ -149,6 +159,7 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
         suggestions=[_out(stored.get(r.suggestion_id, r)) for r in records],
         excluded_automated=len(body.existing_automations),
         events_received=len(body.events),
+        history_events=len(rows),
         model="cold_start_linear",
     )
 

@@ -1,7 +1,9 @@
-"""The whole detector: a snapshot (+ existing automations) -> ranked, rendered suggestions.
+"""The whole detector: a snapshot (+ existing automations, + event history) -> ranked, rendered suggestions.
 
 Every suggested entity comes from the snapshot (validated ids only); pairs an existing automation
 already links are dropped before ranking; at most two suggestions per trigger and per action entity.
+Habits found in the history (the owner's own manual routines, `history.py`) come first, with their
+evidence; the cold-start ranker fills the rest and never repeats a habit's pair.
 """
 
 from __future__ import annotations
@@ -13,12 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from ai_automation.synergies.automations import links_of
-from ai_automation.synergies.home import by_id, entities_of
+from ai_automation.synergies.automations import Link, links_of
+from ai_automation.synergies.history import DEFAULT_OPTIONS, Habit, HistoryOptions, changes_of, mine_habits
+from ai_automation.synergies.home import Entity, by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.patterns import match
 from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top, linear_score
-from ai_automation.synergies.render import automation, suggestion_id, to_yaml
+from ai_automation.synergies.render import (
+    automation,
+    habit_automation,
+    habit_id,
+    service_for_state,
+    suggestion_id,
+    to_yaml,
+)
 
 
 @dataclass(frozen=True)
@@ -63,13 +73,22 @@ def detect(
     model: SynergyModel,
     existing_automations: Sequence[Any] = (),
     limit: int = 10,
+    history: Sequence[Mapping[str, Any]] = (),
+    history_options: HistoryOptions = DEFAULT_OPTIONS,
 ) -> list[Suggestion]:
-    """The top `limit` suggestions for a home (empty for a home without trigger or action entities)."""
+    """The top `limit` suggestions for a home (empty for a home without trigger or action entities).
+
+    `history`: the home's stored or sent event rows (`normalise_event`'s shape, with `origin`).
+    """
     entities = entities_of(snapshot)
+    links = links_of(existing_automations, by_id(entities))
+    home_id = str(snapshot.get("home_id") or "default")
+    habits = _habit_suggestions(home_id, mine_habits(changes_of(history), history_options), entities, links)
+    habits = habits[:limit]
+    taken = {(s.trigger_entities[0], s.action_entities[0]) for s in habits}
     candidates = build_candidates(entities, model.rates())
     if len(candidates) == 0:
-        return []
-    links = links_of(existing_automations, by_id(entities))
+        return habits
     scores = linear_score(candidates, model.weights)
     if links:
         covered = np.array(
@@ -79,15 +98,17 @@ def detect(
             ]
         )
         scores = np.where(covered, -np.inf, scores)
-    out = []
-    for index in diverse_top(candidates, scores, limit):
-        if not np.isfinite(scores[index]):
+    out = habits
+    for index in diverse_top(candidates, scores, limit + len(habits)):
+        if not np.isfinite(scores[index]) or len(out) >= limit:
             break
         trigger, action = entities[int(candidates.trigger[index])], entities[int(candidates.action[index])]
+        if (trigger.entity_id, action.entity_id) in taken:
+            continue  # the habit says it with the owner's own evidence
         pattern = match(trigger, action)
         features = dict(zip(FEATURES, candidates.features[index].tolist(), strict=True))
         evidence, text = _evidence(features, pattern.name, pattern.curated)
-        sid = suggestion_id(str(snapshot.get("home_id") or "default"), trigger, action, pattern)
+        sid = suggestion_id(home_id, trigger, action, pattern)
         auto = automation(pattern, trigger, action, text, sid)
         out.append(
             Suggestion(
@@ -99,6 +120,41 @@ def detect(
                 evidence=evidence,
                 automation_yaml=to_yaml(auto),
                 blueprint=pattern.blueprint,
+            )
+        )
+    return out
+
+
+def _habit_suggestions(
+    home_id: str, habits: Sequence[Habit], entities: Sequence[Entity], links: Sequence[Link]
+) -> list[Suggestion]:
+    """A suggestion per habit whose entities the home has, that no automation covers and HA can act on.
+
+    Scored above every cold-start suggestion (0.9 + 0.1 x confidence): the owner's own repeated
+    behaviour is the strongest evidence there is.
+    """
+    known = by_id(entities)
+    out = []
+    for habit in habits:
+        trigger, action = known.get(habit.trigger_entity), known.get(habit.action_entity)
+        if trigger is None or action is None or any(link.covers(trigger, action) for link in links):
+            continue
+        service = service_for_state(action, habit.action_state)
+        if service is None:
+            continue
+        evidence = habit.evidence()
+        sid = habit_id(home_id, trigger, habit.trigger_state, action, habit.action_state)
+        auto = habit_automation(trigger, habit.trigger_state, action, service, evidence["text"], sid)
+        out.append(
+            Suggestion(
+                id=sid,
+                score=round(0.9 + 0.1 * min(habit.confidence, 1.0), 6),
+                pattern="habit",
+                trigger_entities=[trigger.entity_id],
+                action_entities=[action.entity_id],
+                evidence=evidence,
+                automation_yaml=to_yaml(auto),
+                blueprint=None,
             )
         )
     return out

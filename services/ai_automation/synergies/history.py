@@ -49,6 +49,9 @@ class HistoryOptions:
     max_pairs: int = 50
 
 
+DEFAULT_OPTIONS = HistoryOptions()
+
+
 @dataclass(frozen=True)
 class Habit:
     """A trigger -> manual action pair with its evidence."""
@@ -182,7 +185,7 @@ def _screen(
     return [int(i) for i in np.flatnonzero(support >= wanted)]
 
 
-def mine_habits(changes: Sequence[Change], options: HistoryOptions = HistoryOptions()) -> list[Habit]:
+def mine_habits(changes: Sequence[Change], options: HistoryOptions = DEFAULT_OPTIONS) -> list[Habit]:
     """The habits in a home's history, strongest first (empty when there is too little of it)."""
     if not changes:
         return []

@@ -88,6 +88,57 @@ def automation(
     }
 
 
+# The action that puts an entity in the state the owner set by hand (None: no single service does).
+_SERVICE_FOR_STATE: dict[str, dict[str, str]] = {
+    "light": {"on": "light.turn_on", "off": "light.turn_off"},
+    "switch": {"on": "switch.turn_on", "off": "switch.turn_off"},
+    "fan": {"on": "fan.turn_on", "off": "fan.turn_off"},
+    "input_boolean": {"on": "input_boolean.turn_on", "off": "input_boolean.turn_off"},
+    "cover": {"open": "cover.open_cover", "closed": "cover.close_cover"},
+    "lock": {"locked": "lock.lock", "unlocked": "lock.unlock"},
+    "media_player": {"on": "media_player.turn_on", "off": "media_player.turn_off",
+                     "playing": "media_player.media_play", "paused": "media_player.media_pause"},
+    "vacuum": {"cleaning": "vacuum.start", "docked": "vacuum.return_to_base"},
+    "siren": {"on": "siren.turn_on", "off": "siren.turn_off"},
+}  # fmt: skip
+_CLIMATE_MODES = frozenset({"off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only"})
+
+
+def service_for_state(action: Entity, state: str) -> tuple[str, dict[str, Any]] | None:
+    """The HA action (and its data) that sets `action` to `state`, or None when there is none."""
+    if action.domain == "climate" and state in _CLIMATE_MODES:
+        return "climate.set_hvac_mode", {"hvac_mode": state}
+    service = _SERVICE_FOR_STATE.get(action.domain, {}).get(state)
+    return (service, {}) if service else None
+
+
+def habit_id(home_id: str, trigger: Entity, trigger_state: str, action: Entity, action_state: str) -> str:
+    """A stable id of a habit's suggestion (the same home, pair and states give the same id)."""
+    key = f"{home_id}|{trigger.entity_id}|{trigger_state}|{action.entity_id}|{action_state}|habit"
+    return f"syn-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def habit_automation(
+    trigger: Entity, trigger_state: str, action: Entity, service: tuple[str, dict[str, Any]], evidence_text: str,
+    automation_id: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The automation doing what the owner does by hand: when `trigger` becomes `trigger_state`, `service`."""
+    name, data = service
+    action_obj: dict[str, Any] = {"action": name, "target": {"entity_id": action.entity_id}}
+    if data:
+        action_obj["data"] = dict(data)
+    return {
+        "id": automation_id,
+        "alias": f"{action.entity_id} follows {trigger.entity_id} ({trigger_state}), as you do by hand",
+        "description": f"Suggested by HomeIQ from your history: {evidence_text}",
+        "initial_state": False,
+        "mode": "single",
+        "triggers": [{"trigger": "state", "entity_id": trigger.entity_id, "to": trigger_state}],
+        "conditions": [],
+        "actions": [action_obj],
+    }
+
+
 def to_yaml(automation_obj: dict[str, Any]) -> str:
     """YAML an owner can paste into `automations.yaml` (a one-item list, keys in HA's order)."""
     return yaml.safe_dump([automation_obj], sort_keys=False, allow_unicode=True, default_flow_style=False)

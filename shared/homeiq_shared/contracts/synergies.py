@@ -17,7 +17,10 @@ class SuggestionOut(BaseModel):
     home_id: str
     score: float = Field(ge=0, le=1, description="The ranker's score (higher first)")
     rank: int = Field(ge=1)
-    pattern: str = Field(description="The library pattern the automation follows ('follow' when generic)")
+    pattern: str = Field(
+        description="The library pattern the automation follows ('follow' when generic, 'habit' when it "
+        "repeats what the owner does by hand, with the history's figures in `evidence`)"
+    )
     trigger_entities: list[str]
     action_entities: list[str]
     evidence: dict[str, Any]
@@ -35,6 +38,9 @@ class DetectAnswer(BaseModel):
     suggestions: list[SuggestionOut]
     excluded_automated: int = Field(ge=0, description="Existing automations read to exclude their pairs")
     events_received: int = Field(ge=0)
+    history_events: int = Field(
+        0, ge=0, description="State changes the habits were mined from (sent, or the stored home's own)"
+    )
     model: str = Field(description="Which ranker produced the list")
 
 
