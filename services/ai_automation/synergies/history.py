@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binom
 
 from ai_automation.synergies.roles import ACTION_DOMAINS, TRIGGER_DOMAINS
 
@@ -141,6 +140,19 @@ def _sorted(series: Mapping[tuple[str, str], list[float]]) -> dict[tuple[str, st
     return {key: np.sort(np.asarray(times, dtype=np.float64)) for key, times in series.items()}
 
 
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), summed exactly in log space (n is a count of manual actions)."""
+    if k <= 0 or p >= 1.0:
+        return 1.0
+    if k > n or p <= 0.0:
+        return 0.0
+    log_fact = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=np.float64)))))
+    i = np.arange(k, n + 1)
+    log_pmf = log_fact[n] - log_fact[i] - log_fact[n - i] + i * np.log(p) + (n - i) * np.log1p(-p)
+    top = float(log_pmf.max())
+    return float(min(1.0, np.exp(top) * np.exp(log_pmf - top).sum()))
+
+
 def _lags(trigger_times: FloatArray, action_times: FloatArray) -> FloatArray:
     """For each action, the time since the latest trigger before it (inf when there is none)."""
     index = np.searchsorted(trigger_times, action_times, side="left")
@@ -221,7 +233,7 @@ def mine_habits(changes: Sequence[Change], options: HistoryOptions = DEFAULT_OPT
                 continue
             lift = support / max(expected, 0.5)
             # how likely this support is if the actions had no link to the trigger (the null's hit rate)
-            p_value = float(binom.sf(support - 1, len(a_times), min(max(expected, 0.5) / len(a_times), 1.0)))
+            p_value = binomial_tail(support, len(a_times), min(max(expected, 0.5) / len(a_times), 1.0))
             if lift < options.min_lift or p_value > options.max_p_value:
                 continue
             found.append(

@@ -3,10 +3,12 @@ co-occurrence and two things that merely share the evening are not."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from ai_automation.synergies.history import Change, HistoryOptions, changes_of, mine_habits
+from ai_automation.synergies.history import Change, HistoryOptions, binomial_tail, changes_of, mine_habits
 
 DAY = 86_400.0
 T0 = 1_795_000_000.0 - 1_795_000_000.0 % DAY  # a midnight
@@ -110,3 +112,11 @@ def test_a_longer_lag_is_an_option() -> None:
     ]
     assert not [h for h in mine_habits(home) if h.action_entity == "light.hall"]
     assert [h.action_entity for h in mine_habits(home, HistoryOptions(lag_s=400))] == ["light.hall"]
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "p"), [(3, 30, 0.01), (1, 10, 0.3), (25, 25, 0.05), (12, 40, 0.2), (0, 5, 0.2), (6, 5, 0.2)]
+)
+def test_the_binomial_tail_is_exact(k: int, n: int, p: float) -> None:
+    exact = sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(max(k, 0), n + 1))
+    assert binomial_tail(k, n, p) == pytest.approx(min(exact, 1.0), rel=1e-9, abs=1e-300)
