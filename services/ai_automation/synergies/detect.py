@@ -17,7 +17,7 @@ from ai_automation.synergies.automations import links_of
 from ai_automation.synergies.home import by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.patterns import match
-from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top, linear_score
+from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top
 from ai_automation.synergies.render import automation, suggestion_id, to_yaml
 
 
@@ -70,7 +70,7 @@ def detect(
     if len(candidates) == 0:
         return []
     links = links_of(existing_automations, by_id(entities))
-    scores = linear_score(candidates, model.weights)
+    scores = model.score(candidates)
     if links:
         covered = np.array(
             [
