@@ -1,6 +1,8 @@
-"""Fit the cold-start model on real homes: counts, a logistic regression and a LightGBM ranker.
+"""Fit the cold-start model on real homes: counts, and the scorers the bench compares.
 
-Usage: python -m ai_automation.synergies.fit HOMES_DIR [OUT_JSON]
+Usage: python -m ai_automation.synergies.fit HOMES_DIR [OUT_JSON] [prior|linear|lightgbm|lightgbm_no_graph]
+(default `prior`: the hand-set weights over the fitted counts, what wins leave-one-home-out;
+`linear`: a logistic regression of all features; `lightgbm`: lambdarank, one query per home).
 (HOMES_DIR = `../shared/external-data/real-ha-homes/homes`). Every home weighs the same; the
 statistics features of a training home are computed from the other homes' counts (out of fold), so
 a scorer never learns from a home's own automations through its statistics. Installs without an
@@ -23,7 +25,7 @@ from ai_automation.synergies.automations import Link, links_of
 from ai_automation.synergies.calibration import CalibrationHome, load_automation_only, load_calibration_homes
 from ai_automation.synergies.evaluation import labels
 from ai_automation.synergies.home import Entity, by_id, entities_of
-from ai_automation.synergies.model import MODEL_FILE, SynergyModel
+from ai_automation.synergies.model import MODEL_FILE, PRIOR_WEIGHTS, SynergyModel
 from ai_automation.synergies.priors import KindCounts, count_automations, count_home, sum_counts
 from ai_automation.synergies.ranking import FEATURES, GRAPH_FEATURES, Candidates, build_candidates, with_rates
 
@@ -156,14 +158,20 @@ def fit_ranker(
     return text
 
 
-def fit_model(homes_dir: Path, ranker: str = "lightgbm") -> SynergyModel:
+RANKERS = ("prior", "linear", "lightgbm", "lightgbm_no_graph")
+
+
+def fit_model(homes_dir: Path, ranker: str = "prior") -> SynergyModel:
     """The model fitted on every calibration home (`ranker`: which scorer it ships)."""
     homes = read_homes(load_calibration_homes(homes_dir))
     extra = automation_only_counts(homes_dir)
     total = sum_counts(h.counts for h in homes) + extra
     prepare(homes, total)
-    weights = fit_weights(homes, extra=extra)
+    if ranker not in RANKERS:
+        raise ValueError(f"ranker must be one of {RANKERS}")
+    weights = dict(PRIOR_WEIGHTS) if ranker == "prior" else fit_weights(homes, extra=extra)
     info = {
+        "ranker": ranker,
         "source": "real-ha-homes calibration installs (see ../shared/external-data/real-ha-homes/README.md)",
         "homes": len(homes),
         "homes_with_automations": sum(1 for h in homes if h.links),
@@ -171,7 +179,7 @@ def fit_model(homes_dir: Path, ranker: str = "lightgbm") -> SynergyModel:
         "LightGBM trees; no entity, name or automation",
     }
     booster = None
-    if ranker != "linear":
+    if ranker.startswith("lightgbm"):
         features = NO_GRAPH if ranker == "lightgbm_no_graph" else FEATURES
         booster = fit_ranker(homes, extra=extra, features=features)
     return SynergyModel(total, weights, info, booster)
@@ -183,7 +191,7 @@ def main(argv: Sequence[str]) -> int:
         sys.stderr.write(f"{__doc__}\n")
         return 2
     out = Path(argv[1]) if len(argv) > 1 else MODEL_FILE
-    model = fit_model(Path(argv[0]))
+    model = fit_model(Path(argv[0]), argv[2] if len(argv) > 2 else "prior")
     model.save(out)
     sys.stdout.write(f"wrote {out}: {model.info['homes']} homes, ranker {model.ranker_name}\n")
     return 0

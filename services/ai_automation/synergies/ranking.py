@@ -40,6 +40,7 @@ STRUCTURE_FEATURES: tuple[str, ...] = (
     "idf_shared",
     "same_name",
     "curated",
+    "sensor_pattern",
     "log_home_entities",
     "same_place",
     "name_in_area",
@@ -241,6 +242,8 @@ def _structure_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatAr
     curated = _by_combination(
         role[t_idx], role[a_idx], lambda t, a: float(is_curated(entities[example[t]], entities[example[a]]))
     )
+    # the hand-written table proper: a sensor (presence, opening, climate, light level) driving a device
+    sensor_domains = [int(c) for c, e in zip(domain.tolist(), entities, strict=True) if e.domain in ("binary_sensor", "sensor")]
     diagnostic = np.array(
         [bool(set(e.entity_id.partition(".")[2].split("_")) & DIAGNOSTIC_WORDS) for e in entities], dtype=np.float64
     )
@@ -254,6 +257,7 @@ def _structure_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatAr
             idf_shared,
             (token_set[t_idx] == token_set[a_idx]) & (token_set[t_idx] >= 0),
             curated,
+            curated * np.isin(domain[t_idx], sensor_domains),
             np.full(t_idx.shape, math.log1p(len(entities))),
             (place[t_idx] == place[a_idx]) & (place[t_idx] >= 0),
             name_in_area,
