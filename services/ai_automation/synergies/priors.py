@@ -31,6 +31,10 @@ _PLACEHOLDER = re.compile(r"^(x\d+|\d+)$")
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
+def _domain_of(entity_id: str) -> str:
+    return entity_id.partition(".")[0]
+
+
 def name_words(entity_id: str) -> frozenset[str]:
     """The words of an entity's object id that mean the same in every home (`motion`, `door`, `tv`)."""
     object_id = entity_id.partition(".")[2].lower()
@@ -136,16 +140,16 @@ def _count_link(counts: KindCounts, triggers: Sequence[str], actions: Sequence[s
         for entity_id in ids:
             for word in name_words(entity_id):
                 words[word] += 1.0 / len(ids)  # type: ignore[assignment]  # float counts
-            domains[_domain(entity_id)] += 1.0 / len(ids)  # type: ignore[assignment]  # float counts
+            domains[_domain_of(entity_id)] += 1.0 / len(ids)  # type: ignore[assignment]  # float counts
     pairs = [(t, a) for t in triggers for a in actions if t != a]
     for t, a in pairs:
-        key = pair_key(_domain(t), _domain(a))
+        key = pair_key(_domain_of(t), _domain_of(a))
         counts.link_domains[key] += 1.0 / len(pairs)  # type: ignore[assignment]  # float counts
 
 
 def _ids(automation: Mapping[str, Any], names: tuple[str, ...], domains: frozenset[str]) -> list[str]:
     part = next((automation[n] for n in names if automation.get(n)), [])
-    return sorted({i for i in strings_under(part, "entity_id") if is_entity_id(i) and _domain(i) in domains})
+    return sorted({i for i in strings_under(part, "entity_id") if is_entity_id(i) and _domain_of(i) in domains})
 
 
 def count_automations(automations: Iterable[Any]) -> KindCounts:
