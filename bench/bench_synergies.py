@@ -20,8 +20,8 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,16 +96,22 @@ def _mean_scores(scores: list[list[HomeScore]]) -> dict[str, float]:
 Scorer = Callable[[list[LabelledHome], LabelledHome, Candidates, KindCounts], NDArray[np.float64]]
 
 
-def _linear(train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts) -> NDArray[np.float64]:
+def _linear(
+    train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts
+) -> NDArray[np.float64]:
     return linear_score(c, fit_weights(train, excluded=held.counts, extra=extra))
 
 
-def _prior(train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts) -> NDArray[np.float64]:
+def _prior(
+    train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts
+) -> NDArray[np.float64]:
     return linear_score(c, PRIOR_WEIGHTS)  # hand-set weights; its statistics features are held-out
 
 
 def _lightgbm(features: tuple[str, ...]) -> Scorer:
-    def scorer(train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts) -> NDArray[np.float64]:
+    def scorer(
+        train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts
+    ) -> NDArray[np.float64]:
         text = fit_ranker(train, excluded=held.counts, extra=extra, features=features)
         assert text is not None
         return SynergyModel(booster_text=text).score(c)

@@ -149,7 +149,7 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
         suggestions=[_out(stored.get(r.suggestion_id, r)) for r in records],
         excluded_automated=len(body.existing_automations),
         events_received=len(body.events),
-        model="cold_start_linear",
+        model=f"cold_start_{_model().ranker_name}",
     )
 
 

@@ -115,7 +115,9 @@ def training_set(
         rows = np.concatenate([pos, neg])
         xs.append(features[rows])
         ys.append(np.concatenate([np.ones(pos.size), np.zeros(neg.size)]))
-        ws.append(np.concatenate([np.full(pos.size, 100 / pos.size), np.full(neg.size, 100 / max(neg.size, 1))]))
+        ws.append(
+            np.concatenate([np.full(pos.size, 100 / pos.size), np.full(neg.size, 100 / max(neg.size, 1))])
+        )
         groups.append(int(rows.size))
     if not xs:
         return None

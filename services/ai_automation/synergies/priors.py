@@ -148,8 +148,10 @@ def _count_link(counts: KindCounts, triggers: Sequence[str], actions: Sequence[s
 
 
 def _ids(automation: Mapping[str, Any], names: tuple[str, ...], domains: frozenset[str]) -> list[str]:
-    part = next((automation[n] for n in names if automation.get(n)), [])
-    return sorted({i for i in strings_under(part, "entity_id") if is_entity_id(i) and _domain_of(i) in domains})
+    part: Any = next((automation[n] for n in names if automation.get(n)), [])
+    return sorted(
+        {i for i in strings_under(part, "entity_id") if is_entity_id(i) and _domain_of(i) in domains}
+    )
 
 
 def count_automations(automations: Iterable[Any]) -> KindCounts:

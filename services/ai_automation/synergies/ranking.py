@@ -132,9 +132,7 @@ def _rowdot(left: sp.csr_matrix, right: sp.csr_matrix, t_idx: IntArray, a_idx: I
     return np.asarray(left[t_idx].multiply(right[a_idx]).sum(axis=1), dtype=np.float64).ravel()
 
 
-def _by_combination(
-    t_codes: IntArray, a_codes: IntArray, value: Callable[[int, int], float]
-) -> FloatArray:
+def _by_combination(t_codes: IntArray, a_codes: IntArray, value: Callable[[int, int], float]) -> FloatArray:
     """`value(t_code, a_code)` for every candidate, computed once per distinct combination."""
     if t_codes.size == 0:
         return np.zeros(0)
@@ -190,8 +188,12 @@ def _pairs(home: _Home, rates: KindRates, limit: int) -> tuple[IntArray, IntArra
             for t in trig.tolist():
                 found.update((t, a) for a in groups.get(int(codes[t]), ()) if codes[t] >= 0)
         ents = home.entities
-        t_prior = [rates.trigger(ents[t].kind) + rates.trigger_words(name_words(ents[t].entity_id)) for t in trig]
-        a_prior = [rates.action(ents[a].kind) + rates.action_words(name_words(ents[a].entity_id)) for a in act]
+        t_prior = [
+            rates.trigger(ents[t].kind) + rates.trigger_words(name_words(ents[t].entity_id)) for t in trig
+        ]
+        a_prior = [
+            rates.action(ents[a].kind) + rates.action_words(name_words(ents[a].entity_id)) for a in act
+        ]
         top_t = trig[np.argsort(t_prior, kind="stable")[::-1][:PRIOR_TOP]]
         top_a = act[np.argsort(a_prior, kind="stable")[::-1][:PRIOR_TOP]]
         found.update((int(t), int(a)) for t in top_t for a in top_a)
@@ -226,7 +228,9 @@ def _structure_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatAr
     place = _codes([e.place for e in entities])
     domain = _codes([e.domain for e in entities])
     # an entity named after the other's area ("light.kitchen_x3" and a sensor in "Kitchen")
-    names, places = _incidences([sorted(e.tokens) for e in entities], [sorted(e.place_words) for e in entities])
+    names, places = _incidences(
+        [sorted(e.tokens) for e in entities], [sorted(e.place_words) for e in entities]
+    )
     name_in_area = (_rowdot(places, names, t_idx, a_idx) + _rowdot(names, places, t_idx, a_idx)) > 0
     rivals: dict[tuple[int, int], int] = {}
     for a in home.act.tolist():
@@ -243,9 +247,14 @@ def _structure_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatAr
         role[t_idx], role[a_idx], lambda t, a: float(is_curated(entities[example[t]], entities[example[a]]))
     )
     # the hand-written table proper: a sensor (presence, opening, climate, light level) driving a device
-    sensor_domains = [int(c) for c, e in zip(domain.tolist(), entities, strict=True) if e.domain in ("binary_sensor", "sensor")]
+    sensor_domains = [
+        int(c)
+        for c, e in zip(domain.tolist(), entities, strict=True)
+        if e.domain in ("binary_sensor", "sensor")
+    ]
     diagnostic = np.array(
-        [bool(set(e.entity_id.partition(".")[2].split("_")) & DIAGNOSTIC_WORDS) for e in entities], dtype=np.float64
+        [bool(set(e.entity_id.partition(".")[2].split("_")) & DIAGNOSTIC_WORDS) for e in entities],
+        dtype=np.float64,
     )
     return np.column_stack(
         [
@@ -309,7 +318,8 @@ def _cosine(matrix: sp.csr_matrix, t_idx: IntArray, a_idx: IntArray) -> FloatArr
     norms = np.linalg.norm(dense, axis=1)
     norms[norms == 0] = 1.0
     unit = dense / norms[:, None]
-    return np.einsum("ij,ij->i", unit[t_idx], unit[a_idx])
+    cosine: FloatArray = np.einsum("ij,ij->i", unit[t_idx], unit[a_idx])
+    return cosine
 
 
 def stat_columns(
@@ -326,8 +336,12 @@ def stat_columns(
     a_words = np.array([rates.action_words(name_words(e.entity_id)) for e in entities])
     domain = _codes([e.domain for e in entities])
     names = {int(c): e.domain for c, e in zip(domain.tolist(), entities, strict=True)}
-    n_trig = np.bincount(domain[np.unique(t_idx)], minlength=len(names)) if t_idx.size else np.zeros(len(names))
-    n_act = np.bincount(domain[np.unique(a_idx)], minlength=len(names)) if a_idx.size else np.zeros(len(names))
+    n_trig = (
+        np.bincount(domain[np.unique(t_idx)], minlength=len(names)) if t_idx.size else np.zeros(len(names))
+    )
+    n_act = (
+        np.bincount(domain[np.unique(a_idx)], minlength=len(names)) if a_idx.size else np.zeros(len(names))
+    )
     shares = {
         (t, a): rates.link_share(names[t], names[a])
         for t, a in set(zip(domain[t_idx].tolist(), domain[a_idx].tolist(), strict=True))

@@ -40,7 +40,9 @@ def test_name_words_drop_the_anonymised_placeholders_and_numbers() -> None:
 def test_automations_without_a_registry_count_their_words_and_domains() -> None:
     counts = count_automations(AUTOMATIONS)
     assert counts.link_domains == {"binary_sensor>light": 1.5, "sun>light": 0.5}
-    assert counts.trigger_words["motion"] == pytest.approx(1.5)  # 1 + 1/2 (the porch automation has 2 triggers)
+    assert counts.trigger_words["motion"] == pytest.approx(
+        1.5
+    )  # 1 + 1/2 (the porch automation has 2 triggers)
     assert counts.action_words["porch"] == 1.0
     assert counts.link_trigger_domains["binary_sensor"] == pytest.approx(1.5)
     # the time-triggered automation names no entity: it links nothing
@@ -89,7 +91,9 @@ def test_rare_shared_words_weigh_more_than_a_shared_area() -> None:
     c = build_candidates(entities, SynergyModel.load().rates())
     aa = c.column("adamic_adar")
     rare = _pair(c, entities, "light.desk_x7", "switch.x7_charger")  # a word two entities share + area
-    area_only = _pair(c, entities, "binary_sensor.hall_motion", "light.hall_lamp")  # "hall" (4 entities) + area
+    area_only = _pair(
+        c, entities, "binary_sensor.hall_motion", "light.hall_lamp"
+    )  # "hall" (4 entities) + area
     assert aa[rare] > aa[area_only] > 0
     assert c.column("same_device")[_pair(c, entities, "binary_sensor.hall_motion", "light.hall")] == 0
     assert c.column("sensor_pattern")[area_only] == 1.0
@@ -100,7 +104,10 @@ def test_rare_shared_words_weigh_more_than_a_shared_area() -> None:
 def test_a_big_home_still_pairs_its_likeliest_trigger_and_action() -> None:
     entities = entities_of(HOME)
     small = build_candidates(entities, SynergyModel.load().rates(), limit=1)  # force the sparse path
-    ids = {(entities[int(t)].entity_id, entities[int(a)].entity_id) for t, a in zip(small.trigger, small.action)}
+    ids = {
+        (entities[int(t)].entity_id, entities[int(a)].entity_id)
+        for t, a in zip(small.trigger, small.action, strict=False)
+    }
     # no area, no word, no device in common: only the statistics' top triggers x actions bring it in
     assert ("input_select.house_mode", "light.desk_x7") in ids
     assert ("binary_sensor.hall_motion", "light.hall") in ids
@@ -127,7 +134,8 @@ def test_a_lightgbm_ranker_round_trips_as_text_and_scores(tmp_path: Path) -> Non
     c = build_candidates(entities, loaded.rates())
     assert np.allclose(loaded.score(c), model.score(c))
     SynergyModel(base.counts, dict(base.weights), {"ranker": "prior"}).save(path)
-    assert not ranker_file(path).exists() and SynergyModel.load(path).ranker_name == "prior"
+    assert not ranker_file(path).exists()
+    assert SynergyModel.load(path).ranker_name == "prior"
 
 
 def test_a_ranker_on_features_this_code_does_not_compute_is_refused() -> None:
