@@ -399,17 +399,20 @@ def linear_score(candidates: Candidates, weights: Weights) -> FloatArray:
 def diverse_top(candidates: Candidates, scores: FloatArray, k: int, per_entity: int = 2) -> list[int]:
     """The best `k` candidates by score, at most `per_entity` per trigger and per action, where the
     entities of one device count as one (ten suggestions about one sensor are one suggestion; a
-    motion sensor's motion and illuminance entities are the same sensor)."""
+    motion sensor's motion and illuminance entities are the same sensor), and B -> A is left out
+    once A -> B is in (two lights following each other are one idea)."""
     entities = candidates.entities
     unit = [e.device_id or e.entity_id for e in entities]
     order = np.lexsort((candidates.action, candidates.trigger, -scores))
     used_t: dict[str, int] = {}
     used_a: dict[str, int] = {}
+    chosen: set[tuple[str, str]] = set()
     out: list[int] = []
     for i in order.tolist():
         t, a = unit[int(candidates.trigger[i])], unit[int(candidates.action[i])]
-        if used_t.get(t, 0) >= per_entity or used_a.get(a, 0) >= per_entity:
+        if used_t.get(t, 0) >= per_entity or used_a.get(a, 0) >= per_entity or (a, t) in chosen:
             continue
+        chosen.add((t, a))
         out.append(int(i))
         used_t[t] = used_t.get(t, 0) + 1
         used_a[a] = used_a.get(a, 0) + 1

@@ -142,3 +142,15 @@ def test_a_ranker_on_features_this_code_does_not_compute_is_refused() -> None:
     model = SynergyModel(booster_text=_booster(["same_area", "not_a_feature"]))
     with pytest.raises(ValueError, match="not_a_feature"):
         model.score(build_candidates(entities_of(HOME), model.rates()))
+
+
+def test_two_lights_following_each_other_are_suggested_once() -> None:
+    entities = entities_of(HOME)
+    c = build_candidates(entities, SynergyModel.load().rates())
+    scores = np.zeros(len(c))
+    scores[_pair(c, entities, "light.hall", "light.hall_lamp")] = 10.0
+    scores[_pair(c, entities, "light.hall_lamp", "light.hall")] = 9.0
+    top = diverse_top(c, scores, 2)
+    pairs = {(entities[int(c.trigger[i])].entity_id, entities[int(c.action[i])].entity_id) for i in top}
+    assert ("light.hall", "light.hall_lamp") in pairs
+    assert ("light.hall_lamp", "light.hall") not in pairs
