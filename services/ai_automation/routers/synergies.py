@@ -92,10 +92,12 @@ def _model() -> SynergyModel:
     return SynergyModel.load()
 
 
-def _detect(snapshot: dict[str, Any], existing: list[dict[str, Any]], limit: int) -> list[Suggestion]:
+def _detect(
+    snapshot: dict[str, Any], existing: list[dict[str, Any]], limit: int, events: list[dict[str, Any]]
+) -> list[Suggestion]:
     from ai_automation.synergies.detect import detect
 
-    return detect(snapshot, _model(), existing, limit)
+    return detect(snapshot, _model(), existing, limit, events)
 
 
 def _out(record: SynergySuggestionRecord) -> SuggestionOut:
@@ -139,7 +141,7 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
             f"{len(problems)} of {len(body.events)} events are malformed: {shown}",
             problems=[{"index": p.index, "reason": p.reason} for p in problems[:100]],
         )
-    found = await asyncio.to_thread(_detect, snapshot, body.existing_automations, body.limit)
+    found = await asyncio.to_thread(_detect, snapshot, body.existing_automations, body.limit, body.events)
     now = datetime.now(UTC)
     records = [_record(home_id, rank, s, now) for rank, s in enumerate(found, 1)]
     await repository.store_suggestions(session, records)

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from ai_automation.synergies.automations import links_of
+from ai_automation.synergies.history import LAG_SECONDS, Routine, history_boost, routines
 from ai_automation.synergies.home import by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.patterns import match
-from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top
+from ai_automation.synergies.ranking import FEATURES, Candidates, build_candidates, diverse_top
 from ai_automation.synergies.render import automation, suggestion_id, to_yaml
 
 
@@ -58,13 +59,33 @@ def _evidence(features: Mapping[str, float], pattern_name: str, curated: bool) -
     return evidence, text
 
 
+def _routines(candidates: Candidates, events: Sequence[Any]) -> dict[int, Routine]:
+    """The candidates the home's history supports, by candidate index."""
+    entities = candidates.entities
+    index = {
+        (entities[int(t)].entity_id, entities[int(a)].entity_id): i
+        for i, (t, a) in enumerate(zip(candidates.trigger, candidates.action, strict=True))
+    }
+    triggers = {entities[int(t)].entity_id for t in np.unique(candidates.trigger)}
+    actions = {entities[int(a)].entity_id for a in np.unique(candidates.action)}
+    out: dict[int, Routine] = {}
+    for routine in routines(events, triggers, actions):
+        i = index.get((routine.trigger, routine.action))
+        if i is not None:
+            out[i] = routine
+    return out
+
+
 def detect(
     snapshot: Mapping[str, Any],
     model: SynergyModel,
     existing_automations: Sequence[Any] = (),
     limit: int = 10,
+    events: Sequence[Any] = (),
 ) -> list[Suggestion]:
-    """The top `limit` suggestions for a home (empty for a home without trigger or action entities)."""
+    """The top `limit` suggestions for a home (empty for a home without trigger or action entities).
+    With `events` (HA `state_changed` events with their context), the home's own manual routines
+    (`history.routines`) rank above every cold-start pair and carry their support, confidence and lift."""
     entities = entities_of(snapshot)
     candidates = build_candidates(entities, model.rates())
     if len(candidates) == 0:
@@ -79,6 +100,9 @@ def detect(
             ]
         )
         scores = np.where(covered, -np.inf, scores)
+    found = _routines(candidates, events) if events else {}
+    for index, supported in found.items():
+        scores[index] += history_boost(supported.lift)
     out = []
     for index in diverse_top(candidates, scores, limit):
         if not np.isfinite(scores[index]):
@@ -87,6 +111,13 @@ def detect(
         pattern = match(trigger, action)
         features = dict(zip(FEATURES, candidates.features[index].tolist(), strict=True))
         evidence, text = _evidence(features, pattern.name, pattern.curated)
+        routine = found.get(index)
+        if routine is not None:
+            evidence = {**evidence, **routine.evidence()}
+            text = (
+                f"you changed it by hand within {int(LAG_SECONDS)} s after the trigger {routine.support} times "
+                f"(lift {routine.lift:.1f} over chance); {text}"
+            )
         sid = suggestion_id(str(snapshot.get("home_id") or "default"), trigger, action, pattern)
         auto = automation(pattern, trigger, action, text, sid)
         out.append(
