@@ -100,3 +100,23 @@ async def test_malformed_input_is_refused_and_nothing_stored_is_lost(ai_client: 
     assert unknown.status_code == 404
     wrong = await ai_client.post(f"/api/synergies/{before[0]['id']}/feedback", json={"feedback": "maybe"})
     assert wrong.status_code == 422
+
+
+async def test_events_with_a_manual_routine_put_it_first_with_its_evidence(
+    ai_client: httpx.AsyncClient,
+) -> None:
+    from tests.ai_automation.synergies.test_history import SNAPSHOT as HOME
+    from tests.ai_automation.synergies.test_history import _history
+
+    r = await ai_client.post(
+        "/api/synergies/detect", json={"snapshot": HOME, "events": _history(14), "limit": 3}
+    )
+    assert r.status_code == 200, r.text
+    top = r.json()["suggestions"][0]
+    assert (top["trigger_entities"], top["action_entities"]) == (
+        ["binary_sensor.hall_motion"],
+        ["light.hall"],
+    )
+    assert top["evidence"]["source"] == "history"
+    assert top["evidence"]["support"] == 14
+    assert "by hand" in yaml.safe_load(top["automation_yaml"])[0]["description"]
