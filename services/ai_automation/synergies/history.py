@@ -3,9 +3,12 @@
 A change is manual when HA's context carries a user id and no parent (a parent means an automation or
 script caused it: those never count as evidence). For a trigger entity T and an action entity A,
 support = A's manual changes that come within `LAG_SECONDS` after a transition of T; confidence =
-support / A's manual changes; lift = support against the time-shuffled null, where A's manual changes
-fall anywhere in the history span: expected = A's manual changes x (time covered by T's windows /
-span), the exact mean of uniformly shuffled times, so random co-occurrence scores a lift near 1.
+support / A's manual changes; lift = support against a time-shuffled null that keeps the time of day:
+A's manual changes shifted by whole days (1-7 days either way, those still inside the history), so
+two things that both happen in the evening do not look linked, and random co-occurrence scores a
+lift near 1. A pair is kept when its lift is at least `MIN_LIFT` and its support is unlikely under
+the null: Poisson tail probability below `ALPHA` divided by the number of pairs tested (Bonferroni),
+since a home with 200 entities tests thousands of pairs and some reach a support of 3 by chance.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
+from scipy.stats import poisson
 
-from homeiq_shared.ha_events import normalise_event
 
 LAG_SECONDS = 120.0
 MIN_SUPPORT = 3
 MIN_LIFT = 3.0
+ALPHA = 0.05
 DAY = 86_400.0
 
 
@@ -49,14 +54,42 @@ class Routine:
         }
 
 
-def _context(event: Mapping[str, Any]) -> Mapping[str, Any]:
+def _time(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed.timestamp() if parsed.tzinfo is not None else None
+    return None
+
+
+def _state(obj: Any) -> Any:
+    return obj.get("state") if isinstance(obj, Mapping) else None
+
+
+def _change(event: Any) -> tuple[str, float, Mapping[str, Any]] | None:
+    """(entity id, time, context) of a `state_changed` event whose state changed, else None. Events
+    reach here validated (`ha_events.normalise_batch` in the router): this only reads them, fast."""
+    if not isinstance(event, Mapping) or event.get("event_type") != "state_changed":
+        return None
+    data = event.get("data") if isinstance(event.get("data"), Mapping) else event
+    new_state, old_state = data.get("new_state"), data.get("old_state")
+    entity_id = data.get("entity_id") or (new_state.get("entity_id") if isinstance(new_state, Mapping) else None)
+    if not isinstance(entity_id, str) or _state(new_state) == _state(old_state):
+        return None
+    when = _time(event.get("time_fired", event.get("timestamp")))
+    if when is None and isinstance(new_state, Mapping):
+        when = _time(new_state.get("last_changed") or new_state.get("last_updated"))
+    if when is None or not math.isfinite(when):
+        return None
     context = event.get("context")
-    if isinstance(context, Mapping):
-        return context
-    data = event.get("data")
-    new_state = data.get("new_state") if isinstance(data, Mapping) else event.get("new_state")
-    inner = new_state.get("context") if isinstance(new_state, Mapping) else None
-    return inner if isinstance(inner, Mapping) else {}
+    if not isinstance(context, Mapping):
+        inner = new_state.get("context") if isinstance(new_state, Mapping) else None
+        context = inner if isinstance(inner, Mapping) else {}
+    return entity_id, when, context
 
 
 def transitions(events: Iterable[Any]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
@@ -66,24 +99,36 @@ def transitions(events: Iterable[Any]) -> tuple[dict[str, list[float]], dict[str
     every: dict[str, list[float]] = {}
     manual: dict[str, list[float]] = {}
     for event in events:
-        row = normalise_event(event, "history")
-        if isinstance(row, str) or row["event_type"] != "state_changed" or row["state"] == row["old_state"]:
+        change = _change(event)
+        if change is None or change[2].get("parent_id"):
             continue
-        context = _context(event)
-        if context.get("parent_id"):
-            continue
-        every.setdefault(row["entity_id"], []).append(row["time_fired"])
+        entity_id, when, context = change
+        every.setdefault(entity_id, []).append(when)
         if context.get("user_id"):
-            manual.setdefault(row["entity_id"], []).append(row["time_fired"])
+            manual.setdefault(entity_id, []).append(when)
     return every, manual
 
 
-def _window_time(times: np.ndarray, lag: float) -> float:
-    """How long the windows (t, t + lag] of these sorted times cover together."""
-    if times.size == 0:
-        return 0.0
-    gaps = np.minimum(np.diff(times), lag)
-    return float(gaps.sum() + lag)
+SHIFT_DAYS = (-7, -6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6, 7)
+
+
+def _follows(trigger_times: np.ndarray, changes: np.ndarray, lag: float) -> int:
+    """How many changes come within `lag` after some trigger time (both sorted)."""
+    before = np.searchsorted(trigger_times, changes, side="left") - 1  # the last trigger before each change
+    near = (before >= 0) & (changes - trigger_times[np.maximum(before, 0)] <= lag)
+    return int(near.sum())
+
+
+def _expected(trigger_times: np.ndarray, changes: np.ndarray, lag: float, first: float, last: float) -> float:
+    """The support expected by chance: the changes shifted by whole days, rescaled to all changes."""
+    seen = 0.0
+    total = 0
+    for days in SHIFT_DAYS:
+        shifted = changes + days * DAY
+        inside = shifted[(shifted >= first) & (shifted <= last)]
+        seen += _follows(trigger_times, inside, lag)
+        total += inside.size
+    return seen / total * changes.size if total else 0.0
 
 
 def routines(
@@ -99,27 +144,23 @@ def routines(
     stamps = [t for times in every.values() for t in times]
     if not stamps:
         return []
-    span = max(max(stamps) - min(stamps), lag)
-    days = span / DAY
+    first, last = min(stamps), max(stamps)
+    days = max(last - first, lag) / DAY
     trig = {t: np.sort(np.array(every[t])) for t in set(triggers) if t in every}
     act = {a: np.sort(np.array(manual[a])) for a in set(actions) if len(manual.get(a, ())) >= min_support}
-    covered = {t: _window_time(times, lag) for t, times in trig.items()}
     out = []
+    tests = max(len(act) * len(trig), 1)
     for a, done in act.items():
         for t, times in trig.items():
             if t == a:
                 continue
-            before = (
-                np.searchsorted(times, done, side="left") - 1
-            )  # the last transition of t before each change
-            ok = before >= 0
-            follows = ok & (done - times[np.maximum(before, 0)] <= lag)
-            support = int(follows.sum())
+            support = _follows(times, done, lag)
             if support < min_support:
                 continue
-            expected = done.size * min(covered[t] / span, 1.0)
+            expected = _expected(times, done, lag, first, last)
             lift = (support + 0.5) / (expected + 0.5)
-            if lift >= min_lift:
+            chance = float(poisson.sf(support - 1, max(expected, 1e-3)))
+            if lift >= min_lift and chance <= ALPHA / tests:
                 out.append(Routine(t, a, support, support / done.size, lift, days))
     return sorted(out, key=lambda r: (-r.lift, -r.support, r.trigger, r.action))
 

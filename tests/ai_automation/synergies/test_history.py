@@ -71,7 +71,7 @@ def test_a_planted_manual_routine_is_found_and_chance_and_automations_are_not() 
     routine = found[0]
     assert routine.support == 14
     assert routine.confidence == 0.5  # 14 of its 28 manual changes (the 23:00 off does not follow the motion)
-    assert routine.lift > 20
+    assert routine.lift > 5  # the null keeps the time of day: evening vs evening
     assert routine.evidence()["short_history"] is False
 
 
