@@ -67,7 +67,9 @@ def history(seed: int, days: int) -> tuple[list[dict[str, Any]], set[tuple[str, 
     rng = random.Random(seed)
     rooms = rng.sample(range(ROOMS), 9)
     manual_rooms, automated_rooms = rooms[:6], rooms[6:]
-    planted = {(f"binary_sensor.r{r}_motion", f"light.r{r}_{rng.choice(['ceiling', 'lamp'])}") for r in manual_rooms}
+    planted = {
+        (f"binary_sensor.r{r}_motion", f"light.r{r}_{rng.choice(['ceiling', 'lamp'])}") for r in manual_rooms
+    }
     automated = {(f"binary_sensor.r{r}_motion", f"light.r{r}_ceiling") for r in automated_rooms}
     events = []
     for day in range(days):
@@ -77,19 +79,25 @@ def history(seed: int, days: int) -> tuple[list[dict[str, Any]], set[tuple[str, 
                 for _ in range(per_day):
                     on = base + timedelta(seconds=rng.randint(0, 86_000))
                     events.append(_event(f"binary_sensor.r{room}_{kind}", on, "on", None, None))
-                    events.append(_event(f"binary_sensor.r{room}_{kind}", on + timedelta(seconds=90), "off", None, None))
+                    events.append(
+                        _event(f"binary_sensor.r{room}_{kind}", on + timedelta(seconds=90), "off", None, None)
+                    )
             for entity in (f"light.r{room}_ceiling", f"light.r{room}_lamp", f"switch.r{room}_plug"):
                 for _ in range(2):  # by hand at random times: chance co-occurrence only
                     when = base + timedelta(seconds=rng.randint(0, 86_000))
                     events.append(_event(entity, when, rng.choice(["on", "off"]), "owner", None))
             evening = base + timedelta(hours=19, seconds=rng.randint(0, 7_200))
             events.append(_event(f"binary_sensor.r{room}_motion", evening, "on", None, None))
-            events.append(_event(f"binary_sensor.r{room}_motion", evening + timedelta(seconds=120), "off", None, None))
+            events.append(
+                _event(f"binary_sensor.r{room}_motion", evening + timedelta(seconds=120), "off", None, None)
+            )
             for trigger, action in planted | automated:
                 if trigger == f"binary_sensor.r{room}_motion" and rng.random() < 0.7:
                     when = evening + timedelta(seconds=rng.randint(15, 90))
                     by_hand = (trigger, action) in planted
-                    events.append(_event(action, when, "on", "owner" if by_hand else None, None if by_hand else "auto"))
+                    events.append(
+                        _event(action, when, "on", "owner" if by_hand else None, None if by_hand else "auto")
+                    )
     return events, planted
 
 
@@ -98,7 +106,9 @@ def _score(model: SynergyModel, days: int) -> dict[str, float]:
     for seed in range(SEEDS):
         events, planted = history(seed, days)
         out = detect(snapshot(), model, limit=10, events=events)
-        from_history = [(s.trigger_entities[0], s.action_entities[0]) for s in out if s.evidence["source"] == "history"]
+        from_history = [
+            (s.trigger_entities[0], s.action_entities[0]) for s in out if s.evidence["source"] == "history"
+        ]
         recall.append(len(set(from_history) & planted) / len(planted))
         precision.append(len(set(from_history) & planted) / len(from_history) if from_history else 1.0)
         found_any.append(float(bool(from_history)))

@@ -62,17 +62,17 @@ def _evidence(features: Mapping[str, float], pattern_name: str, curated: bool) -
 def _routines(candidates: Candidates, events: Sequence[Any]) -> dict[int, Routine]:
     """The candidates the home's history supports, by candidate index."""
     entities = candidates.entities
-    index = {
-        (entities[int(t)].entity_id, entities[int(a)].entity_id): i
-        for i, (t, a) in enumerate(zip(candidates.trigger, candidates.action, strict=True))
-    }
+    position = {e.entity_id: i for i, e in enumerate(entities)}
     triggers = {entities[int(t)].entity_id for t in np.unique(candidates.trigger)}
     actions = {entities[int(a)].entity_id for a in np.unique(candidates.action)}
     out: dict[int, Routine] = {}
     for routine in routines(events, triggers, actions):
-        i = index.get((routine.trigger, routine.action))
-        if i is not None:
-            out[i] = routine
+        pair = (candidates.trigger == position[routine.trigger]) & (
+            candidates.action == position[routine.action]
+        )
+        hits = np.flatnonzero(pair)
+        if hits.size:
+            out[int(hits[0])] = routine
     return out
 
 

@@ -14,6 +14,7 @@ since a home with 200 entities tests thousands of pairs and some reach a support
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,6 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import poisson
-
 
 LAG_SECONDS = 120.0
 MIN_SUPPORT = 3
@@ -67,28 +67,30 @@ def _time(value: Any) -> float | None:
 
 
 def _state(obj: Any) -> Any:
-    return obj.get("state") if isinstance(obj, Mapping) else None
+    return obj.get("state") if isinstance(obj, dict) else None
 
 
 def _change(event: Any) -> tuple[str, float, Mapping[str, Any]] | None:
     """(entity id, time, context) of a `state_changed` event whose state changed, else None. Events
-    reach here validated (`ha_events.normalise_batch` in the router): this only reads them, fast."""
-    if not isinstance(event, Mapping) or event.get("event_type") != "state_changed":
+    reach here validated (`ha_events.normalise_batch` in the router): this only reads them, fast (JSON
+    objects are dicts: no abstract-class checks)."""
+    if not isinstance(event, dict) or event.get("event_type") != "state_changed":
         return None
-    data = event.get("data") if isinstance(event.get("data"), Mapping) else event
+    raw = event.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else event
     new_state, old_state = data.get("new_state"), data.get("old_state")
-    entity_id = data.get("entity_id") or (new_state.get("entity_id") if isinstance(new_state, Mapping) else None)
+    entity_id = data.get("entity_id") or (new_state.get("entity_id") if isinstance(new_state, dict) else None)
     if not isinstance(entity_id, str) or _state(new_state) == _state(old_state):
         return None
     when = _time(event.get("time_fired", event.get("timestamp")))
-    if when is None and isinstance(new_state, Mapping):
+    if when is None and isinstance(new_state, dict):
         when = _time(new_state.get("last_changed") or new_state.get("last_updated"))
     if when is None or not math.isfinite(when):
         return None
     context = event.get("context")
-    if not isinstance(context, Mapping):
-        inner = new_state.get("context") if isinstance(new_state, Mapping) else None
-        context = inner if isinstance(inner, Mapping) else {}
+    if not isinstance(context, dict):
+        inner = new_state.get("context") if isinstance(new_state, dict) else None
+        context = inner if isinstance(inner, dict) else {}
     return entity_id, when, context
 
 
@@ -148,15 +150,28 @@ def routines(
     days = max(last - first, lag) / DAY
     trig = {t: np.sort(np.array(every[t])) for t in set(triggers) if t in every}
     act = {a: np.sort(np.array(manual[a])) for a in set(actions) if len(manual.get(a, ())) >= min_support}
-    out = []
+    names = sorted(trig)
+    all_times = np.concatenate([trig[t] for t in names]) if names else np.zeros(0)
+    all_labels = (
+        np.concatenate([np.full(trig[t].size, i) for i, t in enumerate(names)]) if names else np.zeros(0)
+    )
+    order = np.argsort(all_times, kind="stable")
+    all_times, all_labels = all_times[order], all_labels[order]
     tests = max(len(act) * len(trig), 1)
+    out = []
     for a, done in act.items():
-        for t, times in trig.items():
-            if t == a:
+        # which triggers had a transition in [change - lag, change) of each manual change: the support
+        lo = np.searchsorted(all_times, done - lag, side="left")
+        hi = np.searchsorted(all_times, done, side="left")
+        support_of: Counter[int] = Counter()
+        for start, stop in zip(lo.tolist(), hi.tolist(), strict=True):
+            if stop > start:
+                support_of.update(set(all_labels[start:stop].tolist()))
+        for label, support in support_of.items():
+            t = names[int(label)]
+            if support < min_support or t == a:
                 continue
-            support = _follows(times, done, lag)
-            if support < min_support:
-                continue
+            times = trig[t]
             expected = _expected(times, done, lag, first, last)
             lift = (support + 0.5) / (expected + 0.5)
             chance = float(poisson.sf(support - 1, max(expected, 1e-3)))
