@@ -2,13 +2,16 @@
 
 Split: leave-one-home-out over the real-ha-homes calibration installs whose automations link a known
 trigger entity to a known action entity. For each held-out home its automations are hidden; the
-kind-pair counts and the scorer's weights are fitted on the other homes only (rates of a training
-home from the homes other than it and the held-out one). Figures are means over homes (grouped):
-P@k, R@k, hit@k (k = 5, 10, 20) and MRR, for all such homes and for the I1 subset (>= 3 linked
-automations), beside the rule table of ../shared/acceptance/lib/synergy_eval.py (what I1 compares
-with) and a random ranking (mean of 20 seeds). Also: the shipped model (fitted on every home) on the
-same homes, in-sample (what I1 measures; not a generalisation figure), and the detect latency of a
-200-device home.
+counts and every scorer are fitted on the other homes only (statistics features of a training home
+from the homes other than it and the held-out one; the installs without a registry add their
+automations' words and domains to the counts, they are never held out). Scorers: a logistic
+regression of all features, LightGBM lambdarank with and without the graph features, the
+un-fitted rule weights; all through the same diversity rule (two suggestions per trigger / action
+device). Figures are means over homes (grouped): P@k, R@k, hit@k (k = 5, 10, 20) and MRR, for all
+such homes and for the I1 subset (>= 3 linked automations), beside the rule table of
+../shared/acceptance/lib/synergy_eval.py (what I1 compares with) and a random ranking (mean of 20
+seeds). Also: the shipped model (fitted on every home) on the same homes, in-sample (what I1
+measures; not a generalisation figure), and the detect latency of a 200-device home.
 """
 
 from __future__ import annotations
@@ -17,19 +20,29 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ai_automation.synergies.calibration import load_calibration_homes
 from ai_automation.synergies.detect import detect
 from ai_automation.synergies.evaluation import KS, HomeScore, score_ranking, summarise
-from ai_automation.synergies.fit import LabelledHome, fit_weights, prepare, read_homes
+from ai_automation.synergies.fit import (
+    NO_GRAPH,
+    LabelledHome,
+    automation_only_counts,
+    fit_ranker,
+    fit_weights,
+    prepare,
+    read_homes,
+)
 from ai_automation.synergies.home import Entity, by_id
-from ai_automation.synergies.model import SynergyModel
-from ai_automation.synergies.priors import sum_counts
-from ai_automation.synergies.ranking import diverse_top, linear_score, with_rates
+from ai_automation.synergies.model import PRIOR_WEIGHTS, SynergyModel
+from ai_automation.synergies.priors import KindCounts, sum_counts
+from ai_automation.synergies.ranking import FEATURES, Candidates, diverse_top, linear_score, with_rates
 from results_file import machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "synergies.json"
@@ -80,24 +93,63 @@ def _mean_scores(scores: list[list[HomeScore]]) -> dict[str, float]:
     return {k: round(statistics.mean(d[k] for d in per_seed), 4) for k in per_seed[0]}
 
 
+Scorer = Callable[[list[LabelledHome], LabelledHome, Candidates, KindCounts], NDArray[np.float64]]
+
+
+def _linear(
+    train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts
+) -> NDArray[np.float64]:
+    return linear_score(c, fit_weights(train, excluded=held.counts, extra=extra))
+
+
+def _prior(
+    train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts
+) -> NDArray[np.float64]:
+    return linear_score(c, PRIOR_WEIGHTS)  # hand-set weights; its statistics features are held-out
+
+
+def _lightgbm(features: tuple[str, ...]) -> Scorer:
+    def scorer(
+        train: list[LabelledHome], held: LabelledHome, c: Candidates, extra: KindCounts
+    ) -> NDArray[np.float64]:
+        text = fit_ranker(train, excluded=held.counts, extra=extra, features=features)
+        assert text is not None
+        return SynergyModel(booster_text=text).score(c)
+
+    return scorer
+
+
+SCORERS: dict[str, Scorer] = {
+    "prior": _prior,
+    "lightgbm": _lightgbm(FEATURES),
+    "lightgbm_no_graph": _lightgbm(NO_GRAPH),
+    "linear": _linear,
+}
+SHIPPED = "prior"  # the scorer fit.py ships by default: keep equal to the LOHO winner below
+
+
 def main() -> None:
     started = time.perf_counter()
     calibration = load_calibration_homes(HOMES_DIR)
     snapshots = {h.home_id: h.snapshot for h in calibration}
     homes = read_homes(calibration)
-    total = sum_counts(h.counts for h in homes)
+    extra = automation_only_counts(HOMES_DIR)
+    total = sum_counts(h.counts for h in homes) + extra
     prepare(homes, total)
     labelled = [h for h in homes if h.links]
-    results: dict[str, dict[str, list[HomeScore]]] = {"loho": {}, "rule_table": {}, "shipped_in_sample": {}}
+    results: dict[str, dict[str, list[HomeScore]]] = {
+        name: {} for name in (*SCORERS, "rule_table", "shipped_in_sample")
+    }
     random_runs: list[list[HomeScore]] = [[] for _ in range(RANDOM_SEEDS)]
     shipped = SynergyModel.load()
     for held in labelled:
         train = [h for h in homes if h is not held]
-        weights = fit_weights(train, excluded=held.counts)
         assert held.candidates is not None
         held_out = with_rates(held.candidates, SynergyModel(total - held.counts).rates())
-        order = diverse_top(held_out, linear_score(held_out, weights), K)
-        results["loho"][held.home_id] = [score_ranking(_pairs(held, order), held.links)]
+        for name, scorer in SCORERS.items():
+            scores = scorer(train, held, held_out, extra)
+            order = diverse_top(held_out, scores, K)
+            results[name][held.home_id] = [score_ranking(_pairs(held, order), held.links)]
         results["rule_table"][held.home_id] = [_rule_table(held, snapshots[held.home_id])]
         for seed in range(RANDOM_SEEDS):
             random_runs[seed].append(_random(held, seed))
@@ -135,25 +187,49 @@ def main() -> None:
         times.append((time.perf_counter() - t0) * 1000)
     p50 = float(np.percentile(times, 50))
     i1, allh = figures["i1_homes"], figures["homes_with_links"]
+    best = max(SCORERS, key=lambda n: (allh[n]["hit@10"], allh[n]["mrr"]))
+
+    def row(group: dict[str, Any], name: str) -> str:
+        return f"{group[name]['hit@10']} / {group[name]['mrr']}"
+
     table = [
-        {"figure": f"cold start hit@10, I1 homes ({int(i1['loho']['homes'])}), leave-one-home-out",
-         "value": i1["loho"]["hit@10"], "target": ">= 0.45 and > rule table"},
-        {"figure": "  rule table (synergy_eval) / random", "value": f"{i1['rule_table']['hit@10']} / {i1['random']['hit@10']}", "target": ""},
-        {"figure": "cold start MRR, I1 homes, leave-one-home-out", "value": i1["loho"]["mrr"], "target": ">= 0.25 and > rule table"},
-        {"figure": "  rule table / random", "value": f"{i1['rule_table']['mrr']} / {i1['random']['mrr']}", "target": ""},
-        {"figure": f"cold start hit@10 / MRR, all homes with links ({int(allh['loho']['homes'])}), LOHO",
-         "value": f"{allh['loho']['hit@10']} / {allh['loho']['mrr']}", "target": ""},
-        {"figure": "  rule table / random", "value": f"{allh['rule_table']['hit@10']} / {allh['rule_table']['mrr']}; {allh['random']['hit@10']} / {allh['random']['mrr']}", "target": ""},
-        {"figure": "shipped model in-sample hit@10 / MRR, I1 homes (what I1 sees)", "value": f"{i1['shipped_in_sample']['hit@10']} / {i1['shipped_in_sample']['mrr']}", "target": ""},
+        {"figure": f"I1 homes ({int(i1[SHIPPED]['homes'])}), LOHO, shipped '{SHIPPED}' hit@10 / MRR",
+         "value": row(i1, SHIPPED), "target": "hit@10 >= 0.45, MRR >= 0.25, both > rule table"},
+        *({"figure": f"  {name} hit@10 / MRR", "value": row(i1, name), "target": ""}
+          for name in (*SCORERS, "rule_table", "random") if name != SHIPPED),
+        {"figure": f"all homes with links ({int(allh[SHIPPED]['homes'])}), LOHO, shipped hit@10 / MRR",
+         "value": row(allh, SHIPPED), "target": ""},
+        *({"figure": f"  {name} hit@10 / MRR", "value": row(allh, name), "target": ""}
+          for name in (*SCORERS, "rule_table", "random") if name != SHIPPED),
+        {"figure": "LOHO winner on all homes with links (hit@10, then MRR)", "value": best, "target": SHIPPED},
+        {"figure": "shipped model in-sample hit@10 / MRR, I1 homes (what I1 sees)", "value": row(i1, "shipped_in_sample"), "target": ""},
         {"figure": "detect p50, 200-entity home (in-process, no events)", "value": f"{p50:.1f} ms", "target": "< 200 ms"},
     ]  # fmt: skip
     write_results(
         RESULTS,
         {
             "split": "leave-one-home-out over real-ha-homes installs with >= 1 linked automation; counts and "
-            "weights fitted on the other homes only; means over homes",
+            "scorers fitted on the other homes only; means over homes",
+            "shipped": SHIPPED,
+            "loho_winner": best,
+            "note": "the prior's weights are set by hand (4 hand weightings were tried on these same homes "
+            "while building it, and the mirrored-pair diversity rule was added after reading its top-10 "
+            "lists: its LOHO figure is optimistic by that selection); the fitted scorers are fitted per fold",
             "ks": list(KS),
             "figures": figures,
+            "per_home": {
+                h.home_id: {
+                    "links": len(h.links),
+                    **{
+                        name: {
+                            "hit@10": results[name][h.home_id][0].hit[10],
+                            "rr": round(results[name][h.home_id][0].rr, 4),
+                        }
+                        for name in (SHIPPED, "lightgbm", "rule_table")
+                    },
+                }
+                for h in labelled
+            },
             "detect_ms": {
                 "p50": round(p50, 2),
                 "p90": round(float(np.percentile(times, 90)), 2),

@@ -160,7 +160,7 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
         excluded_automated=len(body.existing_automations),
         events_received=len(body.events),
         history_events=len(rows),
-        model="cold_start_linear",
+        model=f"cold_start_{_model().ranker_name}" + ("+history" if rows else ""),
     )
 
 

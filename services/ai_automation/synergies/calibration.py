@@ -53,3 +53,14 @@ def load_calibration_homes(folder: Path) -> list[CalibrationHome]:
         if snapshot["devices"]:
             out.append(CalibrationHome(path.stem, snapshot, list(home.get("automations", []))))
     return out
+
+
+def load_automation_only(folder: Path) -> list[list[dict[str, Any]]]:
+    """The automations of the installs of `folder` that have no entity registry (their entity ids are
+    known only as written in the automations): extra statistics of what real automations link."""
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        home = json.loads(path.read_text())
+        if home.get("automations") and not snapshot_of(home)["devices"]:
+            out.append(list(home["automations"]))
+    return out

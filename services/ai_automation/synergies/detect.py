@@ -20,7 +20,7 @@ from ai_automation.synergies.history import DEFAULT_OPTIONS, Habit, HistoryOptio
 from ai_automation.synergies.home import Entity, by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.patterns import match
-from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top, linear_score
+from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top
 from ai_automation.synergies.render import (
     automation,
     habit_automation,
@@ -89,7 +89,7 @@ def detect(
     candidates = build_candidates(entities, model.rates())
     if len(candidates) == 0:
         return habits
-    scores = linear_score(candidates, model.weights)
+    scores = model.score(candidates)
     if links:
         covered = np.array(
             [

@@ -1,9 +1,12 @@
-"""Fit the cold-start model on real homes: kind-pair counts, then a logistic regression of the features.
+"""Fit the cold-start model on real homes: counts, and the scorers the bench compares.
 
-Usage: python -m ai_automation.synergies.fit HOMES_DIR [OUT_JSON]
-(HOMES_DIR = `../shared/external-data/real-ha-homes/homes`). Every home weighs the same; the rate
-features of a training home are computed from the other homes' counts (out of fold), so the weights
-never learn from a home's own automations through its rates.
+Usage: python -m ai_automation.synergies.fit HOMES_DIR [OUT_JSON] [prior|linear|lightgbm|lightgbm_no_graph]
+(default `prior`: the hand-set weights over the fitted counts, what wins leave-one-home-out;
+`linear`: a logistic regression of all features; `lightgbm`: lambdarank, one query per home).
+(HOMES_DIR = `../shared/external-data/real-ha-homes/homes`). Every home weighs the same; the
+statistics features of a training home are computed from the other homes' counts (out of fold), so
+a scorer never learns from a home's own automations through its statistics. Installs without an
+entity registry add the words and domains of their automations to the counts.
 """
 
 from __future__ import annotations
@@ -12,21 +15,39 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 
 from ai_automation.synergies.automations import Link, links_of
-from ai_automation.synergies.calibration import CalibrationHome, load_calibration_homes
+from ai_automation.synergies.calibration import CalibrationHome, load_automation_only, load_calibration_homes
 from ai_automation.synergies.evaluation import labels
 from ai_automation.synergies.home import Entity, by_id, entities_of
-from ai_automation.synergies.model import MODEL_FILE, SynergyModel
-from ai_automation.synergies.priors import KindCounts, count_home, sum_counts
-from ai_automation.synergies.ranking import FEATURES, Candidates, build_candidates, with_rates
+from ai_automation.synergies.model import MODEL_FILE, PRIOR_WEIGHTS, SynergyModel
+from ai_automation.synergies.priors import KindCounts, count_automations, count_home, sum_counts
+from ai_automation.synergies.ranking import FEATURES, GRAPH_FEATURES, Candidates, build_candidates, with_rates
 
-NEGATIVES_PER_HOME = 5_000
+NEGATIVES_PER_HOME = 3_000
 SEED = 0
+LGBM_PARAMS: dict[str, Any] = {
+    "objective": "lambdarank",
+    "learning_rate": 0.05,
+    "num_leaves": 7,
+    "min_data_in_leaf": 50,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "lambdarank_truncation_level": 20,
+    "eval_at": [10],
+    "num_threads": 1,
+    "deterministic": True,
+    "verbose": -1,
+}
+LGBM_ROUNDS = 150
+NO_GRAPH: tuple[str, ...] = tuple(f for f in FEATURES if f not in GRAPH_FEATURES)
 
 
 @dataclass
@@ -51,6 +72,11 @@ def read_homes(homes: Sequence[CalibrationHome]) -> list[LabelledHome]:
     return out
 
 
+def automation_only_counts(homes_dir: Path) -> KindCounts:
+    """Word and domain counts of the installs known only by their automations."""
+    return sum_counts(count_automations(a) for a in load_automation_only(homes_dir))
+
+
 def prepare(homes: Sequence[LabelledHome], total: KindCounts) -> None:
     """Build each home-with-automations' candidates (rates from the other homes) and labels."""
     for home in homes:
@@ -60,11 +86,23 @@ def prepare(homes: Sequence[LabelledHome], total: KindCounts) -> None:
             home.labels = labels(home.candidates.trigger, home.candidates.action, home.entities, home.links)
 
 
-def fit_weights(train: Sequence[LabelledHome], excluded: KindCounts | None = None) -> dict[str, float]:
-    """Logistic-regression weights on the training homes (each home's positives and negatives weigh 1)."""
-    total = sum_counts(h.counts for h in train)
+@dataclass
+class TrainingSet:
+    """Feature rows of the training homes (positives and sampled negatives), grouped by home."""
+
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    weight: NDArray[np.float64]
+    groups: list[int]
+
+
+def training_set(
+    train: Sequence[LabelledHome], total: KindCounts, excluded: KindCounts | None = None
+) -> TrainingSet | None:
+    """Each training home's positives and up to `NEGATIVES_PER_HOME` negatives, statistics features from
+    the counts of the homes other than it (and other than `excluded`, the held-out home)."""
     rng = np.random.default_rng(SEED)
-    xs, ys, ws = [], [], []
+    xs, ys, ws, groups = [], [], [], []
     for home in train:
         if home.candidates is None or home.labels is None or not home.labels.any():
             continue
@@ -73,34 +111,80 @@ def fit_weights(train: Sequence[LabelledHome], excluded: KindCounts | None = Non
         pos = np.flatnonzero(home.labels == 1)
         neg = np.flatnonzero(home.labels == 0)
         if neg.size > NEGATIVES_PER_HOME:
-            neg = rng.choice(neg, NEGATIVES_PER_HOME, replace=False)
-        xs.append(features[np.concatenate([pos, neg])])
+            neg = np.sort(rng.choice(neg, NEGATIVES_PER_HOME, replace=False))
+        rows = np.concatenate([pos, neg])
+        xs.append(features[rows])
         ys.append(np.concatenate([np.ones(pos.size), np.zeros(neg.size)]))
         ws.append(
             np.concatenate([np.full(pos.size, 100 / pos.size), np.full(neg.size, 100 / max(neg.size, 1))])
         )
+        groups.append(int(rows.size))
     if not xs:
+        return None
+    return TrainingSet(np.vstack(xs), np.concatenate(ys), np.concatenate(ws), groups)
+
+
+def fit_weights(
+    train: Sequence[LabelledHome], excluded: KindCounts | None = None, extra: KindCounts | None = None
+) -> dict[str, float]:
+    """Logistic-regression weights on the training homes (each home's positives and negatives weigh 1)."""
+    data = training_set(train, sum_counts(h.counts for h in train) + (extra or KindCounts()), excluded)
+    if data is None:
         return dict(SynergyModel().weights)
-    model = LogisticRegression(C=1.0, max_iter=2000)
-    model.fit(np.vstack(xs), np.concatenate(ys), sample_weight=np.concatenate(ws))
-    weights = {name: round(float(w), 6) for name, w in zip(FEATURES, model.coef_[0], strict=True)}
-    weights["bias"] = round(float(model.intercept_[0]), 6)
+    mean, std = data.x.mean(axis=0), data.x.std(axis=0)
+    std[std == 0] = 1.0
+    model = LogisticRegression(C=0.1, max_iter=2000)
+    model.fit((data.x - mean) / std, data.y, sample_weight=data.weight)
+    coef = model.coef_[0] / std
+    weights = {name: round(float(w), 6) for name, w in zip(FEATURES, coef, strict=True)}
+    weights["bias"] = round(float(model.intercept_[0] - float(np.dot(coef, mean))), 6)
     return weights
 
 
-def fit_model(homes_dir: Path) -> SynergyModel:
-    """The model fitted on every calibration home."""
+def fit_ranker(
+    train: Sequence[LabelledHome],
+    excluded: KindCounts | None = None,
+    extra: KindCounts | None = None,
+    features: Sequence[str] = FEATURES,
+) -> str | None:
+    """A LightGBM lambdarank model (one query per home) on `features`, as LightGBM's text format."""
+    import lightgbm as lgb
+
+    data = training_set(train, sum_counts(h.counts for h in train) + (extra or KindCounts()), excluded)
+    if data is None:
+        return None
+    columns = [FEATURES.index(f) for f in features]
+    dataset = lgb.Dataset(data.x[:, columns], label=data.y, group=data.groups, feature_name=list(features))
+    booster = lgb.train({**LGBM_PARAMS, "seed": SEED}, dataset, num_boost_round=LGBM_ROUNDS)
+    text: str = booster.model_to_string()
+    return text
+
+
+RANKERS = ("prior", "linear", "lightgbm", "lightgbm_no_graph")
+
+
+def fit_model(homes_dir: Path, ranker: str = "prior") -> SynergyModel:
+    """The model fitted on every calibration home (`ranker`: which scorer it ships)."""
     homes = read_homes(load_calibration_homes(homes_dir))
-    total = sum_counts(h.counts for h in homes)
+    extra = automation_only_counts(homes_dir)
+    total = sum_counts(h.counts for h in homes) + extra
     prepare(homes, total)
-    weights = fit_weights(homes)
+    if ranker not in RANKERS:
+        raise ValueError(f"ranker must be one of {RANKERS}")
+    weights = dict(PRIOR_WEIGHTS) if ranker == "prior" else fit_weights(homes, extra=extra)
     info = {
+        "ranker": ranker,
         "source": "real-ha-homes calibration installs (see ../shared/external-data/real-ha-homes/README.md)",
         "homes": len(homes),
         "homes_with_automations": sum(1 for h in homes if h.links),
-        "kept": "counts per entity kind and kind pair, and the weights; no entity, name or automation",
+        "kept": "counts per entity kind, kind pair, name word and domain, the linear weights and the "
+        "LightGBM trees; no entity, name or automation",
     }
-    return SynergyModel(total, weights, info)
+    booster = None
+    if ranker.startswith("lightgbm"):
+        features = NO_GRAPH if ranker == "lightgbm_no_graph" else FEATURES
+        booster = fit_ranker(homes, extra=extra, features=features)
+    return SynergyModel(total, weights, info, booster)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -109,9 +193,9 @@ def main(argv: Sequence[str]) -> int:
         sys.stderr.write(f"{__doc__}\n")
         return 2
     out = Path(argv[1]) if len(argv) > 1 else MODEL_FILE
-    model = fit_model(Path(argv[0]))
+    model = fit_model(Path(argv[0]), argv[2] if len(argv) > 2 else "prior")
     model.save(out)
-    sys.stdout.write(f"wrote {out}: {model.info['homes']} homes, weights {model.weights}\n")
+    sys.stdout.write(f"wrote {out}: {model.info['homes']} homes, ranker {model.ranker_name}\n")
     return 0
 
 

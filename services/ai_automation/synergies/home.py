@@ -86,6 +86,7 @@ def entities_of(snapshot: Mapping[str, Any]) -> list[Entity]:
     }
     seen: set[str] = set()
     out: list[Entity] = []
+    kinds: dict[str, str] = {}  # area names repeat: read each once
     for raw in snapshot.get("devices") or []:
         if not isinstance(raw, Mapping):
             continue
@@ -96,10 +97,12 @@ def entities_of(snapshot: Mapping[str, Any]) -> list[Entity]:
         domain = entity_id.partition(".")[0]
         area = _text(raw.get("area")) or _text(area_name.get(raw.get("area_id")))
         tokens = entity_tokens(entity_id)
-        kind_of_area = area_kind(area) if area else None
+        kind_of_area = (kinds.get(area) or kinds.setdefault(area, area_kind(area))) if area else None
         # where the entity is: its area's kind, else what its own name says ("light.bedroom_lamp")
-        named = area_kind(" ".join(sorted(tokens))) if tokens else "other"
-        place = kind_of_area if kind_of_area not in (None, "other") else (named if named != "other" else None)
+        place = kind_of_area
+        if kind_of_area in (None, "other"):
+            named = area_kind(" ".join(sorted(tokens))) if tokens else "other"
+            place = named if named != "other" else None
         out.append(
             Entity(
                 entity_id=entity_id,

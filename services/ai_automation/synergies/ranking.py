@@ -1,37 +1,46 @@
-"""Candidate pairs of a home, their features, and the cold-start scorer.
+"""Candidate pairs of a home, their features, and the cold-start scorers.
 
 A candidate is (trigger entity, action entity). In a home with up to `ALL_PAIRS_LIMIT` trigger x
-action pairs every pair is a candidate; in a bigger one only pairs that share something (an area,
-a device, a specific word of their ids) or that the curated table names in the same area, so a
-1,900-entity home stays a few thousand candidates. Features are computed for all candidates at once
-with an inverted index of the entities' words.
+action pairs every pair is a candidate; in a bigger one the pairs that share something (an area, a
+device, a specific word of their ids), plus the likeliest triggers x the likeliest actions by the
+real homes' statistics (so a mode select without an area still meets the lights), so a
+1,900-entity home stays a few hundred thousand candidates at most. Features are computed for all
+candidates at once with sparse matrices (entity x word, entity x attribute).
+
+Feature families: structure (same area / device / words, how rare the shared words are), statistics
+of real automations (kind-pair rates, words and domains of real triggers and actions, normalised by
+how many such pairs this home has) and graph features of the home's entity-attribute graph
+(Adamic-Adar, two-hop paths, neighbourhood similarity after one and two rounds of message passing).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import is_curated
-from ai_automation.synergies.priors import KindRates
+from ai_automation.synergies.priors import KindRates, name_words
 from ai_automation.synergies.roles import ACTION_DOMAINS, TRIGGER_DOMAINS
 
 ALL_PAIRS_LIMIT = 40_000
-FEATURES: tuple[str, ...] = (
+# In a bigger home, the likeliest triggers x actions (by the statistics) are candidates too.
+PRIOR_TOP = 40
+STRUCTURE_FEATURES: tuple[str, ...] = (
     "same_area",
     "no_area",
     "same_device",
     "shared_tokens",
     "token_jaccard",
-    "pair_rate",
-    "trigger_rate",
-    "action_rate",
+    "idf_shared",
+    "same_name",
     "curated",
+    "sensor_pattern",
     "log_home_entities",
     "same_place",
     "name_in_area",
@@ -39,15 +48,27 @@ FEATURES: tuple[str, ...] = (
     "same_domain",
     "diagnostic",
 )
+STAT_FEATURES: tuple[str, ...] = (
+    "pair_rate",
+    "trigger_rate",
+    "action_rate",
+    "trigger_words",
+    "action_words",
+    "link_pair_share",
+    "link_trigger_share",
+    "link_action_share",
+)
+GRAPH_FEATURES: tuple[str, ...] = ("adamic_adar", "two_hop", "neighbours_1", "neighbours_2")
+FEATURES: tuple[str, ...] = STRUCTURE_FEATURES + STAT_FEATURES + GRAPH_FEATURES
 # Words of diagnostic entities (signal, firmware, battery...): rarely what an owner automates on.
 DIAGNOSTIC_WORDS = frozenset(
     {"signal", "rssi", "linkquality", "firmware", "update", "uptime", "battery", "voltage", "ip", "wifi", "ssid",
      "last", "restart", "reboot", "identify", "led", "child", "lock", "overheating", "overload", "calibration"}
 )  # fmt: skip
 
-# The cold-start scorer: a linear score of the features. `DEFAULT_WEIGHTS` are the weights the bench
-# fitted on all calibration homes (bench/bench_synergies.py; per-home held-out figures there).
 Weights = Mapping[str, float]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 
 @dataclass
@@ -55,188 +76,343 @@ class Candidates:
     """The candidate pairs of one home: indices into `entities` and one feature row per pair."""
 
     entities: list[Entity]
-    trigger: NDArray[np.int64]
-    action: NDArray[np.int64]
-    features: NDArray[np.float64]
+    trigger: IntArray
+    action: IntArray
+    features: FloatArray
 
     def __len__(self) -> int:
         return int(self.trigger.shape[0])
 
-    def column(self, name: str) -> NDArray[np.float64]:
+    def column(self, name: str) -> FloatArray:
         """One feature over all candidates."""
         return self.features[:, FEATURES.index(name)]
 
 
-def _codes(values: Sequence[str | None]) -> NDArray[np.int64]:
+def _codes(values: Sequence[Hashable | None]) -> IntArray:
     """Integer codes of values, -1 for None."""
-    table: dict[str, int] = {}
+    table: dict[Hashable, int] = {}
     return np.array([-1 if v is None else table.setdefault(v, len(table)) for v in values], dtype=np.int64)
 
 
-def _shared_tokens(
-    entities: Sequence[Entity], trig: NDArray[np.int64], act: NDArray[np.int64]
-) -> dict[tuple[int, int], int]:
-    """How many specific words each (trigger row, action row) pair shares, through an inverted index."""
-    index: dict[str, list[int]] = {}
-    for j, i in enumerate(act):
-        for token in entities[int(i)].tokens:
-            index.setdefault(token, []).append(j)
-    shared: dict[tuple[int, int], int] = {}
-    for k, i in enumerate(trig):
-        for token in entities[int(i)].tokens:
-            for j in index.get(token, ()):
-                shared[(k, j)] = shared.get((k, j), 0) + 1
-    return shared
+def _incidence(rows: Sequence[Sequence[Hashable]]) -> tuple[sp.csr_matrix, list[Hashable]]:
+    """A 0/1 entity x item matrix (items in first-seen order)."""
+    index: dict[Hashable, int] = {}
+    r, c = [], []
+    for i, items in enumerate(rows):
+        for item in set(items):
+            r.append(i)
+            c.append(index.setdefault(item, len(index)))
+    matrix = sp.csr_matrix(
+        (np.ones(len(r)), (np.array(r, dtype=np.int64), np.array(c, dtype=np.int64))),
+        shape=(len(rows), max(len(index), 1)),
+    )
+    return matrix, list(index)
+
+
+def _incidences(
+    left: Sequence[Sequence[Hashable]], right: Sequence[Sequence[Hashable]]
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Two 0/1 entity x item matrices over one vocabulary (so their rows can be multiplied)."""
+    index: dict[Hashable, int] = {}
+    for items in (*left, *right):
+        for item in items:
+            index.setdefault(item, len(index))
+    out = []
+    for side in (left, right):
+        r = [i for i, items in enumerate(side) for _ in set(items)]
+        c = [index[x] for items in side for x in set(items)]
+        out.append(sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(side), max(len(index), 1))))
+    return out[0], out[1]
+
+
+def _rowdot(left: sp.csr_matrix, right: sp.csr_matrix, t_idx: IntArray, a_idx: IntArray) -> FloatArray:
+    """`left[t] . right[a]` for every candidate (t, a)."""
+    if t_idx.size == 0:
+        return np.zeros(0)
+    return np.asarray(left[t_idx].multiply(right[a_idx]).sum(axis=1), dtype=np.float64).ravel()
+
+
+def _by_combination(t_codes: IntArray, a_codes: IntArray, value: Callable[[int, int], float]) -> FloatArray:
+    """`value(t_code, a_code)` for every candidate, computed once per distinct combination."""
+    if t_codes.size == 0:
+        return np.zeros(0)
+    width = int(max(a_codes.max(), 0)) + 2
+    combined = (t_codes + 1) * width + (a_codes + 1)
+    unique, inverse = np.unique(combined, return_inverse=True)
+    values = np.array([value(int(u) // width - 1, int(u) % width - 1) for u in unique], dtype=np.float64)
+    return values[inverse]
+
+
+@dataclass
+class _Home:
+    """Per-entity arrays of one home, shared by candidate generation and the features."""
+
+    entities: list[Entity]
+    trig: IntArray
+    act: IntArray
+    words: sp.csr_matrix  # entity x specific word
+    idf: FloatArray
+    area: IntArray
+    device: IntArray
+
+    @classmethod
+    def of(cls, entities: list[Entity]) -> _Home:
+        words, vocab = _incidence([sorted(e.tokens) for e in entities])
+        df = np.asarray(words.sum(axis=0)).ravel()
+        idf = np.log((len(entities) + 1.0) / (df + 1.0)) if vocab else np.zeros(1)
+        return cls(
+            entities,
+            np.array([i for i, e in enumerate(entities) if e.domain in TRIGGER_DOMAINS], dtype=np.int64),
+            np.array([i for i, e in enumerate(entities) if e.domain in ACTION_DOMAINS], dtype=np.int64),
+            words,
+            idf,
+            _codes([e.area for e in entities]),
+            _codes([e.device_id for e in entities]),
+        )
+
+
+def _pairs(home: _Home, rates: KindRates, limit: int) -> tuple[IntArray, IntArray]:
+    """The candidate (trigger, action) entity indices of a home."""
+    trig, act = home.trig, home.act
+    if trig.size * act.size <= limit:
+        t_idx, a_idx = (g.ravel() for g in np.meshgrid(trig, act, indexing="ij"))
+    else:
+        found: set[tuple[int, int]] = set()
+        shared = (home.words[trig] @ home.words[act].T).tocoo()
+        found.update(zip(trig[shared.row].tolist(), act[shared.col].tolist(), strict=True))
+        for codes in (home.area, home.device):
+            groups: dict[int, list[int]] = {}
+            for a in act.tolist():
+                if codes[a] >= 0:
+                    groups.setdefault(int(codes[a]), []).append(a)
+            for t in trig.tolist():
+                found.update((t, a) for a in groups.get(int(codes[t]), ()) if codes[t] >= 0)
+        ents = home.entities
+        t_prior = [
+            rates.trigger(ents[t].kind) + rates.trigger_words(name_words(ents[t].entity_id)) for t in trig
+        ]
+        a_prior = [
+            rates.action(ents[a].kind) + rates.action_words(name_words(ents[a].entity_id)) for a in act
+        ]
+        top_t = trig[np.argsort(t_prior, kind="stable")[::-1][:PRIOR_TOP]]
+        top_a = act[np.argsort(a_prior, kind="stable")[::-1][:PRIOR_TOP]]
+        found.update((int(t), int(a)) for t in top_t for a in top_a)
+        ordered = sorted(found)
+        t_idx = np.array([p[0] for p in ordered], dtype=np.int64)
+        a_idx = np.array([p[1] for p in ordered], dtype=np.int64)
+    keep = t_idx != a_idx
+    return t_idx[keep], a_idx[keep]
 
 
 def build_candidates(entities: list[Entity], rates: KindRates, limit: int = ALL_PAIRS_LIMIT) -> Candidates:
     """Every candidate pair of a home with its feature row (trigger and action never the same entity)."""
-    trig = np.array([i for i, e in enumerate(entities) if e.domain in TRIGGER_DOMAINS], dtype=np.int64)
-    act = np.array([i for i, e in enumerate(entities) if e.domain in ACTION_DOMAINS], dtype=np.int64)
+    home = _Home.of(entities)
     empty = np.zeros(0, dtype=np.int64)
-    if trig.size == 0 or act.size == 0:
+    if home.trig.size == 0 or home.act.size == 0:
         return Candidates(entities, empty, empty, np.zeros((0, len(FEATURES))))
-    area = _codes([e.area for e in entities])
-    device = _codes([e.device_id for e in entities])
-    shared = _shared_tokens(entities, trig, act)
-    if trig.size * act.size <= limit:
-        grid_t, grid_a = np.meshgrid(np.arange(trig.size), np.arange(act.size), indexing="ij")
-        ti, ai = grid_t.ravel(), grid_a.ravel()
-    else:
-        pairs: set[tuple[int, int]] = set(shared)
-        by_area: dict[int, list[int]] = {}
-        by_device: dict[int, list[int]] = {}
-        for j, i in enumerate(act):
-            if area[i] >= 0:
-                by_area.setdefault(int(area[i]), []).append(j)
-            if device[i] >= 0:
-                by_device.setdefault(int(device[i]), []).append(j)
-        for k, i in enumerate(trig):
-            for j in by_area.get(int(area[i]), []) if area[i] >= 0 else []:
-                pairs.add((k, j))
-            for j in by_device.get(int(device[i]), []) if device[i] >= 0 else []:
-                pairs.add((k, j))
-        ordered = sorted(pairs)
-        ti = np.array([p[0] for p in ordered], dtype=np.int64)
-        ai = np.array([p[1] for p in ordered], dtype=np.int64)
-    t_idx, a_idx = trig[ti], act[ai]
-    keep = t_idx != a_idx
-    ti, ai, t_idx, a_idx = ti[keep], ai[keep], t_idx[keep], a_idx[keep]
-    n_shared = np.array(
-        [shared.get((int(k), int(j)), 0) for k, j in zip(ti, ai, strict=True)], dtype=np.float64
-    )
-    t_len = np.array([len(entities[int(i)].tokens) for i in t_idx], dtype=np.float64)
-    a_len = np.array([len(entities[int(i)].tokens) for i in a_idx], dtype=np.float64)
-    union = np.maximum(t_len + a_len - n_shared, 1.0)
-    same_area = (area[t_idx] == area[a_idx]) & (area[t_idx] >= 0)
-    no_area = (area[t_idx] < 0) | (area[a_idx] < 0)
-    same_device = (device[t_idx] == device[a_idx]) & (device[t_idx] >= 0)
+    t_idx, a_idx = _pairs(home, rates, limit)
+    structure = _structure_columns(home, t_idx, a_idx)
+    stats = stat_columns(entities, t_idx, a_idx, rates)
+    graph = _graph_columns(home, t_idx, a_idx)
+    return Candidates(entities, t_idx, a_idx, np.column_stack([structure, stats, graph]).astype(np.float64))
+
+
+def _structure_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatArray:
+    entities, words = home.entities, home.words
+    n_shared = _rowdot(words, words, t_idx, a_idx)
+    idf_shared = _rowdot(words @ sp.diags(home.idf), words, t_idx, a_idx)
+    n_words = np.asarray(words.sum(axis=1)).ravel()
+    union = np.maximum(n_words[t_idx] + n_words[a_idx] - n_shared, 1.0)
+    token_set = _codes([e.tokens if e.tokens else None for e in entities])
+    area, device = home.area, home.device
     place = _codes([e.place for e in entities])
-    same_place = (place[t_idx] == place[a_idx]) & (place[t_idx] >= 0)
-    name_in_area = np.array(
-        [
-            bool(entities[t].place_words & entities[a].tokens)
-            or bool(entities[a].place_words & entities[t].tokens)
-            for t, a in zip(t_idx, a_idx, strict=True)
-        ]
+    domain = _codes([e.domain for e in entities])
+    # an entity named after the other's area ("light.kitchen_x3" and a sensor in "Kitchen")
+    names, places = _incidences(
+        [sorted(e.tokens) for e in entities], [sorted(e.place_words) for e in entities]
     )
-    # how many entities of the action's domain share the trigger's area: one light in the room is the one
-    rivals: dict[tuple[int, str], int] = {}
-    for e_index in act:
-        key = (int(area[e_index]), entities[int(e_index)].domain)
-        rivals[key] = rivals.get(key, 0) + 1
-    area_rivals = np.array(
-        [
-            math.log1p(rivals.get((int(area[t]), entities[a].domain), 0))
-            if area[t] >= 0
-            else math.log1p(len(act))
-            for t, a in zip(t_idx, a_idx, strict=True)
-        ]
+    name_in_area = (_rowdot(places, names, t_idx, a_idx) + _rowdot(names, places, t_idx, a_idx)) > 0
+    rivals: dict[tuple[int, int], int] = {}
+    for a in home.act.tolist():
+        rivals[(int(area[a]), int(domain[a]))] = rivals.get((int(area[a]), int(domain[a])), 0) + 1
+    n_act = home.act.size
+    area_rivals = _by_combination(
+        area[t_idx],
+        domain[a_idx],
+        lambda ar, dom: math.log1p(rivals.get((ar, dom), 0)) if ar >= 0 else math.log1p(n_act),
     )
-    pair_rate, trig_rate, act_rate = rate_columns(entities, t_idx, a_idx, rates)
-    curated = np.array([is_curated(entities[t], entities[a]) for t, a in zip(t_idx, a_idx, strict=True)])
-    features = np.column_stack(
+    role = _codes([(e.group, e.kind, e.domain) for e in entities])
+    example = {int(c): i for i, c in enumerate(role.tolist())}
+    curated = _by_combination(
+        role[t_idx], role[a_idx], lambda t, a: float(is_curated(entities[example[t]], entities[example[a]]))
+    )
+    # the hand-written table proper: a sensor (presence, opening, climate, light level) driving a device
+    sensor_domains = [
+        int(c)
+        for c, e in zip(domain.tolist(), entities, strict=True)
+        if e.domain in ("binary_sensor", "sensor")
+    ]
+    diagnostic = np.array(
+        [bool(set(e.entity_id.partition(".")[2].split("_")) & DIAGNOSTIC_WORDS) for e in entities],
+        dtype=np.float64,
+    )
+    return np.column_stack(
         [
-            same_area,
-            no_area,
-            same_device,
+            (area[t_idx] == area[a_idx]) & (area[t_idx] >= 0),
+            (area[t_idx] < 0) | (area[a_idx] < 0),
+            (device[t_idx] == device[a_idx]) & (device[t_idx] >= 0),
             np.minimum(n_shared, 3.0),
             n_shared / union,
+            idf_shared,
+            (token_set[t_idx] == token_set[a_idx]) & (token_set[t_idx] >= 0),
+            curated,
+            curated * np.isin(domain[t_idx], sensor_domains),
+            np.full(t_idx.shape, math.log1p(len(entities))),
+            (place[t_idx] == place[a_idx]) & (place[t_idx] >= 0),
+            name_in_area,
+            area_rivals,
+            domain[t_idx] == domain[a_idx],
+            diagnostic[t_idx] + diagnostic[a_idx],
+        ]
+    ).astype(np.float64)
+
+
+def _graph_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatArray:
+    """Graph features of the home's entity-attribute graph (attributes: specific words, area, device).
+
+    Adamic-Adar: shared attributes, each weighted 1 / log(2 + its degree) (a word three entities share
+    says more than an area of forty). Two-hop: paths of length two in the symmetric-normalised
+    entity graph. Neighbours 1 / 2: cosine of the entities' neighbourhood domain profiles after one
+    and two rounds of message passing (sparse products), i.e. whether both sit among the same kinds
+    of things."""
+    entities = home.entities
+    attributes = [
+        [("w", w) for w in e.tokens]
+        + ([("a", e.area)] if e.area else [])
+        + ([("d", e.device_id)] if e.device_id else [])
+        for e in entities
+    ]
+    incidence, _ = _incidence(attributes)
+    degree = np.asarray(incidence.sum(axis=0)).ravel()
+    weighted = incidence @ sp.diags(1.0 / np.log(2.0 + degree))
+    adamic_adar = _rowdot(weighted, incidence, t_idx, a_idx)
+    adjacency = (weighted @ incidence.T).tocsr()
+    adjacency.setdiag(0.0)
+    adjacency.eliminate_zeros()
+    strength = np.asarray(adjacency.sum(axis=1)).ravel()
+    scale = sp.diags(1.0 / np.sqrt(np.maximum(strength, 1e-9)))
+    normalised = (scale @ adjacency @ scale).tocsr()
+    # two-hop paths of the trigger rows only (one sparse product), looked up per candidate
+    rows, row_of = np.unique(t_idx, return_inverse=True)
+    two_hop = np.asarray((normalised[rows] @ normalised).todense(), dtype=np.float64)[row_of, a_idx]
+    profile, _ = _incidence([[e.domain] for e in entities])
+    first = normalised @ profile
+    second = normalised @ first
+    return np.column_stack(
+        [adamic_adar, two_hop, _cosine(first, t_idx, a_idx), _cosine(second, t_idx, a_idx)]
+    )
+
+
+def _cosine(matrix: sp.csr_matrix, t_idx: IntArray, a_idx: IntArray) -> FloatArray:
+    dense = np.asarray(matrix.todense(), dtype=np.float64)
+    norms = np.linalg.norm(dense, axis=1)
+    norms[norms == 0] = 1.0
+    unit = dense / norms[:, None]
+    cosine: FloatArray = np.einsum("ij,ij->i", unit[t_idx], unit[a_idx])
+    return cosine
+
+
+def stat_columns(
+    entities: Sequence[Entity], t_idx: IntArray, a_idx: IntArray, rates: KindRates
+) -> FloatArray:
+    """The features that come from real automations' statistics (recomputed for held-out fitting).
+
+    Kind rates (links per candidate pair of these kinds over the real homes), the words of real
+    triggers and actions, and the share of real links with this domain pair (trigger domain, action
+    domain) divided by how many such pairs (entities) this home has: a home with 300 sensors makes
+    each sensor a less likely trigger than a home with three."""
+    pair_rate, trig_rate, act_rate = rate_columns(entities, t_idx, a_idx, rates)
+    t_words = np.array([rates.trigger_words(name_words(e.entity_id)) for e in entities])
+    a_words = np.array([rates.action_words(name_words(e.entity_id)) for e in entities])
+    domain = _codes([e.domain for e in entities])
+    names = {int(c): e.domain for c, e in zip(domain.tolist(), entities, strict=True)}
+    n_trig = (
+        np.bincount(domain[np.unique(t_idx)], minlength=len(names)) if t_idx.size else np.zeros(len(names))
+    )
+    n_act = (
+        np.bincount(domain[np.unique(a_idx)], minlength=len(names)) if a_idx.size else np.zeros(len(names))
+    )
+    shares = {
+        (t, a): rates.link_share(names[t], names[a])
+        for t, a in set(zip(domain[t_idx].tolist(), domain[a_idx].tolist(), strict=True))
+    }
+
+    def share(i: int) -> Callable[[int, int], float]:
+        def value(t: int, a: int) -> float:
+            logs = shares[(t, a)]
+            if i == 0:
+                return logs[0] - math.log(max(n_trig[t] * n_act[a], 1))
+            return logs[i] - math.log(max(n_trig[t] if i == 1 else n_act[a], 1))
+
+        return value
+
+    return np.column_stack(
+        [
             pair_rate,
             trig_rate,
             act_rate,
-            curated,
-            np.full(t_idx.shape, math.log1p(len(entities))),
-            same_place,
-            name_in_area,
-            area_rivals,
-            np.array([entities[t].domain == entities[a].domain for t, a in zip(t_idx, a_idx, strict=True)]),
-            np.array(
-                [
-                    _diagnostic(entities[t]) + _diagnostic(entities[a])
-                    for t, a in zip(t_idx, a_idx, strict=True)
-                ]
-            ),
+            t_words[t_idx],
+            a_words[a_idx],
+            *(_by_combination(domain[t_idx], domain[a_idx], share(i)) for i in range(3)),
         ]
     ).astype(np.float64)
-    return Candidates(entities, t_idx, a_idx, features)
-
-
-def _diagnostic(entity: Entity) -> float:
-    words = set(entity.entity_id.partition(".")[2].split("_"))
-    return 1.0 if words & DIAGNOSTIC_WORDS else 0.0
 
 
 def rate_columns(
-    entities: Sequence[Entity], t_idx: NDArray[np.int64], a_idx: NDArray[np.int64], rates: KindRates
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    entities: Sequence[Entity], t_idx: IntArray, a_idx: IntArray, rates: KindRates
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The pair, trigger and action kind rates of candidates (computed once per distinct kind)."""
     kind_code = _codes([e.kind for e in entities])
     kinds: dict[int, str] = {int(c): e.kind for c, e in zip(kind_code, entities, strict=True)}
-    t_kind, a_kind = kind_code[t_idx], kind_code[a_idx]
-    trig = {c: rates.trigger(k) for c, k in kinds.items()}
-    act = {c: rates.action(k) for c, k in kinds.items()}
-    combined = t_kind * (len(kinds) + 1) + a_kind
-    unique, inverse = np.unique(combined, return_inverse=True)
-    pair = np.array(
-        [rates.pair(kinds[int(u) // (len(kinds) + 1)], kinds[int(u) % (len(kinds) + 1)]) for u in unique]
-    )
-    return (
-        pair[inverse] if unique.size else np.zeros(0),
-        np.array([trig[int(c)] for c in t_kind]),
-        np.array([act[int(c)] for c in a_kind]),
-    )
+    trig = np.array([rates.trigger(kinds[int(c)]) for c in kind_code])
+    act = np.array([rates.action(kinds[int(c)]) for c in kind_code])
+    pair = _by_combination(kind_code[t_idx], kind_code[a_idx], lambda t, a: rates.pair(kinds[t], kinds[a]))
+    return pair, trig[t_idx], act[a_idx]
 
 
 def with_rates(candidates: Candidates, rates: KindRates) -> Candidates:
-    """The same candidates with their rate features recomputed from other counts (held-out fitting)."""
+    """The same candidates with their statistics features recomputed from other counts (held-out fitting)."""
     features = candidates.features.copy()
-    columns = rate_columns(candidates.entities, candidates.trigger, candidates.action, rates)
-    for name, column in zip(("pair_rate", "trigger_rate", "action_rate"), columns, strict=True):
-        features[:, FEATURES.index(name)] = column
+    columns = stat_columns(candidates.entities, candidates.trigger, candidates.action, rates)
+    start = FEATURES.index(STAT_FEATURES[0])
+    features[:, start : start + len(STAT_FEATURES)] = columns
     return Candidates(candidates.entities, candidates.trigger, candidates.action, features)
 
 
-def linear_score(candidates: Candidates, weights: Weights) -> NDArray[np.float64]:
+def linear_score(candidates: Candidates, weights: Weights) -> FloatArray:
     """The cold-start score of every candidate (a weighted sum of its features)."""
     w = np.array([weights.get(name, 0.0) for name in FEATURES])
-    scores: NDArray[np.float64] = candidates.features @ w + weights.get("bias", 0.0)
+    scores: FloatArray = candidates.features @ w + weights.get("bias", 0.0)
     return scores
 
 
-def diverse_top(
-    candidates: Candidates, scores: NDArray[np.float64], k: int, per_entity: int = 2
-) -> list[int]:
-    """The best `k` candidates by score, at most `per_entity` per trigger and per action entity
-    (ten suggestions about one sensor are one suggestion)."""
+def diverse_top(candidates: Candidates, scores: FloatArray, k: int, per_entity: int = 2) -> list[int]:
+    """The best `k` candidates by score, at most `per_entity` per trigger and per action, where the
+    entities of one device count as one (ten suggestions about one sensor are one suggestion; a
+    motion sensor's motion and illuminance entities are the same sensor), and B -> A is left out
+    once A -> B is in (two lights following each other are one idea)."""
+    entities = candidates.entities
+    unit = [e.device_id or e.entity_id for e in entities]
     order = np.lexsort((candidates.action, candidates.trigger, -scores))
-    used_t: dict[int, int] = {}
-    used_a: dict[int, int] = {}
+    used_t: dict[str, int] = {}
+    used_a: dict[str, int] = {}
+    chosen: set[tuple[str, str]] = set()
     out: list[int] = []
-    for i in order:
-        t, a = int(candidates.trigger[i]), int(candidates.action[i])
-        if used_t.get(t, 0) >= per_entity or used_a.get(a, 0) >= per_entity:
+    for i in order.tolist():
+        t, a = unit[int(candidates.trigger[i])], unit[int(candidates.action[i])]
+        if used_t.get(t, 0) >= per_entity or used_a.get(a, 0) >= per_entity or (a, t) in chosen:
             continue
+        chosen.add((t, a))
         out.append(int(i))
         used_t[t] = used_t.get(t, 0) + 1
         used_a[a] = used_a.get(a, 0) + 1

@@ -1,0 +1,156 @@
+"""Candidates, features, statistics and the model file of the synergy ranker, on small hand-built homes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pytest
+
+from ai_automation.synergies.home import entities_of
+from ai_automation.synergies.model import SynergyModel, ranker_file
+from ai_automation.synergies.priors import KindCounts, KindRates, count_automations, name_words
+from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top
+
+AUTOMATIONS = [
+    {
+        "triggers": [{"trigger": "state", "entity_id": "binary_sensor.hall_motion"}],
+        "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.hall_x12"}}],
+    },
+    {
+        "trigger": {"platform": "state", "entity_id": ["binary_sensor.porch_motion", "sun.sun"]},
+        "action": [{"service": "light.turn_on", "entity_id": "light.porch"}],
+    },
+    {"triggers": [{"trigger": "time", "at": "07:00"}], "actions": [{"action": "script.turn_on"}]},
+]
+
+
+def _pair(c: object, entities: list, t: str, a: str) -> int:
+    ids = [e.entity_id for e in entities]
+    trig, act = c.trigger.tolist(), c.action.tolist()  # type: ignore[attr-defined]
+    return next(i for i in range(len(trig)) if ids[trig[i]] == t and ids[act[i]] == a)
+
+
+def test_name_words_drop_the_anonymised_placeholders_and_numbers() -> None:
+    assert name_words("light.x12_kitchen_2") == {"kitchen"}
+    assert name_words("binary_sensor.hall_motion") == {"hall", "motion"}
+
+
+def test_automations_without_a_registry_count_their_words_and_domains() -> None:
+    counts = count_automations(AUTOMATIONS)
+    assert counts.link_domains == {"binary_sensor>light": 1.5, "sun>light": 0.5}
+    assert counts.trigger_words["motion"] == pytest.approx(
+        1.5
+    )  # 1 + 1/2 (the porch automation has 2 triggers)
+    assert counts.action_words["porch"] == 1.0
+    assert counts.link_trigger_domains["binary_sensor"] == pytest.approx(1.5)
+    # the time-triggered automation names no entity: it links nothing
+    assert sum(counts.link_action_domains.values()) == pytest.approx(2.0)
+    restored = KindCounts.from_json(counts.to_json())
+    assert restored.trigger_words == counts.trigger_words
+
+
+def test_words_of_real_triggers_lift_a_candidate_trigger() -> None:
+    counts = count_automations(AUTOMATIONS)
+    counts.entity_words.update({"motion": 4, "hall": 10, "battery": 40, "porch": 3})
+    rates = KindRates(counts)
+    assert rates.trigger_words({"hall", "motion"}) > 0 > rates.trigger_words({"battery"})
+    assert rates.trigger_words({"never_seen"}) == 0.0
+
+
+HOME = {
+    "home_id": "r",
+    "areas": [{"name": "Hallway"}, {"name": "Office"}],
+    "devices": [
+        {"entity_id": "binary_sensor.hall_motion", "device_class": "motion", "area": "Hallway", "device_id": "m1"},
+        {"entity_id": "sensor.hall_motion_illuminance", "device_class": "illuminance", "area": "Hallway", "device_id": "m1"},
+        {"entity_id": "light.hall", "area": "Hallway", "device_id": "l1"},
+        {"entity_id": "light.hall_lamp", "area": "Hallway", "device_id": "l2"},
+        {"entity_id": "light.desk_x7", "area": "Office", "device_id": "l3"},
+        {"entity_id": "switch.x7_charger", "area": "Office", "device_id": "s1"},
+        {"entity_id": "input_select.house_mode"},
+    ],
+}  # fmt: skip
+
+
+def test_one_device_counts_once_in_the_diversity_rule() -> None:
+    entities = entities_of(HOME)
+    c = build_candidates(entities, SynergyModel.load().rates())
+    scores = np.zeros(len(c))
+    for t in ("binary_sensor.hall_motion", "sensor.hall_motion_illuminance"):
+        for a in ("light.hall", "light.hall_lamp"):
+            scores[_pair(c, entities, t, a)] = 10.0
+    top = diverse_top(c, scores, 3, per_entity=2)
+    triggers = [entities[int(c.trigger[i])].device_id for i in top]
+    assert triggers.count("m1") == 2  # the motion sensor's two entities are one sensor
+
+
+def test_rare_shared_words_weigh_more_than_a_shared_area() -> None:
+    entities = entities_of(HOME)
+    c = build_candidates(entities, SynergyModel.load().rates())
+    aa = c.column("adamic_adar")
+    rare = _pair(c, entities, "light.desk_x7", "switch.x7_charger")  # a word two entities share + area
+    area_only = _pair(
+        c, entities, "binary_sensor.hall_motion", "light.hall_lamp"
+    )  # "hall" (4 entities) + area
+    assert aa[rare] > aa[area_only] > 0
+    assert c.column("same_device")[_pair(c, entities, "binary_sensor.hall_motion", "light.hall")] == 0
+    assert c.column("sensor_pattern")[area_only] == 1.0
+    assert ((c.column("neighbours_1") >= -1e-9) & (c.column("neighbours_1") <= 1 + 1e-9)).all()
+    assert np.isfinite(c.features).all()
+
+
+def test_a_big_home_still_pairs_its_likeliest_trigger_and_action() -> None:
+    entities = entities_of(HOME)
+    small = build_candidates(entities, SynergyModel.load().rates(), limit=1)  # force the sparse path
+    ids = {
+        (entities[int(t)].entity_id, entities[int(a)].entity_id)
+        for t, a in zip(small.trigger, small.action, strict=False)
+    }
+    # no area, no word, no device in common: only the statistics' top triggers x actions bring it in
+    assert ("input_select.house_mode", "light.desk_x7") in ids
+    assert ("binary_sensor.hall_motion", "light.hall") in ids
+
+
+def _booster(features: list[str]) -> str:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, len(features)))
+    y = (x[:, 0] > 0).astype(float)
+    data = lgb.Dataset(x, label=y, feature_name=features)
+    params = {"objective": "binary", "num_leaves": 3, "verbose": -1, "num_threads": 1, "deterministic": True}
+    return str(lgb.train(params, data, num_boost_round=5).model_to_string())
+
+
+def test_a_lightgbm_ranker_round_trips_as_text_and_scores(tmp_path: Path) -> None:
+    entities = entities_of(HOME)
+    base = SynergyModel.load()
+    model = SynergyModel(base.counts, dict(base.weights), {"ranker": "lightgbm"}, _booster(list(FEATURES)))
+    path = tmp_path / "m.json"
+    model.save(path)
+    assert ranker_file(path).read_text().startswith("tree")
+    loaded = SynergyModel.load(path)
+    assert loaded.ranker_name == "lightgbm"
+    c = build_candidates(entities, loaded.rates())
+    assert np.allclose(loaded.score(c), model.score(c))
+    SynergyModel(base.counts, dict(base.weights), {"ranker": "prior"}).save(path)
+    assert not ranker_file(path).exists()
+    assert SynergyModel.load(path).ranker_name == "prior"
+
+
+def test_a_ranker_on_features_this_code_does_not_compute_is_refused() -> None:
+    model = SynergyModel(booster_text=_booster(["same_area", "not_a_feature"]))
+    with pytest.raises(ValueError, match="not_a_feature"):
+        model.score(build_candidates(entities_of(HOME), model.rates()))
+
+
+def test_two_lights_following_each_other_are_suggested_once() -> None:
+    entities = entities_of(HOME)
+    c = build_candidates(entities, SynergyModel.load().rates())
+    scores = np.zeros(len(c))
+    scores[_pair(c, entities, "light.hall", "light.hall_lamp")] = 10.0
+    scores[_pair(c, entities, "light.hall_lamp", "light.hall")] = 9.0
+    top = diverse_top(c, scores, 2)
+    pairs = {(entities[int(c.trigger[i])].entity_id, entities[int(c.action[i])].entity_id) for i in top}
+    assert ("light.hall", "light.hall_lamp") in pairs
+    assert ("light.hall_lamp", "light.hall") not in pairs
