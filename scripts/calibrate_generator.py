@@ -48,11 +48,16 @@ def calibration_homes(external: Path, split: str) -> list:  # type: ignore[type-
 def build_table(external: Path, split: str) -> dict:  # type: ignore[type-arg]
     """The calibration table of `split` from the data under `external`."""
     from ai_automation.home_type.semantics import area_kind
-    from ai_automation.synthesis.calibration import derive_table
+    from ai_automation.synthesis.calibrated_layout import fit_area_correlation
+    from ai_automation.synthesis.calibration import derive_table, parse_table
     from ai_automation.synthesis.home_types import ROOM_NAMES
 
     room_classes = {kind: area_kind(names[0]) for kind, names in ROOM_NAMES.items()}
-    return derive_table(calibration_homes(external, split), split, room_classes, AREA_KIND_FUNCTION)
+    table = derive_table(calibration_homes(external, split), split, room_classes, AREA_KIND_FUNCTION)
+    parsed = parse_table(table)
+    real_sd = {t: float(s["areas"]["log_sd"]) for t, s in table["types"].items()}
+    table["area_correlation"] = fit_area_correlation(parsed.types, real_sd, parsed.room_classes)
+    return table
 
 
 def main(argv: list[str] | None = None) -> int:

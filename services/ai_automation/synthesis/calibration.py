@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from statistics import fmean, median
+from statistics import fmean, median, pstdev
 from typing import Any
 
 from ai_automation.synthesis.calibration_sources import LIGHT, CalHome, kind_counts
@@ -26,7 +26,7 @@ from homeiq_shared.ha_semantics import OUTDOOR_KINDS
 from homeiq_shared.home_types import APARTMENT_LIKE, HOME_TYPES
 
 TABLE_PATH = Path(__file__).with_name("calibration_v2.json")
-TABLE_VERSION = 1
+TABLE_VERSION = 2
 MIN_HOMES = 3
 MAX_PER_KIND = 6
 LIGHT_KINDS = ("light_onoff", "light_dimmable", "light_rgbw")
@@ -142,6 +142,20 @@ def entity_mix(homes: Sequence[CalHome]) -> dict[str, dict[str, float]]:
     return out
 
 
+def empty_area_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
+    """Declared areas holding no device, pooled over the homes whose registry can show them (the real
+    installs placing at least one device): P(at least 1, 2... empty areas) and the kinds' shares.
+    Pooled over home types: the installs are almost all houses, too few per type to split."""
+    known = [h.empty_areas for h in homes if h.empty_areas is not None]
+    kinds = Counter(k for empty in known for k in empty)
+    total = sum(kinds.values())
+    return {
+        "homes": len(known),
+        "at_least": _at_least([len(e) for e in known]) if known else [],
+        "kinds": {k: _r(n / total) for k, n in sorted(kinds.items())} if total else {},
+    }
+
+
 def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     """The derived statistics of one group of homes (one home type, or all of a split)."""
     with_devices = [h for h in homes if h.devices is not None]
@@ -152,7 +166,7 @@ def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
         "homes": len(homes),
         "sources": dict(sorted(Counter(h.source for h in homes).items())),
         "homes_with_devices": len(with_devices),
-        "areas": {"median": _r(median(area_counts)), "mean": _r(fmean(area_counts))},
+        "areas": {"median": _r(median(area_counts)), "mean": _r(fmean(area_counts)), "log_sd": _r(pstdev([math.log(max(c, 1)) for c in area_counts]))},
         "area_kinds_at_least": {c: v for c, v in kinds.items() if v},
         "devices_per_area": dict(zip(("median", "log_sd"), dpa, strict=True)) if dpa else None,
         "device_kinds": _kind_stats(with_devices),
@@ -184,6 +198,7 @@ def derive_table(
         "priors_kept": priors,
         "all_homes": type_statistics(homes),
         "entity_mix": entity_mix(homes),
+        "empty_areas": empty_area_statistics(homes),
     }
 
 
@@ -214,6 +229,9 @@ class CalibrationTable:
     room_classes: tuple[tuple[str, str], ...]
     types: Mapping[str, TypeCalibration]
     entity_mix: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    empty_at_least: tuple[float, ...] = ()
+    empty_kinds: tuple[tuple[str, float], ...] = ()
+    area_correlation: float = 0.0
 
 
 def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
@@ -225,7 +243,16 @@ def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
         kind: {k: float(v) for k, v in means.items() if k != "devices"}
         for kind, means in (doc.get("entity_mix") or {}).items()
     }
-    return CalibrationTable(str(doc["split"]), tuple(sorted(doc["room_classes"].items())), types, mix)
+    empty = doc.get("empty_areas") or {}
+    return CalibrationTable(
+        str(doc["split"]),
+        tuple(sorted(doc["room_classes"].items())),
+        types,
+        mix,
+        tuple(float(p) for p in empty.get("at_least", ())),
+        tuple((str(k), float(v)) for k, v in (empty.get("kinds") or {}).items()),
+        float(doc.get("area_correlation", 0.0)),
+    )
 
 
 @cache

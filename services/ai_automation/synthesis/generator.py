@@ -43,7 +43,7 @@ from homeiq_shared.event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "2.1.0"
+GENERATOR_VERSION = "2.2.0"
 DEFAULT_SEED = 42
 DEFAULT_START_DATE = date(2025, 10, 1)
 MAX_HOMES = 100_000
