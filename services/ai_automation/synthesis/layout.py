@@ -82,6 +82,8 @@ class HomeLayout:
     floors: list[dict[str, Any]]
     areas: list[dict[str, Any]]
     area_kinds: list[str]
+    empty_areas: int = 0
+    """How many areas, the last ones, are declared without any device (as in real registries)."""
     device_ids: list[str] = field(default_factory=list)
     device_kinds: list[str] = field(default_factory=list)
     entities: list[EntityInfo] = field(default_factory=list)
@@ -301,6 +303,7 @@ def build_layout(
         floors=[{"floor_id": f, "name": FLOOR_NAMES[f][0], "level": FLOOR_NAMES[f][1]} for f in floors],
         areas=_build_areas(kinds, floors, rng),
         area_kinds=kinds,
+        empty_areas=len(kinds) - equipped,
     )
     if cal is None:
         median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]

@@ -1,4 +1,5 @@
-"""The generator's calibration on real homes: derived table, realised rates, no empty areas, reproducibility."""
+"""The generator's calibration on real homes: derived table, realised rates, declared empty areas,
+correlated area kinds, reproducibility."""
 
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ def _layouts(home_type: str, n: int = N, seed: int = 5) -> list[HomeLayout]:
 
 
 def _classes(layout: HomeLayout, table: CalibrationTable) -> list[str]:
+    """Area classes of the equipped areas (the calibrated kinds; declared empty areas come after)."""
     classes = dict(table.room_classes)
-    return [classes[k] for k in layout.area_kinds]
+    return [classes[k] for k in layout.area_kinds[: len(layout.area_kinds) - layout.empty_areas]]
 
 
 def _within(observed: float, expected: float, n: int, z: float = 4.5) -> bool:
@@ -110,10 +112,42 @@ def test_bedrooms_follow_the_real_count(
 
 
 @pytest.mark.parametrize("home_type", HOME_TYPES)
-def test_no_area_is_left_empty(home_type: str) -> None:
+def test_only_the_declared_empty_areas_hold_no_device(home_type: str) -> None:
     for layout in _layouts(home_type, 40, seed=9):
         holding = {entity.area for entity in layout.entities if entity.device >= 0}
-        assert holding == set(range(len(layout.areas))), layout.home_id
+        assert holding == set(range(len(layout.areas) - layout.empty_areas)), layout.home_id
+
+
+def test_declared_empty_areas_follow_the_real_installs(
+    table: CalibrationTable, calibrated: dict[str, list[HomeLayout]]
+) -> None:
+    assert table.empty_at_least and table.empty_at_least[0] > 0.5  # most real registries have one
+    layouts = [lay for group in calibrated.values() for lay in group]
+    with_empty = sum(lay.empty_areas > 0 for lay in layouts) / len(layouts)
+    assert _within(with_empty, table.empty_at_least[0], len(layouts))
+    expected = sum(table.empty_at_least)  # E[n] = sum of P(n >= j)
+    observed = sum(lay.empty_areas for lay in layouts) / len(layouts)
+    assert abs(observed - expected) <= 0.15 + 0.1 * expected
+
+
+def test_correlated_area_kinds_widen_the_area_count_and_keep_the_rates(table: CalibrationTable) -> None:
+    import numpy as np
+
+    from ai_automation.synthesis.calibrated_layout import choose_rooms
+
+    cal = table.types["single_family_house"]
+    assert 0.0 < table.area_correlation < 1.0
+
+    def rooms(correlation: float) -> list[list[str]]:
+        rng = np.random.default_rng(3)
+        return [choose_rooms(cal, table.room_classes, rng, correlation) for _ in range(N)]
+
+    independent, correlated = rooms(0.0), rooms(table.area_correlation)
+    assert np.std([len(r) for r in correlated]) > 1.3 * np.std([len(r) for r in independent])
+    classes = dict(table.room_classes)
+    for area_class in ("bedroom", "garage", "outdoor"):
+        rate = sum(any(classes[k] == area_class for k in r) for r in correlated) / N
+        assert _within(rate, cal.areas[area_class][0], N), (area_class, rate)
 
 
 def test_device_kinds_present_at_no_more_than_their_real_rate(
