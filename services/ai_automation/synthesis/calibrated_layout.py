@@ -11,9 +11,8 @@ inclusion rate and weighted by their real count where present.
 from __future__ import annotations
 
 import math
-from functools import cache
-
 from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
 

@@ -166,7 +166,11 @@ def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
         "homes": len(homes),
         "sources": dict(sorted(Counter(h.source for h in homes).items())),
         "homes_with_devices": len(with_devices),
-        "areas": {"median": _r(median(area_counts)), "mean": _r(fmean(area_counts)), "log_sd": _r(pstdev([math.log(max(c, 1)) for c in area_counts]))},
+        "areas": {
+            "median": _r(median(area_counts)),
+            "mean": _r(fmean(area_counts)),
+            "log_sd": _r(pstdev([math.log(max(c, 1)) for c in area_counts])),
+        },
         "area_kinds_at_least": {c: v for c, v in kinds.items() if v},
         "devices_per_area": dict(zip(("median", "log_sd"), dpa, strict=True)) if dpa else None,
         "device_kinds": _kind_stats(with_devices),

@@ -312,7 +312,9 @@ def build_layout(
     else:
         # devices go to the equipped rooms only; the declared empty ones stay as a real registry has them
         n_devices = device_count(cal, equipped, rng)
-        placement = _place_devices(kinds[:equipped], n_devices, len(floors), kind_weights(cal, rng), True, rng)
+        placement = _place_devices(
+            kinds[:equipped], n_devices, len(floors), kind_weights(cal, rng), True, rng
+        )
     used: set[str] = set()
     names: set[str] = set()
     for kind, area in placement:
