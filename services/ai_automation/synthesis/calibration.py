@@ -274,6 +274,7 @@ def realism_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     dimmable = sum(kind_counts(h)["light_dimmable"] + kind_counts(h)["light_rgbw"] for h in known)
     with_devices = [h for h in homes if h.devices is not None]
     dpa = _devices_per_area(with_devices)
+    empty = [h.empty_areas for h in homes if h.empty_areas is not None]
 
     def share(group: Sequence[CalHome], test: Any) -> float | None:
         return _r(sum(bool(test(h)) for h in group) / len(group)) if group else None
@@ -282,6 +283,8 @@ def realism_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
         "homes": len(homes),
         "area_count_median": _r(median(len(h.areas) for h in homes)) if homes else None,
         "area_count_mean": _r(fmean(len(h.areas) for h in homes)) if homes else None,
+        "area_count_log_sd": _r(pstdev([math.log(max(len(h.areas), 1)) for h in homes])) if homes else None,
+        "empty_areas_mean": _r(fmean(len(e) for e in empty)) if empty else None,
         "bathroom_share": share(homes, lambda h: "bathroom" in h.areas),
         "outdoor_share_apartment_like": share(flats, lambda h: OUTDOOR_KINDS & set(h.areas)),
         "outdoor_share_houses": share(houses, lambda h: OUTDOOR_KINDS & set(h.areas)),
