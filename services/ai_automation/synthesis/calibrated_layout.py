@@ -1,8 +1,10 @@
 """Rooms and device kinds of a calibrated home type, drawn from its calibration statistics.
 
-Each area kind (the classifier's: bedroom, bathroom, outdoor...) is included independently: the
+Each area kind (the classifier's: bedroom, bathroom, outdoor...) is included at its real rate: the
 first area of a kind with the real share of homes that have one, each further area with the real
-chance of one more given as many (so the count per kind follows the real distribution). Which of the
+chance of one more given as many (so the count per kind follows the real distribution); whether a
+kind is there at all shares one per-home factor across kinds (a Gaussian copula, `_uniforms`), so
+homes declare few or many areas as real registries do. Declared empty areas come on top. Which of the
 generator's rooms fills an area follows the type's prior rooms (`home_types.TYPE_PROFILES`): a core
 room first, then optional rooms by their prior weight. Device kinds are present with their real
 inclusion rate and weighted by their real count where present.

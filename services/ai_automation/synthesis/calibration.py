@@ -2,8 +2,10 @@
 
 `derive_table(homes, ...)` turns calibration homes (`calibration_sources.CalHome`) into a small JSON
 table of derived figures only: per home type, the chance of at least 1, 2, ... areas of each area kind,
-the spread of devices per area, and each device kind's inclusion rate and count when present.
-`calibration_table()` reads the committed table (`calibration_v2.json`, derived from the real
+the spread of devices per area, and each device kind's inclusion rate and count when present; pooled
+over types, the declared areas real registries leave empty (only a real install can show them) and
+(added by scripts/calibrate_generator.py) the correlation between area kinds that spreads the area
+count like the real one. `calibration_table()` reads the committed table (`calibration_v2.json`, derived from the real
 installs plus allenporter devices-v2; devices-v3 is held out) once, lazily. Home types with fewer than
 `min_homes` real homes keep the generator's priors (`home_types.TYPE_PROFILES`).
 """
