@@ -80,9 +80,11 @@ test: $(STAMP) tools ## Lint, type-check and run the whole test suite (the HA in
 	$(PY) -m pytest
 	@$(if $(SKIP_HA),echo "SKIP_HA set: the Home Assistant integration's tests were NOT run",$(MAKE) --no-print-directory test-ha)
 
-# The integration's own pytest (services/ha_integration/pytest.ini: tests/ha_integration/ha_core) on HA core; its end-to-end test starts
+# The integration's own mypy (services/ha_integration/mypy.ini, strict, HA core's types) and pytest
+# (services/ha_integration/pytest.ini: tests/ha_integration/ha_core) on HA core; its end-to-end test starts
 # both services with .venv's Python.
-test-ha: $(HA_STAMP) ## Run the Home Assistant integration's tests on HA core (.venv-ha)
+test-ha: $(HA_STAMP) ## Type-check the Home Assistant integration against HA core and run its tests (.venv-ha)
+	cd services/ha_integration && $(abspath $(HA_PY)) -m mypy
 	cd services/ha_integration && HOMEIQ_SERVICE_PYTHON=$(abspath $(PY)) $(abspath $(HA_PY)) -m pytest
 
 lint: $(STAMP) ## ruff + mypy + the import layering (lint-imports) only

@@ -12,7 +12,15 @@ from fastapi import FastAPI
 from ai_automation import __version__, repository
 from ai_automation.home_type.model import HomeTypeModel, load_production_models
 from ai_automation.nightly.job import JOB_ID, NightlyContext, run_nightly
-from ai_automation.routers import ha_home, health, home_type, synergies, synthetic_homes, training
+from ai_automation.routers import (
+    automations,
+    ha_home,
+    health,
+    home_type,
+    synergies,
+    synthetic_homes,
+    training,
+)
 from ai_automation.settings import AiAutomationSettings, get_settings
 from homeiq_shared.app_state import models_ready
 from homeiq_shared.model_registry import ModelRegistry
@@ -57,7 +65,8 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
     return create_service_app(
         title="HomeIQ ai-automation",
         version=__version__,
-        description="Synthetic Home Assistant homes, the home-type classifier and automation suggestions (synergies).",
+        description="Synthetic Home Assistant homes, the home-type classifier and automation suggestions (synergies, "
+        "and automations asked for in words).",
         lifespan=lifespan,
         routers=[
             health.router,
@@ -66,8 +75,9 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
             training.router,
             ha_home.router,
             synergies.router,
+            automations.router,
         ],
         get_settings=get_settings,
         settings=settings,
-        bulk_paths=("/api/home-type/predict", "/api/synergies/detect"),
+        bulk_paths=("/api/home-type/predict", "/api/synergies/detect", "/api/automations/suggest"),
     )

@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ai_automation.tables import DatasetRecord, SynergySuggestionRecord, TrainingRunRecord
+from ai_automation.tables import (
+    AskSuggestionRecord,
+    DatasetRecord,
+    SynergySuggestionRecord,
+    TrainingRunRecord,
+)
 from homeiq_shared.run_table import RunTable, open_run_table
 
 
@@ -75,11 +80,27 @@ async def list_suggestions(
     return (await session.scalars(query)).all()
 
 
+async def store_ask(session: AsyncSession, record: AskSuggestionRecord) -> AskSuggestionRecord:
+    """Store an asked-for automation; the same id asked again keeps its feedback and gets the new payload."""
+    old = await session.get(AskSuggestionRecord, record.suggestion_id)
+    if old is None:
+        session.add(record)
+    else:
+        old.payload, old.created_at, old.request = record.payload, record.created_at, record.request
+    await session.commit()
+    return old or record
+
+
 async def set_feedback(
     session: AsyncSession, suggestion_id: str, feedback: str
-) -> SynergySuggestionRecord | None:
-    """Record the owner's feedback on a stored suggestion; None when there is no such suggestion."""
-    record = await session.get(SynergySuggestionRecord, suggestion_id)
+) -> SynergySuggestionRecord | AskSuggestionRecord | None:
+    """Record the owner's feedback on a stored suggestion (a synergy's `syn-` id or an ask's `ask-` id);
+    None when there is no such suggestion."""
+    record: SynergySuggestionRecord | AskSuggestionRecord | None
+    if suggestion_id.startswith("ask-"):
+        record = await session.get(AskSuggestionRecord, suggestion_id)
+    else:
+        record = await session.get(SynergySuggestionRecord, suggestion_id)
     if record is None:
         return None
     record.feedback = feedback

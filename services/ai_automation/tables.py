@@ -44,3 +44,18 @@ class SynergySuggestionRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     feedback: Mapped[str | None] = mapped_column(String(16), nullable=True)
     feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AskSuggestionRecord(Base):
+    """An automation `POST /api/automations/suggest` returned for a request in words, and the owner's
+    feedback on it (the synergy feedback route takes its `ask-` id too)."""
+
+    __tablename__ = "ask_suggestions"
+
+    suggestion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    home_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    request: Mapped[str] = mapped_column(String(1000))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    feedback: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

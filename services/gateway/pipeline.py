@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gateway import preflight, training, validation
+from gateway import optional_models, preflight, training, validation
 from gateway.local_services import AI_AUTOMATION, DEVICE_INTELLIGENCE, LocalServiceSet
 from gateway.service_clients import AiAutomationClient, DeviceIntelligenceClient, ServiceClient, ServiceError
 from gateway.settings import GatewaySettings
@@ -289,6 +289,15 @@ class Pipeline:
                 return
             await asyncio.gather(self._home_chain(), self._device_chain())
             await self._validation()
+            await self._optional_models()
+
+    async def _optional_models(self) -> None:
+        """The seed's optional models (never blocking READY): the recorded figure, one live request."""
+        assert self.ai is not None
+        try:
+            self.run.optional = [await optional_models.soft_prompt(self.ai)]
+        except Exception:  # an optional row must never fail the run
+            logger.exception("could not check the optional models")
 
     def _finish(self, t0: float) -> RunResult:
         """Stop what was started, then write the manifest and report (synchronous: safe after Ctrl-C)."""

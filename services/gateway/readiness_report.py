@@ -283,6 +283,21 @@ def _snapshot_and_calibration(doc: Document, model: ModelRecord) -> None:
     doc.paragraph(calibration_sentence(metrics))
 
 
+def _optional(doc: Document, run: RunResult) -> None:
+    """The seed's optional models: what replaced each and its honest verdict (they never block READY)."""
+    doc.heading(2, "Optional models (the seed's)")
+    if not run.optional:
+        doc.paragraph("Not checked in this run (the services were not reached).")
+        return
+    doc.table(
+        ["Seed model", "Replaced by", "Verdict", "Figure (split, baseline)", "Live check"],
+        [[m.name, m.replaced_by, m.verdict, m.figure, m.live] for m in run.optional],
+    )
+    doc.paragraph(
+        "Optional rows never block READY, as in the seed; a FAILED gate here is reported, not waived."
+    )
+
+
 def _services_and_timings(doc: Document, run: RunResult) -> None:
     doc.heading(2, "Services")
     rows = [
@@ -311,6 +326,7 @@ def build_document(run: RunResult) -> tuple[Document, list[Plot]]:
         doc.paragraph("No model was trained in this run.")
     for model in sorted(run.models.values(), key=lambda m: _MODEL_ORDER.get(m.key, 99)):
         _model(doc, model, plots)
+    _optional(doc, run)
     validation = run.step("validation")
     model_titles = tuple(m.title for m in run.models.values())
     other = [c for c in validation.checks if not c.name.startswith(model_titles)]

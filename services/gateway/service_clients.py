@@ -11,6 +11,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from homeiq_shared.contracts import devices, home_type
+from homeiq_shared.contracts.automations import SuggestAnswer
 from homeiq_shared.contracts.health import Health
 from homeiq_shared.contracts.model_info import ModelInfoResponse
 from homeiq_shared.contracts.synthetic_homes import DatasetInfo, HomeFiles
@@ -252,6 +253,11 @@ class AiAutomationClient(ServiceClient):
         return await self.request_as(
             VersionDetail, "GET", f"/api/home-type/models/{version}", params={"task": task}
         )
+
+    async def suggest_automation(self, request: str, snapshot: dict[str, Any]) -> SuggestAnswer:
+        """`POST /api/automations/suggest`: an automation asked for in words, for a home sent inline."""
+        body = {"request": request, "snapshot": snapshot}
+        return await self.request_as(SuggestAnswer, "POST", "/api/automations/suggest", json=body)
 
 
 class DeviceIntelligenceClient(ServiceClient):

@@ -137,6 +137,17 @@ class ModelRecord:
 
 
 @dataclass
+class OptionalModel:
+    """One of the seed's optional models: what replaced it here and its verdict (never blocks READY)."""
+
+    name: str
+    replaced_by: str
+    verdict: str
+    figure: str
+    live: str
+
+
+@dataclass
 class ServiceRecord:
     """Which service instance the run talked to."""
 
@@ -165,6 +176,7 @@ class RunResult:
     wall_time_s: float = 0.0
     interrupted: bool = False
     report_paths: dict[str, str] = field(default_factory=dict)
+    optional: list[OptionalModel] = field(default_factory=list)
 
     def step(self, key: str) -> StepResult:
         """The step with this key."""

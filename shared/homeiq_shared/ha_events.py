@@ -32,7 +32,7 @@ from homeiq_shared.ha_schema import (
     has_control,
     is_entity_id,
 )
-from homeiq_shared.storage import Base
+from homeiq_shared.storage import ADDITIVE_UPGRADE, Base
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,10 @@ class HaEventRow(Base):
     """One HA event as stored: `state_changed` rows carry the entity's new and old state."""
 
     __tablename__ = "ha_events"
-    __table_args__ = (Index("ix_ha_events_entity_time", "entity_id", "time_fired"),)
+    __table_args__ = (
+        Index("ix_ha_events_entity_time", "entity_id", "time_fired"),
+        {"info": {ADDITIVE_UPGRADE: True}},  # `origin` came later: added in place to older databases
+    )
 
     event_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     home_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -54,6 +57,9 @@ class HaEventRow(Base):
     old_state: Mapped[str | None] = mapped_column(String(MAX_STATE_LENGTH), nullable=True)
     time_fired: Mapped[float] = mapped_column(Float, index=True)
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Who caused the change, from HA's context (`context_origin`): "user", "automation", "system";
+    # NULL when the event came without a context (older rows, sources that do not keep it).
+    origin: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,8 @@ def normalise_event(event: Any, home_id: str) -> dict[str, Any] | str:
     if problem is not None:
         return problem
     raw_context = event.get("context")
+    if not isinstance(raw_context, dict) and new_dict is not None:
+        raw_context = new_dict.get("context")  # the state object carries the same context
     context: dict[str, Any] = raw_context if isinstance(raw_context, dict) else {}
     key_source = f"{event_type}|{entity_id}|{fired:.6f}|{state}|{context.get('id')}"
     return {
@@ -232,7 +240,25 @@ def normalise_event(event: Any, home_id: str) -> dict[str, Any] | str:
         "old_state": old,
         "time_fired": fired,
         "attributes": attributes if isinstance(attributes, dict) else None,
+        "origin": context_origin(context),
     }
+
+
+def context_origin(context: dict[str, Any]) -> str | None:
+    """Who caused an event, by HA's context rules.
+
+    A context with a parent was created by something that reacted to another event (an automation or a
+    script it started): "automation". Without a parent, a user id means a person acted through HA (the UI,
+    the app, a voice assistant): "user". Neither: the device or an integration changed by itself ("system"),
+    which includes a wall switch pressed by hand (HA cannot tell those apart). No context id at all: unknown.
+    """
+    if not isinstance(context.get("id"), str):
+        return None
+    if isinstance(context.get("parent_id"), str) and context["parent_id"]:
+        return "automation"
+    if isinstance(context.get("user_id"), str) and context["user_id"]:
+        return "user"
+    return "system"
 
 
 def normalise_batch(events: Sequence[Any], home_id: str) -> tuple[list[dict[str, Any]], list[EventProblem]]:

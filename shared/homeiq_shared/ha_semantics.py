@@ -12,6 +12,7 @@ which share many). Only the derived words are kept here, never the names of any 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -260,6 +261,8 @@ _RANK = {kind: i for i, kind in enumerate(AREA_KIND_ORDER)}
 
 
 def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    if phrase[0] not in tokens:  # most phrases share no word with a name: skip the window scan
+        return False
     n = len(phrase)
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
 
@@ -275,6 +278,7 @@ def _best(kinds: set[str]) -> str | None:
     return min(kinds, key=_RANK.__getitem__) if kinds else None
 
 
+@functools.lru_cache(maxsize=16_384)  # a home's names come back on every request about it
 def area_kind(name: str) -> str:
     """The kind of an area from its name in any of the tabled languages (`other` when nothing matches)."""
     tokens = fold_words(name)

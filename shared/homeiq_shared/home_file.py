@@ -117,11 +117,23 @@ class FailureEpisode(_Strict):
         return self
 
 
+class Routine(_Strict):
+    """Ground truth: the household's routine "trigger -> actions", run by hand through HA or by an automation."""
+
+    trigger: EntityId
+    trigger_state: str
+    actions: list[EntityId] = Field(min_length=1)
+    action_state: str
+    by: Literal["user", "automation"]
+    occurrences: int = Field(ge=0, description="how often it happened in the history")
+
+
 class Labels(_Strict):
-    """Ground-truth labels for the models: the home type and injected failure episodes."""
+    """Ground-truth labels for the models: the home type, injected failure episodes, planted routines."""
 
     home_type: HomeType
     failure_episodes: list[FailureEpisode]
+    routines: list[Routine] = Field(default_factory=list)
 
 
 class WeatherPoint(_Strict):
@@ -210,6 +222,8 @@ class HomeFile(_Strict):
             raise ValueError(f"events refer to unknown entities: {sorted(missing)[:5]}")
         if any(ep.entity_id not in known for ep in self.labels.failure_episodes):
             raise ValueError("failure episodes must refer to entities of the home")
+        if any({r.trigger, *r.actions} - known for r in self.labels.routines):
+            raise ValueError("routines must refer to entities of the home")
         if self.labels.home_type != self.home_type or self.metadata.home.type != self.home_type:
             raise ValueError("home_type, metadata.home.type and labels.home_type must agree")
         return self

@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, cast, get_args
 
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Text, inspect, select, text, update
+from sqlalchemy import JSON, Boolean, Integer, String, Table, Text, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homeiq_shared.contracts.training import TrainingRunView
-from homeiq_shared.storage import UtcDateTime, as_utc
+from homeiq_shared.storage import UtcDateTime, add_missing_columns, as_utc
 
 RunTrigger = Literal["api", "nightly", "cli"]
 RunStatus = Literal["running", "promoted", "registered", "kept", "failed"]
@@ -128,26 +128,18 @@ class RunTable:
         return cast("TrainingRunColumns | None", await self.session.scalar(query))
 
 
-def _upgrade(conn: Connection, table_name: str, columns: Mapping[str, Column[Any]]) -> list[str]:
-    """Add the columns an older table lacks; return their names."""
-    inspector = inspect(conn)
-    if not inspector.has_table(table_name):
-        return []
-    present = {c["name"] for c in inspector.get_columns(table_name)}
-    missing = [name for name in columns if name not in present]
+def _upgrade(conn: Connection, table: Table) -> list[str]:
+    """Add the columns an older table lacks, then give old rows the values they mean; return the added names."""
+    missing = add_missing_columns(conn, table)
+    present = {c.name for c in table.columns} - set(missing)
     preparer = conn.dialect.identifier_preparer
-    for name in missing:
-        kind = columns[name].type.compile(dialect=conn.dialect)
-        conn.execute(
-            text(f"ALTER TABLE {preparer.quote(table_name)} ADD COLUMN {preparer.quote(name)} {kind}")
-        )
     if "reason" in missing and "decision" in present:
         # The previous device-intelligence table kept the reason's words in `decision`.
-        conn.execute(text(f"UPDATE {preparer.quote(table_name)} SET reason = decision"))
+        conn.execute(text(f"UPDATE {preparer.quote(table.name)} SET reason = decision"))
     if "reason" in missing or "decision" in missing:
         conn.execute(
             text(
-                f"UPDATE {preparer.quote(table_name)} SET decision = CASE "
+                f"UPDATE {preparer.quote(table.name)} SET decision = CASE "
                 "WHEN status = 'running' THEN NULL "
                 "WHEN promoted THEN 'promoted' "
                 "WHEN status = 'failed' THEN 'failed' "
@@ -160,9 +152,8 @@ def _upgrade(conn: Connection, table_name: str, columns: Mapping[str, Column[Any
 async def upgrade_run_table(session: AsyncSession, table: type[TrainingRunColumns]) -> list[str]:
     """Bring a table made by an older version to the current columns (idempotent); return the columns added."""
     mapped = inspect(table).local_table
-    columns = {c.name: c for c in mapped.columns}
     conn = await session.connection()
-    added = await conn.run_sync(_upgrade, mapped.name, columns)
+    added = await conn.run_sync(_upgrade, mapped)
     await session.commit()
     return added
 

@@ -57,7 +57,8 @@ async def service_resources(
     for folder in (settings.data_dir, *folders, settings.models_dir):
         folder.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url(), busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    await create_tables(engine)
+    if added := await create_tables(engine):
+        logger.info("database upgraded in place: added %s", ", ".join(added))
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, event, text
+from sqlalchemy import Connection, DateTime, Dialect, Table, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -85,10 +85,47 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def create_tables(engine: AsyncEngine) -> None:
-    """Create every table registered on `Base` that does not exist yet."""
+ADDITIVE_UPGRADE = "additive_upgrade"
+"""`__table_args__ = {"info": {ADDITIVE_UPGRADE: True}}`: `create_tables` adds the table's new columns in place."""
+
+
+def add_missing_columns(conn: Connection, table: Table) -> list[str]:
+    """Give an existing table the columns a newer version declares; return the names added.
+
+    `create_all` creates missing tables only; a database made by an older version keeps its tables as
+    they were. A new column is added in place with its type only, so old rows read NULL: a table whose
+    new column means something else for old rows rewrites them itself (as the training-run tables do).
+    """
+    inspector = inspect(conn)
+    if not inspector.has_table(table.name):
+        return []
+    present = {c["name"] for c in inspector.get_columns(table.name)}
+    missing = [column for column in table.columns if column.name not in present]
+    quote = conn.dialect.identifier_preparer.quote
+    for column in missing:
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind}"))
+    return [column.name for column in missing]
+
+
+def _upgrade_flagged_tables(conn: Connection) -> list[str]:
+    return [
+        f"{table.name}.{name}"
+        for table in Base.metadata.sorted_tables
+        if table.info.get(ADDITIVE_UPGRADE)
+        for name in add_missing_columns(conn, table)
+    ]
+
+
+async def create_tables(engine: AsyncEngine) -> list[str]:
+    """Create every table registered on `Base` that does not exist yet; upgrade the flagged ones in place.
+
+    Returns the columns added to existing tables (`table.column`). Tables with an upgrade of their own
+    (the training-run tables, which also rewrite old values) are not flagged.
+    """
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
+        return await conn.run_sync(_upgrade_flagged_tables)
 
 
 async def check_database(engine: AsyncEngine) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -18,11 +19,20 @@ def ai_settings(tmp_path: Path) -> AiAutomationSettings:
     return AiAutomationSettings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", _env_file=None)
 
 
-@pytest.fixture
-async def ai_client(ai_settings: AiAutomationSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the app through ASGI, inside the app's lifespan."""
-    app = create_app(ai_settings)
+@asynccontextmanager
+async def app_client(
+    settings: AiAutomationSettings, timeout: float = 5.0
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to an app of these settings through ASGI, inside the app's lifespan."""
+    app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ai") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://ai", timeout=timeout) as client:
             yield client
+
+
+@pytest.fixture
+async def ai_client(ai_settings: AiAutomationSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app of `ai_settings`, driven in-process."""
+    async with app_client(ai_settings) as client:
+        yield client

@@ -9,11 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ai_automation.app import create_app
 from ai_automation.home_type.dataset import home_paths, read_home
 from ai_automation.settings import AiAutomationSettings
 from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from homeiq_shared.contracts.home_views import HomeTypeOfHome
+
+from .conftest import app_client
 
 KEY = {"X-HomeIQ-API-Key": "test-key"}
 
@@ -38,11 +39,8 @@ async def client(tmp_path: Path, dataset: Path) -> AsyncIterator[httpx.AsyncClie
         path_roots=[dataset],
         _env_file=None,
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ai", timeout=120) as c:
-            yield c
+    async with app_client(settings, timeout=120) as c:
+        yield c
 
 
 async def test_the_stored_home_gets_a_type_with_its_confidence(

@@ -48,6 +48,10 @@ def test_cli_runs_every_step_against_real_services_and_stops_them(tmp_path: Path
         assert model["gates"], name
     assert manifest["services"]["ai-automation"]["started_locally"] is True
     assert "--seed 42" in report  # the exact command to reproduce it
+    # the seed's optional "soft prompt" row: its recorded verdict and one live ask to the real service
+    optional = report[report.index("## Optional models") :]
+    assert "soft prompt" in optional
+    assert "| answered 'turn on the hall light" in optional
     html = next(out.glob("*.html")).read_text()
     assert "<img" in html
     # The services started for the run are gone: their ports refuse connections.

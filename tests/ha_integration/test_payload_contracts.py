@@ -14,6 +14,7 @@ from types import ModuleType
 from homeiq_shared.contracts.devices import SensorResponse
 from homeiq_shared.contracts.home_views import DeviceRisk, HomeTypeOfHome
 from homeiq_shared.contracts.model_info import ModelInfo
+from homeiq_shared.contracts.synergies import SuggestionOut
 
 PAYLOADS = (
     Path(__file__).resolve().parents[2] / "services/ha_integration/custom_components/homeiq/payloads.py"
@@ -55,3 +56,20 @@ def test_a_contract_answer_parses() -> None:
     assert parsed.failure_probability == 91.5
     assert parsed.drivers[0].feature == "battery_level_slope_7d"
     assert parsed.last_reading == datetime(2026, 12, 6, tzinfo=UTC)
+
+
+def test_a_synergy_suggestion_parses_with_its_alias_as_title_and_its_feedback() -> None:
+    payloads = _payloads()
+    fields = {f.name for f in dataclasses.fields(payloads.Suggestion)} - {"title", "suggestion_id"}
+    assert fields <= set(SuggestionOut.model_fields), fields - set(SuggestionOut.model_fields)
+    answer = SuggestionOut(
+        id="syn-0123456789abcdef", home_id="default", score=0.7, rank=1, pattern="motion_light",
+        trigger_entities=["binary_sensor.hall_motion"], action_entities=["light.hall"], evidence={},
+        automation_yaml="- id: syn-0123456789abcdef\n  alias: Hall motion turns on the hall light\n",
+        feedback="dismissed",
+    )  # fmt: skip
+    parsed = payloads.Suggestion.from_json(answer.model_dump(mode="json"))
+    assert parsed.title == "Hall motion turns on the hall light"
+    assert parsed.suggestion_id == "syn-0123456789abcdef"
+    assert parsed.feedback == "dismissed"
+    assert payloads.Suggestion.from_json({"automation_yaml": ": not yaml: ["}).title == " -> "

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homeiq_shared.ha_events import count_events, event_span, normalise_batch, purge_older_than, store_events
+from homeiq_shared.ha_events import (
+    HaEventRow,
+    count_events,
+    event_span,
+    normalise_batch,
+    purge_older_than,
+    store_events,
+)
 from homeiq_shared.storage import create_tables, make_engine, make_sessionmaker
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -111,3 +120,63 @@ def test_home_file_shape_is_accepted() -> None:
     assert problems == []
     assert rows[0]["entity_id"] == "lock.front_door"
     assert rows[0]["state"] == "locked"
+
+
+@pytest.mark.parametrize(
+    ("context", "origin"),
+    [
+        ({"id": "c1", "user_id": "9f3e", "parent_id": None}, "user"),  # the UI, the app, a voice assistant
+        ({"id": "c2", "user_id": None, "parent_id": "c1"}, "automation"),  # caused by another event
+        ({"id": "c3", "user_id": "9f3e", "parent_id": "c1"}, "automation"),  # a parent wins over a user
+        ({"id": "c4", "user_id": None, "parent_id": None}, "system"),  # the device or an integration
+        ({"user_id": "9f3e"}, None),  # no context id: not an HA context
+        (None, None),
+    ],
+)
+def test_who_caused_a_change_is_read_from_its_context(
+    context: dict[str, Any] | None, origin: str | None
+) -> None:
+    event = state_changed("light.hall", "on", T0)
+    event["context"] = context
+    event["data"]["new_state"].pop("context")
+    rows, problems = normalise_batch([event], "home")
+    assert problems == []
+    assert rows[0]["origin"] == origin
+
+
+def test_the_state_objects_context_serves_when_the_event_has_none() -> None:
+    event = state_changed("light.hall", "on", T0)
+    del event["context"]
+    event["data"]["new_state"]["context"] = {"id": "c9", "user_id": "9f3e", "parent_id": None}
+    rows, _ = normalise_batch([event], "home")
+    assert rows[0]["origin"] == "user"
+
+
+async def test_an_events_table_of_the_previous_version_gains_origin_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # what the previous version's create_all wrote, verbatim
+        conn.executescript(
+            """
+            CREATE TABLE ha_events (
+                event_key VARCHAR(40) NOT NULL, home_id VARCHAR(64) NOT NULL, event_type VARCHAR(64) NOT NULL,
+                entity_id VARCHAR(255), state VARCHAR(255), old_state VARCHAR(255), time_fired FLOAT NOT NULL,
+                attributes JSON, PRIMARY KEY (event_key)
+            );
+            INSERT INTO ha_events VALUES ('k-old', 'home', 'state_changed', 'light.hall', 'on', 'off',
+                                          1793491200.0, '{}');
+            """
+        )
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    assert await create_tables(engine) == ["ha_events.origin"]
+    assert await create_tables(engine) == []  # the next start-up has nothing to add
+    async with make_sessionmaker(engine)() as session:
+        event = state_changed("light.hall", "off", T0)
+        event["context"]["user_id"] = "9f3e"
+        rows, _ = normalise_batch([event], "home")
+        assert await store_events(session, rows) == 1
+        result = await session.execute(select(HaEventRow.event_key, HaEventRow.origin))
+        stored = dict(result.all())
+    await engine.dispose()
+    assert stored == {"k-old": None, rows[0]["event_key"]: "user"}

@@ -35,7 +35,7 @@ router = APIRouter(prefix="/api/synergies", tags=["synergies"])
 
 MAX_LIMIT = 100
 MAX_EXISTING = 5_000
-SUGGESTION_ID_PATTERN = r"^syn-[0-9a-f]{16}$"
+SUGGESTION_ID_PATTERN = r"^(syn|ask)-[0-9a-f]{16}$"  # a synergy or an automation asked in words
 
 
 class DetectIn(BaseModel):
@@ -182,7 +182,8 @@ async def feedback(
     session: SessionDep,
     _: ApiKeyDep,
 ) -> FeedbackStored:
-    """Record whether the owner accepted or dismissed a suggestion (the re-ranker learns from it)."""
+    """Record whether the owner accepted or dismissed a suggestion, detected (`syn-`) or asked in words
+    (`ask-`, from POST /api/automations/suggest); the re-ranker learns from it."""
     record = await repository.set_feedback(session, suggestion_id, body.feedback)
     if record is None or record.feedback_at is None:
         raise NotFoundError(f"no stored suggestion {suggestion_id!r}")

@@ -75,6 +75,30 @@ def ulids(times_us: np.ndarray, rng: np.random.Generator) -> list[bytes]:
     return ids
 
 
+_NO_CAUSE = b'","parent_id":null,"user_id":null}'
+
+
+@dataclass(frozen=True)
+class ContextOrigin:
+    """Who caused each state change: codes 0 (the device), 1 (a user, `user_id`), 2 (an automation,
+    one parent context id per such change, in order)."""
+
+    codes: np.ndarray
+    user_id: bytes
+    parents: list[bytes]
+
+    def tails(self, n: int) -> list[bytes]:
+        """The end of each change's context object after its id."""
+        by_user = b'","parent_id":null,"user_id":"' + self.user_id + b'"}'
+        out = [_NO_CAUSE] * n
+        caused = iter(self.parents)
+        for i in np.flatnonzero(self.codes).tolist():
+            out[i] = (
+                by_user if self.codes[i] == 1 else b'","parent_id":"' + next(caused) + b'","user_id":null}'
+            )
+        return out
+
+
 @dataclass
 class EncodedEvents:
     """Events of one home, JSON-encoded and in time order, with their per-type counts."""
@@ -91,8 +115,13 @@ def encode_events(
     other_cols: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     other_fragments: list[bytes],
     rng: np.random.Generator,
+    origin: ContextOrigin | None = None,
 ) -> EncodedEvents:
-    """Encode state changes (sorted by entity, then time) and other events into time-ordered JSON."""
+    """Encode state changes (sorted by entity, then time) and other events into time-ordered JSON.
+
+    `origin` says which state changes a user or an automation caused (their contexts carry the user id
+    or a parent id); without it every context has neither.
+    """
     t, ent, st, at = state_cols
     n = t.size
     same = np.zeros(n, dtype=bool)
@@ -132,11 +161,12 @@ def encode_events(
         dtype=object,
     )  # fmt: skip
     lc_ts = stamp_rows[last_changed].tolist()
+    tails = origin.tails(n) if origin is not None else repeat(_NO_CAUSE)
     new = list(
         map(
             b"".join,
             zip(new_head[inverse].tolist(), lc_ts, repeat(b'","last_updated":"'), ts, repeat(b'","context":{"id":"'),
-                ctx, repeat(b'","parent_id":null,"user_id":null}}'), strict=False),
+                ctx, tails, repeat(b"}"), strict=False),
         )
     )  # fmt: skip
     new_arr = np.array([*new, b"null"], dtype=object)
@@ -146,7 +176,8 @@ def encode_events(
             b"".join,
             zip(ev_head[ent].tolist(), ts, flat[inverse].tolist(), old, repeat(b',"new_state":'), new,
                 repeat(b',"context":{"id":"'), ctx,
-                repeat(b'","parent_id":null,"user_id":null},"origin":"LOCAL","time_fired":"'), ts, repeat(b'"}'),
+                origin.tails(n) if origin is not None else repeat(_NO_CAUSE),
+                repeat(b',"origin":"LOCAL","time_fired":"'), ts, repeat(b'"}'),
                 strict=False),
         )
     )  # fmt: skip

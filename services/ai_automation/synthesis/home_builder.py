@@ -20,13 +20,14 @@ import orjson
 
 from ai_automation.synthesis.automations import add_virtual_entities
 from ai_automation.synthesis.device_failures import FailurePlan, plan_failures
-from ai_automation.synthesis.event_encoding import encode_events, iso_strings
+from ai_automation.synthesis.event_encoding import ContextOrigin, encode_events, iso_strings, ulids
 from ai_automation.synthesis.event_simulator import simulate_events
 from ai_automation.synthesis.external_data import grid_series, location_weather
 from ai_automation.synthesis.home_types import TYPE_PROFILES
 from ai_automation.synthesis.household_calendar import household_calendar
 from ai_automation.synthesis.household_rhythm import BIN_S, build_rhythm, time_grid
 from ai_automation.synthesis.layout import HomeLayout, build_layout
+from ai_automation.synthesis.origins import AUTOMATION, Origins
 from ai_automation.synthesis.sim_context import SimContext
 
 US = 1_000_000
@@ -54,6 +55,11 @@ class HomeJob:
 def home_rng(seed: int, index: int) -> np.random.Generator:
     """The home's own generator: independent streams per (seed, home index)."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
+
+
+def origin_rng(seed: int, index: int) -> np.random.Generator:
+    """The stream of who-caused-what (origins.py), apart from the home's own so its events stay the same."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, 1)))
 
 
 def _labels(layout: HomeLayout, plan: FailurePlan) -> dict[str, Any]:
@@ -150,8 +156,14 @@ def render_home(job: HomeJob) -> RenderedHome:
         outdoor_temp=np.interp(centres, hours, weather.temperature),
         outdoor_rh=np.interp(centres, hours, weather.humidity),
         cloud=np.interp(centres, hours, weather.cloud),
+        origins=Origins(origin_rng(job.seed, job.index)),
     )
     state_cols, other_cols = simulate_events(ctx)
+    codes = ctx.origins.codes(state_cols[0], state_cols[1])
+    caused = state_cols[0][codes == AUTOMATION] - 200_000  # the automation ran just before its change
+    origin = ContextOrigin(
+        codes, b"%032x" % int(ctx.origins.rng.integers(0, 2**63)), ulids(caused, ctx.origins.rng)
+    )
     encoded = encode_events(
         [e.entity_id for e in layout.entities],
         ctx.states.strings,
@@ -160,6 +172,7 @@ def render_home(job: HomeJob) -> RenderedHome:
         other_cols,
         ctx.others.fragments,
         rng,
+        origin,
     )
     carbon, n_carbon, prices, n_prices = grid_series(
         job.seed, loc.timezone, layout.tariff, job.start_s, job.days
@@ -211,7 +224,7 @@ def render_home(job: HomeJob) -> RenderedHome:
         "floors": layout.floors,
         "areas": layout.areas,
         "devices": layout.records,
-        "labels": _labels(layout, ctx.failures),
+        "labels": _labels(layout, ctx.failures) | {"routines": ctx.origins.routines},
     }
     head = orjson.dumps(header)
     parts = [head[:-1], b',"events":[', b",".join(encoded.chunks), b'],"external_data":', external, b"}"]

@@ -10,6 +10,7 @@ from ai_automation.synthesis.device_failures import FailurePlan
 from ai_automation.synthesis.event_buffer import AttrTable, OtherEvents, StateEvents, StateTable
 from ai_automation.synthesis.household_rhythm import BIN_S, Rhythm, TimeGrid
 from ai_automation.synthesis.layout import HomeLayout
+from ai_automation.synthesis.origins import Origins
 
 US = 1_000_000
 MINUTE = 60 * US
@@ -31,8 +32,11 @@ class SimContext:
     events: StateEvents = field(default_factory=StateEvents)
     others: OtherEvents = field(default_factory=OtherEvents)
     attrs: AttrTable = field(init=False)
+    # who caused which change; its own random stream (the home builder seeds it from the home's seed)
+    origins: Origins = field(default_factory=lambda: Origins(np.random.default_rng(0)))
     marks: dict[str, np.ndarray] = field(default_factory=dict)
     motion: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    motion_sensor: dict[int, int] = field(default_factory=dict)  # area -> the entity behind `motion`
     lights: dict[int, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
     sessions: dict[int, np.ndarray] = field(default_factory=dict)
 

@@ -64,6 +64,7 @@ def simulate_motion(ctx: SimContext, entity: int, camera: bool = False) -> None:
     ctx.alternate(entity, on, off, ("on", "off"))
     if not camera:
         ctx.motion.setdefault(info.area, (on, off))
+        ctx.motion_sensor.setdefault(info.area, entity)
     else:
         ctx.marks[f"camera_motion:{info.device}"] = np.stack((on, off))
 

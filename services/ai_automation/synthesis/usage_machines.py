@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ai_automation.synthesis.household_rhythm import AREA_GROUP, BIN_S
+from ai_automation.synthesis.origins import AUTOMATION, USER, follow_motion
 from ai_automation.synthesis.sim_context import MINUTE, US, SimContext, merge_intervals
 from ai_automation.synthesis.state_machines import SECOND, sessions
 
@@ -72,6 +73,7 @@ def simulate_area_lights(ctx: SimContext, area: int, lights: list[int], automati
         )
         ctx.marks[f"auto_on:{automation}"], ctx.marks[f"auto_off:{automation}"] = on, off
         share = 0.9
+        _note_routine(ctx, area, lights, "automation", int(on.size))
     else:
         if outdoor:
             evening = (ctx.grid.local_hour >= 17) | (ctx.grid.local_hour < 1)
@@ -80,15 +82,45 @@ def simulate_area_lights(ctx: SimContext, area: int, lights: list[int], automati
             rate = ctx.rhythm.area_activity[area] * dark * 0.03
         on, off = sessions(ctx, rate, _LIGHT_MINUTES[group])
         share = 0.5
+    first_on, first_off, habit = on, off, np.zeros(on.size, dtype=bool)
+    if automation < 0 and area in ctx.motion and not outdoor and ctx.origins.wants_habit():
+        moved, habit = follow_motion(ctx.origins.rng, ctx.motion[area][0], on,
+                                     ctx.grid.local_day[ctx.bins(on)], dark[ctx.bins(on)] > 0.5, ctx.n_days)  # fmt: skip
+        first_on, first_off = merge_intervals(moved, off)  # the other lights keep to the sessions as drawn
+        habit = np.isin(first_on, moved[habit])
+        _note_routine(ctx, area, lights[:1], "user", int(habit.sum()))
+    # One gesture switches the area's lights together, at the wall or through HA: one origin per session.
+    by_hand_on, by_hand_off = ctx.origins.by_hand(on.size), ctx.origins.by_hand(on.size)
     for k, light in enumerate(lights):
         if k == 0:
-            s, e = on, off
+            s, e = first_on, first_off
+            user_on, user_off = (s if habit.any() else on[by_hand_on]), off[by_hand_off]
         else:
             pick = rng.random(on.size) < share
-            s, e = merge_intervals(on[pick] + rng.integers(0, 3 * US, int(pick.sum())), off[pick] + 2 * US)
+            shifted_on, shifted_off = on[pick] + rng.integers(0, 3 * US, int(pick.sum())), off[pick] + 2 * US
+            s, e = merge_intervals(shifted_on, shifted_off)
+            user_on, user_off = shifted_on[by_hand_on[pick]], shifted_off[by_hand_off[pick]]
         if automation < 0:
             ctx.sessions[light] = s
+            ctx.origins.mark(light, np.concatenate((user_on, user_off)), USER)
+        else:
+            ctx.origins.mark(light, np.concatenate((s, e)), AUTOMATION)
         emit_light(ctx, light, s, e)
+
+
+def _note_routine(ctx: SimContext, area: int, lights: list[int], by: str, occurrences: int) -> None:
+    """Write a routine into the home's labels: motion in `area` -> its lights on, by a user or an automation."""
+    entities = ctx.layout.entities
+    ctx.origins.routines.append(
+        {
+            "trigger": entities[ctx.motion_sensor[area]].entity_id,
+            "trigger_state": "on",
+            "actions": [entities[light].entity_id for light in lights],
+            "action_state": "on",
+            "by": by,
+            "occurrences": occurrences,
+        }
+    )
 
 
 def simulate_garage_light(ctx: SimContext, entity: int) -> None:
@@ -105,6 +137,9 @@ def simulate_switch(ctx: SimContext, entity: int) -> None:
     on, off = sessions(ctx, ctx.rhythm.area_activity[area] * ctx.darkness(0.2) * 0.012, 25.0)
     ctx.alternate(entity, on, off, ("on", "off"))
     ctx.sessions[entity] = on
+    ctx.origins.mark(
+        entity, np.concatenate((on[ctx.origins.by_hand(on.size)], off[ctx.origins.by_hand(off.size)])), USER
+    )
 
 
 def pick_appliance(ctx: SimContext, area_kind: str) -> str:

@@ -6,7 +6,7 @@
 - `versions`: list, show, promote, rollback and compare model versions.
 - `training`: `/train/status`, the run-table view, the nightly job's start answer.
 - `ha`: `/api/ha/*` ingest answers.
-- `home_type`, `synthetic_homes`, `synergies`: ai-automation's own requests and answers.
+- `home_type`, `synthetic_homes`, `synergies`, `automations`: ai-automation's own requests and answers.
 - `devices`: device-intelligence's own requests and answers.
 - `home_views`: one HA home as the HA integration reads it (its type, its devices' risk).
 

@@ -86,8 +86,12 @@ def mock_services(
     events_status: int = 200,
     di_down: bool = False,
     di_trained: datetime | None = None,
+    detect: dict[str, Any] | None = None,
 ) -> None:
-    """Both services answering: health, model info, risks, home type, events and snapshots accepted."""
+    """Both services answering: health, model info, risks, home type, events and snapshots accepted.
+
+    `detect`: the synergy answer (None: the route is missing, as on a service without suggestions).
+    """
     if di_down:
         aioclient_mock.get(f"{DI}/api/predictions/model-info", exc=aiohttp.ClientConnectionError("down"))
     aioclient_mock.get(f"{AI}/health", json=health("ai-automation"))
@@ -100,9 +104,12 @@ def mock_services(
     )
     aioclient_mock.get(f"{DI}/api/devices/risk", json=device_risks)
     aioclient_mock.get(f"{AI}/api/ha/home-type", json=HOME_TYPE)
-    aioclient_mock.post(
-        f"{AI}/api/synergies/detect", status=404, json={"type": "not-found", "detail": "no route"}
-    )
+    if detect is None:  # an ai-automation without synergies
+        aioclient_mock.post(
+            f"{AI}/api/synergies/detect", status=404, json={"type": "not-found", "detail": "no route"}
+        )
+    else:
+        aioclient_mock.post(f"{AI}/api/synergies/detect", json=detect)
     for url in (AI, DI):
         aioclient_mock.post(
             f"{url}/api/ha/events",
@@ -133,3 +140,16 @@ def plug(hass: HomeAssistant) -> dr.DeviceEntry:
         name="Hall plug",
         manufacturer="IKEA",
     )
+
+
+async def set_up(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    entry: MockConfigEntry,
+    device_risks: dict[str, Any],
+    **answers: Any,
+) -> None:
+    """Both services answering (`mock_services`), then the entry set up and HA idle again."""
+    mock_services(aioclient_mock, device_risks, **answers)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()

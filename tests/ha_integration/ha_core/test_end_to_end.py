@@ -22,8 +22,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from homeassistant.components import persistent_notification
 from homeassistant.const import CONF_API_KEY, EVENT_STATE_CHANGED, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
@@ -31,6 +33,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homeiq.const import CONF_AI_URL, CONF_DEVICE_URL, DOMAIN
+from custom_components.homeiq.notifications import notification_id
 
 REPO = Path(__file__).resolve().parents[3]
 KEY = "e2e-key"
@@ -146,6 +149,15 @@ async def test_a_degrading_plug_ends_at_risk_with_a_repair(
     ):
         entities.async_get_or_create(domain, "zha", object_id, suggested_object_id=object_id,
                                      config_entry=zha, device_id=plug.id)  # fmt: skip
+    # A hallway with a motion sensor and a light nothing automates yet: a synergy to suggest.
+    hallway = ar.async_get(hass).async_create("Hallway")
+    for domain, object_id, device_class in (
+        ("binary_sensor", "hall_motion", "motion"),
+        ("light", "hall", None),
+    ):
+        entities.async_get_or_create(domain, "zha", object_id, suggested_object_id=object_id, config_entry=zha,
+                                     original_device_class=device_class)  # fmt: skip
+        entities.async_update_entity(f"{domain}.{object_id}", area_id=hallway.id)
 
     entry = MockConfigEntry(
         domain=DOMAIN, data={CONF_AI_URL: ai_url, CONF_DEVICE_URL: di_url, CONF_API_KEY: KEY}
@@ -208,6 +220,38 @@ async def test_a_degrading_plug_ends_at_risk_with_a_repair(
     assert issue.translation_placeholders["device"] == "Hall plug"
     # ai-automation has no home-type model in this test: HA says so as a repair, not as an error
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"no_model_{entry.entry_id}_ai_automation") is not None
+
+    # Suggestions: the hallway's motion -> light, with its YAML in a notification; accepted from HA.
+    suggestions = runtime.ai_coordinator.data.suggestions
+    assert suggestions, "ai-automation suggested nothing for the hallway"
+    hall = next(s for s in suggestions if s.action_entities == ["light.hall"])
+    assert hall.trigger_entities == ["binary_sensor.hall_motion"]
+    assert "light.hall" in hall.automation_yaml
+    count = hass.states.get("sensor.homeiq_ai_automation_automation_suggestions")
+    assert int(count.state) == len(suggestions)
+    note = persistent_notification._async_get_or_create_notifications(hass)[notification_id(entry.entry_id)]
+    assert f"suggestion_id: {hall.suggestion_id}" in note["message"]
+    await hass.services.async_call(
+        DOMAIN, "feedback", {"suggestion_id": hall.suggestion_id, "verdict": "dismiss"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert hall.suggestion_id not in {s.suggestion_id for s in runtime.ai_coordinator.data.suggestions}
+    async with session.get(f"{ai_url}/api/synergies", params={"home_id": "default"}) as answer:
+        stored = {s["id"]: s["feedback"] for s in (await answer.json())["suggestions"]}
+    assert stored[hall.suggestion_id] == "dismissed"
+
+    # Asked in words: the real service grounds it in this home's entities; the owner accepts it.
+    asked = await hass.services.async_call(
+        DOMAIN, "suggest", {"request": "turn on the hallway light when there is motion"},
+        blocking=True, return_response=True,
+    )  # fmt: skip
+    assert asked is not None
+    assert asked["grounded"] is True, asked
+    assert asked["trigger_entities"] == ["binary_sensor.hall_motion"]
+    assert asked["action_entities"] == ["light.hall"]
+    await hass.services.async_call(
+        DOMAIN, "feedback", {"suggestion_id": asked["suggestion_id"], "verdict": "accept"}, blocking=True
+    )
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.homeiq.const import API_KEY_HEADER, BATCH_MAX_EVENTS
 
-from .conftest import AI, DI, KEY, mock_services, risks
+from .conftest import AI, DI, KEY, mock_services, risks, set_up
 
 
 def _batches(aioclient_mock: AiohttpClientMocker, base: str) -> list[list[dict[str, Any]]]:
@@ -35,9 +35,7 @@ async def test_events_go_in_batches_with_the_key_and_only_the_attributes_the_ser
     entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    mock_services(aioclient_mock, risks())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks())
     aioclient_mock.mock_calls.clear()
 
     for i in range(BATCH_MAX_EVENTS + 20):
@@ -59,9 +57,17 @@ async def test_events_go_in_batches_with_the_key_and_only_the_attributes_the_ser
         h[API_KEY_HEADER] for m, u, _, h in aioclient_mock.mock_calls if str(u).endswith("/api/ha/events")
     }
     assert keys == {KEY}
+    # who caused a change travels with it: here a user through HA (the UI, the app)
+    hass.states.async_set("light.hall", "on", context=Context(user_id="0123abcd"))
+    await _advance(hass, freezer, 11)
+    by_user = _batches(aioclient_mock, AI)[-1][-1]
+    assert by_user["data"]["entity_id"] == "light.hall"
+    assert by_user["context"]["user_id"] == "0123abcd"
+    assert by_user["context"]["parent_id"] is None
+    assert first["context"]["user_id"] is None
     # the integration's own entities are never sent back
     sent = {e["data"]["entity_id"] for b in _batches(aioclient_mock, AI) for e in b}
-    assert sent == {"sensor.hall_temperature"}
+    assert sent == {"sensor.hall_temperature", "light.hall"}
 
 
 async def test_a_failed_batch_is_retried_with_backoff_and_nothing_is_lost(
@@ -70,9 +76,7 @@ async def test_a_failed_batch_is_retried_with_backoff_and_nothing_is_lost(
     entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    mock_services(aioclient_mock, risks())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks())
 
     aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks(), events_status=503)  # a service restarting
@@ -106,9 +110,7 @@ async def test_a_refused_key_pauses_forwarding_and_asks_for_reauth(
     entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    mock_services(aioclient_mock, risks())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks())
     aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks(), events_status=401)
     hass.states.async_set("light.kitchen", "on")

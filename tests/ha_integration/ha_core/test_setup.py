@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.homeiq.const import DOMAIN
 
-from .conftest import AI, DI, KEY, mock_services, risk, risks
+from .conftest import AI, DI, KEY, mock_services, risk, risks, set_up
 
 
 def _entity(hass: HomeAssistant, platform: str, unique_suffix: str) -> str:
@@ -32,9 +32,9 @@ def _entity(hass: HomeAssistant, platform: str, unique_suffix: str) -> str:
 async def test_entities_on_the_ha_device_with_state_and_attributes(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, plug: dr.DeviceEntry
 ) -> None:
-    mock_services(aioclient_mock, risks(risk(plug.id, 91.5, True), risk("not-an-ha-device", 3.0, False)))
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(
+        hass, aioclient_mock, entry, risks(risk(plug.id, 91.5, True), risk("not-an-ha-device", 3.0, False))
+    )
     assert entry.state is ConfigEntryState.LOADED
 
     probability = hass.states.get(_entity(hass, "sensor", f"{plug.id}_failure_probability"))
@@ -89,9 +89,7 @@ async def test_entities_on_the_ha_device_with_state_and_attributes(
 async def test_unreachable_service_and_stale_model_are_repairs_cleared_when_over(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, plug: dr.DeviceEntry
 ) -> None:
-    mock_services(aioclient_mock, risks(risk(plug.id, 10.0, False)))
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks(risk(plug.id, 10.0, False)))
     issues = ir.async_get(hass)
     unreachable = f"unreachable_{entry.entry_id}_device_intelligence"
     assert issues.async_get_issue(DOMAIN, unreachable) is None
@@ -121,12 +119,57 @@ async def test_diagnostics_redact_the_key(
     aioclient_mock: AiohttpClientMocker,
     entry: MockConfigEntry,
 ) -> None:
-    mock_services(aioclient_mock, risks())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, aioclient_mock, entry, risks())
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["entry"]["data"]["api_key"] == "**REDACTED**"
     assert KEY not in str(diagnostics)
     assert diagnostics["forwarding"]["device_intelligence"]["url"] == DI
     assert diagnostics["ai_automation"]["data"]["home_type"]["home_type"] == "apartment"
     assert AI in str(diagnostics)
+
+
+async def test_a_watched_sensor_is_scored_from_its_forwarded_readings_and_its_anomaly_shown_on_its_device(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, entry: MockConfigEntry, plug: dr.DeviceEntry
+) -> None:
+    er.async_get(hass).async_get_or_create(
+        "sensor", "zha", "plug_temp", suggested_object_id="hall_plug_temperature", device_id=plug.id
+    )
+    await set_up(hass, aioclient_mock, entry, risks(risk(plug.id, 10.0, False)))
+    # a sensor with too few readings is not scored; twelve are enough
+    attrs = {
+        "state_class": "measurement",
+        "unit_of_measurement": "°C",
+        "friendly_name": "Hall plug temperature",
+    }
+    for value in ["21.0", "unavailable", *(f"{21 + i % 3 * 0.1:.1f}" for i in range(10)), "48.5", "49.0"]:
+        hass.states.async_set("sensor.hall_plug_temperature", value, attrs, force_update=True)
+    hass.states.async_set("sensor.not_measured", "3", {"unit_of_measurement": "W"})
+    await hass.async_block_till_done()
+    flagged = {"timestamp": "2026-12-07T08:00:00+00:00", "anomaly_score": 0.93, "is_anomaly": True}
+    aioclient_mock.post(
+        f"{DI}/api/anomalies/sensor",
+        json={
+            "entity_id": "sensor.hall_plug_temperature",
+            "unit": "°C",
+            "readings": [flagged],
+            "spans": [
+                {"start": "2026-12-07T07:55:00+00:00", "end": "2026-12-07T08:00:00+00:00", "kind": "spike"}
+            ],
+            "threshold": 0.7,
+            "model_version": "v0003-20261201T020000Z",
+        },
+    )
+    await entry.runtime_data.device_coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    sent = [d for m, u, d, _ in aioclient_mock.mock_calls if str(u).endswith("/api/anomalies/sensor")]
+    assert [body["entity_id"] for body in sent] == ["sensor.hall_plug_temperature"]
+    assert [r["value"] for r in sent[0]["readings"]][-2:] == [48.5, 49.0]
+    assert len(sent[0]["readings"]) == 13  # the unavailable state is not a reading
+    assert sent[0]["unit"] == "°C"
+    anomaly = hass.states.get("binary_sensor.hall_plug_hall_plug_temperature_anomaly")
+    assert anomaly is not None, [s.entity_id for s in hass.states.async_all("binary_sensor")]
+    assert anomaly.state == STATE_ON
+    assert anomaly.attributes["latest_score"] == 0.93
+    assert anomaly.attributes["recent_spans"][0]["kind"] == "spike"
+    assert er.async_get(hass).async_get(anomaly.entity_id).device_id == plug.id

@@ -22,6 +22,7 @@ from .const import AI_SERVICE, CONF_AI_URL, CONF_DEVICE_URL, DEVICE_SERVICE, DOM
 from .coordinator import AiCoordinator, DeviceCoordinator
 from .forwarder import EventForwarder
 from .issues import clear_issues, update_issues
+from .notifications import SuggestionNotifier
 from .sensor_readings import SensorReadings
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -38,6 +39,7 @@ class HomeIQRuntime:
     device_coordinator: DeviceCoordinator
     forwarder: EventForwarder
     readings: SensorReadings
+    notifier: SuggestionNotifier
 
 
 type HomeIQConfigEntry = ConfigEntry[HomeIQRuntime]
@@ -66,7 +68,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeIQConfigEntry) -> bo
     forwarder = EventForwarder(
         hass, entry, {AI_SERVICE: ai, DEVICE_SERVICE: device}, readings, snapshot_taken
     )
-    entry.runtime_data = HomeIQRuntime(ai, device, ai_coordinator, device_coordinator, forwarder, readings)
+    notifier = SuggestionNotifier(hass, entry.entry_id)
+    entry.runtime_data = HomeIQRuntime(
+        ai, device, ai_coordinator, device_coordinator, forwarder, readings, notifier
+    )
     forwarder.async_start()
     # The first snapshot and events go first, so the first poll already sees this home.
     await forwarder.flush(force=True)
@@ -79,9 +84,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeIQConfigEntry) -> bo
     def sync_issues() -> None:
         update_issues(hass, entry)
 
+    @callback
+    def sync_suggestions() -> None:
+        if ai_coordinator.last_update_success and ai_coordinator.data is not None:
+            notifier.update(ai_coordinator.data.suggestions)
+
     entry.async_on_unload(device_coordinator.async_add_listener(sync_issues))
     entry.async_on_unload(ai_coordinator.async_add_listener(sync_issues))
+    entry.async_on_unload(ai_coordinator.async_add_listener(sync_suggestions))
     sync_issues()
+    sync_suggestions()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -91,6 +103,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: HomeIQConfigEntry) -> b
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.forwarder.async_stop()
+        entry.runtime_data.notifier.clear()
         clear_issues(hass, entry.entry_id)
     return unloaded
 

@@ -10,9 +10,11 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util.json import JsonValueType
 
 from .api import HomeIQError, NotOffered
 from .const import DOMAIN
+from .notifications import suggestion_markdown
 from .payloads import Suggestion
 
 if TYPE_CHECKING:
@@ -45,34 +47,46 @@ def _entry(hass: HomeAssistant, call: ServiceCall) -> HomeIQConfigEntry:
     return entries[0]
 
 
-def suggestion_markdown(suggestion: Suggestion) -> str:
-    """A notification's body: what the suggestion does and its YAML, ready to paste."""
-    return f"**{suggestion.title}**\n\n```yaml\n{suggestion.automation_yaml.strip()}\n```"
-
-
 async def _suggest(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = _entry(hass, call)
     runtime = entry.runtime_data
     body: dict[str, Any] = {"request": call.data["request"], "snapshot": runtime.forwarder.snapshot()}
     try:
-        answer = await runtime.ai.post("/api/automations/suggest", body, key=False)
+        answer = await runtime.ai.post("/api/automations/suggest", body)  # stored for feedback: keyed
     except NotOffered as exc:
         raise HomeAssistantError(
             "this ai-automation service does not offer suggestions in words yet"
         ) from exc
     except HomeIQError as exc:
         raise HomeAssistantError(f"ai-automation could not suggest: {exc}") from exc
+    explanation = str(answer.get("explanation") or "")
+    if answer.get("grounded") is False:  # the home lacks what the request needs: say what, invent nothing
+        missing: list[JsonValueType] = [str(m) for m in answer.get("missing") or []]
+        persistent_notification.async_create(
+            hass,
+            f"**Not built:** {explanation}",
+            title="HomeIQ could not build this automation",
+            notification_id=f"{DOMAIN}_suggest",
+        )
+        return {"grounded": False, "explanation": explanation, "missing": missing}
     suggestion = Suggestion.from_json(answer)
     persistent_notification.async_create(
-        hass, suggestion_markdown(suggestion), title="HomeIQ suggestion", notification_id=f"{DOMAIN}_suggest"
+        hass,
+        f"{suggestion_markdown(suggestion)}\n\n{explanation}".strip(),
+        title="HomeIQ suggestion",
+        notification_id=f"{DOMAIN}_suggest",
     )
+    triggers: list[JsonValueType] = [*suggestion.trigger_entities]
+    actions: list[JsonValueType] = [*suggestion.action_entities]
     return {
+        "grounded": True,
         "title": suggestion.title,
         "automation_yaml": suggestion.automation_yaml,
-        "trigger_entities": suggestion.trigger_entities,
-        "action_entities": suggestion.action_entities,
+        "trigger_entities": triggers,
+        "action_entities": actions,
         "suggestion_id": suggestion.suggestion_id,
+        "explanation": explanation,
     }
 
 

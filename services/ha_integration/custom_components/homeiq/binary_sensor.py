@@ -13,8 +13,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DEVICE_SERVICE
 from .coordinator import DeviceCoordinator
-from .entity import DeviceRiskEntity, ha_device, service_device
-from .issues import describe_drivers
+from .entity import DeviceRiskEntity, ha_device, new_device_entities, service_device
 
 if TYPE_CHECKING:
     from . import HomeIQConfigEntry
@@ -28,17 +27,15 @@ async def async_setup_entry(
     devices: set[str] = set()
     sensors: set[str] = set()
 
+    def at_risk(device_id: str, info: DeviceInfo) -> BinarySensorEntity:
+        return AtRiskBinarySensor(coordinator, device_id, info, "at_risk")
+
     @callback
     def add_new() -> None:
         data = coordinator.data
         if data is None:
             return
-        new: list[BinarySensorEntity] = []
-        for device_id in data.risks.keys() - devices:
-            info = ha_device(hass, device_id)
-            if info is not None:
-                devices.add(device_id)
-                new.append(AtRiskBinarySensor(coordinator, device_id, info, "at_risk"))
+        new = new_device_entities(hass, coordinator, devices, at_risk)
         for entity_id in data.sensors.keys() - sensors:
             sensors.add(entity_id)
             new.append(SensorAnomalyBinarySensor(hass, coordinator, entity_id))
@@ -63,15 +60,7 @@ class AtRiskBinarySensor(DeviceRiskEntity, BinarySensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Probability, risk level, horizon and drivers."""
-        risk = self.risk
-        if risk is None:
-            return None
-        return {
-            "failure_probability": risk.failure_probability,
-            "risk_level": risk.risk_level,
-            "horizon_days": risk.horizon_days,
-            "drivers": describe_drivers(risk),
-        }
+        return self.risk_attributes()
 
 
 class SensorAnomalyBinarySensor(CoordinatorEntity[DeviceCoordinator], BinarySensorEntity):

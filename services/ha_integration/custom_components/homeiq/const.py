@@ -38,5 +38,9 @@ ANOMALY_MAX_SENSORS: Final = 50
 ANOMALY_MAX_READINGS: Final = 288
 ANOMALY_MIN_READINGS: Final = 12
 
+# Synergy suggestions: HA's own automations are sent so their pairs are not suggested again.
+MAX_EXISTING_AUTOMATIONS: Final = 5_000
+SUGGESTIONS_NOTIFIED: Final = 5
+
 STALE_MODEL_DAYS: Final = 14
 MAX_DRIVERS_SHOWN: Final = 3

@@ -6,11 +6,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.components.automation import DATA_COMPONENT as AUTOMATIONS
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import CannotConnect, HomeIQClient, HomeIQError, NoModel, NotOffered
-from .const import AI_POLL, DEVICE_POLL
+from .const import AI_POLL, DEVICE_POLL, MAX_EXISTING_AUTOMATIONS
 from .payloads import DeviceRisk, HomeType, ModelInfo, SensorVerdict, Suggestion
 from .sensor_readings import SensorReadings
 
@@ -126,13 +127,21 @@ class AiCoordinator(DataUpdateCoordinator[AiData]):
             raise UpdateFailed(f"ai-automation: {exc}") from exc
         return data
 
+    def existing_automations(self) -> list[dict[str, Any]]:
+        """The home's automations as HA loaded them: the service leaves the pairs they link out."""
+        component = self.hass.data.get(AUTOMATIONS)
+        if component is None:
+            return []
+        configs = (getattr(e, "raw_config", None) for e in component.entities)
+        return [dict(c) for c in configs if isinstance(c, dict)][:MAX_EXISTING_AUTOMATIONS]
+
     async def _suggestions(self) -> list[Suggestion] | None:
         if self.snapshot is None:
             return None
+        body = {"snapshot": self.snapshot, "existing_automations": self.existing_automations(), "limit": 10}
         try:
-            answer = await self.client.post(
-                "/api/synergies/detect", {"snapshot": self.snapshot, "limit": 10}, key=True
-            )
+            answer = await self.client.post("/api/synergies/detect", body, key=True)
         except (NotOffered, NoModel):
             return None
-        return [Suggestion.from_json(s) for s in answer.get("suggestions", [])]
+        found = (Suggestion.from_json(s) for s in answer.get("suggestions", []))
+        return [s for s in found if s.feedback != "dismissed"]  # the owner said no: not shown again

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, SERVICE_NAMES
 from .coordinator import AiCoordinator, DeviceCoordinator
+from .issues import describe_drivers
 from .payloads import DeviceRisk
 
 if TYPE_CHECKING:
@@ -37,6 +39,25 @@ def ha_device(hass: HomeAssistant, device_id: str) -> DeviceInfo | None:
     return DeviceInfo(identifiers=set(device.identifiers), connections=set(device.connections))
 
 
+@callback
+def new_device_entities[E](
+    hass: HomeAssistant,
+    coordinator: DeviceCoordinator,
+    known: set[str],
+    make: Callable[[str, DeviceInfo], E],
+) -> list[E]:
+    """One entity per HA device the service scores that has none yet (`known` remembers them)."""
+    if coordinator.data is None:
+        return []
+    new = []
+    for device_id in coordinator.data.risks.keys() - known:
+        info = ha_device(hass, device_id)
+        if info is not None:
+            known.add(device_id)
+            new.append(make(device_id, info))
+    return new
+
+
 class DeviceRiskEntity(CoordinatorEntity[DeviceCoordinator]):
     """An entity about one HA device that device-intelligence scores."""
 
@@ -56,6 +77,18 @@ class DeviceRiskEntity(CoordinatorEntity[DeviceCoordinator]):
         """The device's latest prediction (None when the service no longer lists it)."""
         data = self.coordinator.data
         return data.risks.get(self.device_id) if data else None
+
+    def risk_attributes(self) -> dict[str, Any] | None:
+        """What every entity of a device's risk shows: probability, risk level, horizon and drivers."""
+        risk = self.risk
+        if risk is None:
+            return None
+        return {
+            "failure_probability": risk.failure_probability,
+            "risk_level": risk.risk_level,
+            "horizon_days": risk.horizon_days,
+            "drivers": describe_drivers(risk),
+        }
 
     @property
     def available(self) -> bool:

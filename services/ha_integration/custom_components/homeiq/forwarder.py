@@ -57,10 +57,16 @@ def _state(state: State | None) -> dict[str, Any] | None:
 
 
 def serialize_event(event: Event[EventStateChangedData]) -> dict[str, Any]:
-    """A `state_changed` event in HA's event-stream shape, with only the attributes the services read."""
+    """A `state_changed` event in HA's event-stream shape, with only the attributes the services read.
+
+    The context says who caused the change (a user, an automation, the device), which the services need
+    to tell the owner's habits from what automations already do.
+    """
+    context = event.context
     return {
         "event_type": EVENT_STATE_CHANGED,
         "time_fired": datetime.fromtimestamp(event.time_fired_timestamp, UTC).isoformat(),
+        "context": {"id": context.id, "user_id": context.user_id, "parent_id": context.parent_id},
         "data": {
             "entity_id": event.data["entity_id"],
             "old_state": _state(event.data["old_state"]),
@@ -74,14 +80,14 @@ def build_snapshot(hass: HomeAssistant) -> dict[str, Any]:
     areas = ar.async_get(hass)
     devices = dr.async_get(hass)
     floors = fr.async_get(hass)
-    area_rows = []
+    area_rows: list[dict[str, Any]] = []
     for area in areas.async_list_areas():
         row: dict[str, Any] = {"name": area.name, "area_id": area.id}
         floor = floors.async_get_floor(area.floor_id) if area.floor_id else None
         if floor is not None:
             row["floor"], row["floor_level"] = floor.name, floor.level
         area_rows.append(row)
-    entity_rows = []
+    entity_rows: list[dict[str, Any]] = []
     for entry in er.async_get(hass).entities.values():
         if (
             entry.disabled_by is not None
@@ -91,9 +97,9 @@ def build_snapshot(hass: HomeAssistant) -> dict[str, Any]:
             continue
         device = devices.async_get(entry.device_id) if entry.device_id else None
         area_id = entry.area_id or (device.area_id if device is not None else None)
-        area = areas.async_get_area(area_id) if area_id else None
+        entity_area = areas.async_get_area(area_id) if area_id else None
         state = hass.states.get(entry.entity_id)
-        row = {"entity_id": entry.entity_id, "device_id": entry.device_id, "area": area.name if area else None,
+        row = {"entity_id": entry.entity_id, "device_id": entry.device_id, "area": entity_area.name if entity_area else None,
                "device_class": entry.device_class or entry.original_device_class,
                "friendly_name": state.name if state is not None else entry.name or entry.original_name}  # fmt: skip
         entity_rows.append({k: v for k, v in row.items() if v is not None})

@@ -10,6 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import yaml
+
+
+def _alias(automation_yaml: str) -> str | None:
+    """The `alias:` of a one-automation YAML (a list of one item, or the mapping itself)."""
+    try:
+        loaded = yaml.safe_load(automation_yaml)
+    except yaml.YAMLError:
+        return None
+    first = loaded[0] if isinstance(loaded, list) and loaded else loaded
+    alias = first.get("alias") if isinstance(first, dict) else None
+    return str(alias) if alias else None
+
 
 def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
@@ -143,16 +156,24 @@ class Suggestion:
     trigger_entities: list[str] = field(default_factory=list)
     action_entities: list[str] = field(default_factory=list)
     suggestion_id: str | None = None
+    feedback: str | None = None  # "accepted" / "dismissed" once the owner said so
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Suggestion:
         """Parse one suggestion; the title falls back to its entities."""
         triggers = [str(e) for e in data.get("trigger_entities") or []]
         actions = [str(e) for e in data.get("action_entities") or []]
+        automation_yaml = str(data.get("automation_yaml") or "")
         title = (
-            data.get("title") or data.get("description") or f"{', '.join(triggers)} -> {', '.join(actions)}"
+            data.get("title") or _alias(automation_yaml) or f"{', '.join(triggers)} -> {', '.join(actions)}"
         )
         sid = data.get("suggestion_id") or data.get("id")
+        feedback = data.get("feedback")
         return cls(
-            str(title), str(data.get("automation_yaml") or ""), triggers, actions, str(sid) if sid else None
+            str(title),
+            automation_yaml,
+            triggers,
+            actions,
+            str(sid) if sid else None,
+            str(feedback) if feedback else None,
         )

@@ -11,8 +11,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .const import AI_SERVICE, DEVICE_SERVICE
-from .entity import DeviceRiskEntity, ServiceEntity, ha_device
-from .issues import describe_drivers
+from .entity import DeviceRiskEntity, ServiceEntity, new_device_entities
 
 if TYPE_CHECKING:
     from . import HomeIQConfigEntry
@@ -42,14 +41,8 @@ async def async_setup_entry(
 
     @callback
     def add_new_devices() -> None:
-        if device.data is None:
-            return
-        new = []
-        for device_id in device.data.risks.keys() - known:
-            info = ha_device(hass, device_id)
-            if info is not None:
-                known.add(device_id)
-                new.append(FailureProbabilitySensor(device, device_id, info, "failure_probability"))
+        new = new_device_entities(hass, device, known, lambda device_id, info: FailureProbabilitySensor(
+            device, device_id, info, "failure_probability"))  # fmt: skip
         if new:
             async_add_entities(new)
 
@@ -73,13 +66,12 @@ class FailureProbabilitySensor(DeviceRiskEntity, SensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Risk level, horizon, drivers and advice (what the at-risk repair also says)."""
-        risk = self.risk
-        if risk is None:
+        risk, shared = self.risk, self.risk_attributes()
+        if risk is None or shared is None:
             return None
+        shared.pop("failure_probability")  # it is the state
         return {
-            "risk_level": risk.risk_level,
-            "horizon_days": risk.horizon_days,
-            "drivers": describe_drivers(risk),
+            **shared,
             "recommendations": risk.recommendations,
             "confidence": risk.confidence,
             "anomaly_score": risk.anomaly_score,

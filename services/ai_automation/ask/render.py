@@ -1,0 +1,148 @@
+"""The chosen slots as an HA automation: current keys (`triggers:`/`conditions:`/`actions:`) or HA's
+motion-light blueprint, with the times, thresholds and durations the request gave. Like synergy
+suggestions, never enabled automatically (`initial_state: false`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ai_automation.ask.intent import Intent
+from ai_automation.ask.library import Template
+from ai_automation.ask.slots import Choice
+from ai_automation.synergies.home import Entity
+from ai_automation.synergies.patterns import Pattern, match, switches_on_off
+
+_NUMERIC = frozenset({"sensor", "number", "input_number"})
+_ON_STATE = {"media_player": "playing", "lock": "unlocked", "cover": "open", "climate": "heat"}
+_SERVICES: dict[tuple[str, str], str] = {
+    ("cover", "on"): "cover.open_cover", ("cover", "open"): "cover.open_cover", ("cover", "off"): "cover.close_cover",
+    ("cover", "close"): "cover.close_cover", ("lock", "on"): "lock.lock", ("lock", "lock"): "lock.lock",
+    ("lock", "close"): "lock.lock", ("lock", "off"): "lock.unlock", ("lock", "unlock"): "lock.unlock",
+    ("lock", "open"): "lock.unlock", ("valve", "open"): "valve.open_valve", ("valve", "on"): "valve.open_valve",
+    ("valve", "close"): "valve.close_valve", ("valve", "off"): "valve.close_valve",
+    ("vacuum", "on"): "vacuum.start", ("vacuum", "off"): "vacuum.return_to_base", ("button", "on"): "button.press",
+    ("input_button", "on"): "input_button.press", ("scene", "on"): "scene.turn_on", ("script", "on"): "script.turn_on",
+    ("climate", "off"): "climate.turn_off", ("climate", "on"): "climate.turn_on",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The automation object and what it was built from."""
+
+    automation: dict[str, Any]
+    template_id: str
+    blueprint: str | None
+    trigger_text: str
+
+
+def _service(verb: str, action: Entity) -> str:
+    domain = action.domain
+    if verb == "dim" and domain == "light":
+        return "light.turn_on"
+    service = _SERVICES.get((domain, verb)) or _SERVICES.get((domain, "off" if verb == "close" else "on"))
+    if service:
+        return service
+    if switches_on_off(action) or domain in ("automation", "siren", "remote", "input_boolean"):
+        return f"{domain}.turn_off" if verb in ("off", "close") else f"{domain}.turn_on"
+    return f"{domain}.turn_on"
+
+
+def _action(intent: Intent, action: Entity, request: str) -> dict[str, Any]:
+    if action.domain == "notify":
+        return {"action": "notify.send_message", "target": {"entity_id": action.entity_id},
+                "data": {"message": request[:200]}}  # fmt: skip
+    out: dict[str, Any] = {"action": _service(intent.verb, action), "target": {"entity_id": action.entity_id}}
+    if intent.verb == "dim" and action.domain == "light":
+        out["data"] = {"brightness_pct": 30}
+    return out
+
+
+def _entity_trigger(intent: Intent, trigger: Entity, pattern: Pattern) -> dict[str, Any]:
+    q = intent.quantities
+    if trigger.domain in _NUMERIC and (q.above is not None or q.below is not None):
+        out: dict[str, Any] = {"trigger": "numeric_state", "entity_id": trigger.entity_id}
+        if q.above is not None:
+            out["above"] = q.above
+        if q.below is not None:
+            out["below"] = q.below
+    elif trigger.domain in _NUMERIC and pattern.trigger.platform == "numeric_state":
+        out = {"trigger": "numeric_state", "entity_id": trigger.entity_id}
+        for key, value in (("above", pattern.trigger.above), ("below", pattern.trigger.below)):
+            if value is not None:
+                out[key] = value
+    elif trigger.domain in _NUMERIC:
+        out = {"trigger": "state", "entity_id": trigger.entity_id}
+    else:
+        on = _ON_STATE.get(trigger.domain, "on")
+        off = {"playing": "idle", "unlocked": "locked", "open": "closed", "heat": "off"}.get(on, "off")
+        out = {"trigger": "state", "entity_id": trigger.entity_id, "to": off if intent.trigger_off else on}
+    seconds = q.for_seconds or (pattern.trigger.for_seconds if pattern.curated else None)
+    if seconds:
+        out["for"] = {"seconds": seconds}
+    return out
+
+
+def _conditions(intent: Intent, sun_trigger: bool) -> list[dict[str, Any]]:
+    q = intent.quantities
+    out: list[dict[str, Any]] = []
+    after = q.after or (q.at if not sun_trigger and q.at else None)
+    if after or q.before:
+        cond: dict[str, Any] = {"condition": "time"}
+        if after:
+            cond["after"] = after
+        if q.before:
+            cond["before"] = q.before
+        out.append(cond)
+    if q.sun_event and not sun_trigger:
+        night = q.sun_event == "sunset"
+        out.append({"condition": "sun", "after": "sunset", "before": "sunrise"} if night
+                   else {"condition": "sun", "after": "sunrise", "before": "sunset"})  # fmt: skip
+    return out
+
+
+def render(
+    intent: Intent,
+    choice: Choice,
+    template: Template | None,
+    automation_id: str,
+    request: str,
+    sun_trigger: bool,
+) -> Rendered:
+    """The automation object (what `automation_yaml` serialises) for the chosen slots."""
+    action = choice.actions[0].entity
+    q = intent.quantities
+    alias = " ".join(request.split())[:120] or "HomeIQ suggestion"
+    head = {"id": automation_id, "alias": alias,
+            "description": "Suggested by HomeIQ from your request; check it before enabling.", "initial_state": False}  # fmt: skip
+    if choice.trigger is None:
+        if q.at and not q.sun_is_trigger:
+            trig = {"trigger": "time", "at": q.at}
+            text = f"at {q.at}"
+        else:
+            trig = {"trigger": "sun", "event": q.sun_event or "sunset"}
+            text = f"at {q.sun_event or 'sunset'}"
+        auto = {**head, "mode": "single", "triggers": [trig], "conditions": _conditions(intent, True),
+                "actions": [_action(intent, action, request)]}  # fmt: skip
+        return Rendered(auto, template.id if template else "time_or_sun", None, text)
+    trigger = choice.trigger.entity
+    pattern = template.pattern if template and template.pattern else match(trigger, action)
+    template_id = template.id if template else f"pattern:{pattern.name}"
+    conditions = _conditions(intent, sun_trigger=False)
+    blueprint_fits = (
+        template is not None and template.id == "blueprint:motion_light" and action.domain == "light"
+        and intent.verb == "on" and not intent.trigger_off and not conditions
+    )  # fmt: skip
+    if blueprint_fits:
+        inputs: dict[str, Any] = {
+            "motion_entity": trigger.entity_id,
+            "light_target": {"entity_id": action.entity_id},
+        }
+        if q.for_seconds:
+            inputs["no_motion_wait"] = q.for_seconds
+        auto = {**head, "use_blueprint": {"path": "homeassistant/motion_light.yaml", "input": inputs}}
+        return Rendered(auto, template_id, "homeassistant/motion_light.yaml", trigger.entity_id)
+    auto = {**head, "mode": "single", "triggers": [_entity_trigger(intent, trigger, pattern)],
+            "conditions": conditions, "actions": [_action(intent, action, request)]}  # fmt: skip
+    return Rendered(auto, template_id, None, trigger.entity_id)

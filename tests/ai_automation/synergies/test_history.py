@@ -1,0 +1,112 @@
+"""Habits mined from the event history: the owner's manual routine is found; what automations do, chance
+co-occurrence and two things that merely share the evening are not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ai_automation.synergies.history import Change, HistoryOptions, changes_of, mine_habits
+
+DAY = 86_400.0
+T0 = 1_795_000_000.0 - 1_795_000_000.0 % DAY  # a midnight
+
+
+def _home(days: int, seed: int = 3) -> list[Change]:
+    rng = np.random.default_rng(seed)
+    out: list[Change] = []
+
+    def change(entity: str, state: str, t: float, origin: str | None) -> None:
+        out.append(Change(entity, state, None, float(t), origin))
+
+    for d in range(days):
+        day = T0 + d * DAY
+        for t in day + np.sort(rng.uniform(6 * 3600, 23 * 3600, 20)):  # hall motion all day (the sensor)
+            change("binary_sensor.hall_motion", "on", t, "system")
+            change("binary_sensor.hall_motion", "off", t + 90, "system")
+        if d % 6 != 5:  # the planted habit: most evenings, the hall light by hand just after motion
+            evening = day + rng.uniform(18 * 3600, 22 * 3600)
+            change("binary_sensor.hall_motion", "on", evening, "system")
+            change("light.hall", "on", evening + rng.uniform(10, 60), "user")
+        door = day + rng.uniform(
+            7 * 3600, 8 * 3600
+        )  # an existing automation: the door turns the porch light on
+        change("binary_sensor.front_door", "on", door, "system")
+        change("light.porch", "on", door + 1, "automation")
+        for t in day + rng.uniform(0, DAY, 3):  # the kitchen light at random moments, by hand
+            change("light.kitchen", "on", t, "user")
+        for t in day + rng.uniform(0, DAY, 20):
+            change("binary_sensor.kitchen_motion", "on", t, "system")
+        seven = day + 19 * 3600  # the TV and the living-room lamp both around 19:00, unrelated
+        change("media_player.tv", "playing", seven + rng.normal(0, 1800), "system")
+        change("light.living", "on", seven + rng.normal(0, 1800), "user")
+    return out
+
+
+def test_the_manual_routine_is_found_with_its_evidence_and_nothing_else() -> None:
+    habits = mine_habits(_home(30))
+    assert [(h.trigger_entity, h.trigger_state, h.action_entity, h.action_state) for h in habits] == [
+        ("binary_sensor.hall_motion", "on", "light.hall", "on")
+    ]
+    hall = habits[0]
+    assert hall.days == 25
+    assert hall.support == 25
+    assert hall.actions == 25
+    assert hall.confidence == 1.0
+    assert hall.lift >= 3
+    assert 10 <= hall.median_lag_s <= 60
+    evidence = hall.evidence()
+    assert evidence["source"] == "history"
+    assert "on 25 of 30 days" in evidence["text"]
+    assert evidence["weak"] is False
+
+
+def test_changes_an_automation_made_never_count_even_when_they_follow_their_trigger_every_day() -> None:
+    home = _home(30)
+    assert not [h for h in mine_habits(home) if h.action_entity == "light.porch"]
+    # the same changes made by hand would be a habit: it is the context that keeps them out
+    by_hand = [
+        Change(c.entity_id, c.state, None, c.time, "user" if c.origin == "automation" else c.origin)
+        for c in home
+    ]
+    assert ("binary_sensor.front_door", "light.porch") in {
+        (h.trigger_entity, h.action_entity) for h in mine_habits(by_hand)
+    }
+
+
+def test_a_short_history_is_marked_weak_and_too_short_a_one_says_nothing() -> None:
+    five = mine_habits(_home(5))
+    assert [h.action_entity for h in five] == ["light.hall"]
+    assert five[0].evidence()["weak"] is True
+    assert mine_habits(_home(2)) == []
+    assert mine_habits([]) == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_co_occurrence_stays_silent(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    noise = [
+        Change("binary_sensor.motion", "on", None, float(t), "system")
+        for t in T0 + rng.uniform(0, 30 * DAY, 600)
+    ]
+    noise += [Change("light.desk", "on", None, float(t), "user") for t in T0 + rng.uniform(0, 30 * DAY, 90)]
+    assert mine_habits(noise) == []
+
+
+def test_stored_rows_become_changes_without_attribute_updates_or_unavailable_states() -> None:
+    rows = [
+        {"event_type": "state_changed", "entity_id": "light.hall", "state": "on", "old_state": "off", "time_fired": T0, "origin": "user"},
+        {"event_type": "state_changed", "entity_id": "light.hall", "state": "on", "old_state": "on", "time_fired": T0 + 1, "origin": "user"},
+        {"event_type": "state_changed", "entity_id": "light.hall", "state": "unavailable", "old_state": "on", "time_fired": T0 + 2, "origin": None},
+        {"event_type": "automation_triggered", "entity_id": "automation.x", "time_fired": T0 + 3},
+    ]  # fmt: skip
+    assert changes_of(rows) == [Change("light.hall", "on", "off", T0, "user")]
+
+
+def test_a_longer_lag_is_an_option() -> None:
+    home = [
+        c if c.entity_id != "light.hall" else Change(c.entity_id, c.state, None, c.time + 240, c.origin)
+        for c in _home(30)
+    ]
+    assert not [h for h in mine_habits(home) if h.action_entity == "light.hall"]
+    assert [h.action_entity for h in mine_habits(home, HistoryOptions(lag_s=400))] == ["light.hall"]

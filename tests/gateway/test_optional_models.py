@@ -1,0 +1,70 @@
+"""The report's optional-model row for the seed's "soft prompt": the recorded bench figure and a live ask."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from ai_automation.app import create_app
+from ai_automation.settings import AiAutomationSettings
+from gateway.optional_models import soft_prompt
+from gateway.readiness_report import build_document
+from gateway.report_render import to_markdown
+from gateway.service_clients import AiAutomationClient
+from gateway.step_results import OptionalModel, RunResult, Status, StepResult
+
+RESULTS = {
+    "asks": 50,
+    "homes": 13,
+    "gate": {"threshold": 0.7, "verdict": "FAILED"},
+    "runs": {"ask_loho": {"slot_accuracy": 0.14}},
+    "token_overlap_baseline": 0.02,
+    "template_retrieval": {"r@1": 0.36, "r@5": 0.46},
+    "measured_at": "2026-12-07T07:30:00+00:00",
+}
+
+
+async def test_the_row_quotes_the_bench_figure_and_asks_the_live_service(tmp_path: Path) -> None:
+    results = tmp_path / "ask.json"
+    results.write_text(json.dumps(RESULTS))
+    settings = AiAutomationSettings(
+        data_dir=tmp_path / "data", models_dir=tmp_path / "models", _env_file=None
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        client = AiAutomationClient("http://ai", transport=httpx.ASGITransport(app=app))
+        async with client:
+            row = await soft_prompt(client, results)
+    assert row.verdict == "gate 0.70: FAILED"
+    assert "slot accuracy 0.14 on 50 real asks" in row.figure
+    assert "baseline 0.02" in row.figure
+    assert row.live.startswith("answered")
+    assert "binary_sensor.hall_motion" in row.live
+
+
+async def test_without_a_figure_or_a_service_the_row_says_so(tmp_path: Path) -> None:
+    not_found = httpx.MockTransport(lambda _request: httpx.Response(404, json={"detail": "Not Found"}))
+    async with AiAutomationClient("http://ai", transport=not_found) as client:
+        row = await soft_prompt(client, tmp_path / "absent.json")
+    assert row.verdict == "not measured"
+    assert "run bench/bench_ask.py" in row.figure
+    assert row.live.startswith("not offered")
+
+
+def test_the_report_shows_the_row_and_says_when_it_was_not_checked() -> None:
+    steps = [
+        StepResult("preflight", "Pre-flight", status=Status.PASSED),
+        StepResult("validation", "Validation", status=Status.SKIPPED, reason="no model was trained"),
+        StepResult("report", "Report and manifest", status=Status.PASSED),
+    ]
+    run = RunResult("r1", datetime(2026, 12, 7, tzinfo=UTC), "make run", {"seed": 1}, steps)
+    assert "Not checked in this run" in to_markdown(build_document(run)[0], {})
+    run.optional = [
+        OptionalModel("soft prompt", "ask in words", "gate 0.70: FAILED", "slot accuracy 0.14", "answered")
+    ]
+    md = to_markdown(build_document(run)[0], {})
+    assert "## Optional models (the seed's)" in md
+    assert "gate 0.70: FAILED" in md
