@@ -92,10 +92,11 @@ def choose_rooms(
     """The rooms of one home, each area kind's presence correlated through one per-home factor
     (`_uniforms`; always one living area: the simulated household's activity is anchored there)."""
     candidates = room_candidates(cal.home_type, room_classes)
-    first = _uniforms(len(AREA_CLASS_ORDER), correlation, rng)
+    # without a correlation no extra draw: the same homes as before the copula existed
+    first = _uniforms(len(AREA_CLASS_ORDER), correlation, rng) if correlation else None
     rooms: list[str] = []
     for j, area_class in enumerate(AREA_CLASS_ORDER):
-        n = _count(cal.areas.get(area_class, ()), rng, float(first[j]))
+        n = _count(cal.areas.get(area_class, ()), rng, None if first is None else float(first[j]))
         if area_class == "living":
             n = max(n, 1)
         if n:

@@ -249,7 +249,8 @@ def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
         kind: {k: float(v) for k, v in means.items() if k != "devices"}
         for kind, means in (doc.get("entity_mix") or {}).items()
     }
-    empty = doc.get("empty_areas") or {}
+    # measured always, drawn only when the table says so (see scripts/calibrate_generator.py)
+    empty = (doc.get("empty_areas") or {}) if doc.get("empty_areas_applied") else {}
     return CalibrationTable(
         str(doc["split"]),
         tuple(sorted(doc["room_classes"].items())),

@@ -43,7 +43,7 @@ from homeiq_shared.event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "2.4.0"  # 2.3: contexts say who caused a change (origins.py); 2.4: declared empty areas
+GENERATOR_VERSION = "2.3.0"  # 2.3: contexts say who caused a change; planted habits (origins.py)
 DEFAULT_SEED = 42
 DEFAULT_START_DATE = date(2025, 10, 1)
 MAX_HOMES = 100_000
