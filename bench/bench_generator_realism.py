@@ -51,6 +51,7 @@ def dump_layouts(types: list[str], seed: int, table_path: str | None) -> list[di
             {
                 "home_type": home_type,
                 "areas": [a["name"] for a in lay.areas],
+                "empty_areas": getattr(lay, "empty_areas", 0),  # declared, no device (generator 2.2.0 on)
                 "devices": [[device_area.get(d, -1), k] for d, k in enumerate(lay.device_kinds)],
                 "records": [
                     {"entity_id": r["entity_id"], "area": r["area"], "device_class": r["device_class"]}
@@ -90,11 +91,14 @@ def _generate(types: list[str], tree: Path | None, table: Path | None, scratch: 
 def _as_cal(generated: list[dict[str, Any]], area_kind: Any) -> list[Any]:
     from ai_automation.synthesis.calibration_sources import CalDevice, CalHome
 
-    return [
-        CalHome("generated", g["home_type"], tuple(area_kind(n) for n in g["areas"]),
-                tuple(CalDevice(a, k, 1) for a, k in g["devices"]), lights_known=True)
-        for g in generated
-    ]  # fmt: skip
+    out = []
+    for g in generated:  # equipped areas first, the declared empty ones last (as the layout lists them)
+        kinds = tuple(area_kind(n) for n in g["areas"])
+        equipped = len(kinds) - g.get("empty_areas", 0)
+        out.append(CalHome("generated", g["home_type"], kinds[:equipped],
+                           tuple(CalDevice(a, k, 1) for a, k in g["devices"]), lights_known=True,
+                           empty_areas=kinds[equipped:]))  # fmt: skip
+    return out
 
 
 def _domain_auc(generated: list[dict[str, Any]], real: list[dict[str, Any]]) -> float:

@@ -1,8 +1,10 @@
 """Rooms and device kinds of a calibrated home type, drawn from its calibration statistics.
 
-Each area kind (the classifier's: bedroom, bathroom, outdoor...) is included independently: the
+Each area kind (the classifier's: bedroom, bathroom, outdoor...) is included at its real rate: the
 first area of a kind with the real share of homes that have one, each further area with the real
-chance of one more given as many (so the count per kind follows the real distribution). Which of the
+chance of one more given as many (so the count per kind follows the real distribution); whether a
+kind is there at all shares one per-home factor across kinds (a Gaussian copula, `_uniforms`), so
+homes declare few or many areas as real registries do. Declared empty areas come on top. Which of the
 generator's rooms fills an area follows the type's prior rooms (`home_types.TYPE_PROFILES`): a core
 room first, then optional rooms by their prior weight. Device kinds are present with their real
 inclusion rate and weighted by their real count where present.
@@ -10,6 +12,8 @@ inclusion rate and weighted by their real count where present.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from functools import cache
 
 import numpy as np
@@ -45,14 +49,25 @@ def room_candidates(
     return out
 
 
-def _count(at_least: tuple[float, ...], rng: np.random.Generator) -> int:
-    """How many areas of one kind: walk P(n >= 1), P(n >= 2)... with the conditional chances."""
+def _count(at_least: tuple[float, ...], rng: np.random.Generator, first: float | None = None) -> int:
+    """How many areas of one kind: walk P(n >= 1), P(n >= 2)... with the conditional chances (`first`:
+    the uniform draw deciding whether there is one at all, when the caller correlates it)."""
     n, previous = 0, 1.0
-    for p in at_least:
-        if rng.random() * previous >= p:
+    for j, p in enumerate(at_least):
+        u = first if j == 0 and first is not None else rng.random()
+        if u * previous >= p:
             break
         n, previous = n + 1, p
     return n
+
+
+def _uniforms(n: int, correlation: float, rng: np.random.Generator) -> np.ndarray:
+    """`n` uniforms sharing one per-home factor (Gaussian copula): each stays uniform, so every area
+    kind keeps its real inclusion rate, while a home that declares one kind tends to declare the
+    others. Real registries list rooms as thoroughly as their owner configured them; independent
+    kinds made the area count far narrower than the real one."""
+    z = correlation * rng.normal() + math.sqrt(1.0 - correlation**2) * rng.normal(size=n)
+    return np.array([0.5 * math.erfc(x / math.sqrt(2.0)) for x in z.tolist()])
 
 
 def _pick(rooms: tuple[str, ...], weights: np.ndarray, n: int, rng: np.random.Generator) -> list[str]:
@@ -69,20 +84,68 @@ def _pick(rooms: tuple[str, ...], weights: np.ndarray, n: int, rng: np.random.Ge
 
 
 def choose_rooms(
-    cal: TypeCalibration, room_classes: tuple[tuple[str, str], ...], rng: np.random.Generator
+    cal: TypeCalibration,
+    room_classes: tuple[tuple[str, str], ...],
+    rng: np.random.Generator,
+    correlation: float = 0.0,
 ) -> list[str]:
-    """The rooms of one home, each area kind drawn independently (always one living area: the
-    simulated household's activity is anchored there)."""
+    """The rooms of one home, each area kind's presence correlated through one per-home factor
+    (`_uniforms`; always one living area: the simulated household's activity is anchored there)."""
     candidates = room_candidates(cal.home_type, room_classes)
+    # without a correlation no extra draw: the same homes as before the copula existed
+    first = _uniforms(len(AREA_CLASS_ORDER), correlation, rng) if correlation else None
     rooms: list[str] = []
-    for area_class in AREA_CLASS_ORDER:
-        n = _count(cal.areas.get(area_class, ()), rng)
+    for j, area_class in enumerate(AREA_CLASS_ORDER):
+        n = _count(cal.areas.get(area_class, ()), rng, None if first is None else float(first[j]))
         if area_class == "living":
             n = max(n, 1)
         if n:
             names, weights = candidates[area_class]
             rooms += _pick(names, weights, n, rng)
     return rooms
+
+
+def empty_rooms(
+    cal: TypeCalibration,
+    room_classes: tuple[tuple[str, str], ...],
+    empty_at_least: tuple[float, ...],
+    empty_kinds: tuple[tuple[str, float], ...],
+    rng: np.random.Generator,
+) -> list[str]:
+    """Rooms a real registry declares but places no device in (default onboarding areas, rooms not
+    yet equipped): their number drawn like an area kind's, their kinds by the real empty areas' shares."""
+    n = _count(empty_at_least, rng)
+    if not n or not empty_kinds:
+        return []
+    candidates = room_candidates(cal.home_type, room_classes)
+    kinds = [k for k, _ in empty_kinds if k in candidates]
+    shares = np.array([dict(empty_kinds)[k] for k in kinds])
+    rooms = []
+    for kind in rng.choice(len(kinds), size=n, p=shares / shares.sum()).tolist():
+        names, weights = candidates[kinds[kind]]
+        rooms.append(names[int(rng.choice(len(names), p=weights / weights.sum()))])
+    return rooms
+
+
+def fit_area_correlation(
+    types: Mapping[str, TypeCalibration],
+    real_sd: Mapping[str, float],
+    room_classes: tuple[tuple[str, str], ...],
+    homes_per_type: int = 400,
+) -> float:
+    """The copula correlation whose generated area counts spread like the real ones (the standard
+    deviation of log area counts per calibrated type, weighted by its real homes: robust to the one
+    31-area registry), on a grid; deterministic."""
+    best, best_error = 0.0, math.inf
+    for correlation in np.round(np.arange(0.0, 0.96, 0.05), 2).tolist():
+        error = 0.0
+        for home_type, cal in types.items():
+            rng = np.random.default_rng(16)
+            counts = [len(choose_rooms(cal, room_classes, rng, correlation)) for _ in range(homes_per_type)]
+            error += cal.homes * (float(np.std(np.log(np.maximum(counts, 1)))) - real_sd[home_type]) ** 2
+        if error < best_error:
+            best, best_error = correlation, error
+    return float(best)
 
 
 def kind_weights(cal: TypeCalibration, rng: np.random.Generator) -> np.ndarray:

@@ -2,8 +2,10 @@
 
 `derive_table(homes, ...)` turns calibration homes (`calibration_sources.CalHome`) into a small JSON
 table of derived figures only: per home type, the chance of at least 1, 2, ... areas of each area kind,
-the spread of devices per area, and each device kind's inclusion rate and count when present.
-`calibration_table()` reads the committed table (`calibration_v2.json`, derived from the real
+the spread of devices per area, and each device kind's inclusion rate and count when present; pooled
+over types, the declared areas real registries leave empty (only a real install can show them) and
+(added by scripts/calibrate_generator.py) the correlation between area kinds that spreads the area
+count like the real one. `calibration_table()` reads the committed table (`calibration_v2.json`, derived from the real
 installs plus allenporter devices-v2; devices-v3 is held out) once, lazily. Home types with fewer than
 `min_homes` real homes keep the generator's priors (`home_types.TYPE_PROFILES`).
 """
@@ -17,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from statistics import fmean, median
+from statistics import fmean, median, pstdev
 from typing import Any
 
 from ai_automation.synthesis.calibration_sources import LIGHT, CalHome, kind_counts
@@ -26,7 +28,7 @@ from homeiq_shared.ha_semantics import OUTDOOR_KINDS
 from homeiq_shared.home_types import APARTMENT_LIKE, HOME_TYPES
 
 TABLE_PATH = Path(__file__).with_name("calibration_v2.json")
-TABLE_VERSION = 1
+TABLE_VERSION = 2
 MIN_HOMES = 3
 MAX_PER_KIND = 6
 LIGHT_KINDS = ("light_onoff", "light_dimmable", "light_rgbw")
@@ -142,6 +144,20 @@ def entity_mix(homes: Sequence[CalHome]) -> dict[str, dict[str, float]]:
     return out
 
 
+def empty_area_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
+    """Declared areas holding no device, pooled over the homes whose registry can show them (the real
+    installs placing at least one device): P(at least 1, 2... empty areas) and the kinds' shares.
+    Pooled over home types: the installs are almost all houses, too few per type to split."""
+    known = [h.empty_areas for h in homes if h.empty_areas is not None]
+    kinds = Counter(k for empty in known for k in empty)
+    total = sum(kinds.values())
+    return {
+        "homes": len(known),
+        "at_least": _at_least([len(e) for e in known]) if known else [],
+        "kinds": {k: _r(n / total) for k, n in sorted(kinds.items())} if total else {},
+    }
+
+
 def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     """The derived statistics of one group of homes (one home type, or all of a split)."""
     with_devices = [h for h in homes if h.devices is not None]
@@ -152,7 +168,11 @@ def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
         "homes": len(homes),
         "sources": dict(sorted(Counter(h.source for h in homes).items())),
         "homes_with_devices": len(with_devices),
-        "areas": {"median": _r(median(area_counts)), "mean": _r(fmean(area_counts))},
+        "areas": {
+            "median": _r(median(area_counts)),
+            "mean": _r(fmean(area_counts)),
+            "log_sd": _r(pstdev([math.log(max(c, 1)) for c in area_counts])),
+        },
         "area_kinds_at_least": {c: v for c, v in kinds.items() if v},
         "devices_per_area": dict(zip(("median", "log_sd"), dpa, strict=True)) if dpa else None,
         "device_kinds": _kind_stats(with_devices),
@@ -184,6 +204,7 @@ def derive_table(
         "priors_kept": priors,
         "all_homes": type_statistics(homes),
         "entity_mix": entity_mix(homes),
+        "empty_areas": empty_area_statistics(homes),
     }
 
 
@@ -214,6 +235,9 @@ class CalibrationTable:
     room_classes: tuple[tuple[str, str], ...]
     types: Mapping[str, TypeCalibration]
     entity_mix: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    empty_at_least: tuple[float, ...] = ()
+    empty_kinds: tuple[tuple[str, float], ...] = ()
+    area_correlation: float = 0.0
 
 
 def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
@@ -225,7 +249,17 @@ def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
         kind: {k: float(v) for k, v in means.items() if k != "devices"}
         for kind, means in (doc.get("entity_mix") or {}).items()
     }
-    return CalibrationTable(str(doc["split"]), tuple(sorted(doc["room_classes"].items())), types, mix)
+    # measured always, drawn only when the table says so (see scripts/calibrate_generator.py)
+    empty = (doc.get("empty_areas") or {}) if doc.get("empty_areas_applied") else {}
+    return CalibrationTable(
+        str(doc["split"]),
+        tuple(sorted(doc["room_classes"].items())),
+        types,
+        mix,
+        tuple(float(p) for p in empty.get("at_least", ())),
+        tuple((str(k), float(v)) for k, v in (empty.get("kinds") or {}).items()),
+        float(doc.get("area_correlation", 0.0)),
+    )
 
 
 @cache
@@ -243,6 +277,7 @@ def realism_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     dimmable = sum(kind_counts(h)["light_dimmable"] + kind_counts(h)["light_rgbw"] for h in known)
     with_devices = [h for h in homes if h.devices is not None]
     dpa = _devices_per_area(with_devices)
+    empty = [h.empty_areas for h in homes if h.empty_areas is not None]
 
     def share(group: Sequence[CalHome], test: Any) -> float | None:
         return _r(sum(bool(test(h)) for h in group) / len(group)) if group else None
@@ -251,6 +286,8 @@ def realism_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
         "homes": len(homes),
         "area_count_median": _r(median(len(h.areas) for h in homes)) if homes else None,
         "area_count_mean": _r(fmean(len(h.areas) for h in homes)) if homes else None,
+        "area_count_log_sd": _r(pstdev([math.log(max(len(h.areas), 1)) for h in homes])) if homes else None,
+        "empty_areas_mean": _r(fmean(len(e) for e in empty)) if empty else None,
         "bathroom_share": share(homes, lambda h: "bathroom" in h.areas),
         "outdoor_share_apartment_like": share(flats, lambda h: OUTDOOR_KINDS & set(h.areas)),
         "outdoor_share_houses": share(houses, lambda h: OUTDOOR_KINDS & set(h.areas)),

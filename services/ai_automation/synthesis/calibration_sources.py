@@ -91,6 +91,9 @@ class CalHome:
     areas: tuple[str, ...]
     devices: tuple[CalDevice, ...] | None
     lights_known: bool
+    empty_areas: tuple[str, ...] | None = None
+    """Kinds of the declared areas holding no device, where the source is a real registry (None:
+    the source cannot tell, as allenporter's device files list an area only with its devices)."""
 
 
 def registry_device_kind(entities: Iterable[tuple[str, str | None, str]], outdoor: bool) -> str | None:
@@ -217,13 +220,15 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
         raw.append((area, registry_device_kind(entities, outdoor), entities))
     used = {a for a, _, _ in raw if a is not None}
     kinds, index = _area_indices(names, used, area_kind)
+    # a registry placing no device at all says nothing about which declared areas stay empty
+    empty = tuple(area_kind(names[i]) for i in range(len(names)) if i not in used) if used else None
     devices = tuple(
         CalDevice(
             None if a is None else index[a], k, len(ents), tuple(entity_class_key(e[0], e[1]) for e in ents)
         )
         for a, k, ents in raw
     )
-    return CalHome("real-ha-homes", str(home_type), kinds, devices, lights_known=False)
+    return CalHome("real-ha-homes", str(home_type), kinds, devices, lights_known=False, empty_areas=empty)
 
 
 def load_real_ha(folder: Path, area_kind: AreaKindOf) -> list[CalHome]:

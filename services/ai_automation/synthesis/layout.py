@@ -2,8 +2,10 @@
 
 Home types with real data draw their rooms, devices per area and device kinds from the calibration
 table (`calibration.py`, derived from real installs and allenporter's homes by
-scripts/calibrate_generator.py); the others keep the priors of `home_types.TYPE_PROFILES`. Every
-area holds at least one device; placement follows the device catalog's area rules.
+scripts/calibrate_generator.py); the others keep the priors of `home_types.TYPE_PROFILES`. A
+calibrated home also declares empty areas as real registries do (their number and kinds from the
+real installs); every other area holds at least one device; placement follows the device catalog's
+area rules.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from ai_automation.synthesis.calibrated_layout import choose_rooms, device_count, kind_weights, size_index
+from ai_automation.synthesis.calibrated_layout import (
+    choose_rooms,
+    device_count,
+    empty_rooms,
+    kind_weights,
+    size_index,
+)
 from ai_automation.synthesis.calibration import (
     LIGHT_KINDS,
     CalibrationTable,
@@ -74,6 +82,8 @@ class HomeLayout:
     floors: list[dict[str, Any]]
     areas: list[dict[str, Any]]
     area_kinds: list[str]
+    empty_areas: int = 0
+    """How many areas, the last ones, are declared without any device (as in real registries)."""
     device_ids: list[str] = field(default_factory=list)
     device_kinds: list[str] = field(default_factory=list)
     entities: list[EntityInfo] = field(default_factory=list)
@@ -137,16 +147,20 @@ def _choose_rooms(profile: TypeProfile, size: int, floors: list[str], rng: np.ra
 def _rooms_and_floors(
     profile: TypeProfile,
     cal: TypeCalibration | None,
-    classes: tuple[tuple[str, str], ...],
+    table: CalibrationTable,
     rng: np.random.Generator,
-) -> tuple[int, list[str], list[str]]:
-    """Size index, floors and rooms: from the calibration table when the type has one, else the priors."""
+) -> tuple[int, list[str], list[str], int]:
+    """Size index, floors, rooms and how many of the rooms (the first ones) hold devices: from the
+    calibration table when the type has one (then declared empty rooms follow), else the priors."""
     if cal is None:
         size = int(rng.choice(4, p=np.array(profile.size_probs)))
         floors = _choose_floors(profile, rng)
-        return size, floors, _choose_rooms(profile, size, floors, rng)
-    rooms = choose_rooms(cal, classes, rng)
-    return size_index(cal, len(rooms)), _choose_floors(profile, rng, rooms), rooms
+        rooms = _choose_rooms(profile, size, floors, rng)
+        return size, floors, rooms, len(rooms)
+    rooms = choose_rooms(cal, table.room_classes, rng, table.area_correlation)
+    empty = empty_rooms(cal, table.room_classes, table.empty_at_least, table.empty_kinds, rng)
+    floors = _choose_floors(profile, rng, rooms + empty)
+    return size_index(cal, len(rooms)), floors, rooms + empty, len(rooms)
 
 
 def _room_floor(kind: str, floors: list[str], rng: np.random.Generator) -> str:
@@ -275,7 +289,7 @@ def build_layout(
     cal = table.types.get(home_type)
     location = LOCATIONS[int(rng.choice(len(LOCATIONS), p=np.array(LOCATION_WEIGHTS)))]
     tariff = location.tariffs[int(rng.choice(len(location.tariffs), p=np.array(location.tariff_weights)))]
-    size, floors, kinds = _rooms_and_floors(profile, cal, table.room_classes, rng)
+    size, floors, kinds, equipped = _rooms_and_floors(profile, cal, table, rng)
     low, high = profile.occupants
     occupants = int(np.clip(rng.integers(low, high + 1) - (size == 0) + (size == 3), 1, 6))
     layout = HomeLayout(
@@ -289,14 +303,18 @@ def build_layout(
         floors=[{"floor_id": f, "name": FLOOR_NAMES[f][0], "level": FLOOR_NAMES[f][1]} for f in floors],
         areas=_build_areas(kinds, floors, rng),
         area_kinds=kinds,
+        empty_areas=len(kinds) - equipped,
     )
     if cal is None:
         median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]
         n_devices = max(len(kinds), int(np.clip(round(median * rng.lognormal(0.0, 0.2)), 4, 45)))
         placement = _place_devices(kinds, n_devices, len(floors), _STATIC_W, False, rng)
     else:
-        n_devices = device_count(cal, len(kinds), rng)
-        placement = _place_devices(kinds, n_devices, len(floors), kind_weights(cal, rng), True, rng)
+        # devices go to the equipped rooms only; the declared empty ones stay as a real registry has them
+        n_devices = device_count(cal, equipped, rng)
+        placement = _place_devices(
+            kinds[:equipped], n_devices, len(floors), kind_weights(cal, rng), True, rng
+        )
     used: set[str] = set()
     names: set[str] = set()
     for kind, area in placement:

@@ -1,4 +1,5 @@
-"""The generator's calibration on real homes: derived table, realised rates, no empty areas, reproducibility."""
+"""The generator's calibration on real homes: derived table, realised rates, declared empty areas,
+correlated area kinds, reproducibility."""
 
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ def _layouts(home_type: str, n: int = N, seed: int = 5) -> list[HomeLayout]:
 
 
 def _classes(layout: HomeLayout, table: CalibrationTable) -> list[str]:
+    """Area classes of the equipped areas (the calibrated kinds; declared empty areas come after)."""
     classes = dict(table.room_classes)
-    return [classes[k] for k in layout.area_kinds]
+    return [classes[k] for k in layout.area_kinds[: len(layout.area_kinds) - layout.empty_areas]]
 
 
 def _within(observed: float, expected: float, n: int, z: float = 4.5) -> bool:
@@ -109,11 +111,70 @@ def test_bedrooms_follow_the_real_count(
         assert abs(observed - expected) <= 0.15 + 0.1 * expected, (home_type, observed, expected)
 
 
+@pytest.fixture(scope="module")
+def with_empty_areas() -> CalibrationTable:
+    """The committed table with its measured empty areas applied (the shipped one leaves them off)."""
+    doc = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+    return parse_table({**doc, "empty_areas_applied": True})
+
+
+def test_the_shipped_table_measures_empty_areas_and_correlation_but_applies_neither(
+    table: CalibrationTable,
+) -> None:
+    doc = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+    assert doc["empty_areas"]["homes"] >= 10
+    assert doc["empty_areas"]["at_least"][0] > 0.5  # most real registries declare an empty area
+    assert doc["empty_areas_applied"] is False
+    assert "not applied" in doc["empty_areas_note"]
+    assert table.empty_at_least == ()
+    assert table.area_correlation == 0.0
+    for layout in _layouts("single_family_house", 20, seed=9):
+        assert layout.empty_areas == 0
+
+
 @pytest.mark.parametrize("home_type", HOME_TYPES)
-def test_no_area_is_left_empty(home_type: str) -> None:
-    for layout in _layouts(home_type, 40, seed=9):
+def test_only_the_declared_empty_areas_hold_no_device(
+    home_type: str, with_empty_areas: CalibrationTable
+) -> None:
+    for i in range(1, 41):
+        layout = build_layout(i, home_type, home_rng(9, i), with_empty_areas)
         holding = {entity.area for entity in layout.entities if entity.device >= 0}
-        assert holding == set(range(len(layout.areas))), layout.home_id
+        assert holding == set(range(len(layout.areas) - layout.empty_areas)), layout.home_id
+
+
+def test_declared_empty_areas_follow_the_real_installs(with_empty_areas: CalibrationTable) -> None:
+    table = with_empty_areas
+    layouts = [
+        build_layout(i, home_type, home_rng(5, i), table)
+        for home_type in table.types
+        for i in range(1, N + 1)
+    ]
+    with_empty = sum(lay.empty_areas > 0 for lay in layouts) / len(layouts)
+    assert _within(with_empty, table.empty_at_least[0], len(layouts))
+    expected = sum(table.empty_at_least)  # E[n] = sum of P(n >= j)
+    observed = sum(lay.empty_areas for lay in layouts) / len(layouts)
+    assert abs(observed - expected) <= 0.15 + 0.1 * expected
+
+
+def test_correlated_area_kinds_widen_the_area_count_and_keep_the_rates(table: CalibrationTable) -> None:
+    import numpy as np
+
+    from ai_automation.synthesis.calibrated_layout import choose_rooms
+
+    cal = table.types["single_family_house"]
+    fitted = json.loads(TABLE_PATH.read_text(encoding="utf-8"))["area_correlation_fitted"]
+    assert 0.0 < fitted < 1.0
+
+    def rooms(correlation: float) -> list[list[str]]:
+        rng = np.random.default_rng(3)
+        return [choose_rooms(cal, table.room_classes, rng, correlation) for _ in range(N)]
+
+    independent, correlated = rooms(0.0), rooms(fitted)
+    assert np.std([len(r) for r in correlated]) > 1.3 * np.std([len(r) for r in independent])
+    classes = dict(table.room_classes)
+    for area_class in ("bedroom", "garage", "outdoor"):
+        rate = sum(any(classes[k] == area_class for k in r) for r in correlated) / N
+        assert _within(rate, cal.areas[area_class][0], N), (area_class, rate)
 
 
 def test_device_kinds_present_at_no_more_than_their_real_rate(
