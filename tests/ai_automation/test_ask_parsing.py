@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ai_automation.ask.compose import suggest
-from ai_automation.ask.intent import read
+from ai_automation.ask.intent import _room_kind, read
 from ai_automation.ask.quantities import parse
 from ai_automation.synergies.model import SynergyModel
 
@@ -153,3 +153,17 @@ def test_a_home_without_anything_to_start_an_automation_is_told_so() -> None:
     timed = suggest("turn on the evening scene at 19:00", home, MODEL)
     assert timed.grounded
     assert timed.action_entities == ["scene.evening"]
+
+
+@pytest.mark.parametrize(
+    ("word", "kind"),
+    [
+        ("koket", "kitchen"),
+        ("hallen", "hallway"),
+        ("sovrummet", "bedroom"),
+        ("garaget", "garage"),
+        ("oven", "other"),
+    ],
+)
+def test_a_room_in_the_scandinavian_definite_form_is_read(word: str, kind: str) -> None:
+    assert _room_kind(word) == kind

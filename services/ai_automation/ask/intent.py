@@ -162,4 +162,16 @@ def read(request: str) -> Intent:
 
 def _places(tokens: list[str]) -> frozenset[str]:
     """The kinds of room the words name in any tabled language ("köket", "Küche" -> kitchen)."""
-    return frozenset(k for t in with_compounds(tokens) if (k := area_kind(t)) != "other")
+    return frozenset(k for t in with_compounds(tokens) if (k := _room_kind(t)) != "other")
+
+
+def _room_kind(token: str) -> str:
+    """A room word's kind, also in the Scandinavian definite form a request uses ("köket" -> "kök",
+    "hallen" -> "hall", "sovrummet" -> "sovrum", "garaget" -> "garage")."""
+    kind = area_kind(token)
+    if kind != "other" or len(token) < 5 or not token.endswith(("et", "en")):
+        return kind
+    bases = [token[:-1], token[:-2]]
+    if token[-3] == token[-4]:  # a doubled consonant before the ending: rum -> rummet
+        bases.append(token[:-3])
+    return next((k for b in bases if (k := area_kind(b)) != "other"), "other")
