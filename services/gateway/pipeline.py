@@ -295,7 +295,10 @@ class Pipeline:
         """The seed's optional models (never blocking READY): the recorded figure, one live request."""
         assert self.ai is not None
         try:
-            self.run.optional = [await optional_models.soft_prompt(self.ai)]
+            self.run.optional = [
+                await optional_models.synergy_detector(self.ai),
+                await optional_models.soft_prompt(self.ai),
+            ]
         except Exception:  # an optional row must never fail the run
             logger.exception("could not check the optional models")
 

@@ -14,6 +14,7 @@ from homeiq_shared.contracts import devices, home_type
 from homeiq_shared.contracts.automations import SuggestAnswer
 from homeiq_shared.contracts.health import Health
 from homeiq_shared.contracts.model_info import ModelInfoResponse
+from homeiq_shared.contracts.synergies import DetectAnswer
 from homeiq_shared.contracts.synthetic_homes import DatasetInfo, HomeFiles
 from homeiq_shared.contracts.versions import VersionDetail
 
@@ -253,6 +254,11 @@ class AiAutomationClient(ServiceClient):
         return await self.request_as(
             VersionDetail, "GET", f"/api/home-type/models/{version}", params={"task": task}
         )
+
+    async def detect_synergies(self, snapshot: dict[str, Any], limit: int = 10) -> DetectAnswer:
+        """`POST /api/synergies/detect` for a home sent inline (the suggestions are stored)."""
+        body = {"snapshot": snapshot, "limit": limit}
+        return await self.request_as(DetectAnswer, "POST", "/api/synergies/detect", json=body)
 
     async def suggest_automation(self, request: str, snapshot: dict[str, Any]) -> SuggestAnswer:
         """`POST /api/automations/suggest`: an automation asked for in words, for a home sent inline."""

@@ -10,7 +10,7 @@ import httpx
 
 from ai_automation.app import create_app
 from ai_automation.settings import AiAutomationSettings
-from gateway.optional_models import soft_prompt
+from gateway.optional_models import soft_prompt, synergy_detector
 from gateway.readiness_report import build_document
 from gateway.report_render import to_markdown
 from gateway.service_clients import AiAutomationClient
@@ -68,3 +68,43 @@ def test_the_report_shows_the_row_and_says_when_it_was_not_checked() -> None:
     md = to_markdown(build_document(run)[0], {})
     assert "## Optional models (the seed's)" in md
     assert "gate 0.70: FAILED" in md
+
+
+SYNERGY_RESULTS = {
+    "shipped": "prior",
+    "measured_at": "2026-12-07T08:00:00+00:00",
+    "figures": {
+        "i1_homes": {"prior": {"homes": 8.0, "hit@10": 0.25, "mrr": 0.166}, "rule_table": {"homes": 8.0, "hit@10": 0.125, "mrr": 0.125}},
+        "homes_with_links": {"prior": {"homes": 16.0, "hit@10": 0.375, "mrr": 0.177}},
+    },
+}  # fmt: skip
+
+
+async def test_the_synergy_row_quotes_its_gate_and_detects_on_the_live_service(tmp_path: Path) -> None:
+    results = tmp_path / "synergies.json"
+    results.write_text(json.dumps(SYNERGY_RESULTS))
+    settings = AiAutomationSettings(
+        data_dir=tmp_path / "data", models_dir=tmp_path / "models", _env_file=None
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        client = AiAutomationClient("http://ai", transport=httpx.ASGITransport(app=app))
+        async with client:
+            row = await synergy_detector(client, results)
+    assert row.verdict == "gate hit@10 above the rule table: PASSED"
+    assert "hit@10 0.25, MRR 0.166 on 8 real installs" in row.figure
+    assert "rule table 0.12 / 0.125" in row.figure
+    assert "issue goal 0.45" in row.figure
+    assert row.live.startswith("answered"), row.live
+
+
+async def test_a_synergy_ranker_level_with_the_rule_table_fails_its_gate(tmp_path: Path) -> None:
+    level = json.loads(json.dumps(SYNERGY_RESULTS))
+    level["figures"]["i1_homes"]["prior"] = {"homes": 8.0, "hit@10": 0.125, "mrr": 0.125}
+    results = tmp_path / "synergies.json"
+    results.write_text(json.dumps(level))
+    not_found = httpx.MockTransport(lambda _request: httpx.Response(404, json={"detail": "Not Found"}))
+    async with AiAutomationClient("http://ai", transport=not_found) as client:
+        row = await synergy_detector(client, results)
+    assert row.verdict == "gate hit@10 above the rule table: FAILED"
+    assert row.live.startswith("not offered")

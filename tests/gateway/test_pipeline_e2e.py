@@ -52,6 +52,8 @@ def test_cli_runs_every_step_against_real_services_and_stops_them(tmp_path: Path
     optional = report[report.index("## Optional models") :]
     assert "soft prompt" in optional
     assert "| answered 'turn on the hall light" in optional
+    assert "GNN synergy detector" in optional
+    assert "| answered a 2-room home over HTTP" in optional
     html = next(out.glob("*.html")).read_text()
     assert "<img" in html
     # The services started for the run are gone: their ports refuse connections.
