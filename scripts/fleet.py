@@ -95,6 +95,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def _generate(args: argparse.Namespace, client: Any) -> int:
     from ai_automation.fleet.generation import generate_fleet
     from ai_automation.synthesis.generator import GeneratorInputError, GeneratorOptions
@@ -102,7 +106,9 @@ def _generate(args: argparse.Namespace, client: Any) -> int:
     started = time.perf_counter()
     try:
         options = GeneratorOptions(count=args.homes, days=args.days, seed=args.seed)
-        summary = generate_fleet(client, options, args.output, args.block_homes, overwrite=args.overwrite)
+        summary = generate_fleet(
+            client, options, args.output, args.block_homes, overwrite=args.overwrite, progress=_say
+        )
     except GeneratorInputError as exc:
         print(f"fleet.py generate: error: {exc}", file=sys.stderr)
         return 2
@@ -149,9 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse, connect (or start a LocalCluster), run the subcommand."""
     args = parse_args(argv)
     try:
-        from homeiq_shared.fleet_cluster import SchedulerUnreachable, fleet_client
-
         import distributed  # noqa: F401  (the [fleet] extra: a clear message when it is missing)
+
+        from homeiq_shared.fleet_cluster import SchedulerUnreachableError, fleet_client
     except ImportError as exc:
         print(
             f"fleet.py: error: the [fleet] extra is not installed ({exc}); make fleet-venv", file=sys.stderr
@@ -167,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with fleet_client(args.scheduler, args.workers) as client:
             return run(args, client)
-    except SchedulerUnreachable as exc:
+    except SchedulerUnreachableError as exc:
         print(f"fleet.py: error: {exc}", file=sys.stderr)
         return 3
 

@@ -6,7 +6,6 @@ default install can import (and the CLI can print --help) without it.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ DEFAULT_WORKERS = 2
 CONNECT_TIMEOUT_S = 10
 
 
-class SchedulerUnreachable(RuntimeError):
+class SchedulerUnreachableError(RuntimeError):
     """The --scheduler address did not answer (the CLI exits with status 3)."""
 
 
@@ -33,7 +32,7 @@ def fleet_client(scheduler: str | None, workers: int = DEFAULT_WORKERS) -> Itera
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
-            raise SchedulerUnreachable(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+            raise SchedulerUnreachableError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
         with client:
             yield client
         return
@@ -51,10 +50,17 @@ def fleet_client(scheduler: str | None, workers: int = DEFAULT_WORKERS) -> Itera
         yield client
 
 
+Progress = Callable[[str], None]
+
+
 def gather_in_order(
-    client: Any, futures: list[Any], label: str, describe: Callable[[Any], str] | None = None
+    client: Any,
+    futures: list[Any],
+    label: str,
+    describe: Callable[[Any], str] | None = None,
+    progress: Progress | None = None,
 ) -> list[Any]:
-    """Results of `futures` in submission order, printing progress on stderr as each finishes."""
+    """Results of `futures` in submission order; `progress` hears a line as each finishes."""
     from distributed import as_completed
 
     index = {f.key: i for i, f in enumerate(futures)}
@@ -63,11 +69,8 @@ def gather_in_order(
     for done, future in enumerate(as_completed(futures), start=1):
         results[index[future.key]] = result = future.result()
         extra = f" {describe(result)}" if describe is not None else ""
-        print(
-            f"{label}: {done}/{len(futures)} tasks{extra} ({time.perf_counter() - started:.1f} s)",
-            file=sys.stderr,
-            flush=True,
-        )
+        if progress is not None:
+            progress(f"{label}: {done}/{len(futures)} tasks{extra} ({time.perf_counter() - started:.1f} s)")
     return results
 
 

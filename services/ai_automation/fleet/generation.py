@@ -34,7 +34,7 @@ from ai_automation.synthesis.generator import (
     tune_allocator,
 )
 from ai_automation.synthesis.home_builder import HomeJob, render_home
-from homeiq_shared.fleet_cluster import batches, gather_in_order
+from homeiq_shared.fleet_cluster import Progress, batches, gather_in_order
 from homeiq_shared.fleet_layout import COMPRESSION, HOME_TABLES, SUMMARY_FILE, part_path
 
 DEFAULT_BLOCK_HOMES = 25
@@ -75,6 +75,7 @@ def generate_fleet(
     block_homes: int = DEFAULT_BLOCK_HOMES,
     *,
     overwrite: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Generate the fleet into `output_dir` (published atomically) and return its summary.
 
@@ -99,6 +100,7 @@ def generate_fleet(
             futures,
             "generate",
             lambda r: f"(+{sum(sum(h['events'].values()) for h in r['homes']):,} events)",
+            progress,
         )
         summary = dataset_summary(options, [h for r in results for h in r["homes"]])
         parts = [p for r in results for p in r["parts"]]
