@@ -95,6 +95,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _num(value: Any) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -130,12 +134,26 @@ def _train(args: argparse.Namespace, client: Any) -> int:
         seed=args.seed, horizon_days=args.horizon_days, engine=engine, rounds=args.rounds
     )
     try:
-        result = train_fleet(client, args.data, args.models_dir, options)
+        result = train_fleet(client, args.data, args.models_dir, options, progress=_say)
     except FleetDataError as exc:
         print(f"fleet.py train: error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(result, indent=2, default=str))
-    return 0 if result["gates"]["passed"] else 1
+    rows, gates = result["rows"], result["gates"]
+    print(
+        f"failure_prediction {result['version']} ({result['engine']}, {result['trees']} trees) in {args.models_dir}"
+    )
+    print(f"split: {result['split_method']}")
+    print(
+        f"rows: {rows['total']:,} device-days, {rows['devices']:,} devices ({rows['failing_devices']} failing); "
+        f"train {rows['train']:,}, validation {rows['validation']:,}, test {rows['test']:,}"
+    )
+    print(f"{'test metric':<12} {'LightGBM':>9} {'rule':>9}")
+    for key, value in result["metrics"].items():
+        base = result["baseline"][key]
+        print(f"{key:<12} {_num(value):>9} {_num(base):>9}")
+    print(f"quality gates {gates['verdict']}: {gates['message']}")
+    print(f"seconds: {json.dumps(result['seconds'])}")
+    return 0 if gates["passed"] else 1
 
 
 def _score(args: argparse.Namespace, client: Any) -> int:
