@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--scheduler", type=_scheduler, default=None, help=SCHEDULER_HELP)
         p.add_argument("--workers", type=_positive, default=2, help="LocalCluster worker processes (2)")
+        p.add_argument(
+            "--connect-timeout", type=float, default=10.0, help="seconds to wait for --scheduler (10)"
+        )
 
     gen = sub.add_parser("generate", help="generate N homes as Parquet parts (one task per block)")
     gen.add_argument("--homes", type=_positive, default=1000, help="number of homes (1000)")
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     run = {"generate": _generate, "train": _train, "score": _score}[args.command]
     try:
-        with fleet_client(args.scheduler, args.workers) as client:
+        with fleet_client(args.scheduler, args.workers, args.connect_timeout) as client:
             return run(args, client)
     except SchedulerUnreachableError as exc:
         print(f"fleet.py: error: {exc}", file=sys.stderr)

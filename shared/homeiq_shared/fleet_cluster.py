@@ -20,7 +20,9 @@ class SchedulerUnreachableError(RuntimeError):
 
 
 @contextmanager
-def fleet_client(scheduler: str | None, workers: int = DEFAULT_WORKERS) -> Iterator[Any]:
+def fleet_client(
+    scheduler: str | None, workers: int = DEFAULT_WORKERS, timeout_s: float = CONNECT_TIMEOUT_S
+) -> Iterator[Any]:
     """A connected `distributed.Client`: to `scheduler`, or to a LocalCluster of `workers` processes.
 
     The LocalCluster uses one thread per worker (the tasks are CPU-bound Python and numpy) and
@@ -30,7 +32,7 @@ def fleet_client(scheduler: str | None, workers: int = DEFAULT_WORKERS) -> Itera
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+            client = Client(scheduler, timeout=timeout_s)
         except (OSError, TimeoutError) as exc:
             raise SchedulerUnreachableError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
         with client:
