@@ -103,8 +103,17 @@ def load_rows(parts: list[Path], start: date) -> FleetRows:
     """The rows of the device-day parts (features left on disk) as one dataset; devices never span parts."""
     cols = ["device_id", "day", "failure_day", "failure_kind", "episode_start", "category", "power_source",
             "protocol", *METRIC_NAMES]  # fmt: skip
-    ids, cat, power, proto, fday, kind, estart = [], [], [], [], [], [], []
-    row_device, row_day, values, sizes = [], [], [], []
+    ids: list[NDArray[Any]] = []
+    cat: list[NDArray[Any]] = []
+    power: list[NDArray[Any]] = []
+    proto: list[NDArray[Any]] = []
+    kind: list[NDArray[Any]] = []
+    fday: list[NDArray[np.int64]] = []
+    estart: list[NDArray[np.int64]] = []
+    row_device: list[NDArray[np.int64]] = []
+    row_day: list[NDArray[np.int64]] = []
+    values: list[NDArray[np.float64]] = []
+    sizes: list[int] = []
     offset = 0
     for path in parts:
         t = pq.read_table(path, columns=cols)
