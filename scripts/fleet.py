@@ -39,6 +39,16 @@ def _positive(value: str) -> int:
     return number
 
 
+def _seed(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to 2**32-1, got {value!r}") from None
+    if not 0 <= number < 2**32:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to 2**32-1, got {value}")
+    return number
+
+
 def _scheduler(value: str) -> str:
     if not value.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise argparse.ArgumentTypeError(f"expected an address like tcp://host:8786, got {value!r}")
@@ -60,7 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     gen = sub.add_parser("generate", help="generate N homes as Parquet parts (one task per block)")
     gen.add_argument("--homes", type=_positive, default=1000, help="number of homes (1000)")
     gen.add_argument("--days", type=_positive, default=30, help="days of events per home (30)")
-    gen.add_argument("--seed", type=int, default=42, help="random seed (42): same seed, same rows")
+    gen.add_argument("--seed", type=_seed, default=42, help="random seed (42): same seed, same rows")
     gen.add_argument(
         "--output", type=Path, required=True, help="dataset folder (Parquet parts + summary.json)"
     )
@@ -71,7 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     train = sub.add_parser("train", help="derive device-days and train the failure model into the registry")
     train.add_argument("--data", type=Path, required=True, help="a folder written by `generate`")
     train.add_argument("--models-dir", type=Path, default=Path("models"), help="registry root (models)")
-    train.add_argument("--seed", type=int, default=42, help="split and training seed (42)")
+    train.add_argument("--seed", type=_seed, default=42, help="split and training seed (42)")
     train.add_argument("--horizon-days", type=_positive, default=7, help="label: fails within N days (7)")
     train.add_argument(
         "--engine",

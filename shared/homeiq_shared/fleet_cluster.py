@@ -32,14 +32,14 @@ def fleet_client(
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout=timeout_s)
+            client = Client(scheduler, timeout=timeout_s)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as exc:
             raise SchedulerUnreachableError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
         with client:
             yield client
         return
     with (
-        LocalCluster(
+        LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
@@ -47,7 +47,7 @@ def fleet_client(
             dashboard_address=None,
             silence_logs=40,
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
 
@@ -68,7 +68,8 @@ def gather_in_order(
     index = {f.key: i for i, f in enumerate(futures)}
     results: list[Any] = [None] * len(futures)
     started = time.perf_counter()
-    for done, future in enumerate(as_completed(futures), start=1):
+    finished = as_completed(futures)  # type: ignore[no-untyped-call]
+    for done, future in enumerate(finished, start=1):
         results[index[future.key]] = result = future.result()
         extra = f" {describe(result)}" if describe is not None else ""
         if progress is not None:
