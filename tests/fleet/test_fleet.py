@@ -26,7 +26,7 @@ from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from device_intelligence.failure import model as failure_model  # noqa: E402
 from device_intelligence.failure.model import FailureModel  # noqa: E402
 from device_intelligence.fleet.scoring import score_fleet  # noqa: E402
-from device_intelligence.fleet.training import FleetTrainOptions, train_fleet  # noqa: E402
+from device_intelligence.fleet.training import FleetTrainOptions, train_device_days, train_fleet  # noqa: E402
 from homeiq_shared.fleet_layout import DEVICE_DAYS, SCORES, table_parts  # noqa: E402
 from homeiq_shared.model_registry import ModelRegistry  # noqa: E402
 
@@ -141,10 +141,15 @@ def test_cli_refuses_bad_arguments_and_an_unreachable_scheduler(tmp_path: Path) 
 def test_train_local_and_dask_then_score(client: Any, tmp_path: Path) -> None:
     """Device-days from the homes' events, both engines register a loadable model, scoring covers every row."""
     data = tmp_path / "fleet"
-    generate_fleet(client, GeneratorOptions(count=12, days=10, seed=5), data, block_homes=6)
+    options = GeneratorOptions(count=12, days=10, seed=5)
+    generate_fleet(client, options, data, block_homes=6)
     models = tmp_path / "models"
-    local = train_fleet(client, data, models, FleetTrainOptions(horizon_days=2, engine="local", rounds=30))
-    dask = train_fleet(client, data, models, FleetTrainOptions(horizon_days=2, engine="dask", rounds=30))
+    local = train_fleet(client, data, models, FleetTrainOptions(horizon_days=2, engine="local", rounds=20))
+    parts = table_parts(data, DEVICE_DAYS)  # derived by train_fleet above: the dask run reuses them
+    dask = train_device_days(
+        client, parts, options.start_date, models, FleetTrainOptions(horizon_days=2, engine="dask", rounds=20),
+        {"source": "fleet test"},
+    )  # fmt: skip
     registry = ModelRegistry(models)
     for result in (local, dask):
         meta = registry.metadata(failure_model.MODEL_NAME, result["version"])
@@ -166,7 +171,7 @@ def test_train_local_and_dask_then_score(client: Any, tmp_path: Path) -> None:
         assert FailureModel.from_artifacts(files).booster.num_trees() == result["trees"] > 0
     assert local["rows"] == dask["rows"]  # the same split of the same device-days
     scored = score_fleet(client, data, models, dask["version"])
-    day_rows = sum(pq.read_metadata(p).num_rows for p in table_parts(data, DEVICE_DAYS))
+    day_rows = sum(pq.read_metadata(p).num_rows for p in parts)
     assert scored["rows"] == day_rows == local["rows"]["total"]
     scores = pq.read_table(data / SCORES).to_pydict()
     assert all(0.0 <= p <= 1.0 for p in scores["probability"])
