@@ -18,7 +18,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ai_automation.fleet.home_tables import home_rows, to_table
+from ai_automation.fleet.home_tables import events_table, home_rows, to_table
 from ai_automation.synthesis.dataset_writer import (
     OutputPathError,
     check_output,
@@ -53,8 +53,10 @@ def generate_block(jobs: list[HomeJob], shard: int, root: str) -> dict[str, Any]
             rendered.stats | {"sha256": hashlib.sha256(document).hexdigest(), "bytes": len(document)}
         )
         per_table = tables.setdefault(job.home_type, {t: [] for t in HOME_TABLES})
-        for name, rows in home_rows(orjson.loads(document)).items():
+        home = orjson.loads(rendered.header) | {"external_data": orjson.loads(rendered.external)}
+        for name, rows in home_rows(home).items():
             per_table[name].append(to_table(name, rows))
+        per_table["events"].append(events_table(home["home_id"], rendered.event_chunks))
     parts = []
     for home_type, per_table in sorted(tables.items()):
         for name in HOME_TABLES:

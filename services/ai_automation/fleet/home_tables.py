@@ -7,11 +7,14 @@ floors, metadata) stay JSON text; timestamps become UTC microsecond timestamps.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
 
 TS = pa.timestamp("us", tz="UTC")
 STR = pa.string()
@@ -65,29 +68,55 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _event_row(home_id: str, e: Mapping[str, Any]) -> dict[str, Any]:
-    old = e.get("old_state")
-    context = e.get("context") or {}
-    attributes = e.get("attributes") or {}
-    return {
-        "home_id": home_id,
-        "time_fired": e["time_fired"],
-        "event_type": e["event_type"],
-        "entity_id": e.get("entity_id"),
-        "state": e.get("state"),
-        "old_state": old["state"] if old else None,
-        "old_last_changed": old["last_changed"] if old else None,
-        "device_class": attributes.get("device_class"),
-        "attributes": _json(attributes),
-        "context_id": context.get("id"),
-        "context_parent_id": context.get("parent_id"),
-        "context_user_id": context.get("user_id"),
-        "origin": e.get("origin"),
+_EVENT_JSON = pa.schema(
+    [("event_type", STR), ("entity_id", STR), ("state", STR), ("time_fired", STR),
+     ("attributes", pa.struct([("device_class", STR)])),
+     ("old_state", pa.struct([("state", STR), ("last_changed", STR)])),
+     ("context", pa.struct([("id", STR), ("parent_id", STR), ("user_id", STR)])), ("origin", STR)]
+)  # fmt: skip
+_ATTRIBUTES = b'"attributes":'
+
+
+def _attributes_text(event: bytes) -> str:
+    """The event's top-level attributes object as written (it comes before old_state, or context)."""
+    i = event.index(_ATTRIBUTES) + len(_ATTRIBUTES)
+    j = event.find(b',"old_state":', i)
+    return event[i : j if j >= 0 else event.index(b',"context":', i)].decode()
+
+
+def events_table(home_id: str, events: list[bytes]) -> pa.Table:
+    """The `events` table of one home from its encoded events (one JSON object each, in order).
+
+    Arrow's JSON reader parses the fields the table keeps; the attributes stay the exact JSON text.
+    """
+    if not events:
+        return to_table("events", [])
+    raw = pj.read_json(
+        io.BytesIO(b"\n".join(events)),
+        read_options=pj.ReadOptions(use_threads=False, block_size=1 << 24),
+        parse_options=pj.ParseOptions(explicit_schema=_EVENT_JSON, unexpected_field_behavior="ignore"),
+    )
+    old, context = raw["old_state"], raw["context"]
+    columns = {
+        "home_id": pa.array([home_id] * raw.num_rows, STR),
+        "time_fired": raw["time_fired"].cast(TS),
+        "event_type": raw["event_type"],
+        "entity_id": raw["entity_id"],
+        "state": raw["state"],
+        "old_state": pc.struct_field(old, "state"),
+        "old_last_changed": pc.struct_field(old, "last_changed").cast(TS),
+        "device_class": pc.struct_field(raw["attributes"], "device_class"),
+        "attributes": pa.array([_attributes_text(e) for e in events], STR),
+        "context_id": pc.struct_field(context, "id"),
+        "context_parent_id": pc.struct_field(context, "parent_id"),
+        "context_user_id": pc.struct_field(context, "user_id"),
+        "origin": raw["origin"],
     }
+    return pa.table(columns, schema=SCHEMAS["events"])
 
 
 def home_rows(home: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Rows per table of one parsed home document (the order of each list is the document's order)."""
+    """Rows per table of one parsed home document, events aside (`events_table`); in the document's order."""
     hid = home["home_id"]
     loc = home.get("location") or {}
     homes = [
@@ -103,7 +132,6 @@ def home_rows(home: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     external = home.get("external_data") or {}
     rows: dict[str, list[dict[str, Any]]] = {
         "homes": homes,
-        "events": [_event_row(hid, e) for e in home.get("events", [])],
         "devices": [
             {"home_id": hid, **d, "attributes": _json(d.get("attributes"))} for d in home.get("devices", [])
         ],
