@@ -23,7 +23,6 @@ from device_intelligence.telemetry_features import FEATURE_NAMES, compute_featur
 from homeiq_shared.fleet_layout import COMPRESSION, DEVICE_DAYS, part_key, part_path, table_parts
 
 KEY_COLUMNS = ("home_id", "device_id", "day", "failure_day", "failure_kind", "episode_start")
-DEVICE_COLUMNS = ("category", "power_source", "protocol")
 
 
 def _day(ts: Any, start_day: int) -> int:

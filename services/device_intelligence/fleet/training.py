@@ -218,7 +218,11 @@ def train_local(
 
 
 def _train_part(frame: Any, train_devices: frozenset[str], last_day: int, h: int) -> Any:
-    """The training rows of one dask partition with their label as column `label`."""
+    """The training rows of one dask partition with their label as column `label`.
+
+    The rows and the label are `device_time_split`'s train part and `telemetry.failure_labels`, applied
+    per partition (the dask workers never hold the whole dataset).
+    """
     keep = frame["device_id"].isin(train_devices).to_numpy() & (frame["day"].to_numpy() < last_day)
     ahead = frame["failure_day"].to_numpy() - frame["day"].to_numpy()
     out = frame.loc[keep, list(FEATURE_NAMES)]
