@@ -72,8 +72,12 @@ class FleetRows:
 
     def part_slices(self) -> list[slice]:
         """The rows of each part in the dataset's order."""
-        ends = np.cumsum(self.part_rows)
-        return [slice(int(e - n), int(e)) for e, n in zip(ends, self.part_rows, strict=True)]
+        return _slices(self.part_rows)
+
+
+def _slices(sizes: list[int]) -> list[slice]:
+    ends = np.cumsum(sizes)
+    return [slice(int(e - n), int(e)) for e, n in zip(ends, sizes, strict=True)]
 
 
 def derive_device_days(client: Any, data: Path, progress: Progress | None = None) -> list[Path]:
@@ -100,46 +104,42 @@ def derive_device_days(client: Any, data: Path, progress: Progress | None = None
 
 
 def load_rows(parts: list[Path], start: date) -> FleetRows:
-    """The rows of the device-day parts (features left on disk) as one dataset; devices never span parts."""
+    """The rows of the device-day parts (features left on disk) as one dataset; devices never span parts.
+
+    The per-row arrays are allocated once at their final size (from the parts' footers) and filled
+    part by part, so loading never holds a second copy of them.
+    """
     cols = ["device_id", "day", "failure_day", "failure_kind", "episode_start", "category", "power_source",
             "protocol", *METRIC_NAMES]  # fmt: skip
-    ids: list[NDArray[Any]] = []
-    cat: list[NDArray[Any]] = []
-    power: list[NDArray[Any]] = []
-    proto: list[NDArray[Any]] = []
-    kind: list[NDArray[Any]] = []
-    fday: list[NDArray[np.int64]] = []
-    estart: list[NDArray[np.int64]] = []
-    row_device: list[NDArray[np.int64]] = []
-    row_day: list[NDArray[np.int64]] = []
-    values: list[NDArray[np.float64]] = []
-    sizes: list[int] = []
+    sizes = [pq.read_metadata(path).num_rows for path in parts]
+    if sum(sizes) == 0:
+        raise FleetDataError("the fleet has no device-days")
+    row_device = np.empty(sum(sizes), dtype=np.int64)
+    row_day = np.empty(sum(sizes), dtype=np.int64)
+    values = np.empty((sum(sizes), len(METRIC_NAMES)), dtype=np.float64)
+    devices: dict[str, list[NDArray[Any]]] = {name: [] for name in cols[:8] if name != "day"}
     offset = 0
-    for path in parts:
+    for path, rows in zip(parts, FleetRows(None, parts, sizes).part_slices(), strict=True):  # type: ignore[arg-type]
         t = pq.read_table(path, columns=cols)
         dev = t["device_id"].to_numpy(zero_copy_only=False)
         first = np.r_[True, dev[1:] != dev[:-1]] if dev.size else np.zeros(0, dtype=bool)
-        local = np.cumsum(first) - 1
-        ids.append(dev[first])
-        for out, name in ((cat, "category"), (power, "power_source"), (proto, "protocol"),
-                          (kind, "failure_kind")):  # fmt: skip
-            out.append(t[name].to_numpy(zero_copy_only=False)[first])
-        fday.append(t["failure_day"].to_numpy()[first].astype(np.int64))
-        estart.append(t["episode_start"].to_numpy()[first].astype(np.int64))
-        row_device.append(local + offset)
-        row_day.append(t["day"].to_numpy().astype(np.int64))
-        values.append(np.column_stack([t[m].to_numpy().astype(np.float64) for m in METRIC_NAMES]))
-        sizes.append(t.num_rows)
+        for name, kept in devices.items():  # per device: its first row's values
+            kept.append(t[name].to_numpy(zero_copy_only=False)[first])
+        row_device[rows] = np.cumsum(first) - 1 + offset
+        row_day[rows] = t["day"].to_numpy()
+        for j, metric in enumerate(METRIC_NAMES):
+            values[rows, j] = t[metric].to_numpy()
         offset += int(first.sum())
-    if not sizes or sum(sizes) == 0:
-        raise FleetDataError("the fleet has no device-days")
+
+    def joined(name: str) -> NDArray[Any]:
+        return np.concatenate(devices[name])
+
     dataset = TelemetryDataset(
-        device_ids=np.concatenate(ids).astype(str), category=np.concatenate(cat).astype(str),
-        power=np.concatenate(power).astype(str), protocol=np.concatenate(proto).astype(str),
-        failure_day=np.concatenate(fday), failure_kind=np.concatenate(kind).astype(str),
-        episode_start=np.concatenate(estart), row_device=np.concatenate(row_device),
-        row_day=np.concatenate(row_day), values=np.vstack(values), start_date=start,
-        info={"source": "fleet device-day parts"},
+        device_ids=joined("device_id").astype(str), category=joined("category").astype(str),
+        power=joined("power_source").astype(str), protocol=joined("protocol").astype(str),
+        failure_day=joined("failure_day").astype(np.int64), failure_kind=joined("failure_kind").astype(str),
+        episode_start=joined("episode_start").astype(np.int64), row_device=row_device, row_day=row_day,
+        values=values, start_date=start, info={"source": "fleet device-day parts"},
     )  # fmt: skip
     return FleetRows(dataset, parts, sizes)
 
