@@ -119,7 +119,7 @@ def load_rows(parts: list[Path], start: date) -> FleetRows:
     values = np.empty((sum(sizes), len(METRIC_NAMES)), dtype=np.float64)
     devices: dict[str, list[NDArray[Any]]] = {name: [] for name in cols[:8] if name != "day"}
     offset = 0
-    for path, rows in zip(parts, FleetRows(None, parts, sizes).part_slices(), strict=True):  # type: ignore[arg-type]
+    for path, rows in zip(parts, _slices(sizes), strict=True):
         t = pq.read_table(path, columns=cols)
         dev = t["device_id"].to_numpy(zero_copy_only=False)
         first = np.r_[True, dev[1:] != dev[:-1]] if dev.size else np.zeros(0, dtype=bool)
