@@ -9,6 +9,7 @@ BYTECODE := $(VENV)/.bytecode
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test test-ha ha-venv lint format bench clean tools
+.PHONY: test-fleet fleet-venv
 
 # The Home Assistant integration (services/ha_integration) is tested on real HA core, which needs Python
 # 3.13 and pins that conflict with the services': its own venv, from its own lock (uv, from .venv).
@@ -17,6 +18,13 @@ HA_VENV := .venv-ha
 HA_PY := $(HA_VENV)/bin/python
 HA_LOCK := services/ha_integration/requirements-test.lock
 HA_STAMP := $(HA_VENV)/.installed
+
+# Fleet scale on Dask (scripts/fleet.py) needs the optional [fleet] extra: its own venv from its own lock
+# (requirements.lock's pins plus Dask and pyarrow), with uv from .venv; the default install never needs it.
+FLEET_VENV := .venv-fleet
+FLEET_PY := $(FLEET_VENV)/bin/python
+FLEET_LOCK := requirements-fleet.lock
+FLEET_STAMP := $(FLEET_VENV)/.installed
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +48,15 @@ $(HA_STAMP): $(HA_LOCK)
 	@touch $(HA_STAMP)
 
 ha-venv: $(HA_STAMP) ## Build only .venv-ha (Python 3.13, HA core + its test plugin) for the integration's tests
+
+$(FLEET_STAMP): $(FLEET_LOCK) pyproject.toml
+	@[ -x $(VENV)/bin/uv ] || $(MAKE) --no-print-directory $(STAMP)
+	@[ -x $(FLEET_PY) ] || $(VENV)/bin/uv venv -q --python $(PYTHON) $(FLEET_VENV)
+	@$(VENV)/bin/uv pip sync -q --compile-bytecode --python $(FLEET_PY) $(FLEET_LOCK)
+	@$(VENV)/bin/uv pip install -q --python $(FLEET_PY) --no-deps -e .
+	@touch $(FLEET_STAMP)
+
+fleet-venv: $(FLEET_STAMP) ## Build only .venv-fleet (the [fleet] extra: Dask, pyarrow) for scripts/fleet.py
 
 # With PYTHONDONTWRITEBYTECODE set (common in CI and container shells) every process would compile the
 # installed packages again at import: seconds of CPU per service and worker (scikit-learn, SciPy, LightGBM).
@@ -79,6 +96,7 @@ test: $(STAMP) tools ## Lint, type-check and run the whole test suite (the HA in
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 	@$(if $(SKIP_HA),echo "SKIP_HA set: the Home Assistant integration's tests were NOT run",$(MAKE) --no-print-directory test-ha)
+	@$(if $(SKIP_FLEET),echo "SKIP_FLEET set: the fleet (Dask) tests were NOT run",$(MAKE) --no-print-directory test-fleet)
 
 # The integration's own mypy (services/ha_integration/mypy.ini, strict, HA core's types) and pytest
 # (services/ha_integration/pytest.ini: tests/ha_integration/ha_core) on HA core; its end-to-end test starts
@@ -86,6 +104,10 @@ test: $(STAMP) tools ## Lint, type-check and run the whole test suite (the HA in
 test-ha: $(HA_STAMP) ## Type-check the Home Assistant integration against HA core and run its tests (.venv-ha)
 	cd services/ha_integration && $(abspath $(HA_PY)) -m mypy
 	cd services/ha_integration && HOMEIQ_SERVICE_PYTHON=$(abspath $(PY)) $(abspath $(HA_PY)) -m pytest
+
+# The fleet tests skip under .venv (no Dask there); here they run on a 2-worker LocalCluster.
+test-fleet: $(FLEET_STAMP) ## Run the fleet tests (tests/fleet: Dask LocalCluster) with .venv-fleet
+	$(FLEET_PY) -m pytest tests/fleet
 
 lint: $(STAMP) ## ruff + mypy + the import layering (lint-imports) only
 	$(VENV)/bin/ruff check .
@@ -101,4 +123,4 @@ bench: $(STAMP) $(BYTECODE) ## Run the benchmarks and record their figures in be
 	$(PY) bench/run_all.py
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) $(HA_VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(HA_VENV) $(FLEET_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -100,6 +100,51 @@ class RegistrationOutcome:
     mode: str
 
 
+def common_metadata(
+    trigger: str, horizon_days: int, split_method: str, data_info: Mapping[str, Any], out: RegistrationOutcome
+) -> dict[str, Any]:
+    """What every version of a training run records: trigger, features, split, data, libraries, decision."""
+    return {
+        "trigger": trigger,
+        "feature_names": list(FEATURE_NAMES),
+        "feature_schema_version": FEATURE_SCHEMA_VERSION,
+        "horizon_days": horizon_days,
+        "split_method": split_method,
+        "training_data": dict(data_info),
+        "library_versions": library_versions(),
+        "decision": {"promoted": out.promote, "reason": out.reason, "production_before": out.prod_version},
+        "training_date": datetime.now(UTC).isoformat(),
+    }
+
+
+def failure_metadata(
+    common: Mapping[str, Any],
+    model: FailureModel,
+    metrics: Mapping[str, Any],
+    baseline: Mapping[str, Any],
+    hyperparameters: Mapping[str, Any],
+    out: RegistrationOutcome,
+) -> dict[str, Any]:
+    """A failure model version's metadata: `common` (trigger, features, split, data, decision) plus its own."""
+    perf = {k: metrics[k] for k in ("accuracy", "precision", "recall", "f1_score", "pr_auc")}
+    return {
+        **common,
+        "model_type": "lightgbm",
+        "training_mode": out.mode,
+        "hyperparameters": dict(hyperparameters) | {"trees": model.booster.num_trees()},
+        "threshold": model.threshold,
+        "risk_bands": model_risk_bands(model),
+        "calibration": model.calibrator.to_json(),
+        "pr_auc": metrics["pr_auc"],
+        "metrics": metrics,
+        "model_performance": perf,
+        "rule_baseline": baseline,
+        "baseline": baseline,
+        "production_on_same_test": out.prod_metrics,
+        "gates": out.gates.to_dict(),
+    }
+
+
 def register_pair(
     registry: ModelRegistry,
     options: RetrainOptions,
@@ -112,35 +157,10 @@ def register_pair(
     The anomaly version names its failure version (`paired_failure_version`); a promotion records the
     pair in failure_prediction's aliases.json, the one write that switches what serves.
     """
-    common = {
-        "trigger": options.trigger,
-        "feature_names": list(FEATURE_NAMES),
-        "feature_schema_version": FEATURE_SCHEMA_VERSION,
-        "horizon_days": options.horizon_days,
-        "split_method": ev.split.method,
-        "training_data": data_info,
-        "library_versions": library_versions(),
-        "decision": {"promoted": out.promote, "reason": out.reason, "production_before": out.prod_version},
-        "training_date": datetime.now(UTC).isoformat(),
-    }
-    perf = {k: ev.metrics[k] for k in ("accuracy", "precision", "recall", "f1_score", "pr_auc")}
-    fmeta = {
-        **common,
-        "model_type": "lightgbm",
-        "training_mode": out.mode,
-        "hyperparameters": failure_model.params_dict(options.params)
-        | {"trees": ev.model.booster.num_trees()},
-        "threshold": ev.model.threshold,
-        "risk_bands": model_risk_bands(ev.model),
-        "calibration": ev.model.calibrator.to_json(),
-        "pr_auc": ev.metrics["pr_auc"],
-        "metrics": ev.metrics,
-        "model_performance": perf,
-        "rule_baseline": ev.baseline,
-        "baseline": ev.baseline,
-        "production_on_same_test": out.prod_metrics,
-        "gates": out.gates.to_dict(),
-    }
+    common = common_metadata(options.trigger, options.horizon_days, ev.split.method, data_info, out)
+    fmeta = failure_metadata(
+        common, ev.model, ev.metrics, ev.baseline, failure_model.params_dict(options.params), out
+    )
     fv = registry.register(failure_model.MODEL_NAME, ev.model.to_artifacts(), fmeta)
     ameta = {
         **common,

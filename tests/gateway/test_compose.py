@@ -206,6 +206,8 @@ def _third_party_imports(*folders: str) -> set[str]:
     modules: set[str] = set()
     for folder in folders:
         for path in (ROOT / folder).rglob("*.py"):
+            if path.relative_to(ROOT / folder).parts[0].startswith("fleet"):
+                continue  # the optional [fleet] extra (scripts/fleet.py, .venv-fleet): not in the images
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Import):
                     modules |= {a.name.split(".")[0] for a in node.names}

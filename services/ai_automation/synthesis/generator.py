@@ -144,7 +144,8 @@ def tune_allocator() -> None:
         logger.debug("mallopt not available; keeping the default allocator settings")
 
 
-def _jobs(options: GeneratorOptions, folder: Path) -> list[HomeJob]:
+def home_jobs(options: GeneratorOptions, folder: Path) -> list[HomeJob]:
+    """One job per home: its index, type (the seeded mix) and everything a worker needs to build it."""
     mix_rng = np.random.default_rng(np.random.SeedSequence(options.seed, spawn_key=(0,)))
     types = type_mix(options.count, options.home_types, mix_rng)
     generated_at = deterministic_timestamp(options.start_s, options.days)
@@ -177,7 +178,8 @@ def _run(jobs: list[HomeJob], workers: int) -> Iterator[dict[str, Any]]:
         yield from pool.map(build_home, jobs, chunksize=1)
 
 
-def _summary(options: GeneratorOptions, homes: list[dict[str, Any]]) -> dict[str, Any]:
+def dataset_summary(options: GeneratorOptions, homes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary.json content from each home's statistics (in home order)."""
     events: Counter[str] = Counter(dict.fromkeys(EVENT_TYPES, 0))
     points: Counter[str] = Counter(dict.fromkeys(("weather", "carbon_intensity", "pricing", "calendar"), 0))
     for home in homes:
@@ -244,11 +246,11 @@ def generate_dataset(
     try:
         with staging_folder(target) as staging:
             homes: list[dict[str, Any]] = []
-            for home in _run(_jobs(options, staging), options.workers):
+            for home in _run(home_jobs(options, staging), options.workers):
                 homes.append(home)
                 if progress is not None:
                     progress(len(homes))
-            summary = _summary(options, homes)
+            summary = dataset_summary(options, homes)
             write_json(staging / "summary.json", summary)
             publish(staging, target)
     except OutputPathError as exc:

@@ -10,7 +10,7 @@ import gzip
 import hashlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,11 +82,19 @@ def _labels(layout: HomeLayout, plan: FailurePlan) -> dict[str, Any]:
 
 @dataclass
 class RenderedHome:
-    """A home's file content (as parts to write in order) and its statistics."""
+    """A home's file content (as parts to write in order) and its statistics.
+
+    `header` (the document without events and external data), `event_chunks` (one JSON object per
+    event, in order) and `external` are the pieces the fleet writer turns into tables without
+    parsing the whole document again.
+    """
 
     path: Path
     parts: list[bytes]
     stats: dict[str, Any]
+    header: bytes = b"{}"
+    event_chunks: list[bytes] = field(default_factory=list)
+    external: bytes = b"{}"
 
 
 def build_home(job: HomeJob) -> dict[str, Any]:
@@ -243,7 +251,7 @@ def render_home(job: HomeJob) -> RenderedHome:
         "external_data_points": points,
         "failure_episodes": len(ctx.failures.episodes),
     }
-    return RenderedHome(Path(job.folder) / name, parts, stats)
+    return RenderedHome(Path(job.folder) / name, parts, stats, head, encoded.chunks, external)
 
 
 def deterministic_timestamp(start_s: int, days: int) -> str:

@@ -168,14 +168,32 @@ def train_booster(
     """Fit (or, with `init_model`, continue) a booster; early stopping on the validation part if given."""
     import lightgbm as lgb
 
+    train_set = lgb.Dataset(x_train, label=y_train, feature_name=list(feature_names), free_raw_data=False)
+    valid_set = None
+    if x_val is not None and y_val is not None and int(y_val.sum()) > 0:
+        valid_set = lgb.Dataset(x_val, label=y_val, reference=train_set)
+    return fit_datasets(train_set, valid_set, params, seed, init_model, num_boost_round, monotone)
+
+
+def fit_datasets(
+    train_set: lgb.Dataset,
+    valid_set: lgb.Dataset | None,
+    params: BoosterParams,
+    seed: int,
+    init_model: lgb.Booster | None = None,
+    num_boost_round: int | None = None,
+    monotone: Sequence[int] | None = None,
+) -> lgb.Booster:
+    """Fit on LightGBM datasets built by the caller (from arrays, or in batches from Parquet parts);
+    early stopping on `valid_set` when given, the booster cut to its best iteration."""
+    import lightgbm as lgb
+
     lgb_params = params.lgb_params(seed)
     if monotone is not None:
         lgb_params["monotone_constraints"] = list(monotone)
-    train_set = lgb.Dataset(x_train, label=y_train, feature_name=list(feature_names), free_raw_data=False)
-    valid_sets: list[lgb.Dataset] = []
+    valid_sets: list[lgb.Dataset] = [] if valid_set is None else [valid_set]
     callbacks: list[Callable[..., Any]] = []
-    if x_val is not None and y_val is not None and int(y_val.sum()) > 0:
-        valid_sets = [lgb.Dataset(x_val, label=y_val, reference=train_set)]
+    if valid_sets:
         callbacks = [lgb.early_stopping(params.early_stopping_rounds, verbose=False)]
     booster = lgb.train(
         lgb_params,
@@ -188,7 +206,7 @@ def train_booster(
     )
     if valid_sets and booster.best_iteration > 0:
         booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
-    logger.info("booster trained: %s trees on %s rows", booster.num_trees(), x_train.shape[0])
+    logger.info("booster trained: %s trees on %s rows", booster.num_trees(), train_set.num_data())
     return booster
 
 
