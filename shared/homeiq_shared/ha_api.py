@@ -13,18 +13,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from homeiq_shared.app_state import ApiKeyDep, SessionDep
 from homeiq_shared.contracts.ha import EventsAccepted, HaSummary, HomeSummary, ImportReport, SnapshotStored
 from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.server_paths import ServerPath
-from homeiq_shared.errors import InvalidInputError
+from homeiq_shared.errors import InvalidInputError, NotFoundError
 from homeiq_shared.ha_events import StoreRows, count_events, event_span, normalise_batch, store_events
 from homeiq_shared.ha_import import import_config_dir
 from homeiq_shared.ha_recorder import RecorderError
 from homeiq_shared.ha_registries import RegistryError, area_kind, category_for
 from homeiq_shared.ha_schema import MAX_ATTRIBUTES_BYTES, EntityId, PlainText
-from homeiq_shared.ha_snapshots import list_snapshots, upsert_snapshot
+from homeiq_shared.ha_snapshots import HomeSnapshotRow, list_snapshots, upsert_snapshot
 from homeiq_shared.home_types import HOME_TYPES
 from homeiq_shared.request_guard import env_name
 from homeiq_shared.security import confine_path
@@ -217,3 +218,15 @@ async def summary(session: SessionDep) -> HaSummary:
             for h in homes
         ],
     )
+
+
+async def named_home(
+    session: AsyncSession, snapshot: SnapshotIn | None, home_id: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The home a request names: the snapshot it sends, else the one stored for `home_id` (404 without one)."""
+    if snapshot is not None:
+        return snapshot.home_id, snapshot.model_dump(exclude_none=True)
+    row = await session.get(HomeSnapshotRow, str(home_id))
+    if row is None:
+        raise NotFoundError(f"no stored snapshot of home {home_id!r} (POST /api/ha/snapshot first)")
+    return row.home_id, {"home_id": row.home_id, "areas": row.areas, "devices": row.devices}

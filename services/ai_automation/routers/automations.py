@@ -19,10 +19,8 @@ from ai_automation.dependencies import ApiKeyDep, SessionDep
 from ai_automation.tables import AskSuggestionRecord
 from homeiq_shared.contracts.automations import SuggestAnswer, TemplateScore
 from homeiq_shared.contracts.problems import problem_responses
-from homeiq_shared.errors import NotFoundError
-from homeiq_shared.ha_api import HOME_ID_PATTERN, SnapshotIn
+from homeiq_shared.ha_api import HOME_ID_PATTERN, SnapshotIn, named_home
 from homeiq_shared.ha_schema import PlainText
-from homeiq_shared.ha_snapshots import HomeSnapshotRow
 
 if TYPE_CHECKING:  # the matcher (numpy via the synergy ranker) is imported on first use
     from ai_automation.ask.compose import Answer
@@ -107,15 +105,7 @@ def _yaml(automation: dict[str, Any] | None) -> str:
 @router.post("/suggest", response_model=SuggestAnswer, responses=problem_responses(401, 404, 413, 422))
 async def suggest_automation(body: SuggestIn, session: SessionDep, _: ApiKeyDep) -> SuggestAnswer:
     """The automation a request asks for, with the home's own entities only (or what the home lacks)."""
-    if body.snapshot is not None:
-        home_id = body.snapshot.home_id
-        snapshot: dict[str, Any] = body.snapshot.model_dump(exclude_none=True)
-    else:
-        home_id = str(body.home_id)
-        row = await session.get(HomeSnapshotRow, home_id)
-        if row is None:
-            raise NotFoundError(f"no stored snapshot of home {home_id!r} (POST /api/ha/snapshot first)")
-        snapshot = {"home_id": home_id, "areas": row.areas, "devices": row.devices}
+    home_id, snapshot = await named_home(session, body.snapshot, body.home_id)
     found = await asyncio.to_thread(_suggest, body.request, snapshot, body.existing_automations)
     answer = SuggestAnswer(
         grounded=found.grounded,

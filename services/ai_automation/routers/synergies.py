@@ -23,9 +23,8 @@ from homeiq_shared.contracts.synergies import (
     SuggestionOut,
 )
 from homeiq_shared.errors import InvalidInputError, NotFoundError
-from homeiq_shared.ha_api import HOME_ID_PATTERN, MAX_EVENTS_PER_BATCH, SnapshotIn
+from homeiq_shared.ha_api import HOME_ID_PATTERN, MAX_EVENTS_PER_BATCH, SnapshotIn, named_home
 from homeiq_shared.ha_events import normalise_batch, recent_state_changes
-from homeiq_shared.ha_snapshots import HomeSnapshotRow
 
 if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
     from ai_automation.synergies.detect import Suggestion
@@ -131,15 +130,7 @@ def _record(home_id: str, rank: int, s: Suggestion, now: datetime) -> SynergySug
 @router.post("/detect", response_model=DetectAnswer, responses=problem_responses(401, 404, 422))
 async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) -> DetectAnswer:
     """Rank automation suggestions for a home; excluded: pairs its existing automations already link."""
-    if body.snapshot is not None:
-        home_id = body.snapshot.home_id
-        snapshot: dict[str, Any] = body.snapshot.model_dump(exclude_none=True)
-    else:
-        home_id = str(body.home_id)
-        row = await session.get(HomeSnapshotRow, home_id)
-        if row is None:
-            raise NotFoundError(f"no stored snapshot of home {home_id!r} (POST /api/ha/snapshot first)")
-        snapshot = {"home_id": home_id, "areas": row.areas, "devices": row.devices}
+    home_id, snapshot = await named_home(session, body.snapshot, body.home_id)
     rows, problems = normalise_batch(body.events, home_id)
     if problems:
         shown = "; ".join(f"events[{p.index}]: {p.reason}" for p in problems[:5])
