@@ -8,10 +8,10 @@ from them in one transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,6 +118,32 @@ class SnapshotIn(BaseModel):
     timezone: PlainText | None = Field(None, max_length=64)
 
 
+HALLWAY_SNAPSHOT: JsonDict = {
+    "home_id": "default",
+    "areas": [{"name": "Hallway"}],
+    "devices": [
+        {"entity_id": "binary_sensor.hall_motion", "device_class": "motion", "area": "Hallway"},
+        {"entity_id": "light.hall", "area": "Hallway"},
+    ],
+}
+"""The smallest home worth suggesting for (OpenAPI examples of the requests about one home)."""
+
+
+class OneHomeIn(BaseModel):
+    """A request about one home: a stored one (`home_id`) or a snapshot sent inline, exactly one."""
+
+    home_id: str | None = Field(
+        None, pattern=HOME_ID_PATTERN, description="A home stored by /api/ha/snapshot"
+    )
+    snapshot: SnapshotIn | None = Field(None, description="A body /api/ha/snapshot accepts")
+
+    @model_validator(mode="after")
+    def _one_home(self) -> Self:
+        if (self.home_id is None) == (self.snapshot is None):
+            raise ValueError("send exactly one of home_id (a stored home) and snapshot")
+        return self
+
+
 class ImportIn(BaseModel):
     """A server-side HA config folder to import."""
 
@@ -220,13 +246,11 @@ async def summary(session: SessionDep) -> HaSummary:
     )
 
 
-async def named_home(
-    session: AsyncSession, snapshot: SnapshotIn | None, home_id: str | None
-) -> tuple[str, dict[str, Any]]:
+async def named_home(session: AsyncSession, body: OneHomeIn) -> tuple[str, dict[str, Any]]:
     """The home a request names: the snapshot it sends, else the one stored for `home_id` (404 without one)."""
-    if snapshot is not None:
-        return snapshot.home_id, snapshot.model_dump(exclude_none=True)
-    row = await session.get(HomeSnapshotRow, str(home_id))
+    if body.snapshot is not None:
+        return body.snapshot.home_id, body.snapshot.model_dump(exclude_none=True)
+    row = await session.get(HomeSnapshotRow, str(body.home_id))
     if row is None:
-        raise NotFoundError(f"no stored snapshot of home {home_id!r} (POST /api/ha/snapshot first)")
+        raise NotFoundError(f"no stored snapshot of home {body.home_id!r} (POST /api/ha/snapshot first)")
     return row.home_id, {"home_id": row.home_id, "areas": row.areas, "devices": row.devices}

@@ -8,24 +8,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from ai_automation import repository
 from ai_automation.dependencies import ApiKeyDep, SessionDep
 from ai_automation.tables import AskSuggestionRecord
 from homeiq_shared.contracts.automations import SuggestAnswer, TemplateScore
 from homeiq_shared.contracts.problems import problem_responses
-from homeiq_shared.ha_api import HOME_ID_PATTERN, SnapshotIn, named_home
+from homeiq_shared.ha_api import HALLWAY_SNAPSHOT, OneHomeIn, named_home
 from homeiq_shared.ha_schema import PlainText
 
 if TYPE_CHECKING:  # the matcher (numpy via the synergy ranker) is imported on first use
     from ai_automation.ask.compose import Answer
-    from ai_automation.synergies.model import SynergyModel
-    from ai_automation.synergies.priors import KindRates
 
 router = APIRouter(prefix="/api/automations", tags=["automations"])
 
@@ -33,7 +30,7 @@ MAX_REQUEST_CHARS = 500  # a sentence or two (HA's homeiq.suggest action sends a
 MAX_EXISTING = 5_000
 
 
-class SuggestIn(BaseModel):
+class SuggestIn(OneHomeIn):
     """`POST /api/automations/suggest`: the request in words and a stored home (`home_id`) or a snapshot."""
 
     model_config = ConfigDict(
@@ -42,18 +39,7 @@ class SuggestIn(BaseModel):
             "examples": [
                 {
                     "request": "turn on the hall light when there is motion after 22:00",
-                    "snapshot": {
-                        "home_id": "default",
-                        "areas": [{"name": "Hallway"}],
-                        "devices": [
-                            {
-                                "entity_id": "binary_sensor.hall_motion",
-                                "device_class": "motion",
-                                "area": "Hallway",
-                            },
-                            {"entity_id": "light.hall", "area": "Hallway"},
-                        ],
-                    },
+                    "snapshot": HALLWAY_SNAPSHOT,
                 }
             ]
         },
@@ -62,10 +48,6 @@ class SuggestIn(BaseModel):
     request: PlainText = Field(
         min_length=1, max_length=MAX_REQUEST_CHARS, description="What the automation should do"
     )
-    home_id: str | None = Field(
-        None, pattern=HOME_ID_PATTERN, description="A home stored by /api/ha/snapshot"
-    )
-    snapshot: SnapshotIn | None = Field(None, description="A body /api/ha/snapshot accepts")
     existing_automations: list[dict[str, Any]] = Field(
         default_factory=list,
         max_length=MAX_EXISTING,
@@ -73,26 +55,17 @@ class SuggestIn(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _one_home(self) -> SuggestIn:
-        if (self.home_id is None) == (self.snapshot is None):
-            raise ValueError("send exactly one of home_id (a stored home) and snapshot")
+    def _some_request(self) -> SuggestIn:
         if not self.request.strip():
             raise ValueError("request is empty")
         return self
 
 
-@cache
-def _model() -> tuple[SynergyModel, KindRates]:
-    from ai_automation.synergies.model import SynergyModel
-
-    model = SynergyModel.load()
-    return model, model.rates()
-
-
 def _suggest(request: str, snapshot: dict[str, Any], existing: list[dict[str, Any]]) -> Answer:
     from ai_automation.ask.compose import suggest
+    from ai_automation.synergies.model import shipped
 
-    model, rates = _model()
+    model, rates = shipped()
     return suggest(request, snapshot, model, existing, rates)
 
 
@@ -105,7 +78,7 @@ def _yaml(automation: dict[str, Any] | None) -> str:
 @router.post("/suggest", response_model=SuggestAnswer, responses=problem_responses(401, 404, 413, 422))
 async def suggest_automation(body: SuggestIn, session: SessionDep, _: ApiKeyDep) -> SuggestAnswer:
     """The automation a request asks for, with the home's own entities only (or what the home lacks)."""
-    home_id, snapshot = await named_home(session, body.snapshot, body.home_id)
+    home_id, snapshot = await named_home(session, body)
     found = await asyncio.to_thread(_suggest, body.request, snapshot, body.existing_automations)
     answer = SuggestAnswer(
         grounded=found.grounded,

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field
 
 from ai_automation import repository
 from ai_automation.dependencies import ApiKeyDep, SessionDep
@@ -23,7 +22,13 @@ from homeiq_shared.contracts.synergies import (
     SuggestionOut,
 )
 from homeiq_shared.errors import InvalidInputError, NotFoundError
-from homeiq_shared.ha_api import HOME_ID_PATTERN, MAX_EVENTS_PER_BATCH, SnapshotIn, named_home
+from homeiq_shared.ha_api import (
+    HALLWAY_SNAPSHOT,
+    HOME_ID_PATTERN,
+    MAX_EVENTS_PER_BATCH,
+    OneHomeIn,
+    named_home,
+)
 from homeiq_shared.ha_events import normalise_batch, recent_state_changes
 
 if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
@@ -40,36 +45,13 @@ MAX_HISTORY_ROWS = 500_000
 SUGGESTION_ID_PATTERN = r"^(syn|ask)-[0-9a-f]{16}$"  # a synergy or an automation asked in words
 
 
-class DetectIn(BaseModel):
+class DetectIn(OneHomeIn):
     """`POST /api/synergies/detect`: a stored home (`home_id`) or a snapshot sent inline."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "snapshot": {
-                        "home_id": "default",
-                        "areas": [{"name": "Hallway"}],
-                        "devices": [
-                            {
-                                "entity_id": "binary_sensor.hall_motion",
-                                "device_class": "motion",
-                                "area": "Hallway",
-                            },
-                            {"entity_id": "light.hall", "area": "Hallway"},
-                        ],
-                    },
-                    "limit": 10,
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra={"examples": [{"snapshot": HALLWAY_SNAPSHOT, "limit": 10}]}
     )
 
-    home_id: str | None = Field(
-        None, pattern=HOME_ID_PATTERN, description="A home stored by /api/ha/snapshot"
-    )
-    snapshot: SnapshotIn | None = Field(None, description="A body /api/ha/snapshot accepts")
     events: list[dict[str, Any]] = Field(
         default_factory=list,
         max_length=MAX_EVENTS_PER_BATCH,
@@ -83,18 +65,11 @@ class DetectIn(BaseModel):
     )
     limit: int = Field(10, ge=1, le=MAX_LIMIT)
 
-    @model_validator(mode="after")
-    def _one_home(self) -> DetectIn:
-        if (self.home_id is None) == (self.snapshot is None):
-            raise ValueError("send exactly one of home_id (a stored home) and snapshot")
-        return self
 
-
-@cache
 def _model() -> SynergyModel:
-    from ai_automation.synergies.model import SynergyModel
+    from ai_automation.synergies.model import shipped
 
-    return SynergyModel.load()
+    return shipped()[0]
 
 
 def _detect(
@@ -130,7 +105,7 @@ def _record(home_id: str, rank: int, s: Suggestion, now: datetime) -> SynergySug
 @router.post("/detect", response_model=DetectAnswer, responses=problem_responses(401, 404, 422))
 async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) -> DetectAnswer:
     """Rank automation suggestions for a home; excluded: pairs its existing automations already link."""
-    home_id, snapshot = await named_home(session, body.snapshot, body.home_id)
+    home_id, snapshot = await named_home(session, body)
     rows, problems = normalise_batch(body.events, home_id)
     if problems:
         shown = "; ".join(f"events[{p.index}]: {p.reason}" for p in problems[:5])

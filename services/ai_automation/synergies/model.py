@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,3 +124,10 @@ class SynergyModel:
         trees = ranker_file(path)
         booster = trees.read_text() if trees.is_file() else None
         return cls(KindCounts.from_json(doc.get("counts", {})), weights, dict(doc.get("info", {})), booster)
+
+
+@cache
+def shipped() -> tuple[SynergyModel, KindRates]:
+    """The shipped model and its kind rates, loaded once per process (detect and asks share them)."""
+    model = SynergyModel.load()
+    return model, model.rates()
