@@ -366,18 +366,37 @@ async def event_span(session: AsyncSession) -> dict[str, Any]:
     }
 
 
-async def recent_state_changes(
-    session: AsyncSession, home_id: str, window_days: int, limit: int
-) -> list[dict[str, Any]]:
-    """A home's `state_changed` rows of its last `window_days` days (to its newest event), oldest first.
+async def home_window(
+    session: AsyncSession,
+    home_id: str,
+    window_days: int,
+    columns: Sequence[Any],
+    *,
+    state_changes_only: bool = False,
+    limit: int | None = None,
+) -> list[Any]:
+    """Rows of `columns` of a home's events of its last `window_days` days (up to its newest event), oldest first.
 
-    At most `limit` rows (the newest ones); rows with an unusable time are skipped (the purge removes them).
+    With `limit`, the newest rows only. Rows with an unusable time (NaN, Infinity, outside 1970-2100;
+    stored before the edge refused them) are skipped; the nightly purge removes them.
     """
-    usable = HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)
-    mine = (HaEventRow.home_id == home_id, HaEventRow.event_type == "state_changed", usable)
+    mine = [HaEventRow.home_id == home_id, HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)]
+    if state_changes_only:
+        mine.append(HaEventRow.event_type == "state_changed")
     newest = await session.scalar(select(func.max(HaEventRow.time_fired)).where(*mine))
     if newest is None:
         return []
+    query = select(*columns).where(*mine, HaEventRow.time_fired >= newest - window_days * 86_400)
+    if limit is None:
+        return list((await session.execute(query.order_by(HaEventRow.time_fired))).all())
+    newest_first = query.order_by(HaEventRow.time_fired.desc()).limit(limit)
+    return list(reversed((await session.execute(newest_first)).all()))
+
+
+async def recent_state_changes(
+    session: AsyncSession, home_id: str, window_days: int, limit: int
+) -> list[dict[str, Any]]:
+    """A home's `state_changed` rows of its last `window_days` days, oldest first; at most the newest `limit`."""
     columns = (
         HaEventRow.entity_id,
         HaEventRow.state,
@@ -385,13 +404,7 @@ async def recent_state_changes(
         HaEventRow.time_fired,
         HaEventRow.origin,
     )
-    query = (
-        select(*columns)
-        .where(*mine, HaEventRow.time_fired >= newest - window_days * 86_400)
-        .order_by(HaEventRow.time_fired.desc())
-        .limit(limit)
-    )
-    rows = (await session.execute(query)).all()
+    rows = await home_window(session, home_id, window_days, columns, state_changes_only=True, limit=limit)
     return [
         {
             "event_type": "state_changed",
@@ -401,5 +414,5 @@ async def recent_state_changes(
             "time_fired": float(t),
             "origin": g,
         }
-        for e, s, o, t, g in reversed(rows)
+        for e, s, o, t, g in rows
     ]

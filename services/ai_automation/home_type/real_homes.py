@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homeiq_shared.ha_events import HaEventRow
-from homeiq_shared.ha_schema import END_SECOND, FIRST_SECOND, is_entity_id
+from homeiq_shared.ha_events import HaEventRow, home_window
+from homeiq_shared.ha_schema import is_entity_id
 from homeiq_shared.ha_snapshots import HomeSnapshotRow, list_snapshots
 
 logger = logging.getLogger(__name__)
@@ -113,20 +113,8 @@ def build_home(
 
 async def _home_rows(session: AsyncSession, home_id: str, window_days: int) -> list[EventRow]:
     """The home's events of its last `window_days` days (relative to its newest event), oldest first."""
-    # a row with an unusable time (NaN, Infinity, outside 1970-2100; stored before the edge refused
-    # them) is skipped here; the nightly purge removes it
-    usable = HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)
-    newest = await session.scalar(
-        select(func.max(HaEventRow.time_fired)).where(HaEventRow.home_id == home_id, usable)
-    )
-    if newest is None:
-        return []
-    query = (
-        select(HaEventRow.event_type, HaEventRow.entity_id, HaEventRow.time_fired, HaEventRow.attributes)
-        .where(HaEventRow.home_id == home_id, usable, HaEventRow.time_fired >= newest - window_days * 86_400)
-        .order_by(HaEventRow.time_fired)
-    )
-    return [(t, e, float(f), a) for t, e, f, a in (await session.execute(query)).all()]
+    columns = (HaEventRow.event_type, HaEventRow.entity_id, HaEventRow.time_fired, HaEventRow.attributes)
+    return [(t, e, float(f), a) for t, e, f, a in await home_window(session, home_id, window_days, columns)]
 
 
 async def load_real_homes(session: AsyncSession, window_days: int, default_timezone: str) -> RealHomes:
