@@ -161,6 +161,7 @@ def encode_events(
         dtype=object,
     )  # fmt: skip
     lc_ts = stamp_rows[last_changed].tolist()
+    # the context's end after its id: the same in new_state and in the event (a list, or an endless repeat)
     tails = origin.tails(n) if origin is not None else repeat(_NO_CAUSE)
     new = list(
         map(
@@ -176,7 +177,7 @@ def encode_events(
             b"".join,
             zip(ev_head[ent].tolist(), ts, flat[inverse].tolist(), old, repeat(b',"new_state":'), new,
                 repeat(b',"context":{"id":"'), ctx,
-                origin.tails(n) if origin is not None else repeat(_NO_CAUSE),
+                tails,
                 repeat(b',"origin":"LOCAL","time_fired":"'), ts, repeat(b'"}'),
                 strict=False),
         )
