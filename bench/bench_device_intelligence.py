@@ -26,6 +26,7 @@ from device_intelligence.telemetry import failure_labels
 from device_intelligence.telemetry_features import compute_features
 from device_intelligence.telemetry_simulator import SimulationOptions, simulate_fleet
 from homeiq_shared.model_registry import ModelRegistry
+from results_file import load_average, machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "device_intelligence.json"
 SEED = 42
@@ -178,7 +179,7 @@ def bench_incremental() -> dict[str, Any]:
 
 def main() -> int:
     """Run every part and write the results file."""
-    load_start = [round(v, 2) for v in os.getloadavg()]
+    load_start = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         print("training 1000 devices x 180 days ...", flush=True)
@@ -222,21 +223,13 @@ def main() -> int:
     ]
     results = {
         "benchmark": "device_intelligence",
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": sys.version.split()[0],
-            "load_average_at_start": load_start,
-            "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
-            "note": "other processes share this machine; compare figures with the load averages",
-        },
+        "machine": machine(load_start),
         "training": training,
         "http": http,
         "incremental_vs_full": incremental,
         "table": table,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2))
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, results)
     return 0
 
 

@@ -14,9 +14,7 @@ Writes bench/results/sensor_anomaly.json (with a `table` for bench/run_all.py).
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -31,7 +29,6 @@ from bench_device_intelligence import start_service
 from device_intelligence.anomaly.episodes import (
     compare,
     episode_figures,
-    external_data_dir,
     read_nab,
     read_occupancy,
 )
@@ -41,10 +38,9 @@ from device_intelligence.anomaly.sensor_streams import normal_stream
 from device_intelligence.retraining import RetrainOptions, retrain
 from device_intelligence.serving import load_production
 from homeiq_shared.model_registry import ModelRegistry
+from results_file import EXTERNAL, load_average, machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sensor_anomaly.json"
-ROOT = Path(__file__).resolve().parents[1]
-EXTERNAL = external_data_dir(ROOT)
 AMBIENT, MACHINE = "ambient_temperature_system_failure.csv", "machine_temperature_system_failure.csv"
 # The issue asks for a minimum run: runs from 1 h (0 = single readings is not a run).
 GRID_Z, GRID_RUN_HOURS = (3.0, 4.0, 5.0), (1.0, 2.0, 4.0, 8.0)
@@ -148,7 +144,7 @@ def _hits(row: dict[str, Any]) -> str:
 
 def main() -> int:
     """Train, choose on ambient, evaluate, time the endpoint, write the results file."""
-    load_start = [round(v, 2) for v in os.getloadavg()]
+    load_start = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         registry = ModelRegistry(root / "models")
@@ -201,13 +197,7 @@ def main() -> int:
     ]
     results = {
         "benchmark": "sensor_anomaly",
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": sys.version.split()[0],
-            "load_average_at_start": load_start,
-            "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
-            "note": "other processes share this machine; compare figures with the load averages",
-        },
+        "machine": machine(load_start),
         "selection": {
             "rule": "grid on NAB ambient only: most windows hit, then lowest false-alarm rate",
             "grid": grid,
@@ -226,9 +216,7 @@ def main() -> int:
         },
         "table": table,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2))
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, results)
     return 0
 
 

@@ -44,14 +44,10 @@ from ai_automation.synergies.home import Entity, by_id
 from ai_automation.synergies.model import PRIOR_WEIGHTS, SynergyModel
 from ai_automation.synergies.priors import KindCounts, sum_counts
 from ai_automation.synergies.ranking import FEATURES, Candidates, diverse_top, linear_score, with_rates
-from results_file import machine, write_results
+from results_file import EXTERNAL, SHARED, machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "synergies.json"
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = next(
-    (p / "shared" for p in ROOT.parents if (p / "shared" / "external-data").is_dir()), ROOT.parent / "shared"
-)
-HOMES_DIR = SHARED / "external-data" / "real-ha-homes" / "homes"
+HOMES_DIR = EXTERNAL / "real-ha-homes" / "homes"
 sys.path.insert(0, str(SHARED / "acceptance" / "lib"))
 import synergy_eval  # noqa: E402  (the acceptance check's own rule table, read-only)
 
