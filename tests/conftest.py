@@ -7,9 +7,11 @@ with SIGKILL at exactly that point (no sleeps, no timing), or closes stdin to le
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -124,12 +126,27 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], deadline_s: float =
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.1)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.1)  # between probes; returns at once if the service dies
     pytest.fail(f"the service at {url} did not become healthy within {deadline_s} s: {_tail(log)}")
 
 
 def _tail(log: str) -> str:
     return Path(log).read_text(errors="replace")[-2000:] if log and Path(log).is_file() else ""
+
+
+class _SignallingServer(uvicorn.Server):
+    """A uvicorn server that says when its start-up is over, so a test waits for that and no longer."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.startup_done = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        finally:
+            self.startup_done.set()
 
 
 @contextmanager
@@ -139,16 +156,14 @@ def serve(app: FastAPI, lifespan: Literal["on", "off"] = "off") -> Iterator[str]
     A real service needs `lifespan="on"` (its lifespan opens the registry and loads the models).
     """
     port = free_port()
-    server = uvicorn.Server(
+    server = _SignallingServer(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60  # returns as soon as the server listens; 60 s only bounds a hang
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if not server.started:
-        raise RuntimeError("the server did not start within 60 s")
+    # set the moment start-up ends (listening, or failed); 60 s only bounds a hang
+    if not server.startup_done.wait(timeout=60) or not server.started:
+        raise RuntimeError("the server did not start (see its log above), or not within 60 s")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,17 +28,23 @@ RESULTS = {
 }
 
 
-async def test_the_row_quotes_the_bench_figure_and_asks_the_live_service(tmp_path: Path) -> None:
-    results = tmp_path / "ask.json"
-    results.write_text(json.dumps(RESULTS))
+async def _live_row(
+    row_of: Callable[[AiAutomationClient, Path], Awaitable[OptionalModel]], results: Path, tmp_path: Path
+) -> OptionalModel:
+    """The row as the pipeline builds it, against a real ai-automation app driven in-process."""
     settings = AiAutomationSettings(
         data_dir=tmp_path / "data", models_dir=tmp_path / "models", _env_file=None
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        client = AiAutomationClient("http://ai", transport=httpx.ASGITransport(app=app))
-        async with client:
-            row = await soft_prompt(client, results)
+    client = AiAutomationClient("http://ai", transport=httpx.ASGITransport(app=app))
+    async with app.router.lifespan_context(app), client:
+        return await row_of(client, results)
+
+
+async def test_the_row_quotes_the_bench_figure_and_asks_the_live_service(tmp_path: Path) -> None:
+    results = tmp_path / "ask.json"
+    results.write_text(json.dumps(RESULTS))
+    row = await _live_row(soft_prompt, results, tmp_path)
     assert row.verdict == "gate 0.70: FAILED"
     assert "slot accuracy 0.14 on 50 real asks" in row.figure
     assert "baseline 0.02" in row.figure
@@ -83,14 +90,7 @@ SYNERGY_RESULTS = {
 async def test_the_synergy_row_quotes_its_gate_and_detects_on_the_live_service(tmp_path: Path) -> None:
     results = tmp_path / "synergies.json"
     results.write_text(json.dumps(SYNERGY_RESULTS))
-    settings = AiAutomationSettings(
-        data_dir=tmp_path / "data", models_dir=tmp_path / "models", _env_file=None
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        client = AiAutomationClient("http://ai", transport=httpx.ASGITransport(app=app))
-        async with client:
-            row = await synergy_detector(client, results)
+    row = await _live_row(synergy_detector, results, tmp_path)
     assert row.verdict == "gate hit@10 above the rule table: PASSED"
     assert "hit@10 0.25, MRR 0.166 on 8 real installs" in row.figure
     assert "rule table 0.12 / 0.125" in row.figure

@@ -91,7 +91,9 @@ def mock_services(
     """Both services answering: health, model info, risks, home type, events and snapshots accepted.
 
     `detect`: the synergy answer (None: the route is missing, as on a service without suggestions).
+    Whatever answered before, and the calls recorded so far, are cleared first.
     """
+    aioclient_mock.clear_requests()
     if di_down:
         aioclient_mock.get(f"{DI}/api/predictions/model-info", exc=aiohttp.ClientConnectionError("down"))
     aioclient_mock.get(f"{AI}/health", json=health("ai-automation"))

@@ -63,7 +63,6 @@ async def test_unreachable_service_is_cannot_connect_and_the_user_can_retry(
     assert result["errors"] == {"base": "cannot_connect"}
     assert not hass.config_entries.async_entries(DOMAIN)
 
-    aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks())
     with patch(SETUP, return_value=True):
         result = await hass.config_entries.flow.async_configure(flow_id, ENTRY_DATA)
@@ -99,7 +98,6 @@ async def test_reauth_checks_the_new_key_and_updates_the_entry(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_API_KEY: "still-wrong"})
     assert result["errors"] == {"base": "invalid_auth"}
 
-    aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks())
     with patch(SETUP, return_value=True):
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_API_KEY: "new-key"})

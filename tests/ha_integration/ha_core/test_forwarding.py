@@ -78,7 +78,6 @@ async def test_a_failed_batch_is_retried_with_backoff_and_nothing_is_lost(
 ) -> None:
     await set_up(hass, aioclient_mock, entry, risks())
 
-    aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks(), events_status=503)  # a service restarting
     for state in ("on", "off", "on"):
         hass.states.async_set("light.kitchen", state)
@@ -94,7 +93,6 @@ async def test_a_failed_batch_is_retried_with_backoff_and_nothing_is_lost(
     assert queue.backoff_s == 10.0
     assert len(queue.pending) == 4
 
-    aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks())  # back
     await _advance(hass, freezer, 25)
     delivered = _batches(aioclient_mock, DI)
@@ -111,7 +109,6 @@ async def test_a_refused_key_pauses_forwarding_and_asks_for_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await set_up(hass, aioclient_mock, entry, risks())
-    aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks(), events_status=401)
     hass.states.async_set("light.kitchen", "on")
     await _advance(hass, freezer, 11)

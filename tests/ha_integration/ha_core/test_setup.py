@@ -73,7 +73,6 @@ async def test_entities_on_the_ha_device_with_state_and_attributes(
     assert "battery_level_slope_7d" in issue.translation_placeholders["drivers"]
 
     # the next poll: the plug is fine again -> off, and the repair is gone
-    aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks(risk(plug.id, 4.0, False)))
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
     await hass.async_block_till_done()
@@ -94,14 +93,12 @@ async def test_unreachable_service_and_stale_model_are_repairs_cleared_when_over
     unreachable = f"unreachable_{entry.entry_id}_device_intelligence"
     assert issues.async_get_issue(DOMAIN, unreachable) is None
 
-    aioclient_mock.clear_requests()
     mock_services(aioclient_mock, risks(), di_down=True)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
     await hass.async_block_till_done()
     assert issues.async_get_issue(DOMAIN, unreachable).translation_placeholders["url"] == DI
     assert hass.states.get("binary_sensor.hall_plug_at_risk_of_failure").state == STATE_UNAVAILABLE
 
-    aioclient_mock.clear_requests()
     old = dt_util.utcnow() - timedelta(days=30)
     mock_services(aioclient_mock, risks(risk(plug.id, 10.0, False)), di_trained=old)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=12))

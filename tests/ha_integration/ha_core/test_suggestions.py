@@ -88,7 +88,6 @@ async def test_feedback_goes_to_the_service_with_the_key_and_the_answered_sugges
     )
     assert notification_id(entry.entry_id) in _notifications(hass)
 
-    aioclient_mock.clear_requests()
     mock_services(
         aioclient_mock, risks(), detect=detect_answer(suggestion("syn-0123456789abcdef", "accepted"))
     )
