@@ -22,6 +22,7 @@ from ai_automation.routers import (
     training,
 )
 from ai_automation.settings import AiAutomationSettings, get_settings
+from ai_automation.synergies.served import ServedSynergyModel
 from homeiq_shared.app_state import models_ready
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.nightly import Clock, utc_now
@@ -49,9 +50,15 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
             )
             models: dict[str, HomeTypeModel] = {}
             app.state.home_type_models = models
-            start_model_loading(app, lambda: models.update(load_production_models(registry)))
+            synergy = app.state.synergy_model = ServedSynergyModel()
+
+            def load_models() -> None:
+                models.update(load_production_models(registry))
+                synergy.load(registry)
+
+            start_model_loading(app, load_models)
             context = NightlyContext(
-                settings, app.state.sessionmaker, registry, app.state.locks, models, clock or utc_now,
+                settings, app.state.sessionmaker, registry, app.state.locks, models, clock or utc_now, synergy,
             )  # fmt: skip
 
             async def job(trigger: str) -> dict[str, Any]:

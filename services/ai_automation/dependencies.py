@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from ai_automation.home_type.model import HomeTypeModel
 from ai_automation.settings import AiAutomationSettings, get_settings
+from ai_automation.synergies.served import ServedSynergyModel
 from homeiq_shared.app_state import (
     ApiKeyDep,
     EngineDep,
@@ -30,6 +31,7 @@ __all__ = [
     "ServedModelsDep",
     "SessionDep",
     "SettingsDep",
+    "SynergyModelDep",
 ]
 
 SettingsDep = Annotated[AiAutomationSettings, Depends(get_settings)]
@@ -55,3 +57,13 @@ HomeTypeModelsDep = Annotated[dict[str, HomeTypeModel], Depends(_home_type_model
 """The production model of each task, once the start-up load is over (awaited)."""
 ServedModelsDep = Annotated[dict[str, HomeTypeModel], Depends(_served_models)]
 """The models served right now, without waiting (empty while the start-up load runs)."""
+
+
+async def _synergy_model(request: Request) -> ServedSynergyModel:
+    await models_ready(request.app)
+    served: ServedSynergyModel = request.app.state.synergy_model
+    return served
+
+
+SynergyModelDep = Annotated[ServedSynergyModel, Depends(_synergy_model)]
+"""The synergy ranker served now (the registry's production version, else the shipped model)."""

@@ -80,6 +80,17 @@ async def list_suggestions(
     return (await session.scalars(query)).all()
 
 
+async def answered_suggestions(session: AsyncSession, limit: int) -> Sequence[SynergySuggestionRecord]:
+    """The detected suggestions their owners answered (accepted or dismissed), newest answers first."""
+    query = (
+        select(SynergySuggestionRecord)
+        .where(SynergySuggestionRecord.feedback.is_not(None))
+        .order_by(SynergySuggestionRecord.feedback_at.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def store_ask(session: AsyncSession, record: AskSuggestionRecord) -> AskSuggestionRecord:
     """Store an asked-for automation; the same id asked again keeps its feedback and gets the new payload."""
     old = await session.get(AskSuggestionRecord, record.suggestion_id)

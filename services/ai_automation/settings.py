@@ -49,6 +49,16 @@ class AiAutomationSettings(NightlySettings):
     )
     nightly_days: int = Field(14, ge=1, le=365, description="Days of those generated homes")
     nightly_seed: int = Field(42, ge=0, description="Seed of the nightly generation and train/test split")
+    synergy_calibration_dir: Path | None = Field(
+        None,
+        description="Optional: a folder of real-ha-homes calibration installs (`homes/*.json`); when set, the "
+        "nightly synergy re-ranker must also keep its cold-start hit@10 and MRR on them above the rule table",
+    )
+
+    @field_validator("synergy_calibration_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("nightly_tasks")
     @classmethod

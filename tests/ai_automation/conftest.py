@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from ai_automation.app import create_app
 from ai_automation.settings import AiAutomationSettings
+from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
+
+
+def generated_homes(folder: Path, count: int, days: int, seed: int) -> list[dict[str, Any]]:
+    """`count` generated homes (home files, without weather, carbon, prices or calendar) written to `folder`."""
+    options = GeneratorOptions(
+        count=count, days=days, seed=seed, weather=False, carbon=False, pricing=False, calendar=False
+    )
+    generate_dataset(options, folder)
+    return [orjson.loads(p.read_bytes()) for p in sorted(folder.glob("home_*.json"))]
+
+
+@pytest.fixture(scope="session")
+def make_homes() -> Callable[[Path, int, int, int], list[dict[str, Any]]]:
+    """`generated_homes` for test packages that cannot import this conftest."""
+    return generated_homes
 
 
 @pytest.fixture

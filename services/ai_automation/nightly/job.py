@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,10 @@ from ai_automation.home_type.model import HomeTypeModel, load_model, model_name
 from ai_automation.home_type.monitoring import unlabelled_report
 from ai_automation.home_type.real_homes import RealHomes, load_real_homes
 from ai_automation.home_type.training import TrainingOutcome, TrainingRequest, run_outcome, train_home_type
+from ai_automation.nightly.synergy_ranker import SynergyContext, run_synergy_ranker
 from ai_automation.nightly.training_set import SyntheticPart, assemble, prune_training_sets, synthetic_part
 from ai_automation.settings import AiAutomationSettings
+from ai_automation.synergies.served import ServedSynergyModel
 from homeiq_shared.errors import ConflictError
 from homeiq_shared.ha_events import purge_older_than
 from homeiq_shared.model_lock import ModelLocks
@@ -48,6 +50,17 @@ class NightlyContext:
     locks: ModelLocks
     models: dict[str, HomeTypeModel]
     clock: Clock = utc_now
+    synergy_model: ServedSynergyModel = field(default_factory=ServedSynergyModel)
+
+    def synergy(self) -> SynergyContext:
+        """What the synergy re-ranker step needs."""
+        return SynergyContext(
+            self.sessionmaker,
+            self.registry,
+            self.locks,
+            self.synergy_model,
+            self.settings.synergy_calibration_dir,
+        )
 
 
 def _champion_figures(model: HomeTypeModel | None) -> dict[str, Any] | None:
@@ -122,7 +135,28 @@ def _data_counts(
 
 
 async def run_nightly(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
-    """One nightly run; a run that finds `/train` busy is skipped (recorded), never queued behind it."""
+    """One nightly run: the home-type tasks, then the synergy feedback re-ranker (which runs even when
+    the home-type part is skipped or fails: it depends on nothing of it)."""
+    try:
+        answer = await _run_home_type(ctx, scheduled_by)
+    except Exception:
+        await _synergy_step(ctx, scheduled_by)
+        raise
+    answer["synergy_ranker"] = await _synergy_step(ctx, scheduled_by)
+    return answer
+
+
+async def _synergy_step(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
+    """The re-ranker's step; its failure is reported (and recorded as a failed run), never raised."""
+    try:
+        return await run_synergy_ranker(ctx.synergy(), scheduled_by)
+    except Exception as exc:
+        logger.exception("nightly synergy re-ranker failed")
+        return {"status": "failed", "decision": None, "reason": f"{type(exc).__name__}: {exc}"}
+
+
+async def _run_home_type(ctx: NightlyContext, scheduled_by: str) -> dict[str, Any]:
+    """The home-type tasks; a run that finds `/train` busy is skipped (recorded), never queued behind it."""
     tasks = ctx.settings.nightly_task_list
     with ExitStack() as stack:
         try:

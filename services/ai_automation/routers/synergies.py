@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import ConfigDict, Field
 
 from ai_automation import repository
-from ai_automation.dependencies import ApiKeyDep, SessionDep
+from ai_automation.dependencies import ApiKeyDep, SessionDep, SynergyModelDep
 from ai_automation.tables import SynergySuggestionRecord
 from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.synergies import (
@@ -66,18 +66,16 @@ class DetectIn(OneHomeIn):
     limit: int = Field(10, ge=1, le=MAX_LIMIT)
 
 
-def _model() -> SynergyModel:
-    from ai_automation.synergies.model import shipped
-
-    return shipped()[0]
-
-
 def _detect(
-    snapshot: dict[str, Any], existing: list[dict[str, Any]], limit: int, history: list[dict[str, Any]]
+    model: SynergyModel,
+    snapshot: dict[str, Any],
+    existing: list[dict[str, Any]],
+    limit: int,
+    history: list[dict[str, Any]],
 ) -> list[Suggestion]:
     from ai_automation.synergies.detect import detect
 
-    return detect(snapshot, _model(), existing, limit, history)
+    return detect(snapshot, model, existing, limit, history)
 
 
 def _out(record: SynergySuggestionRecord) -> SuggestionOut:
@@ -96,6 +94,7 @@ def _record(home_id: str, rank: int, s: Suggestion, now: datetime) -> SynergySug
         "evidence": s.evidence,
         "automation_yaml": s.automation_yaml,
         "blueprint": s.blueprint,
+        "features": s.features,  # kept for the feedback re-ranker, not part of the answer
     }
     return SynergySuggestionRecord(
         suggestion_id=s.id, home_id=home_id, created_at=now, score=s.score, rank=rank, payload=payload
@@ -103,7 +102,9 @@ def _record(home_id: str, rank: int, s: Suggestion, now: datetime) -> SynergySug
 
 
 @router.post("/detect", response_model=DetectAnswer, responses=problem_responses(401, 404, 422))
-async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) -> DetectAnswer:
+async def detect_synergies(
+    body: DetectIn, session: SessionDep, served: SynergyModelDep, _: ApiKeyDep
+) -> DetectAnswer:
     """Rank automation suggestions for a home; excluded: pairs its existing automations already link."""
     home_id, snapshot = await named_home(session, body)
     rows, problems = normalise_batch(body.events, home_id)
@@ -115,7 +116,8 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
         )
     if body.home_id is not None and not rows:  # a stored home: its own stored history
         rows = await recent_state_changes(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS)
-    found = await asyncio.to_thread(_detect, snapshot, body.existing_automations, body.limit, rows)
+    model = await asyncio.to_thread(served.get)  # the first call loads the shipped model
+    found = await asyncio.to_thread(_detect, model, snapshot, body.existing_automations, body.limit, rows)
     now = datetime.now(UTC)
     records = [_record(home_id, rank, s, now) for rank, s in enumerate(found, 1)]
     await repository.store_suggestions(session, records)
@@ -126,7 +128,10 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
         excluded_automated=len(body.existing_automations),
         events_received=len(body.events),
         history_events=len(rows),
-        model=f"cold_start_{_model().ranker_name}" + ("+history" if rows else ""),
+        model=f"cold_start_{model.ranker_name}"
+        + ("+feedback" if model.adjustment is not None else "")
+        + ("+history" if rows else ""),
+        model_version=served.version,
     )
 
 

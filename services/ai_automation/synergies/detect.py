@@ -43,6 +43,8 @@ class Suggestion:
     evidence: dict[str, Any]
     automation_yaml: str
     blueprint: str | None
+    features: dict[str, float] | None = None
+    """The feature row it was ranked with (cold start only): what the feedback re-ranker learns from."""
 
 
 def _evidence(features: Mapping[str, float], pattern_name: str, curated: bool) -> tuple[dict[str, Any], str]:
@@ -120,6 +122,7 @@ def detect(
                 evidence=evidence,
                 automation_yaml=to_yaml(auto),
                 blueprint=pattern.blueprint,
+                features={name: round(value, 6) for name, value in features.items()},
             )
         )
     return out

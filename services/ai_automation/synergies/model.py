@@ -62,6 +62,9 @@ class SynergyModel:
     weights: dict[str, float] = field(default_factory=lambda: dict(PRIOR_WEIGHTS))
     info: dict[str, Any] = field(default_factory=dict)
     booster_text: str | None = None
+    adjustment: dict[str, float] | None = None
+    """The owner-feedback correction (`feedback.py`): weights by feature name (+ `bias`) added to the
+    score; None until a nightly re-ranker has been promoted."""
 
     def rates(self) -> KindRates:
         """The smoothed kind rates of these counts."""
@@ -92,16 +95,32 @@ class SynergyModel:
         return [FEATURES.index(f) for f in booster.feature_name()] if booster is not None else []
 
     def score(self, candidates: Candidates) -> NDArray[np.float64]:
-        """The ranking score of every candidate (LightGBM when shipped, else the linear score)."""
+        """The ranking score of every candidate."""
+        return self.score_features(candidates.features)
+
+    def base_score(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The cold-start score of feature rows (in `FEATURES` order): LightGBM when shipped, else linear."""
         booster = self._booster
-        if booster is None or len(candidates) == 0:
-            return linear_score(candidates, self.weights)
-        raw = booster.predict(candidates.features[:, self._columns()], num_threads=1)
+        if booster is None or features.shape[0] == 0:
+            return linear_score(features, self.weights)
+        raw = booster.predict(features[:, self._columns()], num_threads=1)
         return np.asarray(raw, dtype=np.float64)
+
+    def score_features(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The served score of feature rows: the cold-start score plus the feedback correction, if any."""
+        base = self.base_score(features)
+        return base if self.adjustment is None else base + linear_score(features, self.adjustment)
+
+    def with_adjustment(self, adjustment: dict[str, float] | None, info: dict[str, Any]) -> SynergyModel:
+        """This cold-start model with another feedback correction (the counts and trees are shared)."""
+        return SynergyModel(self.counts, self.weights, {**self.info, **info}, self.booster_text, adjustment)
 
     def to_json(self) -> dict[str, Any]:
         """The file's document."""
-        return {"info": self.info, "weights": self.weights, "counts": self.counts.to_json()}
+        doc = {"info": self.info, "weights": self.weights, "counts": self.counts.to_json()}
+        if self.adjustment is not None:
+            doc["feedback_adjustment"] = self.adjustment
+        return doc
 
     def save(self, path: Path = MODEL_FILE) -> None:
         """Write the model as JSON (+ the trees as LightGBM text when there are some)."""
@@ -117,13 +136,25 @@ class SynergyModel:
         """The model in `path`, or the rule-table weights without counts when there is none."""
         if not path.is_file():
             return cls()
-        doc = json.loads(path.read_text())
-        weights = {
-            str(k): float(v) for k, v in doc.get("weights", {}).items() if k in FEATURES or k == "bias"
-        }
         trees = ranker_file(path)
-        booster = trees.read_text() if trees.is_file() else None
-        return cls(KindCounts.from_json(doc.get("counts", {})), weights, dict(doc.get("info", {})), booster)
+        return cls.from_json(json.loads(path.read_text()), trees.read_text() if trees.is_file() else None)
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any], booster_text: str | None = None) -> SynergyModel:
+        """The model of a `to_json` document (+ its trees as LightGBM text)."""
+        adjustment = doc.get("feedback_adjustment")
+        return cls(
+            KindCounts.from_json(doc.get("counts", {})),
+            _weights(doc.get("weights", {})),
+            dict(doc.get("info", {})),
+            booster_text,
+            None if adjustment is None else _weights(adjustment),
+        )
+
+
+def _weights(raw: dict[str, Any]) -> dict[str, float]:
+    """Weights by feature name (+ `bias`); names this code does not compute are dropped."""
+    return {str(k): float(v) for k, v in raw.items() if k in FEATURES or k == "bias"}
 
 
 @cache

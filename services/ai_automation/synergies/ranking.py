@@ -389,10 +389,11 @@ def with_rates(candidates: Candidates, rates: KindRates) -> Candidates:
     return Candidates(candidates.entities, candidates.trigger, candidates.action, features)
 
 
-def linear_score(candidates: Candidates, weights: Weights) -> FloatArray:
-    """The cold-start score of every candidate (a weighted sum of its features)."""
+def linear_score(candidates: Candidates | FloatArray, weights: Weights) -> FloatArray:
+    """The linear score of every candidate or feature row (`FEATURES` order): a weighted sum + `bias`."""
+    features = candidates.features if isinstance(candidates, Candidates) else candidates
     w = np.array([weights.get(name, 0.0) for name in FEATURES])
-    scores: FloatArray = candidates.features @ w + weights.get("bias", 0.0)
+    scores: FloatArray = features @ w + weights.get("bias", 0.0)
     return scores
 
 

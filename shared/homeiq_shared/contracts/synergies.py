@@ -42,6 +42,10 @@ class DetectAnswer(BaseModel):
         0, ge=0, description="State changes the habits were mined from (sent, or the stored home's own)"
     )
     model: str = Field(description="Which ranker produced the list")
+    model_version: str | None = Field(
+        None,
+        description="The registry version of `synergy_ranker` that ranked (None: the shipped cold-start model)",
+    )
 
 
 class SuggestionList(BaseModel):

@@ -73,6 +73,11 @@ class NightlyRunResult(BaseModel):
     run_id: int | None = None
     seconds: float | dict[str, float] | None = Field(None, description="wall time, or per step")
     runs: list[dict[str, Any]] | None = Field(None, description="ai-automation: one entry per nightly task")
+    synergy_ranker: dict[str, Any] | None = Field(
+        None,
+        description="ai-automation: the synergy feedback re-ranker's step (skipped with the reason, or its "
+        "run: promoted or kept, with its gate and figures)",
+    )
 
 
 class ScheduledRun(BaseModel):

@@ -183,6 +183,10 @@ async def test_nightly_run_learns_from_real_homes_and_survives_a_restart(
         health = (await client.get("/health")).json()["storage"]
         info = (await client.get("/api/home-type/model-info")).json()["model_info"]
 
+    # no owner answered a synergy suggestion: the re-ranker step says so and registers nothing
+    assert run["synergy_ranker"]["status"] == "skipped"
+    assert "0 answered suggestions" in run["synergy_ranker"]["reason"]
+    assert "synergy_ranker" not in model_registry.ModelRegistry(settings.models_dir).model_names()
     last = status["last_run"]
     assert status["running"] is False
     assert (last["trigger"], last["task"]) == ("nightly", "full")

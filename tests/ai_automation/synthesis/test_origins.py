@@ -6,12 +6,12 @@ import re
 from collections import Counter
 from typing import Any
 
-import orjson
 import pytest
 
 from ai_automation.synergies.history import changes_of, mine_habits
-from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
 from homeiq_shared.ha_events import normalise_batch
+
+from ..conftest import generated_homes
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
@@ -19,12 +19,7 @@ ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 @pytest.fixture(scope="module")
 def homes(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     """12 homes x 21 days; seed 11 plants habits in some of them."""
-    folder = tmp_path_factory.mktemp("routines") / "ds"
-    options = GeneratorOptions(
-        count=12, days=21, seed=11, weather=False, carbon=False, pricing=False, calendar=False
-    )
-    generate_dataset(options, folder)
-    return [orjson.loads(p.read_bytes()) for p in sorted(folder.glob("home_*.json"))]
+    return generated_homes(tmp_path_factory.mktemp("routines") / "ds", count=12, days=21, seed=11)
 
 
 def _rows(home: dict[str, Any]) -> list[dict[str, Any]]:
