@@ -8,23 +8,27 @@ that fails its gate is registered and kept out of production, like every other m
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ai_automation import repository
 from ai_automation.synergies.calibration import CalibrationHome, load_calibration_homes
-from ai_automation.synergies.feedback import Answer, RerankerResult, not_enough, train_reranker
-from ai_automation.synergies.model import shipped
 from ai_automation.synergies.served import MODEL_NAME, ServedSynergyModel, register
 from ai_automation.tables import SynergySuggestionRecord
 from homeiq_shared.errors import ConflictError
 from homeiq_shared.model_lock import ModelLocks
 from homeiq_shared.model_registry import ModelRegistry
 from homeiq_shared.training_runs import RunOutcome, run_recorded_training
+
+if (
+    TYPE_CHECKING
+):  # numpy, scipy and scikit-learn are imported when the step runs: the app starts without them
+    from ai_automation.synergies.feedback import Answer, RerankerResult
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,8 @@ class SynergyContext:
 
 def answer_of(record: SynergySuggestionRecord) -> Answer:
     """A stored, answered suggestion as the re-ranker reads it."""
+    from ai_automation.synergies.feedback import Answer
+
     features = record.payload.get("features")
     assert record.feedback is not None
     assert record.feedback_at is not None
@@ -57,6 +63,12 @@ def answer_of(record: SynergySuggestionRecord) -> Answer:
     )
 
 
+def _not_enough(answers: list[Answer]) -> str | None:
+    from ai_automation.synergies.feedback import not_enough  # imports scipy: off the event loop
+
+    return not_enough(answers)
+
+
 def _calibration(ctx: SynergyContext) -> list[CalibrationHome]:
     return [] if ctx.calibration_dir is None else load_calibration_homes(ctx.calibration_dir)
 
@@ -64,6 +76,9 @@ def _calibration(ctx: SynergyContext) -> list[CalibrationHome]:
 def _train_and_register(
     ctx: SynergyContext, answers: list[Answer], scheduled_by: str
 ) -> tuple[RerankerResult, RunOutcome]:
+    from ai_automation.synergies.feedback import train_reranker
+    from ai_automation.synergies.model import shipped
+
     base, champion = shipped()[0], ctx.served.get()
     result = train_reranker(answers, base, champion, _calibration(ctx))
     version = register(
@@ -97,7 +112,7 @@ async def run_synergy_ranker(ctx: SynergyContext, scheduled_by: str) -> dict[str
             async with ctx.sessionmaker() as session:
                 records = await repository.answered_suggestions(session, MAX_ANSWERS)
                 answers = [answer_of(r) for r in records]
-                short = not_enough(answers)
+                short = await asyncio.to_thread(_not_enough, answers)
                 if short is not None:
                     logger.info("nightly synergy re-ranker skipped: %s", short)
                     return {"status": "skipped", "decision": None, "reason": short}
