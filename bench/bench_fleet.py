@@ -5,9 +5,12 @@
    (imports), cluster start-up not counted.
 2. Training on one machine from Parquet (`train_device_days`, engine local: `lgb.Sequence` over the
    parts, fixed rounds, no early stopping so sizes compare): device-days/s and peak RSS of a fresh
-   process per size. The device-days come from device intelligence's telemetry simulator (the
-   default training source; generated homes give ~400 device-days per home-month, too slow to
-   reach 10^6 here), written as device-day parts by the fleet writer.
+   process per size, the peak of each phase (an RSS sampler every 10 ms, phases from the run's progress
+   messages; LightGBM's dataset construction told apart by wrapping `lgb.Dataset.construct`), bytes of
+   peak RSS per device-day, and where one 24 GB machine stops (the slope between the two largest sizes).
+   The device-days come from device intelligence's telemetry simulator (the default training source;
+   generated homes give ~400 device-days per home-month, too slow to reach 10^6 here), written as
+   device-day parts by the fleet writer.
 3. Local vs Dask on the same data: simulated 1000 devices x 180 days (the default training size),
    the same split and seed, the same rounds; test metrics of both beside the rule baseline.
 
@@ -26,7 +29,9 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +42,18 @@ SIM_DAYS = 180
 PART_DEVICES = 1000
 TRAIN_ROUNDS = 100
 COMPARE_ROUNDS = 300
+MACHINE_GB = 24  # the machine a one-machine run must fit (its RAM, GB = 10^9 bytes)
+# Progress messages of `train_device_days` (their first words) -> the phase they start.
+PHASES = {
+    "reading the row keys": "keys (Parquet footers + key columns)",
+    "splitting": "split + labels",
+    "training LightGBM": "LightGBM training",
+    "evaluating": "scoring validation + test (per part)",
+    "fingerprinting": "fingerprint + test rows' metrics",
+    "test figures": "test figures (model + rule)",
+    "registered": "registration",
+}
+CONSTRUCT = "LightGBM dataset (lgb.Sequence, in batches)"
 
 if importlib.util.find_spec("distributed") is None:
     if FLEET_PY.is_file() and Path(sys.executable).resolve() != FLEET_PY.resolve():
@@ -46,7 +63,7 @@ if importlib.util.find_spec("distributed") is None:
 
 import numpy as np  # noqa: E402
 
-from results_file import machine, write_results  # noqa: E402
+from results_file import load_average, machine, write_results  # noqa: E402
 
 
 def _cluster(workers: int) -> Any:
@@ -121,21 +138,89 @@ def write_simulated(rows: int, folder: Path, seed: int = 7) -> dict[str, Any]:
     return {"device_days": written, "devices": devices, "seconds": round(time.perf_counter() - started, 1)}
 
 
+class PhaseRss:
+    """Peak resident memory per phase of this process: a thread reads /proc/self/statm every 10 ms."""
+
+    def __init__(self) -> None:
+        self.phase = "imports"
+        self.peaks: dict[str, int] = {}
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def rss(self) -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * self.page
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.01):
+            self.mark()
+
+    def mark(self) -> None:
+        """Record the RSS now against the current phase."""
+        now, phase = self.rss(), self.phase
+        self.peaks[phase] = max(self.peaks.get(phase, 0), now)
+
+    def enter(self, phase: str) -> None:
+        self.mark()
+        self.phase = phase
+        self.mark()
+
+    def start(self) -> PhaseRss:
+        self._thread.start()
+        return self
+
+    def stop(self) -> dict[str, int]:
+        self._done.set()
+        self._thread.join()
+        self.mark()
+        return {k: round(v / 1e6) for k, v in self.peaks.items()}
+
+    def progress(self, message: str) -> None:
+        """`train_device_days`'s progress callback: a message starts the phase it names."""
+        for words, phase in PHASES.items():
+            if message.startswith(words):
+                self.enter(phase)
+
+    def wrap_construct(self) -> None:
+        """Tell LightGBM's dataset construction (inside `lgb.train`) apart from its training."""
+        import lightgbm as lgb
+
+        construct: Callable[..., Any] = lgb.Dataset.construct
+
+        def timed(dataset: Any) -> Any:
+            before = self.phase
+            self.enter(CONSTRUCT)
+            try:
+                return construct(dataset)
+            finally:
+                self.enter(before)
+
+        lgb.Dataset.construct = timed  # type: ignore[method-assign]
+
+
 def _train_child(folder: Path, rounds: int) -> dict[str, Any]:
-    """Train locally on the parts in `folder` (this process only); seconds, rows/s and peak RSS."""
+    """Train locally on the parts in `folder` (this process only); seconds, rows/s, peak RSS per phase."""
     from device_intelligence.fleet.training import FleetTrainOptions, train_device_days
     from device_intelligence.telemetry_simulator import SimulationOptions
     from homeiq_shared.fleet_layout import DEVICE_DAYS, table_parts
 
+    load_start = load_average()
+    phases = PhaseRss()
+    phases.wrap_construct()
+    at_start = phases.rss()
+    phases.start()
     parts = table_parts(folder, DEVICE_DAYS)
     with tempfile.TemporaryDirectory() as models:
         started = time.perf_counter()
         result = train_device_days(
             None, parts, SimulationOptions().start_date, Path(models),
             FleetTrainOptions(engine="local", rounds=rounds), {"source": "simulated telemetry"},
+            progress=phases.progress,
         )  # fmt: skip
         seconds = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    by_phase = phases.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
     total = result["rows"]["total"]
     return {
         "device_days": total,
@@ -144,9 +229,32 @@ def _train_child(folder: Path, rounds: int) -> dict[str, Any]:
         "seconds": result["seconds"] | {"total": round(seconds, 1)},
         "device_days_per_s": round(total / seconds),
         "train_rows_per_s_in_training": round(result["rows"]["train"] / result["seconds"]["training"]),
-        "peak_rss_mb": round(rss_mb),
+        "peak_rss_mb": round(peak / 1e6),
+        "rss_after_imports_mb": round(at_start / 1e6),
+        "peak_rss_mb_by_phase": by_phase,
+        "peak_rss_bytes_per_device_day": round(peak / total, 1),
         "test_pr_auc": result["metrics"]["pr_auc"],
         "rule_test_pr_auc": result["baseline"]["pr_auc"],
+        "load_average": {"start": load_start, "end": load_average()},
+    }
+
+
+def projection(trained: dict[str, Any]) -> dict[str, Any] | None:
+    """Where one MACHINE_GB machine stops: the peak's slope between the two largest sizes, extended."""
+    points = sorted((t["device_days"], t["peak_rss_mb"] * 1e6) for t in trained.values())
+    if len(points) < 2:
+        return None
+    (n0, r0), (n1, r1) = points[-2], points[-1]
+    slope = (r1 - r0) / (n1 - n0)
+    limit = n1 + (MACHINE_GB * 1e9 - r1) / slope
+    return {
+        "between_device_days": [n0, n1],
+        "peak_rss_bytes_per_extra_device_day": round(slope, 1),
+        "machine_gb": MACHINE_GB,
+        "device_days_at_machine_gb": float(f"{limit:.2g}"),
+        "peak_rss_gb_at_1e8_device_days": round((r1 + (1e8 - n1) * slope) / 1e9, 1),
+        "method": "linear in device-days through the two largest measured sizes (the rest is fixed: "
+        "imports, LightGBM's 200k-row bin sample, one part's features)",
     }
 
 
@@ -228,8 +336,8 @@ def main() -> None:
     doc: dict[str, Any] = {
         "benchmark": "fleet",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-        "machine": machine() | {"load_average_at_start": list(os.getloadavg())},
     }
+    load_start = load_average()
     doc["generation"] = (
         previous.get("generation") if "generation" in skip else generation(args.homes, args.days, 4)
     )
@@ -237,7 +345,11 @@ def main() -> None:
     doc["training"] = previous.get("training", {}) if "training" in skip else {}
     if "training" not in skip:
         doc["training"] = previous.get("training", {}) | training(sizes)
+    doc["one_machine_limit"] = projection(doc["training"])
+    if "training_before" in previous:  # the figures of the code before the row-keys-only run, kept to compare
+        doc["training_before"] = previous["training_before"]
     doc["local_vs_dask"] = previous.get("local_vs_dask") if "compare" in skip else compare()
+    doc["machine"] = machine(load_start)
     doc["table"] = _table(doc)
     write_results(RESULTS, doc)
 
@@ -250,8 +362,15 @@ def _table(doc: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append({"figure": f"fleet generation, {w} worker(s)", "target": None,
                          "value": f"{g['events_per_s']:,} events/s, {g['parquet_mb_per_s']} MB/s Parquet"})  # fmt: skip
     for size, t in sorted((doc.get("training") or {}).items(), key=lambda kv: int(kv[0])):
+        per_day = t.get("peak_rss_bytes_per_device_day")
         rows.append({"figure": f"fleet training (local, lgb.Sequence), {int(size):,} device-days", "target": None,
-                     "value": f"{t['device_days_per_s']:,} device-days/s, peak RSS {t['peak_rss_mb']:,} MB"})  # fmt: skip
+                     "value": f"{t['device_days_per_s']:,} device-days/s, peak RSS {t['peak_rss_mb']:,} MB"
+                     + (f" ({per_day:,} bytes/device-day)" if per_day else "")})  # fmt: skip
+    limit = doc.get("one_machine_limit")
+    if limit:
+        rows.append({"figure": f"fleet training, device-days where one {limit['machine_gb']} GB machine stops",
+                     "target": 1e8, "value": f"{limit['device_days_at_machine_gb']:.2g} "
+                     f"({limit['peak_rss_bytes_per_extra_device_day']} bytes per extra device-day)"})  # fmt: skip
     cmp_ = doc.get("local_vs_dask")
     if cmp_:
         d = cmp_["difference_dask_minus_local"]

@@ -6,9 +6,11 @@ the rule baseline, the quality gates, and a registry version with the same artif
 as `retrain` writes (no snapshot model: the fleet run trains the history model only). It is registered,
 never promoted: promotion stays an explicit step (scripts/models.py).
 
-Memory: only the keys, ground truth and 11 raw metrics of every row are held (the split and the
-metrics need them); the features are read part by part, into LightGBM through `lgb.Sequence` on one
-machine, or as a dask DataFrame on a cluster (`DaskLGBMClassifier`, `.to_local()` for the registry).
+Memory (`fleet.rows`): every row's keys (device, day: int32), split masks and label are held, ~11
+bytes a device-day; the features are read part by part, into LightGBM through `lgb.Sequence` on one
+machine (float32 as stored), or as a dask DataFrame on a cluster (`DaskLGBMClassifier`, `.to_local()`
+for the registry). The metrics are read again after training, once: for the fingerprint and for the
+test rows (the rule baseline and the test figures are computed on a dataset of the test rows only).
 """
 
 from __future__ import annotations
@@ -31,8 +33,14 @@ from device_intelligence.failure import held_out_metrics
 from device_intelligence.failure import model as failure_model
 from device_intelligence.failure.model import BoosterParams, FailureModel
 from device_intelligence.fleet.device_days import derive_part, generated_parts, window_start
-from device_intelligence.retraining import dataset_fingerprint, gate_report
-from device_intelligence.telemetry import METRIC_NAMES, TelemetryDataset, failure_labels
+from device_intelligence.fleet.rows import (
+    FleetDataError,
+    FleetRows,
+    fingerprint_and_test_part,
+    labels,
+    load_rows,
+)
+from device_intelligence.retraining import gate_report
 from device_intelligence.telemetry_features import FEATURE_NAMES
 from device_intelligence.version_records import (
     RegistrationOutcome,
@@ -43,12 +51,17 @@ from homeiq_shared.fleet_cluster import Progress, gather_in_order
 from homeiq_shared.fleet_layout import DEVICE_DAYS, SUMMARY_FILE, table_parts
 from homeiq_shared.model_registry import ModelRegistry
 
+__all__ = [
+    "FleetDataError",
+    "FleetRows",
+    "FleetTrainOptions",
+    "load_rows",
+    "train_device_days",
+    "train_fleet",
+]
+
 DASK_ROUNDS = 300  # lightgbm.dask has no early stopping here: a fixed number of rounds, recorded
 BATCH_ROWS = 65_536
-
-
-class FleetDataError(ValueError):
-    """A folder that is not a usable fleet dataset (no summary, no parts, no failure to learn from)."""
 
 
 @dataclass(frozen=True)
@@ -60,24 +73,6 @@ class FleetTrainOptions:
     engine: Literal["local", "dask"] = "local"
     rounds: int | None = None
     params: BoosterParams = field(default_factory=BoosterParams)
-
-
-@dataclass
-class FleetRows:
-    """Every device-day of the fleet without its features: keys, ground truth, raw metrics, part sizes."""
-
-    dataset: TelemetryDataset
-    parts: list[Path]
-    part_rows: list[int]
-
-    def part_slices(self) -> list[slice]:
-        """The rows of each part in the dataset's order."""
-        return _slices(self.part_rows)
-
-
-def _slices(sizes: list[int]) -> list[slice]:
-    ends = np.cumsum(sizes)
-    return [slice(int(e - n), int(e)) for e, n in zip(ends, sizes, strict=True)]
 
 
 def derive_device_days(client: Any, data: Path, progress: Progress | None = None) -> list[Path]:
@@ -103,52 +98,13 @@ def derive_device_days(client: Any, data: Path, progress: Progress | None = None
     return table_parts(data, DEVICE_DAYS)
 
 
-def load_rows(parts: list[Path], start: date) -> FleetRows:
-    """The rows of the device-day parts (features left on disk) as one dataset; devices never span parts.
-
-    The per-row arrays are allocated once at their final size (from the parts' footers) and filled
-    part by part, so loading never holds a second copy of them.
-    """
-    cols = ["device_id", "day", "failure_day", "failure_kind", "episode_start", "category", "power_source",
-            "protocol", *METRIC_NAMES]  # fmt: skip
-    sizes = [pq.read_metadata(path).num_rows for path in parts]
-    if sum(sizes) == 0:
-        raise FleetDataError("the fleet has no device-days")
-    row_device = np.empty(sum(sizes), dtype=np.int64)
-    row_day = np.empty(sum(sizes), dtype=np.int64)
-    values = np.empty((sum(sizes), len(METRIC_NAMES)), dtype=np.float64)
-    devices: dict[str, list[NDArray[Any]]] = {name: [] for name in cols[:8] if name != "day"}
-    offset = 0
-    for path, rows in zip(parts, _slices(sizes), strict=True):
-        t = pq.read_table(path, columns=cols)
-        dev = t["device_id"].to_numpy(zero_copy_only=False)
-        first = np.r_[True, dev[1:] != dev[:-1]] if dev.size else np.zeros(0, dtype=bool)
-        for name, kept in devices.items():  # per device: its first row's values
-            kept.append(t[name].to_numpy(zero_copy_only=False)[first])
-        row_device[rows] = np.cumsum(first) - 1 + offset
-        row_day[rows] = t["day"].to_numpy()
-        for j, metric in enumerate(METRIC_NAMES):
-            values[rows, j] = t[metric].to_numpy()
-        offset += int(first.sum())
-
-    def joined(name: str) -> NDArray[Any]:
-        return np.concatenate(devices[name])
-
-    dataset = TelemetryDataset(
-        device_ids=joined("device_id").astype(str), category=joined("category").astype(str),
-        power=joined("power_source").astype(str), protocol=joined("protocol").astype(str),
-        failure_day=joined("failure_day").astype(np.int64), failure_kind=joined("failure_kind").astype(str),
-        episode_start=joined("episode_start").astype(np.int64), row_device=row_device, row_day=row_day,
-        values=values, start_date=start, info={"source": "fleet device-day parts"},
-    )  # fmt: skip
-    return FleetRows(dataset, parts, sizes)
-
-
-def _features(path: Path, rows: NDArray[np.int64]) -> NDArray[np.float64]:
-    """The selected rows' features of one part (stored float32; LightGBM's Sequence reads float64)."""
-    table = pq.read_table(path, columns=list(FEATURE_NAMES))
-    out: NDArray[np.float64] = np.column_stack([table[name].to_numpy() for name in FEATURE_NAMES])[rows]
-    return out.astype(np.float64)
+def _features(path: Path, rows: NDArray[np.int64]) -> NDArray[np.float32]:
+    """The selected rows' features of one part, float32 as stored (LightGBM reads them as doubles, exactly)."""
+    table = pq.read_table(path, columns=list(FEATURE_NAMES)).take(rows)
+    out = np.empty((table.num_rows, len(FEATURE_NAMES)), dtype=np.float32)
+    for j, name in enumerate(FEATURE_NAMES):
+        out[:, j] = table[name].to_numpy()
+    return out
 
 
 def _sequences(rows: FleetRows, mask: NDArray[np.bool_]) -> list[Any]:
@@ -156,14 +112,18 @@ def _sequences(rows: FleetRows, mask: NDArray[np.bool_]) -> list[Any]:
     import lightgbm as lgb
 
     class PartRows(lgb.Sequence):  # type: ignore[misc]
-        """The masked rows of one part, loaded on first access and kept until another part is read."""
+        """The masked rows of one part, loaded on first access and kept until another part is read.
 
-        cache: dict[str, NDArray[np.float64]] = {}  # noqa: RUF012  (one part at a time, shared on purpose)
+        Kept float32 as stored; handed to LightGBM as float64 (its row sample must be double), an exact
+        widening, so the bins and the booster are those of float64 input.
+        """
+
+        cache: dict[str, NDArray[np.float32]] = {}  # noqa: RUF012  (one part at a time, shared on purpose)
 
         def __init__(self, path: Path, selected: NDArray[np.int64]) -> None:
             self.path, self.selected, self.batch_size = path, selected, BATCH_ROWS
 
-        def _rows(self) -> NDArray[np.float64]:
+        def _rows(self) -> NDArray[np.float32]:
             key = str(self.path)
             if key not in self.cache:
                 self.cache.clear()
@@ -171,7 +131,7 @@ def _sequences(rows: FleetRows, mask: NDArray[np.bool_]) -> list[Any]:
             return self.cache[key]
 
         def __getitem__(self, idx: Any) -> NDArray[np.float64]:
-            out: NDArray[np.float64] = self._rows()[idx]
+            out: NDArray[np.float64] = self._rows()[idx].astype(np.float64)
             return out
 
         def __len__(self) -> int:
@@ -288,14 +248,16 @@ def train_device_days(
     """
     say = progress or (lambda _m: None)
     t1 = time.perf_counter()
+    say(f"reading the row keys of {len(parts):,} device-day parts")
     rows = load_rows(parts, start)
     ds = rows.dataset
     t_load = time.perf_counter()
     h = options.horizon_days
     rng = np.random.default_rng(options.seed)
     split_rng, seed_rng = rng.spawn(2)
+    say(f"splitting {ds.n_rows:,} device-days of {ds.n_devices:,} devices")
     split = device_time_split(ds, h, split_rng)
-    y = failure_labels(ds, h)
+    y = labels(rows, h)
     if int(y[split.train].sum()) == 0:
         raise FleetDataError(
             "no failure falls inside the training part: more homes or days are needed "
@@ -315,9 +277,13 @@ def train_device_days(
     raw_test = predict_rows(booster, rows, split.test)
     p_test = calibrator.apply(raw_test)
     y_test = y[split.test]
-    metrics = held_out_metrics.model_metrics(ds, split, y_test, p_test, threshold, h, booster)
+    say("fingerprinting the rows and reading the test rows' metrics")
+    fingerprint, test_ds, test_split = fingerprint_and_test_part(rows, split, h)
+    say("test figures of the model and the rule baseline")
+    metrics = held_out_metrics.model_metrics(test_ds, test_split, y_test, p_test, threshold, h, booster)
     metrics |= held_out_metrics.calibration_figures(y_test, raw_test, p_test, calibrator, threshold)
-    baseline = held_out_metrics.baseline_metrics(ds, split, y_test, h)
+    baseline = held_out_metrics.baseline_metrics(test_ds, test_split, y_test, h)
+    del test_ds, test_split
     gates = gate_report(metrics, baseline, {})
     t3 = time.perf_counter()
     data_rows = {
@@ -328,7 +294,7 @@ def train_device_days(
     }  # fmt: skip
     data_info = {
         "source": ds.info["source"], **source, "parts": len(parts),
-        "fingerprint": dataset_fingerprint(ds, h), "rows": data_rows, "start_date": start.isoformat(),
+        "fingerprint": fingerprint, "rows": data_rows, "start_date": start.isoformat(),
         "days": int(ds.row_day.max()) + 1, "seed": options.seed,
     }  # fmt: skip
     reason = "registered by scripts/fleet.py train (fleet runs are never promoted automatically)"
