@@ -127,7 +127,7 @@ class StreamedFingerprint:
 
     def __init__(self, arrays: int) -> None:
         self._digest = hashlib.sha256(f"arrays:{arrays};".encode())
-        self._dtype = np.dtype(np.float64)
+        self._dtype: np.dtype[Any] = np.dtype(np.float64)
 
     def begin(self, dtype: DTypeLike, shape: tuple[int, ...]) -> None:
         """Start the next array: `dtype` and `shape` of the whole array."""
