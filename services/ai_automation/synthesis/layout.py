@@ -28,6 +28,7 @@ from ai_automation.synthesis.calibrated_layout import (
 from ai_automation.synthesis.calibration import (
     LIGHT_KINDS,
     CalibrationTable,
+    OtherHardware,
     TypeCalibration,
     calibration_table,
 )
@@ -43,6 +44,7 @@ from ai_automation.synthesis.home_types import (
     TypeProfile,
 )
 from ai_automation.synthesis.locations import LOCATION_WEIGHTS, LOCATIONS, Location
+from homeiq_shared.ha_semantics import device_category
 
 _SIZE_DEVICE_FACTOR = (0.72, 1.0, 1.3, 1.65)
 _SIZE_AREA_SHIFT = (-1.2, 0.0, 1.5, 3.0)
@@ -331,10 +333,11 @@ def build_layout(
         layout.device_ids.append(device_id)
         layout.device_kinds.append(kind.key)
         protocol = kind.protocols[int(rng.integers(len(kind.protocols)))]
+        slug = slugify(name)
         for spec in kind.entities:
             suffix = spec.suffix.replace("_", " ").title()
             info = EntityInfo(
-                entity_id=f"{spec.domain}.{slugify(name)}" + (f"_{spec.suffix}" if spec.suffix else ""),
+                entity_id=f"{spec.domain}.{slug}" + (f"_{spec.suffix}" if spec.suffix else ""),
                 domain=spec.domain,
                 behaviour=spec.behaviour,
                 friendly_name=f"{name} {suffix}" if suffix else name,
@@ -349,7 +352,7 @@ def build_layout(
         for domain, device_class in extra_entities(kind, table.entity_mix, rng):
             suffix = device_class or domain
             info = EntityInfo(
-                entity_id=f"{domain}.{slugify(name)}_{suffix}",
+                entity_id=f"{domain}.{slug}_{suffix}",
                 domain=domain,
                 behaviour=STATIC,
                 friendly_name=f"{name} {suffix.replace('_', ' ').title()}",
@@ -361,7 +364,81 @@ def build_layout(
             record = _record(info, area_name, kind.category, kind.power_source, protocol)
             record["device_id"] = device_id
             _add_entity(layout, used, info, record)
+    if table.other_hardware is not None:
+        add_other_hardware(layout, table.other_hardware, dict(table.room_classes), used, names, _side_rng(rng))
     return layout
+
+
+OTHER_LABELS = (
+    "Phone", "Tablet", "Computer", "Server", "NAS", "Printer", "Router", "Access Point", "UPS", "Hub",
+    "Bridge", "Media Server", "Weather Station", "Inverter", "Car Charger", "Air Purifier", "Sensor Hub",
+)  # fmt: skip
+_MAX_UNIT_ENTITIES = 60
+
+
+def _side_rng(rng: np.random.Generator) -> np.random.Generator:
+    """A stream of its own for what a registry adds beyond the simulated devices, derived from the
+    home's seed without drawing from its generator (so the devices and events stay as they were)."""
+    seq = rng.bit_generator.seed_seq
+    if isinstance(seq, np.random.SeedSequence):
+        return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 2)))
+    return np.random.default_rng(int(rng.integers(2**63)))
+
+
+def add_other_hardware(
+    layout: HomeLayout,
+    stats: OtherHardware,
+    room_classes: Mapping[str, str],
+    used: set[str],
+    names: set[str],
+    rng: np.random.Generator,
+) -> None:
+    """What real registries place in their rooms beyond the devices the simulator models (phones,
+    servers, printers, routers, integrations' service devices, template entities): a number of such
+    units per equipped area drawn from the real installs' spread, each with a log-normal number of
+    entities whose classes follow the real ones, in areas of the kinds where real installs put them.
+    Static (no events); they belong to no simulated device, so failures and events are unchanged."""
+    equipped = sorted({e.area for e in layout.entities if e.device >= 0})
+    if not equipped:
+        return
+    deciles = np.array(stats.per_area_deciles)
+    rate = float(np.interp(rng.random(), np.linspace(0.0, 1.0, deciles.size), deciles))
+    units = int(rng.poisson(rate * len(equipped)))
+    if not units:
+        return
+    area_class = np.array([room_classes.get(layout.area_kinds[a], "other") for a in equipped])
+    kind_share = dict(stats.area_kinds)
+    area_w = np.array([kind_share.get(str(c), 0.0) for c in area_class]) + 0.02
+    keys = [k for k, _ in stats.classes]
+    shares = np.array([v for _, v in stats.classes])
+    shares = shares / shares.sum()
+    sizes = np.rint(stats.entities_geometric_mean * np.exp(rng.normal(0.0, stats.entities_log_sd, units)))
+    for j, size in enumerate(np.clip(sizes, 1, _MAX_UNIT_ENTITIES).astype(int).tolist()):
+        area = equipped[int(rng.choice(len(equipped), p=area_w / area_w.sum()))]
+        area_name = layout.areas[area]["name"]
+        label = OTHER_LABELS[int(rng.integers(len(OTHER_LABELS)))]
+        name, n = f"{area_name} {label}", 2
+        while name in names:
+            name, n = f"{area_name} {label} {n}", n + 1
+        names.add(name)
+        device_id = f"{layout.home_id}_hw_{j:03d}"
+        slug = slugify(name)
+        for key in sorted(keys[i] for i in rng.choice(len(keys), size=size, p=shares).tolist()):
+            domain, _, device_class = key.partition(".")
+            suffix = device_class or domain
+            info = EntityInfo(
+                entity_id=f"{domain}.{slug}_{suffix}",
+                domain=domain,
+                behaviour=STATIC,
+                friendly_name=f"{name} {suffix.replace('_', ' ').title()}",
+                device_class=device_class or None,
+                unit=None,
+                area=area,
+                device=-1,
+            )
+            record = _record(info, area_name, device_category(domain, device_class or None), "mains", "wifi")
+            record["device_id"] = device_id
+            _add_entity(layout, used, info, record)
 
 
 STATIC = "static"
