@@ -453,14 +453,30 @@ def extra_entities(
     means = mix.get(LIGHT if kind.key in LIGHT_KINDS else kind.key)
     if not means:
         return []
-    own = Counter(entity_class_key(spec.domain, spec.device_class) for spec in kind.entities)
-    keys = list(means)
-    counts = rng.poisson(np.maximum(np.array([means[k] for k in keys]) - [own[k] for k in keys], 0.0))
+    pairs, lam = _extra_means(kind, means)
     out: list[tuple[str, str | None]] = []
-    for key, n in zip(keys, counts.tolist(), strict=True):
-        domain, _, device_class = key.partition(".")
-        out += [(domain, device_class or None)] * n
+    for pair, n in zip(pairs, rng.poisson(lam).tolist(), strict=True):
+        if n:
+            out += [pair] * n
     return out
+
+
+_EXTRA_MEANS: dict[tuple[str, tuple[tuple[str, float], ...]], tuple[list[tuple[str, str | None]], np.ndarray]] = {}
+
+
+def _extra_means(
+    kind: DeviceKind, means: Mapping[str, float]
+) -> tuple[list[tuple[str, str | None]], np.ndarray]:
+    """Per kind (and mix), the (domain, class) pairs of the mix and their means less the catalog's (cached)."""
+    key = (kind.key, tuple(means.items()))
+    found = _EXTRA_MEANS.get(key)
+    if found is None:
+        own = Counter(entity_class_key(spec.domain, spec.device_class) for spec in kind.entities)
+        keys = list(means)
+        pairs = [(k.partition(".")[0], k.partition(".")[2] or None) for k in keys]
+        lam = np.maximum(np.array([means[k] for k in keys]) - [own[k] for k in keys], 0.0)
+        found = _EXTRA_MEANS[key] = (pairs, lam)
+    return found
 
 
 def add_virtual(
