@@ -258,9 +258,12 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
     devices = tuple(
         CalDevice(None if a is None else index[a], k, len(ents), classes) for a, k, ents, classes in raw
     )
+
     def unit(area: int, classes: Iterable[str]) -> OtherUnit:
         # hardware entities only: a scene or an automation placed in a room is not in the room
-        return OtherUnit(area_kind(names[area]), tuple(c for c in classes if c.partition(".")[0] in HARDWARE_DOMAINS))
+        return OtherUnit(
+            area_kind(names[area]), tuple(c for c in classes if c.partition(".")[0] in HARDWARE_DOMAINS)
+        )
 
     other = tuple(
         u

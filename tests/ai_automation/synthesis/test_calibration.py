@@ -372,13 +372,18 @@ def test_other_hardware_follows_the_real_installs_and_leaves_the_devices_alone(
     geometric = float(np.exp(np.mean(np.log(sizes))))
     assert abs(geometric - stats.entities_geometric_mean) <= 0.25 * stats.entities_geometric_mean
     # the side stream leaves the simulated devices, and so the events, as they were without it
-    without = parse_table({**json.loads(TABLE_PATH.read_text(encoding="utf-8")), "other_hardware_applied": False})
+    without = parse_table(
+        {**json.loads(TABLE_PATH.read_text(encoding="utf-8")), "other_hardware_applied": False}
+    )
     for i in range(1, 30):
-        a, b = build_layout(i, "single_family_house", home_rng(5, i)), build_layout(
-            i, "single_family_house", home_rng(5, i), without
+        a, b = (
+            build_layout(i, "single_family_house", home_rng(5, i)),
+            build_layout(i, "single_family_house", home_rng(5, i), without),
         )
         own = [r for r, e in zip(a.records, a.entities, strict=True) if e.device >= 0]
-        assert own == b.records and a.device_kinds == b.device_kinds and a.areas == b.areas
+        assert own == b.records
+        assert a.device_kinds == b.device_kinds
+        assert a.areas == b.areas
 
 
 def test_real_registries_give_entity_mix_with_config_entities_and_other_hardware() -> None:
@@ -404,7 +409,8 @@ def test_real_registries_give_entity_mix_with_config_entities_and_other_hardware
         ],
     }  # fmt: skip
     home = real_ha_home(doc, lambda name: {"Living Room": "living", "Upstairs": "floor"}[name])
-    assert home is not None and home.devices is not None
+    assert home is not None
+    assert home.devices is not None
     light = next(d for d in home.devices if d.kind == "light")
     assert sorted(light.entity_classes) == ["light", "switch"]  # the config switch counts, as in the view
     other = sorted((u.area_kind, sorted(u.entity_classes)) for u in home.other_hardware or ())
