@@ -30,6 +30,11 @@ EMPTY_AREAS_NOTE = (
     "(0.789 -> 0.684-0.737) and the pipeline's binary gate on generated homes failed (cross-validated "
     "accuracy 0.935 -> 0.895 < 0.90); see README, real homes"
 )
+OTHER_HARDWARE_APPLIED = True
+OTHER_HARDWARE_NOTE = (
+    "drawn: units per equipped area, entities per unit and their classes, pooled over the real installs "
+    "that place a device; see README, real homes"
+)
 
 
 def find_external_data(start: Path = ROOT) -> Path | None:
@@ -74,6 +79,8 @@ def build_table(external: Path, split: str) -> dict:  # type: ignore[type-arg]
     table["area_correlation_note"] = AREA_CORRELATION_NOTE
     table["empty_areas_applied"] = EMPTY_AREAS_APPLIED
     table["empty_areas_note"] = EMPTY_AREAS_NOTE
+    table["other_hardware_applied"] = OTHER_HARDWARE_APPLIED
+    table["other_hardware_note"] = OTHER_HARDWARE_NOTE
     return table
 
 

@@ -31,6 +31,7 @@ AREA_KIND_ORDER: tuple[str, ...] = (
     "office",
     "hallway",
     "utility",
+    "floor",
 )
 """Area kinds, in precedence order: when a name holds words of two kinds, the earlier kind wins
 ("Outdoor Kitchen" is outdoor, "Master Bathroom" a bathroom, "Basement Storage" a basement).
@@ -38,7 +39,12 @@ AREA_KIND_ORDER: tuple[str, ...] = (
 outdoor space above the ground (balconies, loggias, roof terraces), `outdoor` the rest (gardens,
 yards, porches, decks, pools, driveways): in allenporter's homes a flat's outdoor area is a balcony or
 a roof terrace, a house's a garden, a yard or a porch (read from the area names of devices-v2 and
-devices-v3 by home type), a difference the plain `outdoor` kind could not carry."""
+devices-v3 by home type), a difference the plain `outdoor` kind could not carry. `floor` is an area
+for a whole storey or the whole building rather than a room ("Upstairs", "Downstairs", "Ground floor",
+"Obergeschoss", "Övervåning", "Piano terra", "Whole house"): real installs declare such areas (6 of the
+calibration installs' area names are "Upstairs"/"Downstairs", others "House", "Whole Home"), and it
+comes last, so a room word wins ("Upstairs Bathroom" is a bathroom). A basement and an attic keep their
+own kinds ("Keller", "Dachgeschoss") although they are storeys too."""
 
 OUTDOOR_KINDS: frozenset[str] = frozenset({"balcony", "outdoor"})
 """The area kinds that are outdoors."""
@@ -182,6 +188,26 @@ _WORDS: Mapping[str, tuple[str, ...]] = {
         "bryggers", "vaskerum",
         "кладовая", "прачечная", "гардероб",
     ),
+    "floor": (
+        "upstairs", "downstairs", "ground floor", "groundfloor", "first floor", "second floor", "third floor",
+        "1st floor", "2nd floor", "3rd floor", "top floor", "main floor", "upper floor", "lower floor",
+        "upper level", "lower level", "main level", "mezzanine", "house", "whole house", "whole home",
+        "entire house", "entire home",
+        "obergeschoss", "erdgeschoss", "untergeschoss", "og", "eg", "ug", "stockwerk", "etage", "oben",
+        "unten", "ganzes haus", "haus",
+        "rez de chaussee", "rdc", "premier etage", "deuxieme etage", "1er etage", "maison",
+        "planta baja", "planta alta", "primer piso", "segundo piso", "piso superior", "piso inferior",
+        "casa entera", "toda la casa",
+        "piano terra", "pianterreno", "primo piano", "secondo piano", "piano superiore",
+        "piano inferiore", "tutta la casa",
+        "overvaning", "nedervaning", "bottenvaning", "entreplan", "ovre plan", "nedre plan", "huset",
+        "parter", "pietro", "pietra",
+        "begane grond", "verdieping", "bovenverdieping", "benedenverdieping", "eerste verdieping",
+        "boven", "beneden",
+        "res do chao", "primeiro andar", "segundo andar", "andar de cima", "andar de baixo",
+        "overetage", "underetage", "stueetage", "forste sal", "etasje", "underetasje",
+        "этаж", "первый этаж", "второй этаж", "весь дом",
+    ),
 }  # fmt: skip
 
 _WEAK_WORDS: Mapping[str, tuple[str, ...]] = {
@@ -189,6 +215,8 @@ _WEAK_WORDS: Mapping[str, tuple[str, ...]] = {
     # "Master Bathroom" a bathroom; "Suite" in Spanish installs is the main bedroom).
     "bedroom": ("master", "guest", "suite", "child", "children", "pokoj", "gaste", "gast", "kind"),
     "living": ("main area", "living area", "living space", "open space", "dzienny"),
+    # "Piano x6" in an Italian install, "Level 2", "Plan 1": a storey when nothing names a room
+    "floor": ("floor", "level", "piano", "plan", "niveau", "vaning", "planta"),
 }
 
 # Compounds (German, Swedish, Dutch, Danish, Polish and English run-together words): a longer word
@@ -247,7 +275,8 @@ def _tables() -> tuple[
                 words.setdefault(entry[0], kind)
             else:
                 phrases.append((entry, kind))
-    for kind, entries in _WEAK_WORDS.items():
+    for kind in AREA_KIND_ORDER:
+        entries = _WEAK_WORDS.get(kind, ())
         for entry in _folded(entries):
             if len(entry) == 1:
                 weak_words.setdefault(entry[0], kind)
@@ -304,6 +333,16 @@ def is_outdoor_area(name: str) -> bool:
 
 
 # ---- device classes and categories --------------------------------------------------------------
+HARDWARE_DOMAINS = frozenset(
+    {
+        "light", "switch", "sensor", "binary_sensor", "climate", "fan", "cover", "lock", "camera",
+        "media_player", "vacuum", "alarm_control_panel", "water_heater", "valve", "humidifier", "siren",
+        "lawn_mower", "remote",
+    }
+)  # fmt: skip
+"""Domains of hardware in the home. Configuration (automation, script, scene, helpers), people,
+sun/zone/weather, updates and a device's config knobs (number, select, button) are not devices."""
+
 GARAGE_DOOR = "garage_door"
 
 _CANONICAL_CLASS: Mapping[tuple[str, str], str] = {

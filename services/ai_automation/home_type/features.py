@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from ai_automation.home_type.home_view import HomeInputError, HomeView, parse_home
 from ai_automation.home_type.semantics import AREA_KIND_NAMES
 
-FEATURE_SCHEMA_VERSION = "home-features/5"
+FEATURE_SCHEMA_VERSION = "home-features/6"
 """Bumped whenever a feature is added, removed, reordered or computed differently."""
 
 COMPOSITION = "composition"

@@ -15,17 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeiq_shared.ha_schema import is_entity_id
-from homeiq_shared.ha_semantics import canonical_device_class
+from homeiq_shared.ha_semantics import HARDWARE_DOMAINS, canonical_device_class
 
-PHYSICAL_DOMAINS = frozenset(
-    {
-        "light", "switch", "sensor", "binary_sensor", "climate", "fan", "cover", "lock", "camera",
-        "media_player", "vacuum", "alarm_control_panel", "water_heater", "valve", "humidifier", "siren",
-        "lawn_mower", "remote",
-    }
-)  # fmt: skip
-"""Domains of hardware in the home. Configuration (automation, script, scene, helpers), people,
-sun/zone/weather, updates and a device's config knobs (number, select, button) are not devices."""
+PHYSICAL_DOMAINS = HARDWARE_DOMAINS
+"""Domains of hardware in the home (`homeiq_shared.ha_semantics.HARDWARE_DOMAINS`, which the
+generator's calibration reads too)."""
 
 DIAGNOSTIC_CLASSES = frozenset(
     {

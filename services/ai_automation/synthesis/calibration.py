@@ -34,7 +34,7 @@ MAX_PER_KIND = 6
 LIGHT_KINDS = ("light_onoff", "light_dimmable", "light_rgbw")
 AREA_CLASS_ORDER = (
     "living", "kitchen", "dining", "bedroom", "bathroom", "office", "hallway", "utility",
-    "garage", "basement", "attic", "other", "balcony", "outdoor",
+    "garage", "basement", "attic", "other", "floor", "balcony", "outdoor",
 )  # fmt: skip
 """Area kinds (the classifier's) in the order a calibrated home lists its areas."""
 
@@ -158,6 +158,41 @@ def empty_area_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     }
 
 
+OTHER_CLASS_MIN_SHARE = 0.005
+"""Entity classes rarer than this among the other hardware's entities are left out of its mix."""
+_RATE_QUANTILES = tuple(round(q / 10, 1) for q in range(11))
+
+
+def other_hardware_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
+    """What real registries place in their equipped areas beyond the modelled devices (phones, servers,
+    printers, integrations' service devices, entities of no device), pooled over the installs that
+    place a device (almost all houses, too few per type to split): the deciles of such units per
+    equipped area over homes, the geometric mean and log-sd of entities per unit, the entity classes' shares
+    and the kinds of area they sit in."""
+    known = [h for h in homes if h.other_hardware is not None and h.equipped_areas]
+    units = [u for h in known for u in h.other_hardware or ()]
+    if len(known) < MIN_HOMES or not units:
+        return {"homes": len(known)}
+    rates = sorted(len(h.other_hardware or ()) / h.equipped_areas for h in known)
+    sizes = [max(len(u.entity_classes), 1) for u in units]
+    logs = [math.log(n) for n in sizes]
+    classes = Counter(c for u in units for c in u.entity_classes)
+    total = sum(classes.values())
+    kinds = Counter(u.area_kind for u in units)
+    return {
+        "homes": len(known),
+        "units": len(units),
+        "per_equipped_area_deciles": [
+            _r(rates[min(int(q * (len(rates) - 1) + 0.5), len(rates) - 1)]) for q in _RATE_QUANTILES
+        ],
+        "entities_per_unit": {"geometric_mean": _r(math.exp(fmean(logs))), "log_sd": _r(pstdev(logs))},
+        "entity_classes": {
+            k: _r(n / total) for k, n in sorted(classes.items()) if n / total >= OTHER_CLASS_MIN_SHARE
+        },
+        "area_kinds": {k: _r(n / len(units)) for k, n in sorted(kinds.items())},
+    }
+
+
 def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     """The derived statistics of one group of homes (one home type, or all of a split)."""
     with_devices = [h for h in homes if h.devices is not None]
@@ -205,6 +240,7 @@ def derive_table(
         "all_homes": type_statistics(homes),
         "entity_mix": entity_mix(homes),
         "empty_areas": empty_area_statistics(homes),
+        "other_hardware": other_hardware_statistics(homes),
     }
 
 
@@ -238,6 +274,31 @@ class CalibrationTable:
     empty_at_least: tuple[float, ...] = ()
     empty_kinds: tuple[tuple[str, float], ...] = ()
     area_correlation: float = 0.0
+    other_hardware: OtherHardware | None = None
+
+
+@dataclass(frozen=True)
+class OtherHardware:
+    """The parsed `other_hardware` statistics the layout draws from (see `other_hardware_statistics`)."""
+
+    per_area_deciles: tuple[float, ...]
+    entities_geometric_mean: float
+    entities_log_sd: float
+    classes: tuple[tuple[str, float], ...]
+    area_kinds: tuple[tuple[str, float], ...]
+
+
+def _other_hardware(doc: Mapping[str, Any]) -> OtherHardware | None:
+    stats = doc.get("other_hardware") or {}
+    if not doc.get("other_hardware_applied") or "per_equipped_area_deciles" not in stats:
+        return None
+    return OtherHardware(
+        tuple(float(q) for q in stats["per_equipped_area_deciles"]),
+        float(stats["entities_per_unit"]["geometric_mean"]),
+        float(stats["entities_per_unit"]["log_sd"]),
+        tuple((str(k), float(v)) for k, v in stats["entity_classes"].items()),
+        tuple((str(k), float(v)) for k, v in stats["area_kinds"].items()),
+    )
 
 
 def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
@@ -259,6 +320,7 @@ def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
         tuple(float(p) for p in empty.get("at_least", ())),
         tuple((str(k), float(v)) for k, v in (empty.get("kinds") or {}).items()),
         float(doc.get("area_correlation", 0.0)),
+        _other_hardware(doc),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from homeiq_shared.ha_semantics import OUTDOOR_KINDS
+from homeiq_shared.ha_semantics import HARDWARE_DOMAINS, OUTDOOR_KINDS
 from homeiq_shared.home_types import HOME_TYPES
 
 AreaKindOf = Callable[[str], str]
@@ -83,6 +83,17 @@ def entity_class_key(domain: str, device_class: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class OtherUnit:
+    """Hardware a real registry places in an area that is none of the generator's device kinds: a
+    device of no modelled kind (phone, server, printer, router, UPS...), an integration's service
+    device, or an area's entities without any device (templates, groups, integrations): the kind of
+    its area and its entities as `domain.device_class`."""
+
+    area_kind: str
+    entity_classes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CalHome:
     """One real home as the calibration sees it: type, source, area kinds, devices (None: no registry)."""
 
@@ -94,6 +105,11 @@ class CalHome:
     empty_areas: tuple[str, ...] | None = None
     """Kinds of the declared areas holding no device, where the source is a real registry (None:
     the source cannot tell, as allenporter's device files list an area only with its devices)."""
+    other_hardware: tuple[OtherUnit, ...] | None = None
+    """What the home places in its equipped areas beyond the modelled devices (None: the source
+    cannot tell; allenporter's files list modelled device types only)."""
+    equipped_areas: int = 0
+    """How many areas hold a modelled or unmodelled device (the `areas` kept)."""
 
 
 def registry_device_kind(entities: Iterable[tuple[str, str | None, str]], outdoor: bool) -> str | None:
@@ -201,34 +217,67 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
     if "devices" not in doc or "entities" not in doc:
         return CalHome("real-ha-homes", str(home_type), tuple(area_kind(n) for n in names), None, False)
     by_device: dict[str, list[tuple[str, str | None, str]]] = {}
+    # every enabled entity of a device, its config and diagnostic ones included: a registry view (and a
+    # predict request, which carries no entity_category) counts them, so the entity mix must too
+    all_of_device: dict[str, list[str]] = {}
     entity_areas: dict[str, str | None] = {}
+    loose: dict[str, list[str]] = {}
     for e in doc["entities"]:
-        if e.get("disabled") or e.get("entity_category") or not e.get("device_id"):
+        if e.get("disabled"):
             continue
         device_class = e.get("device_class") or e.get("original_device_class")
+        if not e.get("device_id"):
+            if e.get("area_id") in position and e["domain"] in HARDWARE_DOMAINS:
+                loose.setdefault(e["area_id"], []).append(entity_class_key(str(e["domain"]), device_class))
+            continue
+        all_of_device.setdefault(e["device_id"], []).append(entity_class_key(str(e["domain"]), device_class))
+        if e.get("entity_category"):
+            continue
         by_device.setdefault(e["device_id"], []).append(
             (str(e["domain"]), device_class, str(e.get("platform")))
         )
         entity_areas.setdefault(e["device_id"], e.get("area_id"))
-    raw: list[tuple[int | None, str | None, list[tuple[str, str | None, str]]]] = []
+    raw: list[tuple[int | None, str | None, list[tuple[str, str | None, str]], tuple[str, ...]]] = []
+    service: list[tuple[int, tuple[str, ...]]] = []
     for d in doc["devices"]:
         entities = by_device.get(d["device_id"])
-        if d.get("disabled") or d.get("entry_type") == "service" or not entities:
+        if d.get("disabled") or not entities:
             continue
         area = position.get(d.get("area_id") or entity_areas.get(d["device_id"]) or "")
+        classes = tuple(all_of_device.get(d["device_id"], ()))
+        if d.get("entry_type") == "service":
+            if area is not None:
+                service.append((area, classes))
+            continue
         outdoor = area is not None and area_kind(names[area]) in OUTDOOR_KINDS
-        raw.append((area, registry_device_kind(entities, outdoor), entities))
-    used = {a for a, _, _ in raw if a is not None}
+        raw.append((area, registry_device_kind(entities, outdoor), entities, classes))
+    used = {a for a, _, _, _ in raw if a is not None}
     kinds, index = _area_indices(names, used, area_kind)
     # a registry placing no device at all says nothing about which declared areas stay empty
     empty = tuple(area_kind(names[i]) for i in range(len(names)) if i not in used) if used else None
     devices = tuple(
-        CalDevice(
-            None if a is None else index[a], k, len(ents), tuple(entity_class_key(e[0], e[1]) for e in ents)
-        )
-        for a, k, ents in raw
+        CalDevice(None if a is None else index[a], k, len(ents), classes) for a, k, ents, classes in raw
     )
-    return CalHome("real-ha-homes", str(home_type), kinds, devices, lights_known=False, empty_areas=empty)
+
+    def unit(area: int, classes: Iterable[str]) -> OtherUnit:
+        # hardware entities only: a scene or an automation placed in a room is not in the room
+        return OtherUnit(
+            area_kind(names[area]), tuple(c for c in classes if c.partition(".")[0] in HARDWARE_DOMAINS)
+        )
+
+    other = tuple(
+        u
+        for u in (
+            *(unit(a, classes) for a, k, _, classes in raw if k is None and a is not None),
+            *(unit(a, classes) for a, classes in service),
+            *(unit(position[a], c) for a, c in loose.items()),
+        )
+        if u.entity_classes
+    )
+    return CalHome(
+        "real-ha-homes", str(home_type), kinds, devices, lights_known=False, empty_areas=empty,
+        other_hardware=other if used else None, equipped_areas=len(used),
+    )  # fmt: skip
 
 
 def load_real_ha(folder: Path, area_kind: AreaKindOf) -> list[CalHome]:

@@ -34,7 +34,10 @@ OUTDOOR = (
     "garden",
     "driveway",
 )
-ALL_INDOOR = INDOOR_LIVING + WET_ROOMS + SERVICE_ROOMS + ("kitchenette", "closet", "shed", "workshop")
+STOREY = "storey"
+"""An area for a whole storey or the whole house ("Upstairs", "Downstairs"): lights, switches,
+thermostats, motion, temperature and smoke sensors can sit there."""
+ALL_INDOOR = INDOOR_LIVING + WET_ROOMS + SERVICE_ROOMS + ("kitchenette", "closet", "shed", "workshop", STOREY)
 EXTERIOR_DOORS = ("entrance", "garage", "porch", "patio", "terrace", "kitchen", "hallway")
 
 
@@ -117,7 +120,7 @@ DEVICE_KINDS: tuple[DeviceKind, ...] = (
             _battery(),
             EntitySpec("sensor", "illuminance", "illuminance", "lx", "illuminance"),
         ),
-        areas=INDOOR_LIVING + WET_ROOMS + ("hallway", "entrance", "garage", "basement", "laundry"),
+        areas=INDOOR_LIVING + WET_ROOMS + ("hallway", "entrance", "garage", "basement", "laundry", STOREY),
         weight=0.08,
         max_per_home=12,
         max_per_area=1,
@@ -157,7 +160,7 @@ DEVICE_KINDS: tuple[DeviceKind, ...] = (
             EntitySpec("sensor", "humidity", "humidity", "%", "humidity"),
             _battery(),
         ),
-        areas=INDOOR_LIVING + WET_ROOMS + ("basement", "attic", "laundry", "hallway"),
+        areas=INDOOR_LIVING + WET_ROOMS + ("basement", "attic", "laundry", "hallway", STOREY),
         weight=0.045,
         max_per_home=8,
         max_per_area=1,
@@ -188,7 +191,16 @@ DEVICE_KINDS: tuple[DeviceKind, ...] = (
             EntitySpec("climate", "", None, None, "thermostat"),
             EntitySpec("sensor", "temperature", "temperature", "°C", "temperature"),
         ),
-        areas=("living_room", "hallway", "main_room", "master_bedroom", "bedroom", "office", "dining_room"),
+        areas=(
+            "living_room",
+            "hallway",
+            "main_room",
+            "master_bedroom",
+            "bedroom",
+            "office",
+            "dining_room",
+            STOREY,
+        ),
         weight=0.06,
         max_per_home=3,
         max_per_area=1,
@@ -315,6 +327,7 @@ DEVICE_KINDS: tuple[DeviceKind, ...] = (
             "main_room",
             "attic",
             "basement",
+            STOREY,
         ),
         weight=0.025,
         max_per_home=6,

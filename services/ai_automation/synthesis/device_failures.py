@@ -62,9 +62,12 @@ def plan_failures(layout: HomeLayout, start_us: int, end_us: int, rng: np.random
     span = end_us - start_us
     days = span / DAY_US
     episodes: list[FailureEpisode] = []
+    by_device: dict[int, list[int]] = {}
+    for i, e in enumerate(layout.entities):
+        by_device.setdefault(e.device, []).append(i)
     for device, kind_key in enumerate(layout.device_kinds):
         kind = KIND_BY_KEY[kind_key]
-        members = [i for i, e in enumerate(layout.entities) if e.device == device]
+        members = by_device.get(device, [])
         behaviours = {layout.entities[i].behaviour: i for i in members}
         options = ["connectivity_loss"]
         if "battery" in behaviours and kind.power_source == "battery":

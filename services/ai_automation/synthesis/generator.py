@@ -43,7 +43,7 @@ from homeiq_shared.event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "2.3.0"  # 2.3: contexts say who caused a change; planted habits (origins.py)
+GENERATOR_VERSION = "2.4.0"  # 2.4: floor-level areas, config/diagnostic entities in the entity mix, other hardware (registry realism)
 DEFAULT_SEED = 42
 DEFAULT_START_DATE = date(2025, 10, 1)
 MAX_HOMES = 100_000

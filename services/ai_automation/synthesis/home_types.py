@@ -182,6 +182,8 @@ ROOM_NAMES: dict[str, tuple[str, ...]] = {
     "front_yard": ("Front Yard",),
     "garden": ("Garden",),
     "driveway": ("Driveway",),
+    # an area for a whole storey or the whole building (area kind `floor`), as real registries declare
+    "storey": ("Upstairs", "Downstairs", "Ground Floor", "First Floor", "House", "Whole Home"),
 }
 
 FLOOR_NAMES = {

@@ -10,9 +10,6 @@ area rules.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +23,10 @@ from ai_automation.synthesis.calibrated_layout import (
     size_index,
 )
 from ai_automation.synthesis.calibration import (
-    LIGHT_KINDS,
     CalibrationTable,
     TypeCalibration,
     calibration_table,
 )
-from ai_automation.synthesis.calibration_sources import LIGHT, entity_class_key
 from ai_automation.synthesis.device_catalog import DEVICE_KINDS, OUTDOOR, DeviceKind
 from ai_automation.synthesis.home_types import (
     FLOOR_NAMES,
@@ -43,6 +38,18 @@ from ai_automation.synthesis.home_types import (
     TypeProfile,
 )
 from ai_automation.synthesis.locations import LOCATION_WEIGHTS, LOCATIONS, Location
+from ai_automation.synthesis.registry_entities import (
+    STATIC,
+    EntityInfo,
+    add_entity,
+    add_other_hardware,
+    entity_record,
+    extra_entities,
+    side_rng,
+    slugify,
+)
+
+__all__ = ["STATIC", "EntityInfo", "HomeLayout", "add_virtual", "build_layout", "slugify", "type_mix"]
 
 _SIZE_DEVICE_FACTOR = (0.72, 1.0, 1.3, 1.65)
 _SIZE_AREA_SHIFT = (-1.2, 0.0, 1.5, 3.0)
@@ -50,22 +57,6 @@ _UPPER_ROOMS = ("master_bedroom", "bedroom", "kids_room", "guest_room", "master_
 _BASEMENT_ROOMS = ("laundry", "storage", "gym", "workshop")
 _AREA_WEIGHT = {"living_room": 1.6, "main_room": 1.8, "kitchen": 1.4, "closet": 0.2, "storage": 0.3}
 _STATIC_W = np.array([k.weight for k in DEVICE_KINDS])
-
-
-@dataclass
-class EntityInfo:
-    """One entity as the simulator sees it: ids, behaviour, area and owning device."""
-
-    entity_id: str
-    domain: str
-    behaviour: str
-    friendly_name: str
-    device_class: str | None
-    unit: str | None
-    area: int
-    device: int
-    role: str = ""
-    targets: tuple[int, ...] = ()
 
 
 @dataclass
@@ -92,11 +83,6 @@ class HomeLayout:
     def by_behaviour(self, *behaviours: str) -> list[int]:
         """Indices of the entities with one of the given behaviours."""
         return [i for i, e in enumerate(self.entities) if e.behaviour in behaviours]
-
-
-def slugify(text: str) -> str:
-    """HA-style object id: lower case, runs of other characters become one underscore."""
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def type_mix(count: int, home_types: tuple[str, ...] | None, rng: np.random.Generator) -> list[str]:
@@ -247,38 +233,6 @@ def _place_devices(
     return placed
 
 
-def _add_entity(layout: HomeLayout, used: set[str], info: EntityInfo, record: dict[str, Any]) -> int:
-    base, n = info.entity_id, 2
-    while info.entity_id in used:
-        info.entity_id = f"{base}_{n}"
-        n += 1
-    used.add(info.entity_id)
-    record["entity_id"] = info.entity_id
-    layout.entities.append(info)
-    layout.records.append(record)
-    return len(layout.entities) - 1
-
-
-def _record(info: EntityInfo, area: str | None, category: str, power: str, protocol: str) -> dict[str, Any]:
-    attributes: dict[str, Any] = {"friendly_name": info.friendly_name, "device_class": info.device_class}
-    if info.unit is not None:
-        attributes["unit_of_measurement"] = info.unit
-    return {
-        "entity_id": info.entity_id,
-        "device_id": None,
-        "friendly_name": info.friendly_name,
-        "name": info.friendly_name,
-        "device_type": info.domain,
-        "device_class": info.device_class,
-        "unit_of_measurement": info.unit,
-        "area": area,
-        "category": category,
-        "power_source": power,
-        "protocol": protocol,
-        "attributes": attributes,
-    }
-
-
 def build_layout(
     home_index: int, home_type: str, rng: np.random.Generator, table: CalibrationTable | None = None
 ) -> HomeLayout:
@@ -331,10 +285,11 @@ def build_layout(
         layout.device_ids.append(device_id)
         layout.device_kinds.append(kind.key)
         protocol = kind.protocols[int(rng.integers(len(kind.protocols)))]
+        slug = slugify(name)
         for spec in kind.entities:
             suffix = spec.suffix.replace("_", " ").title()
             info = EntityInfo(
-                entity_id=f"{spec.domain}.{slugify(name)}" + (f"_{spec.suffix}" if spec.suffix else ""),
+                entity_id=f"{spec.domain}.{slug}" + (f"_{spec.suffix}" if spec.suffix else ""),
                 domain=spec.domain,
                 behaviour=spec.behaviour,
                 friendly_name=f"{name} {suffix}" if suffix else name,
@@ -343,13 +298,13 @@ def build_layout(
                 area=area,
                 device=device,
             )
-            record = _record(info, area_name, kind.category, kind.power_source, protocol)
+            record = entity_record(info, area_name, kind.category, kind.power_source, protocol)
             record["device_id"] = device_id
-            _add_entity(layout, used, info, record)
+            add_entity(layout, used, info, record)
         for domain, device_class in extra_entities(kind, table.entity_mix, rng):
             suffix = device_class or domain
             info = EntityInfo(
-                entity_id=f"{domain}.{slugify(name)}_{suffix}",
+                entity_id=f"{domain}.{slug}_{suffix}",
                 domain=domain,
                 behaviour=STATIC,
                 friendly_name=f"{name} {suffix.replace('_', ' ').title()}",
@@ -358,32 +313,12 @@ def build_layout(
                 area=area,
                 device=device,
             )
-            record = _record(info, area_name, kind.category, kind.power_source, protocol)
+            record = entity_record(info, area_name, kind.category, kind.power_source, protocol)
             record["device_id"] = device_id
-            _add_entity(layout, used, info, record)
+            add_entity(layout, used, info, record)
+    if table.other_hardware is not None:
+        add_other_hardware(layout, table.other_hardware, dict(table.room_classes), used, names, side_rng(rng))
     return layout
-
-
-STATIC = "static"
-"""Behaviour of an entity the simulator leaves alone (a device's further sensors and controls)."""
-
-
-def extra_entities(
-    kind: DeviceKind, mix: Mapping[str, Mapping[str, float]], rng: np.random.Generator
-) -> list[tuple[str, str | None]]:
-    """The entities a real device of this kind has beyond the catalog's (calibration `entity_mix`:
-    mean count per `domain.class`): each class drawn Poisson around its real mean less the catalog's."""
-    means = mix.get(LIGHT if kind.key in LIGHT_KINDS else kind.key)
-    if not means:
-        return []
-    own = Counter(entity_class_key(spec.domain, spec.device_class) for spec in kind.entities)
-    keys = list(means)
-    counts = rng.poisson(np.maximum(np.array([means[k] for k in keys]) - [own[k] for k in keys], 0.0))
-    out: list[tuple[str, str | None]] = []
-    for key, n in zip(keys, counts.tolist(), strict=True):
-        domain, _, device_class = key.partition(".")
-        out += [(domain, device_class or None)] * n
-    return out
 
 
 def add_virtual(
@@ -401,4 +336,4 @@ def add_virtual(
     category = {"person": "presence", "sun": "monitoring"}.get(behaviour, "automation")
     area_name = layout.areas[area]["name"] if area >= 0 else None
     used = {e.entity_id for e in layout.entities}
-    return _add_entity(layout, used, info, _record(info, area_name, category, "virtual", "virtual"))
+    return add_entity(layout, used, info, entity_record(info, area_name, category, "virtual", "virtual"))

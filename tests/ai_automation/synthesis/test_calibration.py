@@ -320,3 +320,103 @@ def test_devices_carry_the_real_entity_mix(
             assert abs(observed - expected) <= 4.5 * math.sqrt(max(mean, 0.05) / len(devices)), (kind, key)
             checked += 1
     assert checked >= 20
+
+
+def test_houses_declare_floor_level_areas_at_the_real_rate_and_flats_none(
+    table: CalibrationTable, calibrated: dict[str, list[HomeLayout]]
+) -> None:
+    from homeiq_shared.ha_semantics import area_kind
+
+    rate = table.types["single_family_house"].areas["floor"][0]
+    assert rate > 0.1  # "Upstairs", "Downstairs", "House" in the real installs
+    houses = calibrated["single_family_house"]
+    named = [[area_kind(a["name"]) for a in lay.areas] for lay in houses]
+    assert _within(sum("floor" in kinds for kinds in named) / len(houses), rate, len(houses))
+    assert "floor" not in table.types["apartment"].areas
+    assert not any(area_kind(a["name"]) == "floor" for lay in calibrated["apartment"] for a in lay.areas)
+
+
+def _other_hardware(layout: HomeLayout) -> dict[str, list[int]]:
+    """The other-hardware units of a layout: device id -> its entities' indices."""
+    units: dict[str, list[int]] = {}
+    for i, (e, record) in enumerate(zip(layout.entities, layout.records, strict=True)):
+        if e.device < 0 and "_hw_" in str(record.get("device_id")):
+            units.setdefault(str(record["device_id"]), []).append(i)
+    return units
+
+
+def test_other_hardware_follows_the_real_installs_and_leaves_the_devices_alone(
+    table: CalibrationTable, calibrated: dict[str, list[HomeLayout]]
+) -> None:
+    import numpy as np
+
+    from ai_automation.synthesis.layout import STATIC
+
+    stats = table.other_hardware
+    assert stats is not None, "the committed table applies the other hardware"
+    layouts = [lay for group in calibrated.values() for lay in group]
+    per_area, sizes = [], []
+    for lay in layouts:
+        units = _other_hardware(lay)
+        equipped = len({e.area for e in lay.entities if e.device >= 0})
+        per_area.append(len(units) / equipped)
+        for members in units.values():
+            sizes.append(len(members))
+            assert all(lay.entities[i].behaviour == STATIC for i in members)  # no events
+            assert len({lay.entities[i].area for i in members}) == 1
+            assert all(lay.entities[i].area >= 0 for i in members)
+    deciles = np.array(stats.per_area_deciles)
+    expected = float(np.trapezoid(deciles, np.linspace(0.0, 1.0, deciles.size)))  # E[rate]
+    assert abs(float(np.mean(per_area)) - expected) <= 0.15 * expected + 0.05, (np.mean(per_area), expected)
+    assert 0.2 < sum(p == 0 for p in per_area) / len(per_area) < 0.6  # about a quarter place none
+    geometric = float(np.exp(np.mean(np.log(sizes))))
+    assert abs(geometric - stats.entities_geometric_mean) <= 0.25 * stats.entities_geometric_mean
+    # the side stream leaves the simulated devices, and so the events, as they were without it
+    without = parse_table(
+        {**json.loads(TABLE_PATH.read_text(encoding="utf-8")), "other_hardware_applied": False}
+    )
+    for i in range(1, 30):
+        a, b = (
+            build_layout(i, "single_family_house", home_rng(5, i)),
+            build_layout(i, "single_family_house", home_rng(5, i), without),
+        )
+        own = [r for r, e in zip(a.records, a.entities, strict=True) if e.device >= 0]
+        assert own == b.records
+        assert a.device_kinds == b.device_kinds
+        assert a.areas == b.areas
+
+
+def test_real_registries_give_entity_mix_with_config_entities_and_other_hardware() -> None:
+    from ai_automation.synthesis.calibration_sources import real_ha_home
+
+    doc = {
+        "label": "single_family_house",
+        "areas": [{"area_id": "a1", "name": "Living Room"}, {"area_id": "a2", "name": "Upstairs"}],
+        "devices": [
+            {"device_id": "d1", "area_id": "a1"},
+            {"device_id": "d2", "area_id": "a2"},  # a phone: no generator kind
+            {"device_id": "d3", "area_id": "a2", "entry_type": "service"},
+        ],
+        "entities": [
+            {"entity_id": "light.lamp", "domain": "light", "device_id": "d1"},
+            {"entity_id": "switch.lamp_led", "domain": "switch", "device_id": "d1", "entity_category": "config"},
+            {"entity_id": "sensor.phone_battery", "domain": "sensor", "device_class": "battery", "device_id": "d2"},
+            {"entity_id": "sensor.phone_steps", "domain": "sensor", "device_id": "d2"},
+            {"entity_id": "sensor.forecast", "domain": "sensor", "device_id": "d3"},
+            {"entity_id": "scene.evening", "domain": "scene", "area_id": "a1"},
+            {"entity_id": "binary_sensor.template_door", "domain": "binary_sensor", "device_class": "door",
+             "area_id": "a1"},
+        ],
+    }  # fmt: skip
+    home = real_ha_home(doc, lambda name: {"Living Room": "living", "Upstairs": "floor"}[name])
+    assert home is not None
+    assert home.devices is not None
+    light = next(d for d in home.devices if d.kind == "light")
+    assert sorted(light.entity_classes) == ["light", "switch"]  # the config switch counts, as in the view
+    other = sorted((u.area_kind, sorted(u.entity_classes)) for u in home.other_hardware or ())
+    assert other == [
+        ("floor", ["sensor"]),  # the service device
+        ("floor", ["sensor", "sensor.battery"]),  # the phone
+        ("living", ["binary_sensor.door"]),  # entities of no device; the scene is not hardware
+    ]
+    assert home.equipped_areas == 2

@@ -152,9 +152,21 @@ def test_motion_turns_lights_on_within_seconds(autumn: tuple[dict[str, Any], lis
                 light_on[event["entity_id"].split(".", 1)[1]].append(
                     datetime.fromisoformat(event["timestamp"])
                 )
+        # a light whose device has lost its connection for good stays dark when the rule fires, and the
+        # area's other lights follow the rule only most of the time (usage_machines: share 0.9)
+        gone = {
+            ep["entity_id"]: datetime.fromisoformat(ep["failure_time"])
+            for ep in home["labels"]["failure_episodes"]
+            if ep["end"] is None
+        }
+        simulated = {f"light.{name}" for name in light_on}
         for event in home["events"]:
             if event["entity_id"] in rules and event["attributes"]["trigger_state"] == "on":
                 t = datetime.fromisoformat(event["timestamp"])
+                area = event["attributes"]["area"]
+                lights = {d["entity_id"] for d in home["devices"] if d.get("area") == area} & simulated
+                if any(e in gone and gone[e] <= t for e in lights):
+                    continue
                 nearby = [x for times in light_on.values() for x in times if 0 <= (x - t).total_seconds() < 5]
                 assert nearby, event
                 checked += 1

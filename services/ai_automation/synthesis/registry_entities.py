@@ -1,0 +1,192 @@
+"""The entities a home file lists beyond a simulated device's own: what real registries show.
+
+A device's further entities (its real entity mix: config switches, diagnostic sensors...) and the
+other hardware real installs place in their rooms (phones, servers, integrations), both static (no
+events), plus the small record helpers every entity of a layout goes through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ai_automation.synthesis.calibration import LIGHT_KINDS, OtherHardware
+from ai_automation.synthesis.calibration_sources import LIGHT, entity_class_key
+from ai_automation.synthesis.device_catalog import DeviceKind
+from homeiq_shared.ha_semantics import device_category
+
+if TYPE_CHECKING:
+    from ai_automation.synthesis.layout import HomeLayout
+
+STATIC = "static"
+"""Behaviour of an entity the simulator leaves alone (a device's further sensors and controls)."""
+
+
+@dataclass
+class EntityInfo:
+    """One entity as the simulator sees it: ids, behaviour, area and owning device."""
+
+    entity_id: str
+    domain: str
+    behaviour: str
+    friendly_name: str
+    device_class: str | None
+    unit: str | None
+    area: int
+    device: int
+    role: str = ""
+    targets: tuple[int, ...] = ()
+
+
+def slugify(text: str) -> str:
+    """HA-style object id: lower case, runs of other characters become one underscore."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def add_entity(layout: HomeLayout, used: set[str], info: EntityInfo, record: dict[str, Any]) -> int:
+    base, n = info.entity_id, 2
+    while info.entity_id in used:
+        info.entity_id = f"{base}_{n}"
+        n += 1
+    used.add(info.entity_id)
+    record["entity_id"] = info.entity_id
+    layout.entities.append(info)
+    layout.records.append(record)
+    return len(layout.entities) - 1
+
+
+def entity_record(
+    info: EntityInfo, area: str | None, category: str, power: str, protocol: str
+) -> dict[str, Any]:
+    attributes: dict[str, Any] = {"friendly_name": info.friendly_name, "device_class": info.device_class}
+    if info.unit is not None:
+        attributes["unit_of_measurement"] = info.unit
+    return {
+        "entity_id": info.entity_id,
+        "device_id": None,
+        "friendly_name": info.friendly_name,
+        "name": info.friendly_name,
+        "device_type": info.domain,
+        "device_class": info.device_class,
+        "unit_of_measurement": info.unit,
+        "area": area,
+        "category": category,
+        "power_source": power,
+        "protocol": protocol,
+        "attributes": attributes,
+    }
+
+
+def extra_entities(
+    kind: DeviceKind, mix: Mapping[str, Mapping[str, float]], rng: np.random.Generator
+) -> list[tuple[str, str | None]]:
+    """The entities a real device of this kind has beyond the catalog's (calibration `entity_mix`:
+    mean count per `domain.class`): each class drawn Poisson around its real mean less the catalog's."""
+    means = mix.get(LIGHT if kind.key in LIGHT_KINDS else kind.key)
+    if not means:
+        return []
+    pairs, lam = _extra_means(kind, means)
+    out: list[tuple[str, str | None]] = []
+    for pair, n in zip(pairs, rng.poisson(lam).tolist(), strict=True):
+        if n:
+            out += [pair] * n
+    return out
+
+
+_EXTRA_MEANS: dict[
+    tuple[str, tuple[tuple[str, float], ...]], tuple[list[tuple[str, str | None]], np.ndarray]
+] = {}
+
+
+def _extra_means(
+    kind: DeviceKind, means: Mapping[str, float]
+) -> tuple[list[tuple[str, str | None]], np.ndarray]:
+    """Per kind (and mix), the (domain, class) pairs of the mix and their means less the catalog's (cached)."""
+    key = (kind.key, tuple(means.items()))
+    found = _EXTRA_MEANS.get(key)
+    if found is None:
+        own = Counter(entity_class_key(spec.domain, spec.device_class) for spec in kind.entities)
+        keys = list(means)
+        pairs = [(k.partition(".")[0], k.partition(".")[2] or None) for k in keys]
+        lam = np.maximum(np.array([means[k] for k in keys]) - [own[k] for k in keys], 0.0)
+        found = _EXTRA_MEANS[key] = (pairs, lam)
+    return found
+
+
+OTHER_LABELS = (
+    "Phone", "Tablet", "Computer", "Server", "NAS", "Printer", "Router", "Access Point", "UPS", "Hub",
+    "Bridge", "Media Server", "Weather Station", "Inverter", "Car Charger", "Air Purifier", "Sensor Hub",
+)  # fmt: skip
+_MAX_UNIT_ENTITIES = 60
+
+
+def side_rng(rng: np.random.Generator) -> np.random.Generator:
+    """A stream of its own for what a registry adds beyond the simulated devices, derived from the
+    home's seed without drawing from its generator (so the devices and events stay as they were)."""
+    seq = rng.bit_generator.seed_seq
+    if isinstance(seq, np.random.SeedSequence):
+        return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 2)))
+    return np.random.default_rng(int(rng.integers(2**63)))
+
+
+def add_other_hardware(
+    layout: HomeLayout,
+    stats: OtherHardware,
+    room_classes: Mapping[str, str],
+    used: set[str],
+    names: set[str],
+    rng: np.random.Generator,
+) -> None:
+    """What real registries place in their rooms beyond the devices the simulator models (phones,
+    servers, printers, routers, integrations' service devices, template entities): a number of such
+    units per equipped area drawn from the real installs' spread, each with a log-normal number of
+    entities whose classes follow the real ones, in areas of the kinds where real installs put them.
+    Static (no events); they belong to no simulated device, so failures and events are unchanged."""
+    equipped = sorted({e.area for e in layout.entities if e.device >= 0})
+    if not equipped:
+        return
+    deciles = np.array(stats.per_area_deciles)
+    rate = float(np.interp(rng.random(), np.linspace(0.0, 1.0, deciles.size), deciles))
+    units = int(rng.poisson(rate * len(equipped)))
+    if not units:
+        return
+    area_class = np.array([room_classes.get(layout.area_kinds[a], "other") for a in equipped])
+    kind_share = dict(stats.area_kinds)
+    area_w = np.array([kind_share.get(str(c), 0.0) for c in area_class]) + 0.02
+    keys = [k for k, _ in stats.classes]
+    shares = np.array([v for _, v in stats.classes])
+    shares = shares / shares.sum()
+    sizes = np.rint(stats.entities_geometric_mean * np.exp(rng.normal(0.0, stats.entities_log_sd, units)))
+    for j, size in enumerate(np.clip(sizes, 1, _MAX_UNIT_ENTITIES).astype(int).tolist()):
+        area = equipped[int(rng.choice(len(equipped), p=area_w / area_w.sum()))]
+        area_name = layout.areas[area]["name"]
+        label = OTHER_LABELS[int(rng.integers(len(OTHER_LABELS)))]
+        name, n = f"{area_name} {label}", 2
+        while name in names:
+            name, n = f"{area_name} {label} {n}", n + 1
+        names.add(name)
+        device_id = f"{layout.home_id}_hw_{j:03d}"
+        slug = slugify(name)
+        for key in sorted(keys[i] for i in rng.choice(len(keys), size=size, p=shares).tolist()):
+            domain, _, device_class = key.partition(".")
+            suffix = device_class or domain
+            info = EntityInfo(
+                entity_id=f"{domain}.{slug}_{suffix}",
+                domain=domain,
+                behaviour=STATIC,
+                friendly_name=f"{name} {suffix.replace('_', ' ').title()}",
+                device_class=device_class or None,
+                unit=None,
+                area=area,
+                device=-1,
+            )
+            record = entity_record(
+                info, area_name, device_category(domain, device_class or None), "mains", "wifi"
+            )
+            record["device_id"] = device_id
+            add_entity(layout, used, info, record)
