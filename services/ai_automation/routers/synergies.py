@@ -29,10 +29,11 @@ from homeiq_shared.ha_api import (
     OneHomeIn,
     named_home,
 )
-from homeiq_shared.ha_events import normalise_batch, recent_state_changes
+from homeiq_shared.ha_events import normalise_batch
 
 if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
     from ai_automation.synergies.detect import Suggestion
+    from ai_automation.synergies.history import History
     from ai_automation.synergies.model import SynergyModel
 
 router = APIRouter(prefix="/api/synergies", tags=["synergies"])
@@ -73,7 +74,10 @@ def _model() -> SynergyModel:
 
 
 def _detect(
-    snapshot: dict[str, Any], existing: list[dict[str, Any]], limit: int, history: list[dict[str, Any]]
+    snapshot: dict[str, Any],
+    existing: list[dict[str, Any]],
+    limit: int,
+    history: list[dict[str, Any]] | History,
 ) -> list[Suggestion]:
     from ai_automation.synergies.detect import detect
 
@@ -106,6 +110,7 @@ def _record(home_id: str, rank: int, s: Suggestion, now: datetime) -> SynergySug
 async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) -> DetectAnswer:
     """Rank automation suggestions for a home; excluded: pairs its existing automations already link."""
     home_id, snapshot = await named_home(session, body)
+    rows: list[dict[str, Any]] | History
     rows, problems = normalise_batch(body.events, home_id)
     if problems:
         shown = "; ".join(f"events[{p.index}]: {p.reason}" for p in problems[:5])
@@ -114,7 +119,9 @@ async def detect_synergies(body: DetectIn, session: SessionDep, _: ApiKeyDep) ->
             problems=[{"index": p.index, "reason": p.reason} for p in problems[:100]],
         )
     if body.home_id is not None and not rows:  # a stored home: its own stored history
-        rows = await recent_state_changes(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS)
+        from ai_automation.synergies.stored_history import stored_history  # numpy: on first use
+
+        rows = await stored_history(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS)
     found = await asyncio.to_thread(_detect, snapshot, body.existing_automations, body.limit, rows)
     now = datetime.now(UTC)
     records = [_record(home_id, rank, s, now) for rank, s in enumerate(found, 1)]
