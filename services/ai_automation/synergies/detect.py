@@ -27,7 +27,7 @@ from ai_automation.synergies.history import (
 from ai_automation.synergies.home import Entity, by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.patterns import match
-from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top
+from ai_automation.synergies.ranking import FEATURES, build_candidates, covered, diverse_top
 from ai_automation.synergies.render import (
     automation,
     habit_automation,
@@ -99,13 +99,7 @@ def detect(
         return habits
     scores = model.score(candidates)
     if links:
-        covered = np.array(
-            [
-                any(link.covers(entities[int(t)], entities[int(a)]) for link in links)
-                for t, a in zip(candidates.trigger, candidates.action, strict=True)
-            ]
-        )
-        scores = np.where(covered, -np.inf, scores)
+        scores = np.where(covered(candidates, links), -np.inf, scores)
     out = habits
     for index in diverse_top(candidates, scores, limit + len(habits)):
         if not np.isfinite(scores[index]) or len(out) >= limit:
