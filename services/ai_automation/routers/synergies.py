@@ -29,10 +29,11 @@ from homeiq_shared.ha_api import (
     OneHomeIn,
     named_home,
 )
-from homeiq_shared.ha_events import normalise_batch, recent_state_changes
+from homeiq_shared.ha_events import normalise_batch
 
 if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
     from ai_automation.synergies.detect import Suggestion
+    from ai_automation.synergies.history import History
     from ai_automation.synergies.model import SynergyModel
 
 router = APIRouter(prefix="/api/synergies", tags=["synergies"])
@@ -71,7 +72,7 @@ def _detect(
     snapshot: dict[str, Any],
     existing: list[dict[str, Any]],
     limit: int,
-    history: list[dict[str, Any]],
+    history: list[dict[str, Any]] | History,
 ) -> list[Suggestion]:
     from ai_automation.synergies.detect import detect
 
@@ -107,6 +108,7 @@ async def detect_synergies(
 ) -> DetectAnswer:
     """Rank automation suggestions for a home; excluded: pairs its existing automations already link."""
     home_id, snapshot = await named_home(session, body)
+    rows: list[dict[str, Any]] | History
     rows, problems = normalise_batch(body.events, home_id)
     if problems:
         shown = "; ".join(f"events[{p.index}]: {p.reason}" for p in problems[:5])
@@ -115,7 +117,9 @@ async def detect_synergies(
             problems=[{"index": p.index, "reason": p.reason} for p in problems[:100]],
         )
     if body.home_id is not None and not rows:  # a stored home: its own stored history
-        rows = await recent_state_changes(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS)
+        from ai_automation.synergies.stored_history import stored_history  # numpy: on first use
+
+        rows = await stored_history(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS)
     model = await asyncio.to_thread(served.get)  # the first call loads the shipped model
     found = await asyncio.to_thread(_detect, model, snapshot, body.existing_automations, body.limit, rows)
     now = datetime.now(UTC)

@@ -16,11 +16,18 @@ from typing import Any
 import numpy as np
 
 from ai_automation.synergies.automations import Link, links_of
-from ai_automation.synergies.history import DEFAULT_OPTIONS, Habit, HistoryOptions, changes_of, mine_habits
+from ai_automation.synergies.history import (
+    DEFAULT_OPTIONS,
+    Habit,
+    History,
+    HistoryOptions,
+    history_of,
+    mine_habits,
+)
 from ai_automation.synergies.home import Entity, by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.patterns import match
-from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top
+from ai_automation.synergies.ranking import FEATURES, build_candidates, covered, diverse_top
 from ai_automation.synergies.render import (
     automation,
     habit_automation,
@@ -75,17 +82,18 @@ def detect(
     model: SynergyModel,
     existing_automations: Sequence[Any] = (),
     limit: int = 10,
-    history: Sequence[Mapping[str, Any]] = (),
+    history: Sequence[Mapping[str, Any]] | History = (),
     history_options: HistoryOptions = DEFAULT_OPTIONS,
 ) -> list[Suggestion]:
     """The top `limit` suggestions for a home (empty for a home without trigger or action entities).
 
-    `history`: the home's stored or sent event rows (`normalise_event`'s shape, with `origin`).
+    `history`: the home's stored or sent event rows (`normalise_event`'s shape, with `origin`), or
+    their columns (`history_of`, `stored_history`).
     """
     entities = entities_of(snapshot)
     links = links_of(existing_automations, by_id(entities))
     home_id = str(snapshot.get("home_id") or "default")
-    habits = _habit_suggestions(home_id, mine_habits(changes_of(history), history_options), entities, links)
+    habits = _habit_suggestions(home_id, mine_habits(history_of(history), history_options), entities, links)
     habits = habits[:limit]
     taken = {(s.trigger_entities[0], s.action_entities[0]) for s in habits}
     candidates = build_candidates(entities, model.rates())
@@ -93,13 +101,7 @@ def detect(
         return habits
     scores = model.score(candidates)
     if links:
-        covered = np.array(
-            [
-                any(link.covers(entities[int(t)], entities[int(a)]) for link in links)
-                for t, a in zip(candidates.trigger, candidates.action, strict=True)
-            ]
-        )
-        scores = np.where(covered, -np.inf, scores)
+        scores = np.where(covered(candidates, links), -np.inf, scores)
     out = habits
     for index in diverse_top(candidates, scores, limit + len(habits)):
         if not np.isfinite(scores[index]) or len(out) >= limit:

@@ -17,7 +17,6 @@ and the test, not co-occurrence alone, decide. Every count is exact; nothing is 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -34,6 +33,8 @@ _NO_STATE_TRIGGERS = frozenset({"sensor", "input_number", "number", "input_datet
 _ACTIONS_BY_HAND = ACTION_DOMAINS - {"automation", "script", "notify", "camera", "button", "input_button"}
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,50 @@ _TRIGGERS_BY_STATE = TRIGGER_DOMAINS - _NO_STATE_TRIGGERS
 _MINED_DOMAINS = _TRIGGERS_BY_STATE | _ACTIONS_BY_HAND
 
 
+@dataclass(frozen=True)
+class History:
+    """State changes as columns (what `mine_habits` reads): integer-coded entities and states, times,
+    and whether the owner made the change; in the order they were read.
+
+    `len()` is how many event rows it was read from (the API reports it), not how many changes it holds.
+    """
+
+    entity_ids: list[str]  # entity id of each entity code
+    states: list[str]  # state of each state code
+    entity: IntArray
+    state: IntArray
+    time: FloatArray
+    by_user: BoolArray
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __bool__(self) -> bool:
+        return self.rows > 0
+
+    @classmethod
+    def of_changes(cls, changes: Sequence[Change], rows: int | None = None) -> History:
+        """The columns of `Change`s (kept as they are: `changes_of` has already filtered them)."""
+        entity_of: dict[str, int] = {}
+        state_of: dict[str, int] = {}
+        entity = [entity_of.setdefault(c.entity_id, len(entity_of)) for c in changes]
+        state = [state_of.setdefault(c.state, len(state_of)) for c in changes]
+        return cls(
+            list(entity_of),
+            list(state_of),
+            np.array(entity, dtype=np.int64),
+            np.array(state, dtype=np.int64),
+            np.array([c.time for c in changes], dtype=np.float64),
+            np.array([c.origin == "user" for c in changes], dtype=bool),
+            len(changes) if rows is None else rows,
+        )
+
+
+def _mined(entity_id: Any) -> bool:
+    return bool(entity_id) and entity_id.partition(".")[0] in _MINED_DOMAINS
+
+
 def changes_of(rows: Iterable[Mapping[str, Any]]) -> list[Change]:
     """State changes from stored event rows (`normalise_event`'s shape) of the domains a habit can involve;
     attribute-only updates and unavailable/unknown states dropped. One pass (a month can be 10^5 rows)."""
@@ -125,23 +170,56 @@ def changes_of(rows: Iterable[Mapping[str, Any]]) -> list[Change]:
     return out
 
 
-def _series(
-    changes: Sequence[Change],
-) -> tuple[dict[tuple[str, str], FloatArray], dict[tuple[str, str], FloatArray]]:
-    triggers: dict[tuple[str, str], list[float]] = defaultdict(list)
-    actions: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for c in changes:
-        domain = c.entity_id.partition(".")[0]
-        # A change the owner made is part of their own gesture (several lights at once), not a trigger.
-        if domain in _TRIGGERS_BY_STATE and c.origin != "user":
-            triggers[(c.entity_id, c.state)].append(c.time)
-        if domain in _ACTIONS_BY_HAND and c.origin == "user":
-            actions[(c.entity_id, c.state)].append(c.time)
-    return _sorted(triggers), _sorted(actions)
+def history_of(rows: Iterable[Mapping[str, Any]] | History) -> History:
+    """`changes_of(rows)` as columns, without a Python object per change (a `History` is returned as it is).
 
-
-def _sorted(series: Mapping[tuple[str, str], list[float]]) -> dict[tuple[str, str], FloatArray]:
-    return {key: np.sort(np.asarray(times, dtype=np.float64)) for key, times in series.items()}
+    One pass over the rows with the per-entity and per-state decisions (domain mined, state ignored)
+    taken once per distinct value."""
+    if isinstance(rows, History):
+        return rows
+    entity_of: dict[Any, int] = {}  # -1: not a mined domain
+    state_of: dict[str, int] = {}  # -1: unavailable / unknown
+    entity_ids: list[str] = []
+    states: list[str] = []
+    entity: list[int] = []
+    state_codes: list[int] = []
+    times: list[float] = []
+    by_user: list[bool] = []
+    count = 0
+    for count, row in enumerate(rows, 1):  # noqa: B007 (the count of rows read)
+        entity_id = row.get("entity_id")
+        code = entity_of.get(entity_id)
+        if code is None:
+            code = entity_of[entity_id] = len(entity_ids) if _mined(entity_id) else -1
+            if code >= 0:
+                entity_ids.append(str(entity_id))
+        if code < 0:
+            continue
+        state = row.get("state")
+        if state is None or state == row.get("old_state"):
+            continue
+        if row.get("event_type", "state_changed") != "state_changed":
+            continue
+        s = state_of.get(state)
+        if s is None:
+            s = state_of[state] = -1 if state.lower() in IGNORED_STATES else len(states)
+            if s >= 0:
+                states.append(state)
+        if s < 0:
+            continue
+        entity.append(code)
+        state_codes.append(s)
+        times.append(float(row["time_fired"]))
+        by_user.append(row.get("origin") == "user")
+    return History(
+        entity_ids,
+        states,
+        np.array(entity, dtype=np.int64),
+        np.array(state_codes, dtype=np.int64),
+        np.array(times, dtype=np.float64),
+        np.array(by_user, dtype=bool),
+        count,
+    )
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:
@@ -150,11 +228,21 @@ def binomial_tail(k: int, n: int, p: float) -> float:
         return 1.0
     if k > n or p <= 0.0:
         return 0.0
-    log_fact = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=np.float64)))))
+    log_fact = _log_factorials(n)
     i = np.arange(k, n + 1)
     log_pmf = log_fact[n] - log_fact[i] - log_fact[n - i] + i * np.log(p) + (n - i) * np.log1p(-p)
     top = float(log_pmf.max())
     return float(min(1.0, np.exp(top) * np.exp(log_pmf - top).sum()))
+
+
+_LOG_FACTORIALS: list[FloatArray] = [np.zeros(1)]
+
+
+def _log_factorials(n: int) -> FloatArray:
+    """log(i!) for i = 0..n (at least), computed once for the largest n seen."""
+    if _LOG_FACTORIALS[0].size <= n:
+        _LOG_FACTORIALS[0] = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=np.float64)))))
+    return _LOG_FACTORIALS[0]
 
 
 def _lags(trigger_times: FloatArray, action_times: FloatArray) -> FloatArray:
@@ -166,75 +254,128 @@ def _lags(trigger_times: FloatArray, action_times: FloatArray) -> FloatArray:
     return lags
 
 
-def _null_support(
-    trigger_times: FloatArray, action_times: FloatArray, start: float, days: int, lag_s: float
-) -> float:
-    """Mean support when the actions are moved by 1..days-1 whole days (circularly within the history)."""
-    if days < 2:
-        return float("nan")
+def _shifted(action_times: FloatArray, start: float, days: int) -> FloatArray:
+    """The actions moved by 1..days-1 whole days (circularly within the history): the null's queries."""
     shifts = np.arange(1, days, dtype=np.float64)[:, None] * DAY_S
-    moved = ((action_times[None, :] - start + shifts) % (days * DAY_S) + start).ravel()
+    return ((action_times[None, :] - start + shifts) % (days * DAY_S) + start).ravel()
+
+
+def _null_support(trigger_times: FloatArray, moved: FloatArray, days: int, lag_s: float) -> float:
+    """Mean support when the actions are moved by whole days (`moved`: `_shifted`'s queries)."""
     lags = _lags(trigger_times, moved)  # one lookup for every shift (queries need not be sorted)
     return float(((lags > 0) & (lags <= lag_s)).sum()) / (days - 1)
 
 
-def _screen(
-    timeline: FloatArray, labels: NDArray[np.int64], a_times: FloatArray, options: HistoryOptions, n: int
-) -> list[int]:
-    """The trigger kinds (indexes) seen within the lag before enough of the actions: one pass for all kinds.
+class _Series(NamedTuple):
+    """Series of (entity, state) keys: the keys in first-seen order, each key's times sorted."""
 
-    Each action's window [t - lag, t) is looked up in the merged, sorted trigger timeline; a kind counts
-    once per action however often it fired in the window.
+    keys: list[tuple[int, int]]  # (entity code, state code)
+    times: FloatArray  # grouped by key (in key order), sorted within a key
+    bounds: IntArray  # key k's times are times[bounds[k]:bounds[k + 1]]
+
+    def of(self, k: int) -> FloatArray:
+        return self.times[self.bounds[k] : self.bounds[k + 1]]
+
+
+def _series(history: History, mask: BoolArray, n_states: int) -> _Series:
+    """The series of the changes in `mask`: keys numbered by first appearance, as a dict would."""
+    key = history.entity[mask] * n_states + history.state[mask]
+    times = history.time[mask]
+    if key.size == 0:
+        return _Series([], np.zeros(0), np.zeros(1, dtype=np.int64))
+    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    by_first = np.argsort(first, kind="stable")
+    rank = np.empty_like(by_first)
+    rank[by_first] = np.arange(by_first.size)
+    label = rank[inverse.ravel()]
+    order = np.lexsort((times, label))
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(label, minlength=by_first.size))))
+    keys = [(int(u) // n_states, int(u) % n_states) for u in unique[by_first].tolist()]
+    return _Series(keys, times[order], bounds.astype(np.int64))
+
+
+def _screen(
+    triggers: _Series, actions: _Series, wanted_keys: IntArray, options: HistoryOptions
+) -> list[list[int]]:
+    """For each action key in `wanted_keys`, the trigger keys (ascending) seen within the lag before enough
+    of its actions; all action keys in one pass.
+
+    Each action's window [t - lag, t) is looked up in the merged, sorted trigger timeline; a trigger key
+    counts once per action however often it fired in the window.
     """
+    label = np.repeat(np.arange(len(triggers.keys)), np.diff(triggers.bounds))
+    order = np.argsort(triggers.times, kind="stable")  # ties: the earlier key first, as one merge would
+    timeline, labels = triggers.times[order], label[order]
+    sizes = np.diff(actions.bounds)[wanted_keys]
+    a_times = np.concatenate([actions.of(int(k)) for k in wanted_keys])
+    key_of = np.repeat(np.arange(wanted_keys.size), sizes)
     lo = np.searchsorted(timeline, a_times - options.lag_s, side="left")
     hi = np.searchsorted(timeline, a_times, side="left")  # strictly before the action
     counts = hi - lo
     total = int(counts.sum())
+    out: list[list[int]] = [[] for _ in range(wanted_keys.size)]
     if total == 0:
-        return []
+        return out
+    n_labels = len(triggers.keys)
     starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
     positions = starts + np.arange(total)
-    action_of = np.repeat(np.arange(n), counts)
-    pairs = np.unique(action_of.astype(np.int64) * (int(labels.max()) + 1) + labels[positions])
-    support = np.bincount(pairs % (int(labels.max()) + 1))
-    wanted = max(options.min_days, int(np.ceil(options.min_confidence * n)))
-    return [int(i) for i in np.flatnonzero(support >= wanted)]
+    action_of = np.repeat(np.arange(a_times.size, dtype=np.int64), counts)
+    pairs = np.unique(action_of * n_labels + labels[positions])  # (action, trigger key) once each
+    per_key = np.bincount(key_of[pairs // n_labels] * n_labels + pairs % n_labels,
+                          minlength=wanted_keys.size * n_labels).reshape(wanted_keys.size, n_labels)  # fmt: skip
+    wanted = np.maximum(options.min_days, np.ceil(options.min_confidence * sizes).astype(np.int64))
+    for j, i in zip(*np.nonzero(per_key >= wanted[:, None]), strict=True):
+        out[int(j)].append(int(i))  # np.nonzero is row-major: trigger keys ascending per action key
+    return out
 
 
-def mine_habits(changes: Sequence[Change], options: HistoryOptions = DEFAULT_OPTIONS) -> list[Habit]:
-    """The habits in a home's history, strongest first (empty when there is too little of it)."""
-    if not changes:
+def mine_habits(
+    changes: Sequence[Change] | History, options: HistoryOptions = DEFAULT_OPTIONS
+) -> list[Habit]:
+    """The habits in a home's history, strongest first (empty when there is too little of it).
+
+    `changes`: `changes_of`'s list or `history_of`'s columns (the same habits either way).
+    """
+    history = changes if isinstance(changes, History) else History.of_changes(changes)
+    times = history.time
+    if times.size == 0:
         return []
-    times = np.fromiter((c.time for c in changes), dtype=np.float64, count=len(changes))
     start = float(np.floor(times.min() / DAY_S) * DAY_S)
     days = int(np.ceil((times.max() - start) / DAY_S)) or 1
     history_days = float((times.max() - times.min()) / DAY_S)
-    triggers, actions = _series(changes)
-    if not triggers:
+    domains = [e.partition(".")[0] for e in history.entity_ids]
+    can_trigger = np.array([d in _TRIGGERS_BY_STATE for d in domains], dtype=bool)
+    can_act = np.array([d in _ACTIONS_BY_HAND for d in domains], dtype=bool)
+    n_states = max(len(history.states), 1)
+    # A change the owner made is part of their own gesture (several lights at once), not a trigger.
+    triggers = _series(history, can_trigger[history.entity] & ~history.by_user, n_states)
+    if not triggers.keys:
         return []
-    keys = list(triggers)
-    timeline = np.concatenate([triggers[k] for k in keys])
-    labels = np.concatenate([np.full(len(triggers[k]), i) for i, k in enumerate(keys)])
-    order = np.argsort(timeline, kind="stable")
-    timeline, labels = timeline[order], labels[order]
+    actions = _series(history, can_act[history.entity] & history.by_user, n_states)
+    wanted_keys = np.flatnonzero(np.diff(actions.bounds) >= options.min_days)
+    if wanted_keys.size == 0:
+        return []
+    names, states = history.entity_ids, history.states
     found = []
-    for (action_entity, action_state), a_times in actions.items():
-        if len(a_times) < options.min_days:
-            continue
-        for i in _screen(timeline, labels, a_times, options, len(a_times)):
-            trigger_entity, trigger_state = keys[i]
-            if trigger_entity == action_entity:
+    for k, screened in zip(
+        wanted_keys.tolist(), _screen(triggers, actions, wanted_keys, options), strict=True
+    ):
+        action_code, action_state_code = actions.keys[k]
+        action_entity, action_state = names[action_code], states[action_state_code]
+        a_times = actions.of(k)
+        moved = _shifted(a_times, start, days) if days >= 2 else a_times
+        for i in screened:
+            trigger_code, trigger_state_code = triggers.keys[i]
+            if trigger_code == action_code:
                 continue
-            t_times = triggers[keys[i]]
+            t_times = triggers.of(i)
             lags = _lags(t_times, a_times)
             hit = (lags > 0) & (lags <= options.lag_s)
             support = int(hit.sum())
             hit_days = len(np.unique(np.floor((a_times[hit] - start) / DAY_S)))
-            if hit_days < options.min_days:
+            if hit_days < options.min_days or days < 2:
                 continue
-            expected = _null_support(t_times, a_times, start, days, options.lag_s)
-            if not np.isfinite(expected):
-                continue
+            expected = _null_support(t_times, moved, days, options.lag_s)
             lift = support / max(expected, 0.5)
             # how likely this support is if the actions had no link to the trigger (the null's hit rate)
             p_value = binomial_tail(support, len(a_times), min(max(expected, 0.5) / len(a_times), 1.0))
@@ -242,8 +383,8 @@ def mine_habits(changes: Sequence[Change], options: HistoryOptions = DEFAULT_OPT
                 continue
             found.append(
                 Habit(
-                    trigger_entity=trigger_entity,
-                    trigger_state=trigger_state,
+                    trigger_entity=names[trigger_code],
+                    trigger_state=states[trigger_state_code],
                     action_entity=action_entity,
                     action_state=action_state,
                     support=support,

@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from ai_automation.synergies.automations import Link, entity_keys
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import is_curated
 from ai_automation.synergies.priors import KindRates, name_words
@@ -420,3 +421,22 @@ def diverse_top(candidates: Candidates, scores: FloatArray, k: int, per_entity: 
         if len(out) == k:
             break
     return out
+
+
+def covered(candidates: Candidates, links: Sequence[Link]) -> NDArray[np.bool_]:
+    """Whether an existing automation already links each candidate's trigger to its action (`Link.covers`
+    for every pair at once: entities x links incidence, one product, instead of a loop over pairs)."""
+    n = len(candidates.entities)
+    holders: dict[str, list[int]] = {}
+    for i, entity in enumerate(candidates.entities):
+        for key in entity_keys(entity):
+            holders.setdefault(key, []).append(i)
+    triggers = np.zeros((n, len(links)))
+    actions = np.zeros((n, len(links)))
+    for j, link in enumerate(links):
+        for key in link.triggers:
+            triggers[holders.get(key, []), j] = 1.0
+        for key in link.actions:
+            actions[holders.get(key, []), j] = 1.0
+    linked: NDArray[np.bool_] = (triggers @ actions.T)[candidates.trigger, candidates.action] > 0
+    return linked

@@ -154,3 +154,37 @@ def test_two_lights_following_each_other_are_suggested_once() -> None:
     pairs = {(entities[int(c.trigger[i])].entity_id, entities[int(c.action[i])].entity_id) for i in top}
     assert ("light.hall", "light.hall_lamp") in pairs
     assert ("light.hall_lamp", "light.hall") not in pairs
+
+
+def test_covered_is_link_covers_for_every_candidate() -> None:
+    from ai_automation.synergies.automations import links_of
+    from ai_automation.synergies.home import by_id, entities_of
+    from ai_automation.synergies.model import SynergyModel
+    from ai_automation.synergies.ranking import build_candidates, covered
+
+    snapshot = {
+        "areas": [{"name": "Hall"}, {"name": "Kitchen"}],
+        "devices": [
+            {"entity_id": "binary_sensor.hall_motion", "device_class": "motion", "area": "Hall", "device_id": "m1"},
+            {"entity_id": "sensor.hall_lux", "device_class": "illuminance", "area": "Hall", "device_id": "m1"},
+            {"entity_id": "light.hall", "area": "Hall"},
+            {"entity_id": "light.kitchen", "area": "Kitchen", "device_id": "k1"},
+            {"entity_id": "switch.kitchen_fan", "area": "Kitchen", "device_id": "k1"},
+            {"entity_id": "binary_sensor.kitchen_door", "device_class": "door", "area": "Kitchen"},
+        ],
+    }  # fmt: skip
+    automations = [
+        {"triggers": [{"trigger": "state", "entity_id": "binary_sensor.hall_motion"}],
+         "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.hall"}}]},
+        {"triggers": [{"trigger": "state", "entity_id": "binary_sensor.kitchen_door"}],
+         "actions": [{"action": "light.turn_on", "target": {"device_id": "k1"}}]},
+    ]  # fmt: skip
+    entities = entities_of(snapshot)
+    links = links_of(automations, by_id(entities))
+    candidates = build_candidates(entities, SynergyModel.load().rates())
+    expected = [
+        any(link.covers(entities[int(t)], entities[int(a)]) for link in links)
+        for t, a in zip(candidates.trigger, candidates.action, strict=True)
+    ]
+    assert covered(candidates, links).tolist() == expected
+    assert 2 <= sum(expected) < len(expected)
