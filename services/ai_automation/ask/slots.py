@@ -150,7 +150,7 @@ def choose(
         return Choice(None, [acts[0]], score=acts[0].score)
     trigs = list(trig[:SHORTLIST])
     subset = [r.entity for r in trigs] + [r.entity for r in acts if r.entity not in {t.entity for t in trigs}]
-    candidates = build_candidates(subset, rates)
+    candidates = build_candidates(subset, rates, graph=model.uses_graph)
     if len(candidates) == 0:
         return None
     pair_scores = linear_score(candidates, model.weights)

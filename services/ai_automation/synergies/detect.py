@@ -96,7 +96,7 @@ def detect(
     habits = _habit_suggestions(home_id, mine_habits(history_of(history), history_options), entities, links)
     habits = habits[:limit]
     taken = {(s.trigger_entities[0], s.action_entities[0]) for s in habits}
-    candidates = build_candidates(entities, model.rates())
+    candidates = build_candidates(entities, model.rates(), graph=model.uses_graph)
     if len(candidates) == 0:
         return habits
     scores = model.score(candidates)

@@ -7,6 +7,8 @@ logistic regression over standardised features that takes the cold-start score a
 little feedback the correction stays near zero and the ranking stays the cold-start one. Habits (their
 evidence is the owner's own behaviour) and automations asked in words carry no feature row and are not
 used. Always refitted from the shipped cold-start model, never stacked on the previous correction.
+Graph features are kept as computed: 0 when the served model gives them no weight (detect skips them),
+so the correction gives them none either.
 
 Split: by time. The newest `TEST_SHARE` of the feedback (by when it was given) is the test part; the
 rest trains. Gate, all of:

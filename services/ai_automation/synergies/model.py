@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ai_automation.synergies.priors import KindCounts, KindRates
-from ai_automation.synergies.ranking import FEATURES, Candidates, linear_score
+from ai_automation.synergies.ranking import FEATURES, GRAPH_FEATURES, Candidates, linear_score
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -93,6 +93,14 @@ class SynergyModel:
     def _columns(self) -> list[int]:
         booster = self._booster
         return [FEATURES.index(f) for f in booster.feature_name()] if booster is not None else []
+
+    @property
+    def uses_graph(self) -> bool:
+        """Whether any graph feature moves this model's score (else candidates need not compute them)."""
+        if self._booster is not None:
+            return any(FEATURES[i] in GRAPH_FEATURES for i in self._columns())
+        weighted = [self.weights, self.adjustment or {}]
+        return any(w.get(name, 0.0) != 0.0 for w in weighted for name in GRAPH_FEATURES)
 
     def score(self, candidates: Candidates) -> NDArray[np.float64]:
         """The ranking score of every candidate."""

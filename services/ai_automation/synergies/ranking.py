@@ -205,8 +205,12 @@ def _pairs(home: _Home, rates: KindRates, limit: int) -> tuple[IntArray, IntArra
     return t_idx[keep], a_idx[keep]
 
 
-def build_candidates(entities: list[Entity], rates: KindRates, limit: int = ALL_PAIRS_LIMIT) -> Candidates:
-    """Every candidate pair of a home with its feature row (trigger and action never the same entity)."""
+def build_candidates(
+    entities: list[Entity], rates: KindRates, limit: int = ALL_PAIRS_LIMIT, graph: bool = True
+) -> Candidates:
+    """Every candidate pair of a home with its feature row (trigger and action never the same entity);
+    `graph=False` leaves the graph features at 0 (for a scorer that gives them no weight: the two-hop
+    product is the costliest column of a big home)."""
     home = _Home.of(entities)
     empty = np.zeros(0, dtype=np.int64)
     if home.trig.size == 0 or home.act.size == 0:
@@ -214,8 +218,8 @@ def build_candidates(entities: list[Entity], rates: KindRates, limit: int = ALL_
     t_idx, a_idx = _pairs(home, rates, limit)
     structure = _structure_columns(home, t_idx, a_idx)
     stats = stat_columns(entities, t_idx, a_idx, rates)
-    graph = _graph_columns(home, t_idx, a_idx)
-    return Candidates(entities, t_idx, a_idx, np.column_stack([structure, stats, graph]).astype(np.float64))
+    columns = _graph_columns(home, t_idx, a_idx) if graph else np.zeros((t_idx.size, len(GRAPH_FEATURES)))
+    return Candidates(entities, t_idx, a_idx, np.column_stack([structure, stats, columns]).astype(np.float64))
 
 
 def _structure_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatArray:

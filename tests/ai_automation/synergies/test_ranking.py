@@ -11,7 +11,7 @@ import pytest
 from ai_automation.synergies.home import entities_of
 from ai_automation.synergies.model import SynergyModel, ranker_file
 from ai_automation.synergies.priors import KindCounts, KindRates, count_automations, name_words
-from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top
+from ai_automation.synergies.ranking import FEATURES, GRAPH_FEATURES, build_candidates, diverse_top
 
 AUTOMATIONS = [
     {
@@ -136,6 +136,24 @@ def test_a_lightgbm_ranker_round_trips_as_text_and_scores(tmp_path: Path) -> Non
     SynergyModel(base.counts, dict(base.weights), {"ranker": "prior"}).save(path)
     assert not ranker_file(path).exists()
     assert SynergyModel.load(path).ranker_name == "prior"
+
+
+def test_graph_features_are_computed_only_for_a_scorer_that_weighs_them() -> None:
+    entities = entities_of(HOME)
+    prior = SynergyModel.load()
+    assert not prior.uses_graph  # the shipped prior: structure and statistics only
+    full = build_candidates(entities, prior.rates())
+    lean = build_candidates(entities, prior.rates(), graph=False)
+    graph = [FEATURES.index(f) for f in GRAPH_FEATURES]
+    assert full.features[:, graph].any()
+    assert not lean.features[:, graph].any()
+    assert np.array_equal(prior.score(full), prior.score(lean))  # same scores, same ranking
+    booster = SynergyModel(booster_text=_booster(list(FEATURES)))
+    assert booster.uses_graph
+    assert not SynergyModel(
+        booster_text=_booster([f for f in FEATURES if f not in GRAPH_FEATURES])
+    ).uses_graph
+    assert prior.with_adjustment({"two_hop": 0.5}, {}).uses_graph
 
 
 def test_a_ranker_on_features_this_code_does_not_compute_is_refused() -> None:
