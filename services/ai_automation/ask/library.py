@@ -17,6 +17,7 @@ from ai_automation.ask.words import ACTION_CONCEPTS, TRIGGER_CONCEPTS, words
 from ai_automation.synergies.automations import strings_under
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import GENERIC, PATTERNS, Pattern
+from ai_automation.synergies.roles import PATTERN_ONLY_ACTIONS
 
 # Trigger groups/kinds and action domains of the pattern library -> the concept tokens requests use.
 _GROUP_CONCEPT: Mapping[str, str] = {
@@ -86,7 +87,8 @@ _BLUEPRINTS = (
     ),
 )  # fmt: skip
 BUILTIN: tuple[Template, ...] = (
-    *(_pattern_template(p) for p in PATTERNS),
+    # a pattern whose actions only it can drive (a phone notified by the zone blueprint) is the blueprint's template
+    *(_pattern_template(p) for p in PATTERNS if not p.action_domains <= PATTERN_ONLY_ACTIONS.keys()),
     _pattern_template(GENERIC),
     *_BLUEPRINTS,
 )

@@ -16,6 +16,11 @@ from ai_automation.synergies.home import Entity
 _TRIGGER_KEYS = ("triggers", "trigger")
 _ACTION_KEYS = ("actions", "action")
 _MAX_DEPTH = 40
+# HA's built-in blueprints: the inputs a blueprint automation watches and the ones it drives.
+BLUEPRINT_ROLES: dict[str, tuple[str, str]] = {
+    "homeassistant/motion_light.yaml": ("motion_entity", "light_target"),
+    "homeassistant/notify_leaving_zone.yaml": ("person_entity", "notify_device"),
+}
 
 
 def strings_under(obj: Any, key: str, depth: int = 0) -> list[str]:
@@ -43,6 +48,21 @@ def _part(automation: Mapping[str, Any], names: tuple[str, ...]) -> Any:
         if value:
             return value
     return []
+
+
+def _blueprint_parts(automation: Mapping[str, Any]) -> tuple[Any, Any] | None:
+    """A built-in blueprint automation's inputs as a trigger part and an action part (None: not one)."""
+    use = automation.get("use_blueprint")
+    if not isinstance(use, Mapping) or not isinstance(use.get("input"), Mapping):
+        return None
+    roles = BLUEPRINT_ROLES.get(str(use.get("path")))
+    if roles is None:
+        return None
+
+    def part(value: Any) -> Any:  # an id is an entity's or a device's: the known one counts
+        return {"entity_id": value, "device_id": value} if isinstance(value, str | list) else value
+
+    return part(use["input"].get(roles[0])), part(use["input"].get(roles[1]))
 
 
 def entity_keys(entity: Entity) -> frozenset[str]:
@@ -86,7 +106,8 @@ def _keys(
 
 
 def links_of(automations: Iterable[Any], entities: Mapping[str, Entity]) -> list[Link]:
-    """The links of HA automation objects (`triggers`/`actions` or the older `trigger`/`action`); an
+    """The links of HA automation objects (`triggers`/`actions`, the older `trigger`/`action`, or
+    `use_blueprint` of HA's built-in motion-light and zone blueprints); an
     automation that names no known trigger or no known action entity links nothing and is skipped."""
     devices: dict[str, list[str]] = {}
     for e in entities.values():
@@ -96,8 +117,12 @@ def links_of(automations: Iterable[Any], entities: Mapping[str, Entity]) -> list
     for automation in automations:
         if not isinstance(automation, Mapping):
             continue
-        triggers, trigger_entities = _keys(_part(automation, _TRIGGER_KEYS), entities, devices)
-        actions, action_entities = _keys(_part(automation, _ACTION_KEYS), entities, devices)
+        parts = _blueprint_parts(automation) or (
+            _part(automation, _TRIGGER_KEYS),
+            _part(automation, _ACTION_KEYS),
+        )
+        triggers, trigger_entities = _keys(parts[0], entities, devices)
+        actions, action_entities = _keys(parts[1], entities, devices)
         if triggers and actions and triggers != actions:
             out.append(Link(triggers, actions, trigger_entities, action_entities))
     return out

@@ -111,6 +111,9 @@ PATTERNS: tuple[Pattern, ...] = (
        "{domain}.turn_off", "Turn off {action} when {trigger} drops below 5 W for 5 minutes"),
     _p("smoke_alarm", {"binary_sensor:smoke", "binary_sensor:gas", "binary_sensor:carbon_monoxide"},
        {"siren", "light", "switch"}, TriggerSpec(to="on"), "{domain}.turn_on", "Turn on {action} when {trigger} alarms"),
+    _p("leaving_zone", {"person"}, {"device_tracker"}, TriggerSpec(from_="home"), "mobile_app.notify",
+       "Notify the phone of {action} when {trigger} leaves home",
+       blueprint="homeassistant/notify_leaving_zone.yaml"),
     _p("leak_valve", {"binary_sensor:moisture"}, {"valve", "switch"}, TriggerSpec(to="on"), "{domain}.turn_off",
        "Shut {action} when {trigger} detects water"),
 )  # fmt: skip

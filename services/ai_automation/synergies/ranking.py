@@ -27,7 +27,7 @@ from ai_automation.synergies.automations import Link, entity_keys
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import is_curated
 from ai_automation.synergies.priors import KindRates, name_words
-from ai_automation.synergies.roles import ACTION_DOMAINS, TRIGGER_DOMAINS
+from ai_automation.synergies.roles import ACTION_DOMAINS, PATTERN_ONLY_ACTIONS, TRIGGER_DOMAINS
 
 ALL_PAIRS_LIMIT = 40_000
 # In a bigger home, the likeliest triggers x actions (by the statistics) are candidates too.
@@ -144,6 +144,24 @@ def _by_combination(t_codes: IntArray, a_codes: IntArray, value: Callable[[int, 
     return values[inverse]
 
 
+def _acts(entity: Entity) -> bool:
+    """Whether an entity can be an automation's action (a pattern-only domain: when it has a device)."""
+    if entity.domain in PATTERN_ONLY_ACTIONS:
+        return entity.device_id is not None
+    return entity.domain in ACTION_DOMAINS
+
+
+def _pattern_only(entities: list[Entity], t_idx: IntArray, a_idx: IntArray) -> NDArray[np.bool_]:
+    """Which pairs a pattern-only action domain allows (its pattern's trigger domains only)."""
+    allowed = np.ones(t_idx.size, dtype=bool)
+    for domain, triggers in PATTERN_ONLY_ACTIONS.items():
+        acting = np.array([e.domain == domain for e in entities])
+        if acting.any():
+            triggering = np.array([e.domain in triggers for e in entities])
+            allowed &= ~acting[a_idx] | triggering[t_idx]
+    return allowed
+
+
 @dataclass
 class _Home:
     """Per-entity arrays of one home, shared by candidate generation and the features."""
@@ -164,7 +182,7 @@ class _Home:
         return cls(
             entities,
             np.array([i for i, e in enumerate(entities) if e.domain in TRIGGER_DOMAINS], dtype=np.int64),
-            np.array([i for i, e in enumerate(entities) if e.domain in ACTION_DOMAINS], dtype=np.int64),
+            np.array([i for i, e in enumerate(entities) if _acts(e)], dtype=np.int64),
             words,
             idf,
             _codes([e.area for e in entities]),
@@ -201,7 +219,7 @@ def _pairs(home: _Home, rates: KindRates, limit: int) -> tuple[IntArray, IntArra
         ordered = sorted(found)
         t_idx = np.array([p[0] for p in ordered], dtype=np.int64)
         a_idx = np.array([p[1] for p in ordered], dtype=np.int64)
-    keep = t_idx != a_idx
+    keep = (t_idx != a_idx) & _pattern_only(home.entities, t_idx, a_idx)
     return t_idx[keep], a_idx[keep]
 
 

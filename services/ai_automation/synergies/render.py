@@ -50,6 +50,17 @@ def summary(pattern: Pattern, trigger: Entity, action: Entity) -> str:
     return pattern.summary.format(trigger=trigger.entity_id, action=action.entity_id)
 
 
+def blueprint_input(path: str, trigger: Entity, action: Entity) -> dict[str, Any]:
+    """The inputs of HA's built-in blueprint `path` for a pair (`automations.BLUEPRINT_ROLES` reads them back)."""
+    if path == "homeassistant/notify_leaving_zone.yaml":
+        return {
+            "person_entity": trigger.entity_id,
+            "zone_entity": "zone.home",
+            "notify_device": action.device_id,
+        }
+    return {"motion_entity": trigger.entity_id, "light_target": {"entity_id": action.entity_id}}
+
+
 def automation(
     pattern: Pattern, trigger: Entity, action: Entity, evidence_text: str, automation_id: str
 ) -> dict[str, Any]:
@@ -64,10 +75,7 @@ def automation(
             "initial_state": False,
             "use_blueprint": {
                 "path": pattern.blueprint,
-                "input": {
-                    "motion_entity": trigger.entity_id,
-                    "light_target": {"entity_id": action.entity_id},
-                },
+                "input": blueprint_input(pattern.blueprint, trigger, action),
             },
         }
     action_obj: dict[str, Any] = {

@@ -18,3 +18,8 @@ ACTION_DOMAINS = frozenset(
         "input_button", "counter", "remote", "notify",
     }
 )  # fmt: skip
+
+PATTERN_ONLY_ACTIONS: dict[str, frozenset[str]] = {"device_tracker": frozenset({"person"})}
+"""Action domains that act in one pattern only, after triggers of these domains: a phone's tracker
+(an entity of a device) is the device HA's built-in zone blueprint notifies when a person leaves home;
+it has no service to drive otherwise."""

@@ -89,3 +89,41 @@ def test_area_kinds_are_read_in_any_language() -> None:
     by_id = {e.entity_id: e for e in entities_of(HOME)}
     assert by_id["light.living_room_lamp"].place == "living"  # Wohnzimmer
     assert by_id["binary_sensor.hall_motion"].group == "presence"
+
+
+PHONE_HOME: dict[str, Any] = {
+    "home_id": "p",
+    "devices": [
+        {"entity_id": "person.anna"},
+        {"entity_id": "device_tracker.anna_phone", "device_id": "phone-1"},
+        {"entity_id": "device_tracker.router_seen"},  # no device: nothing to notify
+        {"entity_id": "binary_sensor.door", "device_class": "door"},
+        {"entity_id": "light.porch"},
+    ],
+}
+
+
+def test_a_person_and_a_phone_get_the_zone_blueprint_and_a_tracker_is_no_other_action() -> None:
+    found = detect(PHONE_HOME, MODEL, limit=20)
+    zone = [s for s in found if s.pattern == "leaving_zone"]
+    assert [(s.trigger_entities, s.action_entities) for s in zone] == [
+        (["person.anna"], ["device_tracker.anna_phone"])
+    ]
+    doc = yaml.safe_load(zone[0].automation_yaml)[0]
+    assert doc["use_blueprint"] == {
+        "path": "homeassistant/notify_leaving_zone.yaml",
+        "input": {"person_entity": "person.anna", "zone_entity": "zone.home", "notify_device": "phone-1"},
+    }
+    assert zone[0].blueprint == "homeassistant/notify_leaving_zone.yaml"
+    # a tracker acts only in that pattern, only when it has a device
+    for s in found:
+        if s.action_entities[0].startswith("device_tracker."):
+            assert s.trigger_entities == ["person.anna"]
+            assert s.action_entities == ["device_tracker.anna_phone"]
+    # an automation made from either built-in blueprint already covers its pair
+    again = detect(PHONE_HOME, MODEL, [doc], limit=20)
+    assert not [s for s in again if s.pattern == "leaving_zone"]
+    motion = yaml.safe_load(detect(HOME, MODEL, limit=1)[0].automation_yaml)[0]
+    assert motion["use_blueprint"]["path"] == "homeassistant/motion_light.yaml"
+    pairs = [(s.trigger_entities, s.action_entities) for s in detect(HOME, MODEL, [motion], limit=20)]
+    assert (["binary_sensor.hall_motion"], ["light.hall_ceiling"]) not in pairs
