@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ai_automation.synergies.automations import Link, entity_keys, strings_under
@@ -35,6 +36,7 @@ def _domain_of(entity_id: str) -> str:
     return entity_id.partition(".")[0]
 
 
+@lru_cache(maxsize=1 << 16)
 def name_words(entity_id: str) -> frozenset[str]:
     """The words of an entity's object id that mean the same in every home (`motion`, `door`, `tv`)."""
     object_id = entity_id.partition(".")[2].lower()

@@ -190,22 +190,25 @@ class _Home:
         )
 
 
+def _groups(codes: IntArray, width: int) -> sp.csr_matrix:
+    """Entity x group one-hot rows of `width` groups (a code < 0, no group: an empty row)."""
+    rows = np.flatnonzero(codes >= 0)
+    return sp.csr_matrix((np.ones(rows.size), (rows, codes[rows])), shape=(codes.size, width))
+
+
 def _pairs(home: _Home, rates: KindRates, limit: int) -> tuple[IntArray, IntArray]:
     """The candidate (trigger, action) entity indices of a home."""
     trig, act = home.trig, home.act
     if trig.size * act.size <= limit:
         t_idx, a_idx = (g.ravel() for g in np.meshgrid(trig, act, indexing="ij"))
     else:
-        found: set[tuple[int, int]] = set()
         shared = (home.words[trig] @ home.words[act].T).tocoo()
-        found.update(zip(trig[shared.row].tolist(), act[shared.col].tolist(), strict=True))
-        for codes in (home.area, home.device):
-            groups: dict[int, list[int]] = {}
-            for a in act.tolist():
-                if codes[a] >= 0:
-                    groups.setdefault(int(codes[a]), []).append(a)
-            for t in trig.tolist():
-                found.update((t, a) for a in groups.get(int(codes[t]), ()) if codes[t] >= 0)
+        ts, acts = [trig[shared.row]], [act[shared.col]]
+        for codes in (home.area, home.device):  # the pairs in one area, the pairs of one device
+            groups = max(int(codes.max()) + 1, 1)
+            same = (_groups(codes[trig], groups) @ _groups(codes[act], groups).T).tocoo()
+            ts.append(trig[same.row])
+            acts.append(act[same.col])
         ents = home.entities
         t_prior = [
             rates.trigger(ents[t].kind) + rates.trigger_words(name_words(ents[t].entity_id)) for t in trig
@@ -215,10 +218,13 @@ def _pairs(home: _Home, rates: KindRates, limit: int) -> tuple[IntArray, IntArra
         ]
         top_t = trig[np.argsort(t_prior, kind="stable")[::-1][:PRIOR_TOP]]
         top_a = act[np.argsort(a_prior, kind="stable")[::-1][:PRIOR_TOP]]
-        found.update((int(t), int(a)) for t in top_t for a in top_a)
-        ordered = sorted(found)
-        t_idx = np.array([p[0] for p in ordered], dtype=np.int64)
-        a_idx = np.array([p[1] for p in ordered], dtype=np.int64)
+        ts.append(np.repeat(top_t, top_a.size))
+        acts.append(np.tile(top_a, top_t.size))
+        width = len(ents)
+        pairs = np.unique(
+            np.concatenate(ts).astype(np.int64) * width + np.concatenate(acts)
+        )  # sorted by (t, a)
+        t_idx, a_idx = pairs // width, pairs % width
     keep = (t_idx != a_idx) & _pattern_only(home.entities, t_idx, a_idx)
     return t_idx[keep], a_idx[keep]
 
