@@ -206,3 +206,24 @@ def test_covered_is_link_covers_for_every_candidate() -> None:
     ]
     assert covered(candidates, links).tolist() == expected
     assert 2 <= sum(expected) < len(expected)
+
+
+def test_a_big_homes_pairs_are_those_sharing_a_word_an_area_or_a_device_plus_the_likeliest() -> None:
+    """The sparse path against a plain reference: the same pairs, ordered by (trigger, action)."""
+    entities = entities_of(HOME)
+    rates = SynergyModel.load().rates()
+    got = build_candidates(entities, rates, limit=1, graph=False)
+    full = build_candidates(entities, rates, graph=False)  # every pair: the reference picks from these
+    everything = list(zip(full.trigger.tolist(), full.action.tolist(), strict=True))
+    candidates = {(t, a) for t, a in zip(got.trigger.tolist(), got.action.tolist(), strict=True)}
+    sharing = {
+        (t, a)
+        for t, a in everything
+        if entities[t].tokens & entities[a].tokens
+        or (entities[t].area is not None and entities[t].area == entities[a].area)
+        or (entities[t].device_id is not None and entities[t].device_id == entities[a].device_id)
+    }
+    pairs = list(zip(got.trigger.tolist(), got.action.tolist(), strict=True))
+    assert pairs == sorted(pairs)
+    assert sharing <= candidates  # every pair sharing something is a candidate
+    assert len(pairs) == len(set(pairs))
