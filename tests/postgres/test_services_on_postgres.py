@@ -201,3 +201,71 @@ async def test_ha_battery_events_become_daily_telemetry_the_same_when_sent_twice
         async with app.state.sessionmaker() as session:
             stored = (await session.scalars(select(TelemetryReading))).all()
         assert [(r.timestamp.date(), r.battery_level) for r in stored] == [(T0.date(), 79)]
+
+
+async def test_a_stored_homes_history_reads_the_same_on_postgres(
+    ai_pg: Service, tmp_path_factory: Any
+) -> None:
+    """The grouped history query has its own PostgreSQL form (`split_part` / `string_agg`): it must give
+    the changes the stored rows give, and detect must mine the same habits from them."""
+    import orjson
+
+    from ai_automation.synergies.history import history_of, mine_habits
+    from ai_automation.synergies.stored_history import stored_history
+    from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
+    from homeiq_shared.ha_events import recent_state_changes
+
+    folder = tmp_path_factory.mktemp("pg-history") / "ds"
+    options = GeneratorOptions(
+        count=12, days=21, seed=11, weather=False, carbon=False, pricing=False, calendar=False
+    )
+    generate_dataset(options, folder)
+    homes = [orjson.loads(p.read_bytes()) for p in sorted(folder.glob("home_*.json"))]
+    home = max(
+        homes, key=lambda h: sum(r["occurrences"] for r in h["labels"]["routines"] if r["by"] == "user")
+    )
+    app, client = ai_pg
+    events = home["events"]
+    for start in range(0, len(events), 20_000):
+        r = await client.post(
+            "/api/ha/events", json={"home_id": "pg-home", "events": events[start : start + 20_000]}
+        )
+        assert r.status_code == 200, r.text
+    async with app.state.sessionmaker() as session:
+        rows = await recent_state_changes(session, "pg-home", 30, 500_000)
+        grouped = await stored_history(session, "pg-home", 30, 500_000)
+        newest = await stored_history(session, "pg-home", 30, 1_000)
+    expected = history_of(rows)
+    assert len(grouped) == len(rows) > 0
+    assert len(newest) == 1_000
+
+    def changes(h: Any) -> list[tuple[str, str, float, bool]]:
+        ids, states = h.entity_ids, h.states
+        return sorted(
+            zip(
+                [ids[i] for i in h.entity],
+                [states[i] for i in h.state],
+                h.time.tolist(),
+                h.by_user.tolist(),
+                strict=True,
+            )
+        )
+
+    assert changes(grouped) == changes(expected)
+    habits = mine_habits(grouped)
+    assert habits
+    assert habits == mine_habits(expected)
+    snapshot = {"home_id": "pg-home", "areas": home["areas"], "devices": home["devices"]}
+    assert (await client.post("/api/ha/snapshot", json=snapshot)).status_code == 200
+    detected = await client.post("/api/synergies/detect", json={"home_id": "pg-home"})
+    assert detected.status_code == 200, detected.text
+    answer = detected.json()
+    assert answer["history_events"] == len(grouped)
+    habit_pairs = {(h.trigger_entity, h.action_entity) for h in habits}
+    suggested = {
+        (s["trigger_entities"][0], s["action_entities"][0])
+        for s in answer["suggestions"]
+        if s["pattern"] == "habit"
+    }
+    assert suggested
+    assert suggested <= habit_pairs
