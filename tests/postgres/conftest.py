@@ -1,7 +1,8 @@
 """A real PostgreSQL for the storage and API tests: the machine's cluster, a fresh role and database per session.
 
-The session fixture starts the Debian cluster when it is down (`pg_ctlcluster <version> <name> start`,
-which needs root), waits for `pg_isready`, creates a role and a database with a random name through
+The session fixture starts the Debian cluster when it is down (`pg_ctlcluster <version> <name> start
+-- --wait`, which needs root; pg_ctl returns once the server says it is ready), checks it with one
+`pg_isready`, creates a role and a database with a random name through
 `runuser -u postgres -- psql`, yields the asyncpg URL and drops both at the end (and stops the cluster
 again if it started it). Without PostgreSQL, without root or when the cluster does not start, every
 test here is skipped with the reason: a machine lacking PostgreSQL is not a failure of the project.
@@ -13,7 +14,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,15 +69,9 @@ def _pick(clusters: list[Cluster]) -> Cluster | None:
     return clusters[0] if clusters else None
 
 
-def _wait_ready(port: int) -> bool:
-    """Probe with `pg_isready` until the server accepts connections, for at most READY_WITHIN_S."""
-    deadline = time.monotonic() + READY_WITHIN_S
-    while True:
-        if _run("pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port), "-t", "2").returncode == 0:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.2)  # poll interval of the readiness probe
+def _accepts_connections(port: int) -> bool:
+    """One `pg_isready` probe (the start above already waited for the server: no polling here)."""
+    return _run("pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port), "-t", "2").returncode == 0
 
 
 def _psql(port: int, *statements: str) -> subprocess.CompletedProcess[str]:
@@ -100,7 +94,11 @@ def postgres_url() -> Iterator[str]:
         pytest.skip("PostgreSQL is installed but has no cluster (pg_lsclusters lists none)")
     started_here = False
     if not cluster.online:
-        start = _run("pg_ctlcluster", cluster.version, cluster.name, "start")
+        # pg_ctl waits for the server's own "ready" (postmaster.pid), for at most READY_WITHIN_S
+        wait = ("--", "--wait", f"--timeout={READY_WITHIN_S:.0f}")
+        start = _run(
+            "pg_ctlcluster", cluster.version, cluster.name, "start", *wait, timeout=READY_WITHIN_S + 30
+        )
         started_here = start.returncode == 0
         if not started_here and not any(
             c.online for c in _clusters() if (c.version, c.name) == (cluster.version, cluster.name)
@@ -116,8 +114,8 @@ def postgres_url() -> Iterator[str]:
 
 
 def _fresh_database(cluster: Cluster) -> Iterator[str]:
-    if not _wait_ready(cluster.port):
-        pytest.skip(f"PostgreSQL {cluster.version}/{cluster.name} not ready on port {cluster.port} within {READY_WITHIN_S:.0f} s")  # fmt: skip
+    if not _accepts_connections(cluster.port):
+        pytest.skip(f"PostgreSQL {cluster.version}/{cluster.name} does not accept connections on port {cluster.port}")  # fmt: skip
     name = f"homeiq_test_{secrets.token_hex(6)}"
     password = secrets.token_hex(16)
     created = _psql(
