@@ -47,6 +47,7 @@ from ai_automation.synthesis.registry_entities import (
     extra_entities,
     side_rng,
     slugify,
+    static_entity,
 )
 
 __all__ = ["STATIC", "EntityInfo", "HomeLayout", "add_virtual", "build_layout", "slugify", "type_mix"]
@@ -302,17 +303,7 @@ def build_layout(
             record["device_id"] = device_id
             add_entity(layout, used, info, record)
         for domain, device_class in extra_entities(kind, table.entity_mix, rng):
-            suffix = device_class or domain
-            info = EntityInfo(
-                entity_id=f"{domain}.{slug}_{suffix}",
-                domain=domain,
-                behaviour=STATIC,
-                friendly_name=f"{name} {suffix.replace('_', ' ').title()}",
-                device_class=device_class,
-                unit=None,
-                area=area,
-                device=device,
-            )
+            info = static_entity(domain, device_class, slug, name, area, device)
             record = entity_record(info, area_name, kind.category, kind.power_source, protocol)
             record["device_id"] = device_id
             add_entity(layout, used, info, record)

@@ -48,6 +48,24 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+def static_entity(
+    domain: str, device_class: str | None, slug: str, name: str, area: int, device: int
+) -> EntityInfo:
+    """An entity without events of a device (or of none: `device` -1) named after its class or domain
+    (`sensor.<slug>_signal_strength`, "<name> Signal Strength")."""
+    suffix = device_class or domain
+    return EntityInfo(
+        entity_id=f"{domain}.{slug}_{suffix}",
+        domain=domain,
+        behaviour=STATIC,
+        friendly_name=f"{name} {suffix.replace('_', ' ').title()}",
+        device_class=device_class,
+        unit=None,
+        area=area,
+        device=device,
+    )
+
+
 def add_entity(layout: HomeLayout, used: set[str], info: EntityInfo, record: dict[str, Any]) -> int:
     base, n = info.entity_id, 2
     while info.entity_id in used:
@@ -174,17 +192,7 @@ def add_other_hardware(
         slug = slugify(name)
         for key in sorted(keys[i] for i in rng.choice(len(keys), size=size, p=shares).tolist()):
             domain, _, device_class = key.partition(".")
-            suffix = device_class or domain
-            info = EntityInfo(
-                entity_id=f"{domain}.{slug}_{suffix}",
-                domain=domain,
-                behaviour=STATIC,
-                friendly_name=f"{name} {suffix.replace('_', ' ').title()}",
-                device_class=device_class or None,
-                unit=None,
-                area=area,
-                device=-1,
-            )
+            info = static_entity(domain, device_class or None, slug, name, area, -1)
             record = entity_record(
                 info, area_name, device_category(domain, device_class or None), "mains", "wifi"
             )
