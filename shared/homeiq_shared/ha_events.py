@@ -366,6 +366,20 @@ async def event_span(session: AsyncSession) -> dict[str, Any]:
     }
 
 
+async def window_of(
+    session: AsyncSession, home_id: str, window_days: int, *, state_changes_only: bool = False
+) -> list[Any] | None:
+    """The conditions that select a home's events of its last `window_days` days (up to its newest usable
+    event; times outside 1970-2100 or NaN never count), or None when it has no such event."""
+    mine = [HaEventRow.home_id == home_id, HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)]
+    if state_changes_only:
+        mine.append(HaEventRow.event_type == "state_changed")
+    newest = await session.scalar(select(func.max(HaEventRow.time_fired)).where(*mine))
+    if newest is None:
+        return None
+    return [*mine, HaEventRow.time_fired >= newest - window_days * 86_400]
+
+
 async def home_window(
     session: AsyncSession,
     home_id: str,
@@ -380,13 +394,10 @@ async def home_window(
     With `limit`, the newest rows only. Rows with an unusable time (NaN, Infinity, outside 1970-2100;
     stored before the edge refused them) are skipped; the nightly purge removes them.
     """
-    mine = [HaEventRow.home_id == home_id, HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)]
-    if state_changes_only:
-        mine.append(HaEventRow.event_type == "state_changed")
-    newest = await session.scalar(select(func.max(HaEventRow.time_fired)).where(*mine))
-    if newest is None:
+    window = await window_of(session, home_id, window_days, state_changes_only=state_changes_only)
+    if window is None:
         return []
-    query = select(*columns).where(*mine, HaEventRow.time_fired >= newest - window_days * 86_400)
+    query = select(*columns).where(*window)
     if limit is None:
         return list((await session.execute(query.order_by(HaEventRow.time_fired))).all())
     newest_first = query.order_by(HaEventRow.time_fired.desc()).limit(limit)

@@ -16,10 +16,7 @@ from sqlalchemy import Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_automation.synergies.history import _MINED_DOMAINS, IGNORED_STATES, History
-from homeiq_shared.ha_events import HaEventRow
-from homeiq_shared.ha_schema import END_SECOND, FIRST_SECOND
-
-DAY_S = 86_400
+from homeiq_shared.ha_events import HaEventRow, window_of
 
 
 def _empty(rows: int) -> History:
@@ -32,15 +29,9 @@ async def stored_history(session: AsyncSession, home_id: str, window_days: int, 
     newest `limit` rows; `len()` is the number of stored rows in that window, as
     `recent_state_changes` returns them."""
     e = HaEventRow
-    mine = [
-        e.home_id == home_id,
-        e.event_type == "state_changed",
-        e.time_fired.between(FIRST_SECOND, END_SECOND - 1),
-    ]
-    newest = await session.scalar(select(func.max(e.time_fired)).where(*mine))
-    if newest is None:
+    window = await window_of(session, home_id, window_days, state_changes_only=True)
+    if window is None:
         return _empty(0)
-    window = [*mine, e.time_fired >= newest - window_days * DAY_S]
     rows = int(await session.scalar(select(func.count()).select_from(e).where(*window)) or 0)
     if rows > limit:  # the newest `limit` rows only: from the time of the limit-th newest on
         cutoff = await session.scalar(
