@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from ai_automation.synergies.calibration import load_calibration_homes
 from ai_automation.synergies.detect import detect
-from ai_automation.synergies.evaluation import KS, HomeScore, score_ranking, summarise
+from ai_automation.synergies.evaluation import KS, HomeScore, pairs_at, score_ranking, score_top, summarise
 from ai_automation.synergies.fit import (
     NO_GRAPH,
     LabelledHome,
@@ -40,10 +40,10 @@ from ai_automation.synergies.fit import (
     prepare,
     read_homes,
 )
-from ai_automation.synergies.home import Entity, by_id
+from ai_automation.synergies.home import by_id
 from ai_automation.synergies.model import PRIOR_WEIGHTS, SynergyModel
 from ai_automation.synergies.priors import KindCounts, sum_counts
-from ai_automation.synergies.ranking import FEATURES, Candidates, diverse_top, linear_score, with_rates
+from ai_automation.synergies.ranking import FEATURES, Candidates, linear_score, with_rates
 from results_file import EXTERNAL, SHARED, machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "synergies.json"
@@ -53,12 +53,6 @@ import synergy_eval  # noqa: E402  (the acceptance check's own rule table, read-
 
 K = 20
 RANDOM_SEEDS = 20
-
-
-def _pairs(home: LabelledHome, order: list[int]) -> list[tuple[Entity, Entity]]:
-    c = home.candidates
-    assert c is not None
-    return [(home.entities[int(c.trigger[i])], home.entities[int(c.action[i])]) for i in order]
 
 
 def _rule_table(home: LabelledHome, snapshot: dict[str, Any]) -> HomeScore:
@@ -82,7 +76,7 @@ def _random(home: LabelledHome, seed: int) -> HomeScore:
     assert home.candidates is not None
     order = list(range(len(home.candidates)))
     random.Random(seed).shuffle(order)
-    return score_ranking(_pairs(home, order[:K]), home.links)
+    return score_ranking(pairs_at(home.candidates, order[:K]), home.links)
 
 
 def _mean_scores(scores: list[list[HomeScore]]) -> dict[str, float]:
@@ -145,8 +139,7 @@ def main() -> None:
         held_out = with_rates(held.candidates, SynergyModel(total - held.counts).rates())
         for name, scorer in SCORERS.items():
             scores = scorer(train, held, held_out, extra)
-            order = diverse_top(held_out, scores, K)
-            results[name][held.home_id] = [score_ranking(_pairs(held, order), held.links)]
+            results[name][held.home_id] = [score_top(held_out, scores, held.links, K)]
         results["rule_table"][held.home_id] = [_rule_table(held, snapshots[held.home_id])]
         for seed in range(RANDOM_SEEDS):
             random_runs[seed].append(_random(held, seed))

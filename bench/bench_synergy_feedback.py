@@ -22,24 +22,18 @@ from typing import Any
 import numpy as np
 
 from ai_automation.synergies.calibration import load_calibration_homes
-from ai_automation.synergies.evaluation import HomeScore, labels, score_ranking, summarise
+from ai_automation.synergies.evaluation import HomeScore, labels, score_top, summarise
 from ai_automation.synergies.feedback import L2, RULE_TABLE_WEIGHTS, fit_correction
 from ai_automation.synergies.fit import LabelledHome, automation_only_counts, prepare, read_homes
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.priors import KindCounts, sum_counts
-from ai_automation.synergies.ranking import Candidates, diverse_top, linear_score, with_rates
+from ai_automation.synergies.ranking import diverse_top, linear_score, with_rates
 from results_file import EXTERNAL, machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "synergy_feedback.json"
 HOMES_DIR = EXTERNAL / "real-ha-homes" / "homes"
 SHOWN = 30
 K = (5, 10, 20)
-
-
-def _ranked(home: LabelledHome, c: Candidates, scores: np.ndarray, k: int) -> HomeScore:
-    top = diverse_top(c, scores, k)
-    pairs = [(home.entities[int(c.trigger[i])], home.entities[int(c.action[i])]) for i in top]
-    return score_ranking(pairs, home.links, K)
 
 
 def _answers(
@@ -81,9 +75,11 @@ def main() -> None:
         c = with_rates(held.candidates, SynergyModel(total - held.counts).rates())
         prior = SynergyModel()
         with_feedback = prior.with_adjustment(correction, {})
-        runs["prior"].append(_ranked(held, c, prior.score(c), max(K)))
-        runs["prior+feedback"].append(_ranked(held, c, with_feedback.score(c), max(K)))
-        runs["rule_table_features"].append(_ranked(held, c, linear_score(c, RULE_TABLE_WEIGHTS), max(K)))
+        runs["prior"].append(score_top(c, prior.score(c), held.links, max(K), K))
+        runs["prior+feedback"].append(score_top(c, with_feedback.score(c), held.links, max(K), K))
+        runs["rule_table_features"].append(
+            score_top(c, linear_score(c, RULE_TABLE_WEIGHTS), held.links, max(K), K)
+        )
     groups = {"homes_with_links": 1, "i1_homes": 3}
     figures: dict[str, Any] = {}
     for group, least in groups.items():

@@ -28,7 +28,7 @@ from homeiq_shared.training_runs import RunOutcome, run_recorded_training
 if (
     TYPE_CHECKING
 ):  # numpy, scipy and scikit-learn are imported when the step runs: the app starts without them
-    from ai_automation.synergies.feedback import Answer, RerankerResult
+    from ai_automation.synergies.feedback import Answer, FeedbackSet, RerankerResult
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +63,10 @@ def answer_of(record: SynergySuggestionRecord) -> Answer:
     )
 
 
-def _not_enough(answers: list[Answer]) -> str | None:
-    from ai_automation.synergies.feedback import not_enough  # imports scipy: off the event loop
+def _feedback_set(answers: list[Answer]) -> FeedbackSet:
+    from ai_automation.synergies.feedback import FeedbackSet  # imports scipy: off the event loop
 
-    return not_enough(answers)
+    return FeedbackSet.of(answers)
 
 
 def _calibration(ctx: SynergyContext) -> list[CalibrationHome]:
@@ -74,13 +74,13 @@ def _calibration(ctx: SynergyContext) -> list[CalibrationHome]:
 
 
 def _train_and_register(
-    ctx: SynergyContext, answers: list[Answer], scheduled_by: str
+    ctx: SynergyContext, data: FeedbackSet, scheduled_by: str
 ) -> tuple[RerankerResult, RunOutcome]:
     from ai_automation.synergies.feedback import train_reranker
     from ai_automation.synergies.model import shipped
 
     base, champion = shipped()[0], ctx.served.get()
-    result = train_reranker(answers, base, champion, _calibration(ctx))
+    result = train_reranker(data, base, champion, _calibration(ctx))
     version = register(
         ctx.registry,
         result.model,
@@ -112,7 +112,8 @@ async def run_synergy_ranker(ctx: SynergyContext, scheduled_by: str) -> dict[str
             async with ctx.sessionmaker() as session:
                 records = await repository.answered_suggestions(session, MAX_ANSWERS)
                 answers = [answer_of(r) for r in records]
-                short = await asyncio.to_thread(_not_enough, answers)
+                data = await asyncio.to_thread(_feedback_set, answers)
+                short = data.shortfall()
                 if short is not None:
                     logger.info("nightly synergy re-ranker skipped: %s", short)
                     return {"status": "skipped", "decision": None, "reason": short}
@@ -122,7 +123,7 @@ async def run_synergy_ranker(ctx: SynergyContext, scheduled_by: str) -> dict[str
                     trigger="nightly",
                     task=MODEL_NAME,
                     options={"scheduled_by": scheduled_by, "answers": len(answers)},
-                    train=lambda: _train_and_register(ctx, answers, scheduled_by),
+                    train=lambda: _train_and_register(ctx, data, scheduled_by),
                     outcome=lambda done: done[1],
                     reload=lambda: ctx.served.load(ctx.registry),
                     prune=lambda: ctx.registry.prune(MODEL_NAME),

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from ai_automation.synergies.automations import Link, entity_keys
 from ai_automation.synergies.home import Entity
+from ai_automation.synergies.ranking import Candidates, diverse_top
 
 KS = (5, 10, 20)
 
@@ -50,6 +51,19 @@ def score_ranking(
         recall[k] = len(recovered) / len(links) if links else 0.0
         hit[k] = 1.0 if recovered else 0.0
     return HomeScore(precision, recall, hit, 1.0 / first if first else 0.0)
+
+
+def pairs_at(candidates: Candidates, order: Sequence[int]) -> list[tuple[Entity, Entity]]:
+    """The (trigger, action) entities of the candidates at `order`."""
+    ents = candidates.entities
+    return [(ents[int(candidates.trigger[i])], ents[int(candidates.action[i])]) for i in order]
+
+
+def score_top(
+    candidates: Candidates, scores: NDArray[np.float64], links: Sequence[Link], k: int, ks: Sequence[int] = KS
+) -> HomeScore:
+    """The figures of a home's top `k` candidates by `scores`, through detect's diversity rule."""
+    return score_ranking(pairs_at(candidates, diverse_top(candidates, scores, k)), links, ks)
 
 
 def summarise(scores: Sequence[HomeScore], ks: Sequence[int] = KS) -> dict[str, float]:

@@ -34,10 +34,10 @@ from sklearn.metrics import roc_auc_score
 
 from ai_automation.synergies.automations import links_of
 from ai_automation.synergies.calibration import CalibrationHome
-from ai_automation.synergies.evaluation import HomeScore, score_ranking, summarise
+from ai_automation.synergies.evaluation import HomeScore, score_top, summarise
 from ai_automation.synergies.home import by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
-from ai_automation.synergies.ranking import FEATURES, build_candidates, diverse_top, linear_score
+from ai_automation.synergies.ranking import FEATURES, build_candidates, linear_score
 
 MIN_FEEDBACK = 20
 MIN_PER_CLASS = 5
@@ -104,6 +104,16 @@ class FeedbackSet:
         accepted = int(self.y.sum())
         return {"rows": len(self), "accepted": accepted, "dismissed": len(self) - accepted}
 
+    def shortfall(self) -> str | None:
+        """Why these answers are too few to train on, or None when they suffice."""
+        counts = self.counts()
+        if counts["rows"] >= MIN_FEEDBACK and min(counts["accepted"], counts["dismissed"]) >= MIN_PER_CLASS:
+            return None
+        return (
+            f"{counts['rows']} answered suggestions with a feature row ({counts['accepted']} accepted, "
+            f"{counts['dismissed']} dismissed); training needs {MIN_FEEDBACK}, {MIN_PER_CLASS} of each"
+        )
+
 
 def fit_correction(x: FloatArray, y: FloatArray, offset: FloatArray, l2: float = L2) -> dict[str, float]:
     """Weights by feature name (+ `bias`) of the logistic correction on top of `offset`."""
@@ -144,13 +154,8 @@ def calibration_figures(model: SynergyModel, homes: Sequence[CalibrationHome], k
         candidates = build_candidates(entities, rates)
         if len(candidates) == 0:
             continue
-        for scores, out in (
-            (model.score(candidates), ours),
-            (linear_score(candidates, RULE_TABLE_WEIGHTS), rule),
-        ):
-            top = diverse_top(candidates, scores, k)
-            pairs = [(entities[int(candidates.trigger[i])], entities[int(candidates.action[i])]) for i in top]
-            out.append(score_ranking(pairs, links, (k,)))
+        ours.append(score_top(candidates, model.score(candidates), links, k, (k,)))
+        rule.append(score_top(candidates, linear_score(candidates, RULE_TABLE_WEIGHTS), links, k, (k,)))
     return {"homes": len(ours), "model": summarise(ours, (k,)), "rule_table": summarise(rule, (k,))}
 
 
@@ -177,19 +182,8 @@ class NotEnoughFeedbackError(ValueError):
     """Too few answers with a feature row to train and test a correction."""
 
 
-def not_enough(answers: Sequence[Answer]) -> str | None:
-    """Why `answers` are too few to train on, or None when they suffice."""
-    counts = FeedbackSet.of(answers).counts()
-    if counts["rows"] >= MIN_FEEDBACK and min(counts["accepted"], counts["dismissed"]) >= MIN_PER_CLASS:
-        return None
-    return (
-        f"{counts['rows']} answered suggestions with a feature row ({counts['accepted']} accepted, "
-        f"{counts['dismissed']} dismissed); training needs {MIN_FEEDBACK}, {MIN_PER_CLASS} of each"
-    )
-
-
 def train_reranker(
-    answers: Sequence[Answer],
+    data: FeedbackSet,
     base: SynergyModel,
     champion: SynergyModel,
     calibration: Sequence[CalibrationHome] = (),
@@ -198,10 +192,9 @@ def train_reranker(
 
     Raises `NotEnoughFeedbackError` when there is nothing worth fitting (the nightly run then skips).
     """
-    short = not_enough(answers)
+    short = data.shortfall()
     if short is not None:
         raise NotEnoughFeedbackError(short)
-    data = FeedbackSet.of(answers)
     counts = data.counts()
     train, test = data.split()
     checks: list[dict[str, Any]] = []

@@ -18,9 +18,9 @@ from ai_automation.synergies.detect import detect
 from ai_automation.synergies.feedback import (
     MIN_FEEDBACK,
     Answer,
+    FeedbackSet,
     NotEnoughFeedbackError,
     calibration_figures,
-    not_enough,
     train_reranker,
 )
 from ai_automation.synergies.model import shipped
@@ -61,7 +61,7 @@ def test_the_correction_learns_what_owners_answer_and_passes_its_gate(
 ) -> None:
     answers = answers_of(snapshots)
     base = shipped()[0]
-    result = train_reranker(answers, base, base)
+    result = train_reranker(FeedbackSet.of(answers), base, base)
     auc = result.metrics["test_roc_auc"]
     assert result.passed, result.gates
     assert auc["challenger"] > auc["champion"] == auc["cold_start"]
@@ -81,14 +81,14 @@ def test_the_correction_learns_what_owners_answer_and_passes_its_gate(
 def test_a_challenger_worse_than_the_champion_is_not_promoted(snapshots: list[dict[str, Any]]) -> None:
     answers = answers_of(snapshots)
     base = shipped()[0]
-    champion = train_reranker(answers, base, base).model  # learnt what these owners want
+    champion = train_reranker(FeedbackSet.of(answers), base, base).model  # learnt what these owners want
     # the older answers turn to noise (clicked at random): what they teach ranks the newest ones worse
     rng = random.Random(1)
     cut = int(0.7 * len(answers))
     noisy = [
         Answer(a.suggestion_id, a.home_id, a.features, rng.random() < 0.5, a.at) for a in answers[:cut]
     ] + answers[cut:]
-    result = train_reranker(noisy, base, champion)
+    result = train_reranker(FeedbackSet.of(noisy), base, champion)
     auc = result.metrics["test_roc_auc"]
     assert auc["challenger"] < auc["champion"]
     assert not result.passed
@@ -99,14 +99,14 @@ def test_a_challenger_worse_than_the_champion_is_not_promoted(snapshots: list[di
 def test_too_little_or_one_sided_feedback(snapshots: list[dict[str, Any]]) -> None:
     answers = answers_of(snapshots)
     few = answers[: MIN_FEEDBACK - 1]
-    assert "training needs" in (not_enough(few) or "")
+    assert "training needs" in (FeedbackSet.of(few).shortfall() or "")
     with pytest.raises(NotEnoughFeedbackError):
-        train_reranker(few, shipped()[0], shipped()[0])
+        train_reranker(FeedbackSet.of(few), shipped()[0], shipped()[0])
     no_features = [Answer(a.suggestion_id, a.home_id, None, a.accepted, a.at) for a in answers]
-    assert not_enough(no_features) is not None  # habits and asks carry no feature row
+    assert FeedbackSet.of(no_features).shortfall() is not None  # habits and asks carry no feature row
     # only the oldest answers dismiss: the test part holds one answer only, the gate cannot pass
     one_sided = [Answer(a.suggestion_id, a.home_id, a.features, i >= 20, a.at) for i, a in enumerate(answers)]
-    result = train_reranker(one_sided, shipped()[0], shipped()[0])
+    result = train_reranker(FeedbackSet.of(one_sided), shipped()[0], shipped()[0])
     assert not result.passed
     assert {"check": "both answers in the test part", "passed": False} in result.gates["checks"]
 
@@ -130,7 +130,7 @@ def test_a_correction_that_loses_what_real_installs_automate_is_not_promoted(
     other = next(s for s in snapshots if s is not snap)
     homes = [CalibrationHome("with", snap, [automation]), CalibrationHome("without", other, [])]
     assert calibration_figures(model, homes)["model"]["hit@10"] == 1.0  # the cold start finds it
-    result = train_reranker(answers_of(snapshots), model, model, homes)
+    result = train_reranker(FeedbackSet.of(answers_of(snapshots)), model, model, homes)
     cal = result.metrics["calibration_installs"]
     assert cal["homes"] == 1  # the install without automations says nothing
     assert cal["model"]["hit@10"] == 0.0
