@@ -43,7 +43,9 @@ class HistoryOptions:
 
     lag_s: float = 120.0  # the action must follow the trigger within this many seconds
     min_days: int = 3  # on at least this many different days
-    min_confidence: float = 0.4  # share of the action's manual occurrences that follow the trigger
+    # share of the action's manual occurrences that follow the trigger: an effect-size floor only (a light
+    # also used a lot for other reasons can still carry a habit); the test below carries the evidence
+    min_confidence: float = 0.25
     min_lift: float = 2.0  # support over the day-shifted null's expectation
     max_p_value: float = 1e-4  # one-sided binomial test of the support against the null's rate
     max_pairs: int = 50

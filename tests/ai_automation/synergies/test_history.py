@@ -120,3 +120,15 @@ def test_a_longer_lag_is_an_option() -> None:
 def test_the_binomial_tail_is_exact(k: int, n: int, p: float) -> None:
     exact = sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(max(k, 0), n + 1))
     assert binomial_tail(k, n, p) == pytest.approx(min(exact, 1.0), rel=1e-9, abs=1e-300)
+
+
+def test_a_habit_on_a_light_also_used_for_other_reasons_is_found() -> None:
+    """The hall light is also switched by hand twice a day at random: the habit explains about 30 % of its
+    manual uses. The test against the null, not the share, decides (the floor is an effect size)."""
+    rng = np.random.default_rng(8)
+    home = _home(30)
+    home += [Change("light.hall", "on", None, float(t), "user") for t in T0 + rng.uniform(0, 30 * DAY, 60)]
+    hall = [h for h in mine_habits(home) if h.action_entity == "light.hall"]
+    assert [(h.trigger_entity, h.action_state) for h in hall] == [("binary_sensor.hall_motion", "on")]
+    assert 0.25 <= hall[0].confidence < 0.4
+    assert hall[0].p_value <= 1e-4
