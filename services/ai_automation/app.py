@@ -22,6 +22,7 @@ from ai_automation.routers import (
     training,
 )
 from ai_automation.settings import AiAutomationSettings, get_settings
+from ai_automation.synergies.cache import SynergyCache
 from ai_automation.synergies.served import ServedSynergyModel
 from homeiq_shared.app_state import models_ready
 from homeiq_shared.model_registry import ModelRegistry
@@ -51,6 +52,7 @@ def create_app(settings: AiAutomationSettings | None = None, clock: Clock | None
             models: dict[str, HomeTypeModel] = {}
             app.state.home_type_models = models
             synergy = app.state.synergy_model = ServedSynergyModel()
+            app.state.synergy_cache = SynergyCache()
 
             def load_models() -> None:
                 models.update(load_production_models(registry))

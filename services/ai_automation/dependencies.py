@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from ai_automation.home_type.model import HomeTypeModel
 from ai_automation.settings import AiAutomationSettings, get_settings
+from ai_automation.synergies.cache import SynergyCache
 from ai_automation.synergies.served import ServedSynergyModel
 from homeiq_shared.app_state import (
     ApiKeyDep,
@@ -31,6 +32,7 @@ __all__ = [
     "ServedModelsDep",
     "SessionDep",
     "SettingsDep",
+    "SynergyCacheDep",
     "SynergyModelDep",
 ]
 
@@ -67,3 +69,12 @@ async def _synergy_model(request: Request) -> ServedSynergyModel:
 
 SynergyModelDep = Annotated[ServedSynergyModel, Depends(_synergy_model)]
 """The synergy ranker served now (the registry's production version, else the shipped model)."""
+
+
+def _synergy_cache(request: Request) -> SynergyCache:
+    cache: SynergyCache = request.app.state.synergy_cache
+    return cache
+
+
+SynergyCacheDep = Annotated[SynergyCache, Depends(_synergy_cache)]
+"""What detect reuses between requests of this process (`synergies/cache.py`)."""

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, ColumnElement, Float, Index, String, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -46,7 +46,9 @@ class HaEventRow(Base):
     __tablename__ = "ha_events"
     __table_args__ = (
         Index("ix_ha_events_entity_time", "entity_id", "time_fired"),
-        {"info": {ADDITIVE_UPGRADE: True}},  # `origin` came later: added in place to older databases
+        # a home's window (`window_of`): its newest time and its rows' count and times from the index alone
+        Index("ix_ha_events_home_window", "home_id", "event_type", "time_fired"),
+        {"info": {ADDITIVE_UPGRADE: True}},  # `origin` and the window index came later: added in place
     )
 
     event_key: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -366,18 +368,36 @@ async def event_span(session: AsyncSession) -> dict[str, Any]:
     }
 
 
+class Window(NamedTuple):
+    """A home's events of its last N days: the conditions that select the home's events, and the bounds."""
+
+    home: list[Any]  # the home (and the event type): no condition on the time
+    start: float  # the oldest time in the window
+    newest: float  # the home's newest usable event time
+
+    def between(self, low: float, high: float) -> list[Any]:
+        """The home's events with a time in [low, high] (one range, as an index reads it)."""
+        return [*self.home, HaEventRow.time_fired.between(low, high)]
+
+    @property
+    def where(self) -> list[Any]:
+        """The conditions that select the window's events."""
+        return self.between(self.start, self.newest)
+
+
 async def window_of(
     session: AsyncSession, home_id: str, window_days: int, *, state_changes_only: bool = False
-) -> list[Any] | None:
-    """The conditions that select a home's events of its last `window_days` days (up to its newest usable
-    event; times outside 1970-2100 or NaN never count), or None when it has no such event."""
-    mine = [HaEventRow.home_id == home_id, HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)]
+) -> Window | None:
+    """A home's window of its last `window_days` days (up to its newest usable event; times outside
+    1970-2100 or NaN never count), or None when it has no such event."""
+    home = [HaEventRow.home_id == home_id]
     if state_changes_only:
-        mine.append(HaEventRow.event_type == "state_changed")
-    newest = await session.scalar(select(func.max(HaEventRow.time_fired)).where(*mine))
+        home.append(HaEventRow.event_type == "state_changed")
+    usable = HaEventRow.time_fired.between(FIRST_SECOND, END_SECOND - 1)
+    newest = await session.scalar(select(func.max(HaEventRow.time_fired)).where(*home, usable))
     if newest is None:
         return None
-    return [*mine, HaEventRow.time_fired >= newest - window_days * 86_400]
+    return Window(home, max(float(newest - window_days * 86_400), FIRST_SECOND), float(newest))
 
 
 async def home_window(
@@ -397,7 +417,7 @@ async def home_window(
     window = await window_of(session, home_id, window_days, state_changes_only=state_changes_only)
     if window is None:
         return []
-    query = select(*columns).where(*window)
+    query = select(*columns).where(*window.where)
     if limit is None:
         return list((await session.execute(query.order_by(HaEventRow.time_fired))).all())
     newest_first = query.order_by(HaEventRow.time_fired.desc()).limit(limit)

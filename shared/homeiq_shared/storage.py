@@ -86,7 +86,8 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 ADDITIVE_UPGRADE = "additive_upgrade"
-"""`__table_args__ = {"info": {ADDITIVE_UPGRADE: True}}`: `create_tables` adds the table's new columns in place."""
+"""`__table_args__ = {"info": {ADDITIVE_UPGRADE: True}}`: `create_tables` adds the table's new columns and
+indexes in place."""
 
 
 def add_missing_columns(conn: Connection, table: Table) -> list[str]:
@@ -108,20 +109,33 @@ def add_missing_columns(conn: Connection, table: Table) -> list[str]:
     return [column.name for column in missing]
 
 
+def add_missing_indexes(conn: Connection, table: Table) -> list[str]:
+    """Create the indexes a newer version declares on an existing table; return their names."""
+    inspector = inspect(conn)
+    if not inspector.has_table(table.name):
+        return []
+    present = {index["name"] for index in inspector.get_indexes(table.name)}
+    missing = sorted(
+        (index for index in table.indexes if index.name not in present), key=lambda i: str(i.name)
+    )
+    for index in missing:
+        index.create(conn)
+    return [str(index.name) for index in missing]
+
+
 def _upgrade_flagged_tables(conn: Connection) -> list[str]:
-    return [
-        f"{table.name}.{name}"
-        for table in Base.metadata.sorted_tables
-        if table.info.get(ADDITIVE_UPGRADE)
-        for name in add_missing_columns(conn, table)
+    flagged = [table for table in Base.metadata.sorted_tables if table.info.get(ADDITIVE_UPGRADE)]
+    return [f"{table.name}.{name}" for table in flagged for name in add_missing_columns(conn, table)] + [
+        f"{table.name} index {name}" for table in flagged for name in add_missing_indexes(conn, table)
     ]
 
 
 async def create_tables(engine: AsyncEngine) -> list[str]:
     """Create every table registered on `Base` that does not exist yet; upgrade the flagged ones in place.
 
-    Returns the columns added to existing tables (`table.column`). Tables with an upgrade of their own
-    (the training-run tables, which also rewrite old values) are not flagged.
+    Returns the columns (`table.column`) and indexes (`table index name`) added to existing tables.
+    Tables with an upgrade of their own (the training-run tables, which also rewrite old values) are not
+    flagged.
     """
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)

@@ -169,8 +169,17 @@ async def test_an_events_table_of_the_previous_version_gains_origin_and_keeps_it
             """
         )
     engine = make_engine(f"sqlite+aiosqlite:///{path}")
-    assert await create_tables(engine) == ["ha_events.origin"]
+    assert await create_tables(engine) == [
+        "ha_events.origin",
+        *(f"ha_events index {name}" for name in sorted(i.name for i in HaEventRow.__table__.indexes)),
+    ]
     assert await create_tables(engine) == []  # the next start-up has nothing to add
+    async with engine.connect() as conn:  # the window's queries read the new index
+        plan = await conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT max(time_fired) FROM ha_events WHERE home_id = 'home' "
+            "AND event_type = 'state_changed' AND time_fired BETWEEN 0 AND 4102444800"
+        )
+        assert "ix_ha_events_home_window" in " ".join(str(row[-1]) for row in plan.all())
     async with make_sessionmaker(engine)() as session:
         event = state_changed("light.hall", "off", T0)
         event["context"]["user_id"] = "9f3e"

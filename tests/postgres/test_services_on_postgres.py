@@ -204,12 +204,13 @@ async def test_ha_battery_events_become_daily_telemetry_the_same_when_sent_twice
 
 
 async def test_a_stored_homes_history_reads_the_same_on_postgres(
-    ai_pg: Service, tmp_path_factory: Any
+    ai_pg: Service, tmp_path_factory: Any, monkeypatch: Any
 ) -> None:
     """The grouped history query has its own PostgreSQL form (`split_part` / `string_agg`): it must give
     the changes the stored rows give, and detect must mine the same habits from them."""
     import orjson
 
+    from ai_automation.synergies import stored_history as stored
     from ai_automation.synergies.history import history_of, mine_habits
     from ai_automation.synergies.stored_history import stored_history
     from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
@@ -269,3 +270,32 @@ async def test_a_stored_homes_history_reads_the_same_on_postgres(
     }
     assert suggested
     assert suggested <= habit_pairs
+    # the detect above read the home whole into the app's cache; a month's last events stored after it
+    # are read on their own (PostgreSQL's integer time sums and ranges), giving the whole window's history
+    late = sorted(events, key=lambda e: e["time_fired"])[-200:]
+    moved = [
+        {**e, "time_fired": _later(e["time_fired"]), "context": {"id": f"later-{i}"}}
+        for i, e in enumerate(late)
+    ]
+    r = await client.post("/api/ha/events", json={"home_id": "pg-home", "events": moved})
+    assert r.status_code == 200, r.text
+    cache = app.state.synergy_cache.histories
+    async with app.state.sessionmaker() as session:
+        with monkeypatch.context() as patch:  # the cached read must not read the window whole
+            patch.setattr(stored, "_read_whole", _must_not_run)
+            cached = await stored_history(session, "pg-home", 30, 500_000, cache)
+        whole = await stored_history(session, "pg-home", 30, 500_000)
+    assert len(cached) == len(whole) > len(grouped)
+    assert changes(cached) == changes(whole)
+    assert mine_habits(cached) == mine_habits(whole)
+
+
+async def _must_not_run(*args: Any) -> Any:
+    raise AssertionError("the whole window was read again")
+
+
+def _later(time_fired: Any) -> str:
+    """An event time a day later (ISO text, as HA sends it): after every stored one."""
+    from datetime import datetime, timedelta
+
+    return (datetime.fromisoformat(str(time_fired)) + timedelta(days=1)).isoformat()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import ConfigDict, Field
 
 from ai_automation import repository
-from ai_automation.dependencies import ApiKeyDep, SessionDep, SynergyModelDep
+from ai_automation.dependencies import ApiKeyDep, SessionDep, SynergyCacheDep, SynergyModelDep
 from ai_automation.tables import SynergySuggestionRecord
 from homeiq_shared.contracts.problems import problem_responses
 from homeiq_shared.contracts.synergies import (
@@ -32,6 +32,7 @@ from homeiq_shared.ha_api import (
 from homeiq_shared.ha_events import normalise_batch
 
 if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
+    from ai_automation.synergies.cache import SynergyCache
     from ai_automation.synergies.detect import Suggestion
     from ai_automation.synergies.history import History
     from ai_automation.synergies.model import SynergyModel
@@ -69,14 +70,16 @@ class DetectIn(OneHomeIn):
 
 def _detect(
     model: SynergyModel,
+    cache: SynergyCache,
     snapshot: dict[str, Any],
     existing: list[dict[str, Any]],
     limit: int,
     history: list[dict[str, Any]] | History,
 ) -> list[Suggestion]:
-    from ai_automation.synergies.detect import detect
+    from ai_automation.synergies.detect import cold_start, detect
 
-    return detect(snapshot, model, existing, limit, history)
+    scored = cold_start(snapshot, model, cache.cold_starts)  # an unchanged home's pairs are scored once
+    return detect(snapshot, model, existing, limit, history, scored=scored)
 
 
 def _out(record: SynergySuggestionRecord) -> SuggestionOut:
@@ -104,7 +107,7 @@ def _record(home_id: str, rank: int, s: Suggestion, now: datetime) -> SynergySug
 
 @router.post("/detect", response_model=DetectAnswer, responses=problem_responses(401, 404, 422))
 async def detect_synergies(
-    body: DetectIn, session: SessionDep, served: SynergyModelDep, _: ApiKeyDep
+    body: DetectIn, session: SessionDep, served: SynergyModelDep, cache: SynergyCacheDep, _: ApiKeyDep
 ) -> DetectAnswer:
     """Rank automation suggestions for a home; excluded: pairs its existing automations already link."""
     home_id, snapshot = await named_home(session, body)
@@ -119,9 +122,11 @@ async def detect_synergies(
     if body.home_id is not None and not rows:  # a stored home: its own stored history
         from ai_automation.synergies.stored_history import stored_history  # numpy: on first use
 
-        rows = await stored_history(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS)
+        rows = await stored_history(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS, cache.histories)
     model = await asyncio.to_thread(served.get)  # the first call loads the shipped model
-    found = await asyncio.to_thread(_detect, model, snapshot, body.existing_automations, body.limit, rows)
+    found = await asyncio.to_thread(
+        _detect, model, cache, snapshot, body.existing_automations, body.limit, rows
+    )
     now = datetime.now(UTC)
     records = [_record(home_id, rank, s, now) for rank, s in enumerate(found, 1)]
     await repository.store_suggestions(session, records)

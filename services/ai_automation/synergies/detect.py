@@ -8,14 +8,18 @@ evidence; the cold-start ranker fills the rest and never repeats a habit's pair.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
+from numpy.typing import NDArray
 
 from ai_automation.synergies.automations import Link, links_of
+from ai_automation.synergies.cache import Lru
 from ai_automation.synergies.history import (
     DEFAULT_OPTIONS,
     Habit,
@@ -27,7 +31,7 @@ from ai_automation.synergies.history import (
 from ai_automation.synergies.home import Entity, by_id, entities_of
 from ai_automation.synergies.model import SynergyModel
 from ai_automation.synergies.patterns import match
-from ai_automation.synergies.ranking import FEATURES, build_candidates, covered, diverse_top
+from ai_automation.synergies.ranking import FEATURES, Candidates, build_candidates, covered, diverse_top
 from ai_automation.synergies.render import (
     automation,
     habit_automation,
@@ -36,6 +40,8 @@ from ai_automation.synergies.render import (
     suggestion_id,
     to_yaml,
 )
+
+FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,35 @@ def _evidence(features: Mapping[str, float], pattern_name: str, curated: bool) -
     return evidence, text
 
 
+@dataclass(frozen=True)
+class ColdStart:
+    """A snapshot's entities and every candidate pair scored by one model (before a home's automations
+    exclude any): what does not change between two detects of an unchanged home."""
+
+    model: SynergyModel
+    entities: list[Entity]
+    candidates: Candidates
+    scores: FloatArray
+
+    @classmethod
+    def of(cls, snapshot: Mapping[str, Any], model: SynergyModel) -> ColdStart:
+        entities = entities_of(snapshot)
+        candidates = build_candidates(entities, model.rates(), graph=model.uses_graph)
+        scores = model.score(candidates) if len(candidates) else np.zeros(0)
+        return cls(model, entities, candidates, scores)
+
+
+def cold_start(snapshot: Mapping[str, Any], model: SynergyModel, cache: Lru[str, ColdStart]) -> ColdStart:
+    """`ColdStart.of`, kept in `cache` by the snapshot's content; an entry is used only with the very model
+    that scored it (a newly promoted model scores again)."""
+    key = hashlib.sha256(orjson.dumps(snapshot, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    found = cache.get(key)
+    if found is None or found.model is not model:
+        found = ColdStart.of(snapshot, model)
+        cache.put(key, found)
+    return found
+
+
 def detect(
     snapshot: Mapping[str, Any],
     model: SynergyModel,
@@ -84,22 +119,24 @@ def detect(
     limit: int = 10,
     history: Sequence[Mapping[str, Any]] | History = (),
     history_options: HistoryOptions = DEFAULT_OPTIONS,
+    scored: ColdStart | None = None,
 ) -> list[Suggestion]:
     """The top `limit` suggestions for a home (empty for a home without trigger or action entities).
 
     `history`: the home's stored or sent event rows (`normalise_event`'s shape, with `origin`), or
-    their columns (`history_of`, `stored_history`).
+    their columns (`history_of`, `stored_history`). `scored`: `cold_start(snapshot, model, ...)` when the
+    caller keeps it.
     """
-    entities = entities_of(snapshot)
+    scored = scored or ColdStart.of(snapshot, model)
+    entities, candidates = scored.entities, scored.candidates
     links = links_of(existing_automations, by_id(entities))
     home_id = str(snapshot.get("home_id") or "default")
     habits = _habit_suggestions(home_id, mine_habits(history_of(history), history_options), entities, links)
     habits = habits[:limit]
     taken = {(s.trigger_entities[0], s.action_entities[0]) for s in habits}
-    candidates = build_candidates(entities, model.rates(), graph=model.uses_graph)
     if len(candidates) == 0:
         return habits
-    scores = model.score(candidates)
+    scores = scored.scores
     if links:
         scores = np.where(covered(candidates, links), -np.inf, scores)
     out = habits

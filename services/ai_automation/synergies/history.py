@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -132,6 +133,30 @@ class History:
     def __bool__(self) -> bool:
         return self.rows > 0
 
+    def since(self, start: float) -> History:
+        """The changes at or after `start` (the columns must be in time order)."""
+        i = int(np.searchsorted(self.time, start, side="left"))
+        return History(self.entity_ids, self.states, self.entity[i:], self.state[i:], self.time[i:],
+                       self.by_user[i:], self.rows)  # fmt: skip
+
+    def followed_by(self, later: History, rows: int) -> History:
+        """These changes, then `later`'s (all later in time), in one code table; `rows` read in all."""
+        entity_of = {e: i for i, e in enumerate(self.entity_ids)}
+        state_of = {s: i for i, s in enumerate(self.states)}
+        entities = np.array(
+            [entity_of.setdefault(e, len(entity_of)) for e in later.entity_ids], dtype=np.int64
+        )
+        states = np.array([state_of.setdefault(s, len(state_of)) for s in later.states], dtype=np.int64)
+        return History(
+            list(entity_of),
+            list(state_of),
+            np.concatenate([self.entity, entities[later.entity]]),
+            np.concatenate([self.state, states[later.state]]),
+            np.concatenate([self.time, later.time]),
+            np.concatenate([self.by_user, later.by_user]),
+            rows,
+        )
+
     @classmethod
     def of_changes(cls, changes: Sequence[Change], rows: int | None = None) -> History:
         """The columns of `Change`s (kept as they are: `changes_of` has already filtered them)."""
@@ -222,6 +247,18 @@ def history_of(rows: Iterable[Mapping[str, Any]] | History) -> History:
         np.array(by_user, dtype=bool),
         count,
     )
+
+
+@lru_cache(maxsize=4096)
+def _least_significant_support(actions: int, max_p_value: float) -> int:
+    """The smallest support that can pass the test at all: the null's expected support is never taken
+    below 0.5 (`mine_habits`), and the tail only grows with it, so a pair with less support than this
+    fails whatever its null; the screen drops it before the null is computed (the same habits, sooner)."""
+    p = min(0.5 / actions, 1.0)
+    k = 1
+    while k <= actions and binomial_tail(k, actions, p) > max_p_value:
+        k += 1
+    return k
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:
@@ -326,6 +363,7 @@ def _screen(
     per_key = np.bincount(key_of[pairs // n_labels] * n_labels + pairs % n_labels,
                           minlength=wanted_keys.size * n_labels).reshape(wanted_keys.size, n_labels)  # fmt: skip
     wanted = np.maximum(options.min_days, np.ceil(options.min_confidence * sizes).astype(np.int64))
+    wanted = np.maximum(wanted, [_least_significant_support(int(n), options.max_p_value) for n in sizes])
     for j, i in zip(*np.nonzero(per_key >= wanted[:, None]), strict=True):
         out[int(j)].append(int(i))  # np.nonzero is row-major: trigger keys ascending per action key
     return out

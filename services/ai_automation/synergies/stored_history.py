@@ -9,14 +9,16 @@ and returns each group's times as one text (17 significant digits: every float c
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import BigInteger, Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ai_automation.synergies.cache import Lru
 from ai_automation.synergies.history import _MINED_DOMAINS, IGNORED_STATES, History
-from homeiq_shared.ha_events import HaEventRow, window_of
+from homeiq_shared.ha_events import HaEventRow, Window, window_of
 
 
 def _empty(rows: int) -> History:
@@ -24,22 +26,88 @@ def _empty(rows: int) -> History:
     return History([], [], nothing, nothing, np.zeros(0), np.zeros(0, dtype=bool), rows)
 
 
-async def stored_history(session: AsyncSession, home_id: str, window_days: int, limit: int) -> History:
+@dataclass(frozen=True)
+class StoredWindow:
+    """A stored home's history as last read, and what it was read from: the window's bounds, and the
+    number of stored state changes in it with the sum of their times in whole ms (what a later read
+    checks before it reuses this one)."""
+
+    history: History
+    start: float
+    newest: float
+    rows: int
+    time_ms_sum: int
+
+
+async def stored_history(
+    session: AsyncSession,
+    home_id: str,
+    window_days: int,
+    limit: int,
+    cache: Lru[str, StoredWindow] | None = None,
+) -> History:
     """A home's `state_changed` history of its last `window_days` days (up to its newest one), at most the
     newest `limit` rows; `len()` is the number of stored rows in that window, as
-    `recent_state_changes` returns them."""
-    e = HaEventRow
+    `recent_state_changes` returns them.
+
+    With `cache`, the home's last read is reused when the rows it read are still stored as they were
+    (the same count and time sum over its span, read from the window index): only the rows stored after
+    its newest time are read and grouped, and what left the window is dropped. Otherwise (rows deleted,
+    or stored late inside the span already read) the whole window is read again.
+    """
     window = await window_of(session, home_id, window_days, state_changes_only=True)
+    last = cache.get(home_id) if cache is not None else None
     if window is None:
+        if cache is not None:
+            cache.drop(home_id)
         return _empty(0)
-    rows = int(await session.scalar(select(func.count()).select_from(e).where(*window)) or 0)
+    read = None
+    if last is not None and last.start <= window.start and last.newest <= window.newest:
+        read = await _read_on(session, window, last)
+    if read is None or read.rows > limit:
+        read = await _read_whole(session, window, limit)
+    if cache is not None and read.rows <= limit:
+        cache.put(home_id, read)
+    elif cache is not None:  # a read of the newest rows only is not a window to move on from
+        cache.drop(home_id)
+    return read.history
+
+
+async def _sums(session: AsyncSession, where: list[Any]) -> tuple[int, int]:
+    """How many rows `where` selects, and the sum of their times in whole ms (an integer sum: exact, the
+    same in any row order)."""
+    as_ms = cast(HaEventRow.time_fired * 1000, BigInteger)
+    rows, time_ms = (
+        await session.execute(select(func.count(), func.coalesce(func.sum(as_ms), 0)).where(*where))
+    ).one()
+    return int(rows), int(time_ms)
+
+
+async def _read_whole(session: AsyncSession, window: Window, limit: int) -> StoredWindow:
+    rows, time_ms = await _sums(session, window.where)
+    where = window.where
     if rows > limit:  # the newest `limit` rows only: from the time of the limit-th newest on
-        cutoff = await session.scalar(
-            select(e.time_fired).where(*window).order_by(e.time_fired.desc()).offset(limit - 1).limit(1)
-        )
-        window.append(e.time_fired >= cutoff)
-        rows = limit
-    return _history_of_groups(await _groups(session, window), rows)
+        t = HaEventRow.time_fired
+        cutoff = await session.scalar(select(t).where(*where).order_by(t.desc()).offset(limit - 1).limit(1))
+        where = window.between(float(cutoff or window.start), window.newest)
+    history = _history_of_groups(await _groups(session, where), min(rows, limit))
+    return StoredWindow(history, window.start, window.newest, rows, time_ms)
+
+
+async def _read_on(session: AsyncSession, window: Window, last: StoredWindow) -> StoredWindow | None:
+    """`last` moved on to `window` (None when a row it read was deleted or one was stored late in its span)."""
+    if await _sums(session, window.between(last.start, last.newest)) != (last.rows, last.time_ms_sum):
+        return None
+    gone = await _sums(
+        session, [*window.home, HaEventRow.time_fired >= last.start, HaEventRow.time_fired < window.start]
+    )
+    after = [*window.home, HaEventRow.time_fired > last.newest, HaEventRow.time_fired <= window.newest]
+    new = await _sums(session, after)
+    rows = last.rows - gone[0] + new[0]
+    later = _history_of_groups(await _groups(session, after), 0) if new[0] else None
+    history = last.history.since(window.start)
+    history = history.followed_by(later, rows) if later is not None else replace(history, rows=rows)
+    return StoredWindow(history, window.start, window.newest, rows, last.time_ms_sum - gone[1] + new[1])
 
 
 async def _groups(session: AsyncSession, window: list[Any]) -> list[Any]:

@@ -127,3 +127,26 @@ def test_a_person_and_a_phone_get_the_zone_blueprint_and_a_tracker_is_no_other_a
     assert motion["use_blueprint"]["path"] == "homeassistant/motion_light.yaml"
     pairs = [(s.trigger_entities, s.action_entities) for s in detect(HOME, MODEL, [motion], limit=20)]
     assert (["binary_sensor.hall_motion"], ["light.hall_ceiling"]) not in pairs
+
+
+def test_the_scored_pairs_of_an_unchanged_snapshot_are_kept_per_model() -> None:
+    """`cold_start` keeps a snapshot's scored pairs: the same snapshot and model reuse them (the same
+    answer), a changed snapshot or another model (a promotion) scores again; the cache stays bounded."""
+    from ai_automation.synergies.cache import Lru
+    from ai_automation.synergies.detect import ColdStart, cold_start
+
+    cache: Lru[str, ColdStart] = Lru(2)
+    first = cold_start(HOME, MODEL, cache)
+    assert (
+        cold_start(dict(reversed(list(HOME.items()))), MODEL, cache) is first
+    )  # same content, any key order
+    assert detect(HOME, MODEL, limit=20, scored=first) == detect(HOME, MODEL, limit=20)
+    moved = {**HOME, "devices": [*HOME["devices"], {"entity_id": "light.porch", "area": "Hallway"}]}
+    assert cold_start(moved, MODEL, cache) is not first
+    assert "light.porch" in {e.entity_id for e in cold_start(moved, MODEL, cache).entities}
+    promoted = SynergyModel.load()
+    again = cold_start(HOME, promoted, cache)
+    assert again is not first
+    assert again.model is promoted
+    assert cold_start(HOME, promoted, cache) is again
+    assert len(cache) == 2
