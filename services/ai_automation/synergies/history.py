@@ -139,6 +139,12 @@ class History:
         return History(self.entity_ids, self.states, self.entity[i:], self.state[i:], self.time[i:],
                        self.by_user[i:], self.rows)  # fmt: skip
 
+    def before(self, end: float) -> History:
+        """The changes before `end` (the columns must be in time order)."""
+        i = int(np.searchsorted(self.time, end, side="left"))
+        return History(self.entity_ids, self.states, self.entity[:i], self.state[:i], self.time[:i],
+                       self.by_user[:i], self.rows)  # fmt: skip
+
     def followed_by(self, later: History, rows: int) -> History:
         """These changes, then `later`'s (all later in time), in one code table; `rows` read in all."""
         entity_of = {e: i for i, e in enumerate(self.entity_ids)}

@@ -9,7 +9,7 @@ and returns each group's times as one text (17 significant digits: every float c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,15 +28,16 @@ def _empty(rows: int) -> History:
 
 @dataclass(frozen=True)
 class StoredWindow:
-    """A stored home's history as last read, and what it was read from: the window's bounds, and the
-    number of stored state changes in it with the sum of their times in whole ms (what a later read
-    checks before it reuses this one)."""
+    """A stored home's history as last read (up to and with its newest time), and what a later read
+    checks before it moves on from it: the number of stored state changes before the newest time and
+    the sum of their times in whole ms. Rows at the newest time itself are read again each time (HA
+    stores several changes of one instant, and a batch may end between them)."""
 
     history: History
     start: float
     newest: float
-    rows: int
-    time_ms_sum: int
+    rows: int  # in [start, newest)
+    time_ms_sum: int  # of those rows
 
 
 async def stored_history(
@@ -51,9 +52,9 @@ async def stored_history(
     `recent_state_changes` returns them.
 
     With `cache`, the home's last read is reused when the rows it read are still stored as they were
-    (the same count and time sum over its span, read from the window index): only the rows stored after
-    its newest time are read and grouped, and what left the window is dropped. Otherwise (rows deleted,
-    or stored late inside the span already read) the whole window is read again.
+    (the same count and time sum over its span, read from the window index): only the rows stored from
+    its newest time on are read and grouped, and what left the window is dropped. Otherwise (rows
+    deleted, or stored late inside the span already read) the whole window is read again.
     """
     window = await window_of(session, home_id, window_days, state_changes_only=True)
     last = cache.get(home_id) if cache is not None else None
@@ -61,16 +62,27 @@ async def stored_history(
         if cache is not None:
             cache.drop(home_id)
         return _empty(0)
-    read = None
-    if last is not None and last.start <= window.start and last.newest <= window.newest:
-        read = await _read_on(session, window, last)
-    if read is None or read.rows > limit:
-        read = await _read_whole(session, window, limit)
-    if cache is not None and read.rows <= limit:
-        cache.put(home_id, read)
-    elif cache is not None:  # a read of the newest rows only is not a window to move on from
-        cache.drop(home_id)
-    return read.history
+    if cache is not None and last is not None and last.start <= window.start and last.newest <= window.newest:
+        moved = await _read_on(session, window, last)
+        if moved is not None and len(moved.history) <= limit:
+            cache.put(home_id, moved)
+            return moved.history
+    rows, time_ms = await _sums(session, window.where)
+    if rows > limit:  # the newest `limit` rows only: from the time of the limit-th newest on
+        if cache is not None:
+            cache.drop(home_id)
+        t = HaEventRow.time_fired
+        cutoff = await session.scalar(
+            select(t).where(*window.where).order_by(t.desc()).offset(limit - 1).limit(1)
+        )
+        where = window.between(float(cutoff or window.start), window.newest)
+        return _history_of_groups(await _groups(session, where), limit)
+    history = _history_of_groups(await _groups(session, window.where), rows)
+    if cache is not None:
+        at_newest = await _sums(session, window.between(window.newest, window.newest))
+        cache.put(home_id, StoredWindow(history, window.start, window.newest, rows - at_newest[0],
+                                        time_ms - at_newest[1]))  # fmt: skip
+    return history
 
 
 async def _sums(session: AsyncSession, where: list[Any]) -> tuple[int, int]:
@@ -83,30 +95,23 @@ async def _sums(session: AsyncSession, where: list[Any]) -> tuple[int, int]:
     return int(rows), int(time_ms)
 
 
-async def _read_whole(session: AsyncSession, window: Window, limit: int) -> StoredWindow:
-    rows, time_ms = await _sums(session, window.where)
-    where = window.where
-    if rows > limit:  # the newest `limit` rows only: from the time of the limit-th newest on
-        t = HaEventRow.time_fired
-        cutoff = await session.scalar(select(t).where(*where).order_by(t.desc()).offset(limit - 1).limit(1))
-        where = window.between(float(cutoff or window.start), window.newest)
-    history = _history_of_groups(await _groups(session, where), min(rows, limit))
-    return StoredWindow(history, window.start, window.newest, rows, time_ms)
+def _from_until(window: Window, low: float, high: float) -> list[Any]:
+    """The home's rows with a time in [low, high)."""
+    return [*window.home, HaEventRow.time_fired >= low, HaEventRow.time_fired < high]
 
 
 async def _read_on(session: AsyncSession, window: Window, last: StoredWindow) -> StoredWindow | None:
-    """`last` moved on to `window` (None when a row it read was deleted or one was stored late in its span)."""
-    if await _sums(session, window.between(last.start, last.newest)) != (last.rows, last.time_ms_sum):
+    """`last` moved on to `window`; None when a row it read before its newest time was deleted or one was
+    stored late there."""
+    if await _sums(session, _from_until(window, last.start, last.newest)) != (last.rows, last.time_ms_sum):
         return None
-    gone = await _sums(
-        session, [*window.home, HaEventRow.time_fired >= last.start, HaEventRow.time_fired < window.start]
-    )
-    after = [*window.home, HaEventRow.time_fired > last.newest, HaEventRow.time_fired <= window.newest]
-    new = await _sums(session, after)
+    since = max(last.newest, window.start)  # what is read again: from here to the window's newest time
+    gone = await _sums(session, _from_until(window, last.start, min(window.start, last.newest)))
+    new = await _sums(session, _from_until(window, since, window.newest))
+    at_newest = await _sums(session, window.between(window.newest, window.newest))
     rows = last.rows - gone[0] + new[0]
-    later = _history_of_groups(await _groups(session, after), 0) if new[0] else None
-    history = last.history.since(window.start)
-    history = history.followed_by(later, rows) if later is not None else replace(history, rows=rows)
+    later = _history_of_groups(await _groups(session, window.between(since, window.newest)), 0)
+    history = last.history.since(window.start).before(since).followed_by(later, rows + at_newest[0])
     return StoredWindow(history, window.start, window.newest, rows, last.time_ms_sum - gone[1] + new[1])
 
 

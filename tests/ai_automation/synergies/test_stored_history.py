@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import orjson
 
 from ai_automation.app import create_app
@@ -134,8 +135,22 @@ async def test_a_cached_read_takes_only_the_new_rows_and_gives_the_whole_windows
             assert cached.time.tolist() == sorted(cached.time.tolist())
             assert mine_habits(cached) == mine_habits(whole)
 
-            whole, cached = await read()  # nothing new: nothing grouped again
-            assert grouped["cached"] == 0
+            whole, cached = await read()  # nothing new: only the newest instant's rows are read again
+            newest = max(e["time_fired"] for e in events if e["event_type"] == "state_changed")
+            at_newest = np.abs(whole.time - _utc(newest).timestamp()) < 1e-6
+            assert grouped["cached"] == int(at_newest.sum()) < 10
+            assert _changes(cached) == _changes(whole)
+
+            # another change of that very instant, stored after the read (a batch ended between them)
+            twin = next(
+                e
+                for e in reversed(events)
+                if e["time_fired"] == newest and e["event_type"] == "state_changed"
+            )
+            await send([{**twin, "context": {**twin.get("context", {}), "id": "same-instant"}}])
+            whole, cached = await read()
+            assert grouped["cached"] < 10  # moved on, not read whole
+            assert len(cached) == len(whole)
             assert _changes(cached) == _changes(whole)
 
             whole, cached = await read(days=7)  # a shorter window: what left it is dropped
