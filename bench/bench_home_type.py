@@ -52,9 +52,25 @@ HOMES, DAYS = 1000, 7
 PREDICT_PROCESSES = 3
 
 
+def _generator_digest() -> str:
+    """A digest of the code and tables the generator runs (its package and the shared modules): a cached
+    dataset is reused only by the very generator that wrote it, not by any build of the same version."""
+    import hashlib
+
+    import ai_automation.synthesis
+    import homeiq_shared
+
+    digest = hashlib.sha256()
+    for package in (ai_automation.synthesis, homeiq_shared):
+        root = Path(package.__file__).parent
+        for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".json"}):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def cached_dataset(count: int, days: int, seed: int) -> Path:
     """Generate once and reuse (the benchmark measures training, not generation)."""
-    folder = CACHE / f"homes_{count}x{days}_seed{seed}_v{GENERATOR_VERSION}"
+    folder = CACHE / f"homes_{count}x{days}_seed{seed}_v{GENERATOR_VERSION}_{_generator_digest()}"
     if (folder / "summary.json").exists():
         return folder
     options = GeneratorOptions(
