@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+logger = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -118,8 +121,9 @@ def add_missing_indexes(conn: Connection, table: Table) -> list[str]:
     missing = sorted(
         (index for index in table.indexes if index.name not in present), key=lambda i: str(i.name)
     )
-    for index in missing:
-        index.create(conn)
+    for index in missing:  # a big table takes a while: say so before, not only after
+        logger.info("creating index %s on the existing table %s", index.name, table.name)
+        index.create(conn, checkfirst=True)  # another process starting on the same database may be first
     return [str(index.name) for index in missing]
 
 

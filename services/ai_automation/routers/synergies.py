@@ -32,8 +32,8 @@ from homeiq_shared.ha_api import (
 from homeiq_shared.ha_events import normalise_batch
 
 if TYPE_CHECKING:  # the detector (numpy) is imported on first use: the app starts without ML libraries
-    from ai_automation.synergies.cache import SynergyCache
-    from ai_automation.synergies.detect import Suggestion
+    from ai_automation.synergies.cache import Lru
+    from ai_automation.synergies.detect import ColdStart, Suggestion
     from ai_automation.synergies.history import History
     from ai_automation.synergies.model import SynergyModel
 
@@ -70,15 +70,16 @@ class DetectIn(OneHomeIn):
 
 def _detect(
     model: SynergyModel,
-    cache: SynergyCache,
+    cache: Lru[str, ColdStart] | None,
     snapshot: dict[str, Any],
     existing: list[dict[str, Any]],
     limit: int,
     history: list[dict[str, Any]] | History,
 ) -> list[Suggestion]:
+    """`detect`; with `cache` (a stored home), an unchanged snapshot's pairs are scored once per model."""
     from ai_automation.synergies.detect import cold_start, detect
 
-    scored = cold_start(snapshot, model, cache.cold_starts)  # an unchanged home's pairs are scored once
+    scored = cold_start(snapshot, model, cache) if cache is not None else None
     return detect(snapshot, model, existing, limit, history, scored=scored)
 
 
@@ -124,8 +125,9 @@ async def detect_synergies(
 
         rows = await stored_history(session, home_id, HISTORY_DAYS, MAX_HISTORY_ROWS, cache.histories)
     model = await asyncio.to_thread(served.get)  # the first call loads the shipped model
+    kept = cache.cold_starts if body.home_id is not None else None  # an inline snapshot is not kept
     found = await asyncio.to_thread(
-        _detect, model, cache, snapshot, body.existing_automations, body.limit, rows
+        _detect, model, kept, snapshot, body.existing_automations, body.limit, rows
     )
     now = datetime.now(UTC)
     records = [_record(home_id, rank, s, now) for rank, s in enumerate(found, 1)]

@@ -104,7 +104,10 @@ class ColdStart:
 def cold_start(snapshot: Mapping[str, Any], model: SynergyModel, cache: Lru[str, ColdStart]) -> ColdStart:
     """`ColdStart.of`, kept in `cache` by the snapshot's content; an entry is used only with the very model
     that scored it (a newly promoted model scores again)."""
-    key = hashlib.sha256(orjson.dumps(snapshot, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    try:
+        key = hashlib.sha256(orjson.dumps(snapshot, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    except TypeError:  # a value JSON allows but orjson does not (an integer beyond 64 bits...): no reuse
+        return ColdStart.of(snapshot, model)
     found = cache.get(key)
     if found is None or found.model is not model:
         found = ColdStart.of(snapshot, model)

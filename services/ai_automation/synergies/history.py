@@ -163,6 +163,22 @@ class History:
             rows,
         )
 
+    def compacted(self) -> History:
+        """The same changes with only the entities and states they use in the code tables (a history that
+        keeps moving on would otherwise keep every entity and state it ever saw)."""
+        entities, entity = np.unique(self.entity, return_inverse=True)
+        states, state = np.unique(self.state, return_inverse=True)
+        return History([self.entity_ids[i] for i in entities.tolist()], [self.states[i] for i in states.tolist()],
+                       entity.ravel().astype(np.int64), state.ravel().astype(np.int64), self.time, self.by_user,
+                       self.rows)  # fmt: skip
+
+    def sparse(self) -> bool:
+        """Whether the code tables hold more than twice what the changes use (and not only a few)."""
+        for codes, size in ((self.entity, len(self.entity_ids)), (self.state, len(self.states))):
+            if size > 64 and size > 2 * int(np.count_nonzero(np.bincount(codes, minlength=size))):
+                return True
+        return False
+
     @classmethod
     def of_changes(cls, changes: Sequence[Change], rows: int | None = None) -> History:
         """The columns of `Change`s (kept as they are: `changes_of` has already filtered them)."""
@@ -285,9 +301,12 @@ _LOG_FACTORIALS: list[FloatArray] = [np.zeros(1)]
 
 def _log_factorials(n: int) -> FloatArray:
     """log(i!) for i = 0..n (at least), computed once for the largest n seen."""
-    if _LOG_FACTORIALS[0].size <= n:
-        _LOG_FACTORIALS[0] = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=np.float64)))))
-    return _LOG_FACTORIALS[0]
+    table = _LOG_FACTORIALS[0]  # read once: another thread may replace it meanwhile (never by a shorter one)
+    if table.size <= n:
+        table = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=np.float64)))))
+        if table.size > _LOG_FACTORIALS[0].size:
+            _LOG_FACTORIALS[0] = table
+    return table
 
 
 def _lags(trigger_times: FloatArray, action_times: FloatArray) -> FloatArray:

@@ -150,3 +150,16 @@ def test_the_scored_pairs_of_an_unchanged_snapshot_are_kept_per_model() -> None:
     assert again.model is promoted
     assert cold_start(HOME, promoted, cache) is again
     assert len(cache) == 2
+
+
+def test_a_snapshot_the_cache_key_cannot_encode_is_scored_without_reuse() -> None:
+    """JSON allows an integer beyond 64 bits in a device's extra fields; the cache key cannot hold it, so
+    the pairs are scored afresh (the same answer) instead of failing the request."""
+    from ai_automation.synergies.cache import Lru
+    from ai_automation.synergies.detect import ColdStart, cold_start
+
+    odd = {**HOME, "devices": [{**HOME["devices"][0], "serial": 2**70}, *HOME["devices"][1:]]}
+    cache: Lru[str, ColdStart] = Lru(2)
+    scored = cold_start(odd, MODEL, cache)
+    assert len(cache) == 0
+    assert detect(odd, MODEL, limit=5, scored=scored) == detect(HOME, MODEL, limit=5)

@@ -132,3 +132,23 @@ def test_a_habit_on_a_light_also_used_for_other_reasons_is_found() -> None:
     assert [(h.trigger_entity, h.action_state) for h in hall] == [("binary_sensor.hall_motion", "on")]
     assert 0.25 <= hall[0].confidence < 0.4
     assert hall[0].p_value <= 1e-4
+
+
+def test_a_history_that_keeps_moving_on_drops_the_codes_it_no_longer_uses() -> None:
+    """A stored home's cached history appends new changes and drops old ones; button presses (a state per
+    press) would grow its state table for ever. Compacting keeps the same changes and the same habits."""
+    from ai_automation.synergies.history import History
+
+    home = _home(30)
+    presses = [
+        Change("button.doorbell", f"2026-01-01T00:00:{i:02d}", None, T0 + i, "system") for i in range(200)
+    ]
+    history = History.of_changes(sorted(presses + home, key=lambda c: c.time))
+    moved = history.since(T0 + 200)  # the presses left the window; their states stay in the table
+    assert moved.sparse()
+    compact = moved.compacted()
+    assert not compact.sparse()
+    assert len(compact.states) < len(moved.states) - 150
+    decoded = lambda h: [(h.entity_ids[e], h.states[s]) for e, s in zip(h.entity, h.state, strict=True)]  # noqa: E731
+    assert decoded(compact) == decoded(moved)
+    assert mine_habits(compact) == mine_habits(moved) == mine_habits(home)
