@@ -65,14 +65,14 @@ class Habit:
     action_state: str
     support: int  # manual actions that followed the trigger within the lag
     days: int  # on how many different days
-    actions: int  # manual actions of this kind in the history
+    actions: int  # manual actions of this kind while the trigger was reporting (its span: `_Spans`)
     triggers: int  # trigger changes of this kind in the history
     confidence: float
     lift: float
     null_expected: float
     p_value: float
     median_lag_s: float
-    history_days: float
+    history_days: float  # the history the pair was judged on: the trigger's reporting span, in days
 
     def evidence(self) -> dict[str, Any]:
         """The figures, in words too ("you did this by hand on 23 of 30 days")."""
@@ -341,6 +341,51 @@ class _Series(NamedTuple):
         return self.times[self.bounds[k] : self.bounds[k + 1]]
 
 
+class _Spans(NamedTuple):
+    """The whole days each trigger entity was reporting, from its first change to its last (plus the lag).
+
+    A habit is judged on the actions inside its trigger's span only: a motion sensor that went dark on day
+    5 of 30 (a flat battery, a device taken away) or was added on day 20 cannot be followed on the other
+    days, so those days' manual actions are no evidence against the habit, and the day-shifted null moves
+    actions within the span. Whole days, so a trigger that reported from the first day to the last is
+    judged on the whole history, exactly as before.
+    """
+
+    start: float  # the history's first midnight (UTC)
+    days: int  # the history's days
+    first_day: IntArray  # per trigger key: the first day of its entity's span
+    end_day: IntArray  # per trigger key: the day after the last one
+    of_key: IntArray  # trigger key -> its column in `actions_in` (the span it shares with its entity's keys)
+    bounds: FloatArray  # per distinct span: [start time, end time)
+
+    @classmethod
+    def of(cls, triggers: _Series, start: float, days: int, lag_s: float) -> _Spans:
+        entity = np.array([e for e, _ in triggers.keys], dtype=np.int64)
+        first = triggers.times[triggers.bounds[:-1]]
+        last = triggers.times[triggers.bounds[1:] - 1]
+        codes, of_entity = np.unique(entity, return_inverse=True)
+        entity_first = np.full(codes.size, np.inf)
+        entity_last = np.full(codes.size, -np.inf)
+        np.minimum.at(entity_first, of_entity, first)
+        np.maximum.at(entity_last, of_entity, last)
+        first_day = np.floor((entity_first - start) / DAY_S).astype(np.int64)[of_entity]
+        end_day = np.minimum(np.floor((entity_last + lag_s - start) / DAY_S).astype(np.int64) + 1, days)[
+            of_entity
+        ]
+        spans, of_key = np.unique(np.stack([first_day, end_day], axis=1), axis=0, return_inverse=True)
+        bounds = start + spans.astype(np.float64) * DAY_S
+        return cls(start, days, first_day, end_day, of_key.ravel(), bounds)
+
+    def actions_in(self, times: FloatArray) -> IntArray:
+        """How many of `times` (sorted) fall in each distinct span."""
+        return np.searchsorted(times, self.bounds[:, 1], side="left") - np.searchsorted(
+            times, self.bounds[:, 0], side="left"
+        )
+
+    def whole(self, key: int) -> bool:
+        return bool(self.first_day[key] == 0 and self.end_day[key] >= self.days)
+
+
 def _series(history: History, mask: BoolArray, n_states: int) -> _Series:
     """The series of the changes in `mask`: keys numbered by first appearance, as a dict would."""
     key = history.entity[mask] * n_states + history.state[mask]
@@ -359,13 +404,14 @@ def _series(history: History, mask: BoolArray, n_states: int) -> _Series:
 
 
 def _screen(
-    triggers: _Series, actions: _Series, wanted_keys: IntArray, options: HistoryOptions
+    triggers: _Series, actions: _Series, wanted_keys: IntArray, spans: _Spans, options: HistoryOptions
 ) -> list[list[int]]:
     """For each action key in `wanted_keys`, the trigger keys (ascending) seen within the lag before enough
     of its actions; all action keys in one pass.
 
     Each action's window [t - lag, t) is looked up in the merged, sorted trigger timeline; a trigger key
-    counts once per action however often it fired in the window.
+    counts once per action however often it fired in the window. "Enough" is judged on the actions in the
+    trigger's reporting span (`_Spans`), as `mine_habits` judges them: never more than it asks for.
     """
     label = np.repeat(np.arange(len(triggers.keys)), np.diff(triggers.bounds))
     order = np.argsort(triggers.times, kind="stable")  # ties: the earlier key first, as one merge would
@@ -387,9 +433,13 @@ def _screen(
     pairs = np.unique(action_of * n_labels + labels[positions])  # (action, trigger key) once each
     per_key = np.bincount(key_of[pairs // n_labels] * n_labels + pairs % n_labels,
                           minlength=wanted_keys.size * n_labels).reshape(wanted_keys.size, n_labels)  # fmt: skip
-    wanted = np.maximum(options.min_days, np.ceil(options.min_confidence * sizes).astype(np.int64))
-    wanted = np.maximum(wanted, [_least_significant_support(int(n), options.max_p_value) for n in sizes])
-    for j, i in zip(*np.nonzero(per_key >= wanted[:, None]), strict=True):
+    # the actions each (action key, trigger key) pair is judged on: those in the trigger's reporting span
+    judged = np.stack([spans.actions_in(actions.of(int(k)))[spans.of_key] for k in wanted_keys])
+    sizes_seen, index = np.unique(judged, return_inverse=True)
+    floor = [_least_significant_support(int(n), options.max_p_value) if n else 1 for n in sizes_seen.tolist()]
+    wanted = np.maximum(options.min_days, np.ceil(options.min_confidence * judged).astype(np.int64))
+    wanted = np.maximum(wanted, np.asarray(floor, dtype=np.int64)[index.reshape(judged.shape)])
+    for j, i in zip(*np.nonzero(per_key >= wanted), strict=True):
         out[int(j)].append(int(i))  # np.nonzero is row-major: trigger keys ascending per action key
     return out
 
@@ -421,26 +471,41 @@ def mine_habits(
     if wanted_keys.size == 0:
         return []
     names, states = history.entity_ids, history.states
+    spans = _Spans.of(triggers, start, days, options.lag_s)
     found = []
     for k, screened in zip(
-        wanted_keys.tolist(), _screen(triggers, actions, wanted_keys, options), strict=True
+        wanted_keys.tolist(), _screen(triggers, actions, wanted_keys, spans, options), strict=True
     ):
         action_code, action_state_code = actions.keys[k]
         action_entity, action_state = names[action_code], states[action_state_code]
-        a_times = actions.of(k)
-        moved = _shifted(a_times, start, days) if days >= 2 else a_times
+        every_action = actions.of(k)
+        judged: dict[int, tuple[FloatArray, FloatArray, float, int, float]] = {}  # per span: see below
         for i in screened:
             trigger_code, trigger_state_code = triggers.keys[i]
             if trigger_code == action_code:
+                continue
+            span = int(spans.of_key[i])
+            if span not in judged:  # the actions in the span, their day-shifted null, its start, days, length
+                if spans.whole(i):
+                    a, span_start, span_days, observed = every_action, start, days, history_days
+                else:
+                    lo, hi = spans.bounds[span]
+                    a = every_action[(every_action >= lo) & (every_action < hi)]
+                    span_start, span_days = float(lo), int(spans.end_day[i] - spans.first_day[i])
+                    observed = float((min(hi, times.max()) - max(lo, times.min())) / DAY_S)
+                moved = _shifted(a, span_start, span_days) if span_days >= 2 else a
+                judged[span] = (a, moved, span_start, span_days, observed)
+            a_times, moved, span_start, span_days, observed = judged[span]
+            if a_times.size == 0 or span_days < 2:
                 continue
             t_times = triggers.of(i)
             lags = _lags(t_times, a_times)
             hit = (lags > 0) & (lags <= options.lag_s)
             support = int(hit.sum())
-            hit_days = len(np.unique(np.floor((a_times[hit] - start) / DAY_S)))
-            if hit_days < options.min_days or days < 2:
+            hit_days = len(np.unique(np.floor((a_times[hit] - span_start) / DAY_S)))
+            if hit_days < options.min_days:
                 continue
-            expected = _null_support(t_times, moved, days, options.lag_s)
+            expected = _null_support(t_times, moved, span_days, options.lag_s)
             lift = support / max(expected, 0.5)
             # how likely this support is if the actions had no link to the trigger (the null's hit rate)
             p_value = binomial_tail(support, len(a_times), min(max(expected, 0.5) / len(a_times), 1.0))
@@ -461,7 +526,7 @@ def mine_habits(
                     null_expected=float(expected),
                     p_value=p_value,
                     median_lag_s=float(np.median(lags[hit])),
-                    history_days=history_days,
+                    history_days=observed,
                 )
             )
     found.sort(key=lambda h: (-h.support * h.confidence, -h.lift, h.trigger_entity, h.action_entity))

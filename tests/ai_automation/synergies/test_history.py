@@ -134,6 +134,70 @@ def test_a_habit_on_a_light_also_used_for_other_reasons_is_found() -> None:
     assert hall[0].p_value <= 1e-4
 
 
+def _hall_light_used_all_month(home: list[Change], seed: int = 9) -> list[Change]:
+    """The hall light also switched by hand about one and a half times a day at random, all month."""
+    rng = np.random.default_rng(seed)
+    return home + [
+        Change("light.hall", "on", None, float(t), "user") for t in T0 + rng.uniform(0, 30 * DAY, 45)
+    ]
+
+
+def test_a_habit_is_judged_on_the_days_its_trigger_was_reporting() -> None:
+    """The hall motion sensor went dark after day 8 of 30 (a flat battery) while the hall light kept being
+    used by hand: the habit's 7 evenings are a fifth of the light's uses in those 8 days but about 5 % of
+    the month's. Judged on the days the sensor reported, it is found, with its evidence over those days;
+    the month's other actions, which nothing reported could have been followed by, are no evidence
+    against it."""
+    dark = T0 + 8 * DAY
+    home = _hall_light_used_all_month(
+        [c for c in _home(30) if c.entity_id != "binary_sensor.hall_motion" or c.time < dark]
+    )
+    uses = [c.time for c in home if c.entity_id == "light.hall" and c.origin == "user"]
+    hall = [h for h in mine_habits(home) if h.action_entity == "light.hall"]
+    assert [h.trigger_entity for h in hall] == ["binary_sensor.hall_motion"]
+    habit = hall[0]
+    assert habit.actions == sum(t < dark + 120 for t in uses) < len(uses) / 3
+    assert habit.support >= 7 and habit.days >= 7  # the planted evenings of days 0-4, 6 and 7 (and chance)
+    assert habit.support / len(uses) < 0.25 <= habit.confidence
+    assert 7.5 <= habit.history_days <= 8.01
+    assert "of 8 days" in habit.evidence()["text"]
+    # the same sensor still reporting after day 8, never followed by the light any more: the habit has
+    # stopped, and judged on the whole month it is not found
+    after = [c for c in _home(30) if c.entity_id == "binary_sensor.hall_motion" and c.time >= dark]
+    never_followed = [c for c in after if not any(0 < t - c.time <= 120 for t in uses)]
+    assert not [h for h in mine_habits(home + never_followed) if h.action_entity == "light.hall"]
+
+
+def test_a_trigger_added_late_in_the_history_is_judged_from_its_first_day() -> None:
+    added = T0 + 20 * DAY
+    home = _hall_light_used_all_month(
+        [c for c in _home(30) if c.entity_id != "binary_sensor.hall_motion" or c.time >= added]
+    )
+    hall = [h for h in mine_habits(home) if h.action_entity == "light.hall"]
+    assert [h.trigger_entity for h in hall] == ["binary_sensor.hall_motion"]
+    uses = [c.time for c in home if c.entity_id == "light.hall" and c.origin == "user"]
+    assert hall[0].actions == sum(t >= added for t in uses)  # the uses since the sensor's first day only
+    assert 9.5 <= hall[0].history_days <= 10
+    assert hall[0].support >= 7 and hall[0].days >= 7
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_co_occurrence_within_a_short_span_stays_silent(seed: int) -> None:
+    """A sensor that reported for 6 days only, firing at random beside a light used at random: judged on
+    its own 6 days, with the null moved within them, chance stays chance."""
+    rng = np.random.default_rng(200 + seed)
+    noise = [
+        Change("binary_sensor.motion", "on", None, float(t), "system")
+        for t in T0 + 12 * DAY + rng.uniform(0, 6 * DAY, 150)
+    ]
+    noise += [Change("light.desk", "on", None, float(t), "user") for t in T0 + rng.uniform(0, 30 * DAY, 120)]
+    noise += [
+        Change("binary_sensor.door", "on", None, float(t), "system")
+        for t in T0 + rng.uniform(0, 30 * DAY, 30)
+    ]
+    assert mine_habits(noise) == []
+
+
 def test_a_history_that_keeps_moving_on_drops_the_codes_it_no_longer_uses() -> None:
     """A stored home's cached history appends new changes and drops old ones; button presses (a state per
     press) would grow its state table for ever. Compacting keeps the same changes and the same habits."""

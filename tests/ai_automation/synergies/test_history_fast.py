@@ -31,7 +31,8 @@ from homeiq_shared.ha_events import normalise_batch
 
 
 def _reference(changes: Sequence[Change], options: HistoryOptions) -> list[Habit]:
-    """The miner as it was before it went columnar (same rules, one Python pass per step)."""
+    """The miner as it was before it went columnar (same rules, one Python pass per step), with the
+    trigger's reporting span: the whole days from its entity's first change to its last (plus the lag)."""
     if not changes:
         return []
     times = np.array([c.time for c in changes])
@@ -46,28 +47,44 @@ def _reference(changes: Sequence[Change], options: HistoryOptions) -> list[Habit
             trig[(c.entity_id, c.state)].append(c.time)
         if domain in _ACTIONS_BY_HAND and c.origin == "user":
             act[(c.entity_id, c.state)].append(c.time)
+    reported: dict[str, list[float]] = defaultdict(list)
+    for (t_entity, _), t_list in trig.items():
+        reported[t_entity] += t_list
     found = []
     for (a_entity, a_state), a_list in act.items():
-        a_times = np.sort(np.array(a_list))
-        if len(a_times) < options.min_days:
+        every_action = np.sort(np.array(a_list))
+        if len(every_action) < options.min_days:
             continue
-        wanted = max(options.min_days, int(np.ceil(options.min_confidence * len(a_times))))
         for (t_entity, t_state), t_list in trig.items():
             t_times = np.sort(np.array(t_list))
             if t_entity == a_entity:
                 continue
+            first_day = int(np.floor((min(reported[t_entity]) - start) / DAY_S))
+            end_day = min(int(np.floor((max(reported[t_entity]) + options.lag_s - start) / DAY_S)) + 1, days)
+            span_start, span_days = start + first_day * DAY_S, end_day - first_day
+            a_times = every_action[
+                (every_action >= span_start) & (every_action < span_start + span_days * DAY_S)
+            ]
+            observed = (
+                min(span_start + span_days * DAY_S, times.max()) - max(span_start, times.min())
+            ) / DAY_S
+            if first_day == 0 and end_day == days:
+                observed = history_days
+            if a_times.size == 0 or span_days < 2:
+                continue
+            wanted = max(options.min_days, int(np.ceil(options.min_confidence * len(a_times))))
             lags = _lags(t_times, a_times)
             hit = (lags > 0) & (lags <= options.lag_s)
             support = int(hit.sum())
             if support < wanted:
                 continue
-            hit_days = len(np.unique(np.floor((a_times[hit] - start) / DAY_S)))
-            if hit_days < options.min_days or days < 2:
+            hit_days = len(np.unique(np.floor((a_times[hit] - span_start) / DAY_S)))
+            if hit_days < options.min_days:
                 continue
-            shifts = np.arange(1, days, dtype=np.float64)[:, None] * DAY_S
-            moved = ((a_times[None, :] - start + shifts) % (days * DAY_S) + start).ravel()
+            shifts = np.arange(1, span_days, dtype=np.float64)[:, None] * DAY_S
+            moved = ((a_times[None, :] - span_start + shifts) % (span_days * DAY_S) + span_start).ravel()
             null_lags = _lags(t_times, moved)
-            expected = float(((null_lags > 0) & (null_lags <= options.lag_s)).sum()) / (days - 1)
+            expected = float(((null_lags > 0) & (null_lags <= options.lag_s)).sum()) / (span_days - 1)
             lift = support / max(expected, 0.5)
             p_value = binomial_tail(support, len(a_times), min(max(expected, 0.5) / len(a_times), 1.0))
             if lift < options.min_lift or p_value > options.max_p_value:
@@ -87,7 +104,7 @@ def _reference(changes: Sequence[Change], options: HistoryOptions) -> list[Habit
                     float(expected),
                     p_value,
                     float(np.median(lags[hit])),
-                    history_days,
+                    float(observed),
                 )
             )
     found.sort(key=lambda h: (-h.support * h.confidence, -h.lift, h.trigger_entity, h.action_entity))
