@@ -6,7 +6,8 @@ Usage: python -m ai_automation.synergies.fit HOMES_DIR [OUT_JSON] [prior|linear|
 (HOMES_DIR = `../shared/external-data/real-ha-homes/homes`). Every home weighs the same; the
 statistics features of a training home are computed from the other homes' counts (out of fold), so
 a scorer never learns from a home's own automations through its statistics. Installs without an
-entity registry add the words and domains of their automations to the counts.
+entity registry add the words and domains of their automations to the counts, and so do the
+automations of registry installs that link no entity of their registry.
 """
 
 from __future__ import annotations
@@ -63,12 +64,20 @@ class LabelledHome:
 
 
 def read_homes(homes: Sequence[CalibrationHome]) -> list[LabelledHome]:
-    """Entities, links and counts of each home (candidates are built later, with held-out rates)."""
+    """Entities, links and counts of each home (candidates are built later, with held-out rates).
+
+    An automation that links no entity of the home's registry (YAML helpers, scripts and scenes often
+    have no registry entry) still adds the words and domains of the entity ids it names, as the
+    installs without a registry do; it is part of the home's counts, so a held-out home's own
+    automations leave the statistics with it."""
     out = []
     for home in homes:
         entities = entities_of(home.snapshot)
-        links = links_of(home.automations, by_id(entities))
-        out.append(LabelledHome(home.home_id, entities, links, count_home(entities, links)))
+        known = by_id(entities)
+        links = links_of(home.automations, known)
+        unlinked = [a for a in home.automations if not links_of([a], known)]
+        counts = count_home(entities, links) + count_automations(unlinked)
+        out.append(LabelledHome(home.home_id, entities, links, counts))
     return out
 
 

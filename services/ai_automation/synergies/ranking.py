@@ -429,23 +429,33 @@ def linear_score(candidates: Candidates | FloatArray, weights: Weights) -> Float
 def diverse_top(candidates: Candidates, scores: FloatArray, k: int, per_entity: int = 2) -> list[int]:
     """The best `k` candidates by score, at most `per_entity` per trigger and per action, where the
     entities of one device count as one (ten suggestions about one sensor are one suggestion; a
-    motion sensor's motion and illuminance entities are the same sensor), and B -> A is left out
-    once A -> B is in (two lights following each other are one idea)."""
+    motion sensor's motion and illuminance entities are the same sensor), B -> A is left out
+    once A -> B is in (two lights following each other are one idea), and at most `per_entity` pairs
+    of one domain pair whose trigger and action share the same specific words (five
+    `switch.<room>_do_not_disturb_switch` linked to each other are one idea, not ten suggestions)."""
     entities = candidates.entities
     unit = [e.device_id or e.entity_id for e in entities]
     order = np.lexsort((candidates.action, candidates.trigger, -scores))
     used_t: dict[str, int] = {}
     used_a: dict[str, int] = {}
+    used_family: dict[tuple[str, str, frozenset[str]], int] = {}
     chosen: set[tuple[str, str]] = set()
     out: list[int] = []
     for i in order.tolist():
-        t, a = unit[int(candidates.trigger[i])], unit[int(candidates.action[i])]
+        te, ae = int(candidates.trigger[i]), int(candidates.action[i])
+        t, a = unit[te], unit[ae]
         if used_t.get(t, 0) >= per_entity or used_a.get(a, 0) >= per_entity or (a, t) in chosen:
+            continue
+        shared = entities[te].tokens & entities[ae].tokens
+        family = (entities[te].domain, entities[ae].domain, shared) if shared else None
+        if family is not None and used_family.get(family, 0) >= per_entity:
             continue
         chosen.add((t, a))
         out.append(int(i))
         used_t[t] = used_t.get(t, 0) + 1
         used_a[a] = used_a.get(a, 0) + 1
+        if family is not None:
+            used_family[family] = used_family.get(family, 0) + 1
         if len(out) == k:
             break
     return out

@@ -8,6 +8,8 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
+from ai_automation.synergies.calibration import CalibrationHome
+from ai_automation.synergies.fit import read_homes
 from ai_automation.synergies.home import entities_of
 from ai_automation.synergies.model import SynergyModel, ranker_file
 from ai_automation.synergies.priors import KindCounts, KindRates, count_automations, name_words
@@ -227,3 +229,52 @@ def test_a_big_homes_pairs_are_those_sharing_a_word_an_area_or_a_device_plus_the
     assert pairs == sorted(pairs)
     assert sharing <= candidates  # every pair sharing something is a candidate
     assert len(pairs) == len(set(pairs))
+
+
+def test_one_family_of_same_named_entities_fills_two_slots_not_the_top() -> None:
+    rooms = ("kitchen", "garage", "office", "attic", "porch")
+    home = {
+        "home_id": "dnd",
+        "devices": [{"entity_id": f"switch.{r}_do_not_disturb_switch"} for r in rooms]
+        + [
+            {"entity_id": "binary_sensor.porch_motion", "device_class": "motion"},
+            {"entity_id": "light.porch"},
+        ],
+    }
+    entities = entities_of(home)
+    c = build_candidates(entities, SynergyModel.load().rates())
+    ids = [e.entity_id for e in entities]
+    scores = np.zeros(len(c))
+    for i in range(len(c)):
+        t, a = ids[int(c.trigger[i])], ids[int(c.action[i])]
+        if "disturb" in t and "disturb" in a:
+            scores[i] = 10.0  # every switch -> every other switch outranks the motion light
+        elif (t, a) == ("binary_sensor.porch_motion", "light.porch"):
+            scores[i] = 5.0
+    top = diverse_top(c, scores, 3)
+    pairs = [(ids[int(c.trigger[i])], ids[int(c.action[i])]) for i in top]
+    assert sum(1 for t, a in pairs if "disturb" in t and "disturb" in a) == 2  # not 3 of 20 such pairs
+    assert pairs[2] == ("binary_sensor.porch_motion", "light.porch")  # the next idea gets the third slot
+
+
+def test_registry_homes_count_the_words_of_automations_their_registry_cannot_resolve() -> None:
+    snapshot = {"home_id": "h", "devices": [{"entity_id": "binary_sensor.hall_motion", "device_class": "motion"},
+                                            {"entity_id": "light.hall_x12"}]}  # fmt: skip
+    yaml_helper = {  # an input_boolean defined in YAML has no registry entry
+        "triggers": [{"trigger": "state", "entity_id": "input_boolean.guest_mode"}],
+        "actions": [{"action": "script.turn_on", "target": {"entity_id": "script.welcome"}}],
+    }
+    motion_light = {
+        "triggers": [{"trigger": "state", "entity_id": "binary_sensor.hall_motion"}],
+        "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.hall_x12"}}],
+    }
+    home = CalibrationHome("h", snapshot, [motion_light, yaml_helper])
+    (read,) = read_homes([home])
+    assert len(read.links) == 1  # only the motion light resolves to registry entities
+    assert read.counts.link_domains["input_boolean>script"] == 1.0
+    assert read.counts.trigger_words["guest"] == 1.0
+    assert read.counts.action_words["welcome"] == 1.0
+    # the resolved automation is counted once, through its registry entities
+    assert read.counts.link_domains["binary_sensor>light"] == 1.0
+    assert read.counts.pairs["binary_sensor:motion>light"] == 1.0
+    assert read.counts.homes == 1
