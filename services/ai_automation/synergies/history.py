@@ -353,13 +353,14 @@ class _Spans(NamedTuple):
 
     start: float  # the history's first midnight (UTC)
     days: int  # the history's days
+    observed_days: float  # from the history's first change to its last, in days
     first_day: IntArray  # per trigger key: the first day of its entity's span
     end_day: IntArray  # per trigger key: the day after the last one
     of_key: IntArray  # trigger key -> its column in `actions_in` (the span it shares with its entity's keys)
     bounds: FloatArray  # per distinct span: [start time, end time)
 
     @classmethod
-    def of(cls, triggers: _Series, start: float, days: int, lag_s: float) -> _Spans:
+    def of(cls, triggers: _Series, history: History, start: float, days: int, lag_s: float) -> _Spans:
         entity = np.array([e for e, _ in triggers.keys], dtype=np.int64)
         first = triggers.times[triggers.bounds[:-1]]
         last = triggers.times[triggers.bounds[1:] - 1]
@@ -374,7 +375,8 @@ class _Spans(NamedTuple):
         ]
         spans, of_key = np.unique(np.stack([first_day, end_day], axis=1), axis=0, return_inverse=True)
         bounds = start + spans.astype(np.float64) * DAY_S
-        return cls(start, days, first_day, end_day, of_key.ravel(), bounds)
+        observed = float((history.time.max() - history.time.min()) / DAY_S)
+        return cls(start, days, observed, first_day, end_day, of_key.ravel(), bounds)
 
     def actions_in(self, times: FloatArray) -> IntArray:
         """How many of `times` (sorted) fall in each distinct span."""
@@ -382,8 +384,28 @@ class _Spans(NamedTuple):
             times, self.bounds[:, 0], side="left"
         )
 
-    def whole(self, key: int) -> bool:
-        return bool(self.first_day[key] == 0 and self.end_day[key] >= self.days)
+    def judge(self, key: int, every_action: FloatArray, history: History) -> _Judged:
+        """The actions trigger key `key`'s span judges (all of them when it spans the whole history)."""
+        if self.first_day[key] == 0 and self.end_day[key] >= self.days:
+            actions, start, days, observed = every_action, self.start, self.days, self.observed_days
+        else:
+            lo, hi = self.bounds[self.of_key[key]]
+            actions = every_action[(every_action >= lo) & (every_action < hi)]
+            start, days = float(lo), int(self.end_day[key] - self.first_day[key])
+            observed = float((min(hi, history.time.max()) - max(lo, history.time.min())) / DAY_S)
+        moved = _shifted(actions, start, days) if days >= 2 else actions
+        return _Judged(actions, moved, start, days, observed)
+
+
+class _Judged(NamedTuple):
+    """What one span judges: its manual actions, their day-shifted copies (the null's queries), its first
+    midnight, its whole days and how long it really lasted (the evidence's "of N days")."""
+
+    actions: FloatArray
+    moved: FloatArray
+    start: float
+    days: int
+    observed_days: float
 
 
 def _series(history: History, mask: BoolArray, n_states: int) -> _Series:
@@ -457,7 +479,6 @@ def mine_habits(
         return []
     start = float(np.floor(times.min() / DAY_S) * DAY_S)
     days = int(np.ceil((times.max() - start) / DAY_S)) or 1
-    history_days = float((times.max() - times.min()) / DAY_S)
     domains = [e.partition(".")[0] for e in history.entity_ids]
     can_trigger = np.array([d in _TRIGGERS_BY_STATE for d in domains], dtype=bool)
     can_act = np.array([d in _ACTIONS_BY_HAND for d in domains], dtype=bool)
@@ -471,30 +492,21 @@ def mine_habits(
     if wanted_keys.size == 0:
         return []
     names, states = history.entity_ids, history.states
-    spans = _Spans.of(triggers, start, days, options.lag_s)
+    spans = _Spans.of(triggers, history, start, days, options.lag_s)
     found = []
     for k, screened in zip(
         wanted_keys.tolist(), _screen(triggers, actions, wanted_keys, spans, options), strict=True
     ):
         action_code, action_state_code = actions.keys[k]
         action_entity, action_state = names[action_code], states[action_state_code]
-        every_action = actions.of(k)
-        judged: dict[int, tuple[FloatArray, FloatArray, float, int, float]] = {}  # per span: see below
+        judged: dict[int, _Judged] = {}  # per distinct span
         for i in screened:
             trigger_code, trigger_state_code = triggers.keys[i]
             if trigger_code == action_code:
                 continue
             span = int(spans.of_key[i])
-            if span not in judged:  # the actions in the span, their day-shifted null, its start, days, length
-                if spans.whole(i):
-                    a, span_start, span_days, observed = every_action, start, days, history_days
-                else:
-                    lo, hi = spans.bounds[span]
-                    a = every_action[(every_action >= lo) & (every_action < hi)]
-                    span_start, span_days = float(lo), int(spans.end_day[i] - spans.first_day[i])
-                    observed = float((min(hi, times.max()) - max(lo, times.min())) / DAY_S)
-                moved = _shifted(a, span_start, span_days) if span_days >= 2 else a
-                judged[span] = (a, moved, span_start, span_days, observed)
+            if span not in judged:
+                judged[span] = spans.judge(i, actions.of(k), history)
             a_times, moved, span_start, span_days, observed = judged[span]
             if a_times.size == 0 or span_days < 2:
                 continue
