@@ -27,6 +27,7 @@ import math
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -314,6 +315,7 @@ def main() -> None:
             "split": f"generated homes, seed {SEED}, {HOMES} homes per history length (never used to set the "
             "defaults: the unit tests use seed 11 and hand-made streams)",
             "generator_version": GENERATOR_VERSION,
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "defaults": HistoryOptions().__dict__,
             "figures": figures,
             "detect_latency": latency,

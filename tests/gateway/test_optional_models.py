@@ -87,15 +87,39 @@ SYNERGY_RESULTS = {
 }  # fmt: skip
 
 
+HISTORY_RESULTS = {
+    "measured_at": "2026-12-07T15:07:24+00:00",
+    "figures": {"30d": {
+        "history": {"recall_at_10": {"value": 0.941, "hits": 16, "n": 17, "ci95": [0.73, 0.99]}, "precision": {"value": 0.889}},
+        "co_occurrence_baseline": {"precision": {"value": 0.073}},
+    }},
+}  # fmt: skip
+
+
 async def test_the_synergy_row_quotes_its_gate_and_detects_on_the_live_service(tmp_path: Path) -> None:
     results = tmp_path / "synergies.json"
     results.write_text(json.dumps(SYNERGY_RESULTS))
-    row = await _live_row(synergy_detector, results, tmp_path)
+    history = tmp_path / "synergy_history.json"
+    history.write_text(json.dumps(HISTORY_RESULTS))
+    row = await _live_row(lambda ai, path: synergy_detector(ai, path, history), results, tmp_path)
     assert row.verdict == "gate hit@10 above the rule table: PASSED"
     assert "hit@10 0.25, MRR 0.166 on 8 real installs" in row.figure
     assert "rule table 0.12 / 0.125" in row.figure
     assert "issue goal 0.45" in row.figure
+    assert "habits from 30 days of history: recall@10 0.94 [0.73, 0.99] of 17 habits" in row.figure
+    assert "precision 0.89" in row.figure
+    assert "co-occurrence alone 0.07" in row.figure
     assert row.live.startswith("answered"), row.live
+
+
+async def test_the_synergy_row_says_when_the_history_figure_is_missing(tmp_path: Path) -> None:
+    results = tmp_path / "synergies.json"
+    results.write_text(json.dumps(SYNERGY_RESULTS))
+    not_found = httpx.MockTransport(lambda _request: httpx.Response(404, json={"detail": "Not Found"}))
+    async with AiAutomationClient("http://ai", transport=not_found) as client:
+        row = await synergy_detector(client, results, tmp_path / "absent.json")
+    assert "habits: no bench figure (FileNotFoundError: run bench/bench_synergy_history.py)" in row.figure
+    assert row.verdict == "gate hit@10 above the rule table: PASSED"  # the cold-start gate stands on its own
 
 
 async def test_a_synergy_ranker_level_with_the_rule_table_fails_its_gate(tmp_path: Path) -> None:
