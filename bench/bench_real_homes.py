@@ -64,7 +64,6 @@ SELECTION_RULE = (
     "fold's probabilities); the first (simplest) method within one standard error (bootstrap over the "
     "calibration homes) of the best one's mean"
 )
-AREA_COUNT = FEATURE_NAMES.index("area_count")
 
 
 # ---- data ----------------------------------------------------------------------------------------
@@ -85,6 +84,12 @@ def real_installs() -> list[dict[str, Any]]:
 def composition(homes: Sequence[dict[str, Any]]) -> NDArray[np.float64]:
     """Composition feature rows (the columns the no-events model reads)."""
     return np.vstack([extract_features(h).values[COMP] for h in homes])
+
+
+def declared_areas(homes: Sequence[dict[str, Any]]) -> NDArray[np.float64]:
+    """Declared areas per home, empty ones included: what the `area_count <= 6.5` rule reads (the
+    classifier's own area features count the areas holding hardware)."""
+    return np.array([len(registry_view(h).areas) for h in homes], dtype=np.float64)
 
 
 # ---- statistics ----------------------------------------------------------------------------------
@@ -255,8 +260,7 @@ def transfer(
     p4_c, p4_t = coarse_scores(probabilities(full, homes_c)), coarse_scores(probabilities(full, homes_t))
     # its own stream: the choice does not depend on how many bootstrap draws came before
     selection = choose(p4_c, y4_c, p4_t, train_prior, np.random.default_rng(SEED))
-    areas_c = composition(homes_c)[:, list(COMP).index(AREA_COUNT)]
-    areas_t = composition(homes_t)[:, list(COMP).index(AREA_COUNT)]
+    areas_c, areas_t = declared_areas(homes_c), declared_areas(homes_t)
     area_cut = best_threshold(-areas_c, y_bin_c)  # fewer areas -> apartment
     majority_bin = bool(y_bin_c.mean() > 0.5)
     majority4 = int(np.bincount(y4_c, minlength=len(FOUR_CLASSES)).argmax())

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from ai_automation.home_type.home_view import HomeInputError, HomeView, parse_home
 from ai_automation.home_type.semantics import AREA_KIND_NAMES
 
-FEATURE_SCHEMA_VERSION = "home-features/6"
+FEATURE_SCHEMA_VERSION = "home-features/7"
 """Bumped whenever a feature is added, removed, reordered or computed differently."""
 
 COMPOSITION = "composition"
@@ -73,24 +73,27 @@ def _class_share(device_class: str, v: HomeView) -> float:
     return _ratio(v.class_counts[device_class], v.total_devices)
 
 
-def _area_count(v: HomeView) -> float:
-    return float(v.area_count)
+# Areas are read as the areas holding hardware ("placed" areas): a registry's declared empty areas
+# (default onboarding areas, rooms not yet equipped; 2.8 per real install) say how its owner set it
+# up, not what the building is. Only `empty_area_share` reads the declared areas.
+def _placed_area_count(v: HomeView) -> float:
+    return float(np.count_nonzero(v.area_device_counts))
 
 
 def _indoor_ratio(v: HomeView) -> float:
     return _ratio(v.indoor_devices, v.total_devices)
 
 
-def _devices_per_area(v: HomeView) -> float:
-    return _ratio(v.total_devices, v.area_count)
+def _devices_per_placed_area(v: HomeView) -> float:
+    return _ratio(v.indoor_devices + v.outdoor_devices, _placed_area_count(v))
 
 
-def _area_kind_count(kind: str, v: HomeView) -> float:
-    return float(v.area_kinds[kind])
+def _placed_area_kind_count(kind: str, v: HomeView) -> float:
+    return float(v.placed_area_kinds[kind])
 
 
-def _outdoor_area_share(v: HomeView) -> float:
-    return _ratio(v.area_outdoor, v.area_count)
+def _placed_outdoor_area_share(v: HomeView) -> float:
+    return _ratio(v.placed_area_outdoor, _placed_area_count(v))
 
 
 def _outdoor_device_share(v: HomeView) -> float:
@@ -105,8 +108,8 @@ def _empty_area_share(v: HomeView) -> float:
     return float((v.area_device_counts == 0).mean()) if v.area_device_counts.size else 0.0
 
 
-def _bedroom_device_share(v: HomeView) -> float:
-    return _ratio(v.area_kinds["bedroom"], max(v.area_count - v.area_outdoor, 0))
+def _bedroom_share_of_placed_indoor_areas(v: HomeView) -> float:
+    return _ratio(v.placed_area_kinds["bedroom"], max(_placed_area_count(v) - v.placed_area_outdoor, 0))
 
 
 # ---- events -----------------------------------------------------------------------------------
@@ -269,9 +272,10 @@ def _specs() -> tuple[FeatureSpec, ...]:
         FeatureSpec("total_events", _E, _total_events),
         FeatureSpec("events_per_day", _E, _events_per_day),
         *peaks,
-        FeatureSpec("area_count", _C, _area_count),
+        # area_count and devices_per_area of the original, over the areas holding hardware
+        FeatureSpec("placed_area_count", _C, _placed_area_count),
         FeatureSpec("indoor_ratio", _C, _indoor_ratio),
-        FeatureSpec("devices_per_area", _C, _devices_per_area),
+        FeatureSpec("devices_per_placed_area", _C, _devices_per_placed_area),
         FeatureSpec("pattern_count", _E, _pattern_count),
         FeatureSpec("avg_pattern_confidence", _E, _avg_pattern_confidence),
         FeatureSpec("diversity_ratio", _E, _diversity_ratio),
@@ -281,11 +285,11 @@ def _specs() -> tuple[FeatureSpec, ...]:
         *(FeatureSpec(f"domain_share_{d}", _C, partial(_domain_share, d)) for d in _DOMAINS),
         FeatureSpec("domain_share_other", _C, partial(_other_domain_share, frozenset(_DOMAINS))),
         *(FeatureSpec(f"class_share_{c}", _C, partial(_class_share, c)) for c in _CLASSES),
-        *(FeatureSpec(f"areas_{k}", _C, partial(_area_kind_count, k)) for k in AREA_KIND_NAMES),
-        FeatureSpec("areas_other", _C, partial(_area_kind_count, "other")),
-        FeatureSpec("outdoor_area_share", _C, _outdoor_area_share),
+        *(FeatureSpec(f"placed_areas_{k}", _C, partial(_placed_area_kind_count, k)) for k in AREA_KIND_NAMES),
+        FeatureSpec("placed_areas_other", _C, partial(_placed_area_kind_count, "other")),
+        FeatureSpec("placed_outdoor_area_share", _C, _placed_outdoor_area_share),
         FeatureSpec("outdoor_device_share", _C, _outdoor_device_share),
-        FeatureSpec("bedroom_share_of_indoor_areas", _C, _bedroom_device_share),
+        FeatureSpec("bedroom_share_of_placed_indoor_areas", _C, _bedroom_share_of_placed_indoor_areas),
         FeatureSpec("max_devices_in_area", _C, _max_devices_in_area),
         FeatureSpec("empty_area_share", _C, _empty_area_share),
         # Event rhythm and occupancy-like patterns (local time of the home).
@@ -315,7 +319,8 @@ FEATURES: tuple[FeatureSpec, ...] = _specs()
 
 FEATURE_NAMES: tuple[str, ...] = tuple(spec.name for spec in FEATURES)
 LEGACY_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES[:25]
-"""The original 22 in their order, with the three peak hours as six sin/cos features."""
+"""The original 22 in their order, with the three peak hours as six sin/cos features and the area count
+and devices per area read over the areas holding hardware (`placed_area_count`, `devices_per_placed_area`)."""
 
 
 def feature_names(groups: Sequence[str] = GROUPS) -> tuple[str, ...]:

@@ -29,10 +29,11 @@ class HomeView:
 
     home_id: str
     timezone: str
-    area_count: int
-    area_kinds: Counter[str]
-    area_outdoor: int
     area_device_counts: NDArray[np.int64]
+    """Counted entities per declared area (0 for a declared empty area)."""
+    placed_area_kinds: Counter[str]
+    """Kinds of the areas holding at least one counted entity (the declared empty ones left out)."""
+    placed_area_outdoor: int
     total_devices: int
     domain_counts: Counter[str]
     class_counts: Counter[str]
@@ -376,13 +377,13 @@ def _reduce(home: Mapping[str, Any], view: RegistryView) -> HomeView:
     ev_human = human_arr[entity_arr] if entity_arr.size else np.zeros(0, dtype=bool)
     hour = (local % 86_400) // 3600
     span, hist, grid, recurrence = _summaries(entity_arr, hour, day, ev_human)
+    placed = (area_devices > 0).tolist()
     return HomeView(
         home_id=str(home.get("home_id") or ""),
         timezone=zone_name,
-        area_count=len(view.areas),
-        area_kinds=Counter(kinds),
-        area_outdoor=sum(outdoor),
         area_device_counts=area_devices,
+        placed_area_kinds=Counter(kind for kind, n in zip(kinds, placed, strict=True) if n),
+        placed_area_outdoor=sum(out for out, n in zip(outdoor, placed, strict=True) if n),
         total_devices=sum(domain_counts.values()),
         domain_counts=domain_counts,
         class_counts=class_counts,

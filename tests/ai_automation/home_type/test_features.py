@@ -79,7 +79,8 @@ def test_table_is_ordered_unique_and_grouped() -> None:
     )  # fmt: skip
     assert "peak_hour_1" not in FEATURE_NAMES
     assert LEGACY_FEATURE_NAMES[-6:] == (
-        "area_count", "indoor_ratio", "devices_per_area", "pattern_count", "avg_pattern_confidence", "diversity_ratio",
+        "placed_area_count", "indoor_ratio", "devices_per_placed_area", "pattern_count", "avg_pattern_confidence",
+        "diversity_ratio",
     )  # fmt: skip
     assert set(feature_names([COMPOSITION])) | set(feature_names([EVENTS])) == set(FEATURE_NAMES)
 
@@ -100,8 +101,8 @@ def test_minimal_shape_infers_domain_category_and_outdoor() -> None:
     assert v["lighting_ratio"] == pytest.approx(1 / 3)
     assert v["security_ratio"] == pytest.approx(1 / 3)  # motion sensor -> security
     assert v["climate_ratio"] == pytest.approx(1 / 3)  # temperature sensor -> climate, not monitoring
-    assert v["areas_outdoor"] == 1
-    assert v["outdoor_area_share"] == 0.5
+    assert v["placed_areas_outdoor"] == 1
+    assert v["placed_outdoor_area_share"] == 0.5
     assert v["indoor_ratio"] == pytest.approx(2 / 3)  # area matched case-insensitively
     assert all(math.isnan(v[name]) for name in feature_names([EVENTS]))
 
@@ -237,3 +238,34 @@ def test_local_time_agrees_with_datetime_across_dst(zone: str) -> None:
     ]
     assert local_seconds(seconds, zone).tolist() == expected
     assert local_seconds(seconds[:600], zone).tolist() == expected[:600], "a window inside one offset"
+
+
+def test_area_features_count_the_areas_holding_hardware() -> None:
+    v = _values(_home())
+    assert v["placed_area_count"] == 3
+    assert v["devices_per_placed_area"] == 1.0  # the automation is configuration, not hardware
+    assert v["placed_areas_bedroom"] == 1
+    assert v["placed_areas_balcony"] == 1
+    assert v["placed_outdoor_area_share"] == pytest.approx(1 / 3)
+    assert v["bedroom_share_of_placed_indoor_areas"] == 0.5
+    assert v["empty_area_share"] == 0.0
+    assert not {"area_count", "devices_per_area", "areas_bedroom", "outdoor_area_share"} & set(FEATURE_NAMES)
+
+
+def test_declared_empty_areas_move_only_the_empty_area_share() -> None:
+    with_empty = _home()
+    # declared but holding no hardware: a second bedroom, a garden, an office with only an automation
+    with_empty["areas"] += [{"name": "Bedroom 2"}, {"name": "Garden"}, {"name": "Office"}]
+    with_empty["devices"] += [{"entity_id": "automation.office_fan", "area": "Office"}]
+    plain, padded = _values(_home()), _values(with_empty)
+    assert (plain["empty_area_share"], padded["empty_area_share"]) == (0.0, 0.5)
+    del plain["empty_area_share"], padded["empty_area_share"]
+    assert padded == pytest.approx(plain, nan_ok=True)
+
+
+def test_a_home_without_placed_areas_has_zero_area_features() -> None:
+    v = _values({"areas": [{"name": "Kitchen"}], "devices": [{"entity_id": "light.unplaced"}]})
+    assert v["empty_area_share"] == 1.0
+    placed = [name for name in FEATURE_NAMES if "placed" in name]
+    assert len(placed) == 19
+    assert all(v[name] == 0.0 for name in placed)

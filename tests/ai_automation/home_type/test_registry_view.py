@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -89,21 +88,21 @@ def _v(home: dict[str, Any]) -> dict[str, float]:
 
 
 def test_multilingual_areas_and_the_entrance_are_indoor_kinds() -> None:
-    home = {
-        "areas": ["Küche", "Cocina", "Chambre 1", "Sovrum", "Łazienka", "Salle de bain", "Soggiorno",
-                  "Jardín", "Front Door", "Entrance", "Flur", "Кухня", "Garaje", "x3"],
-        "devices": [{"entity_id": "light.a", "area": "Front Door"}, {"entity_id": "light.b", "area": "Jardín"}],
-    }  # fmt: skip
-    v = _v(home)
-    assert v["areas_kitchen"] == 3
-    assert v["areas_bedroom"] == 2
-    assert v["areas_bathroom"] == 2
-    assert v["areas_living"] == 1
-    assert v["areas_outdoor"] == 1
-    assert v["areas_hallway"] == 3
-    assert v["areas_garage"] == 1
-    assert v["areas_other"] == 1
-    assert v["outdoor_device_share"] == 0.5  # the front-door light is indoors, the garden one is not
+    areas = ["Küche", "Cocina", "Chambre 1", "Sovrum", "Łazienka", "Salle de bain", "Soggiorno",
+             "Jardín", "Front Door", "Entrance", "Flur", "Кухня", "Garaje", "x3"]  # fmt: skip
+    # one light in each area: area kinds are read over the areas holding hardware
+    v = _v(
+        {"areas": areas, "devices": [{"entity_id": f"light.l{i}", "area": a} for i, a in enumerate(areas)]}
+    )
+    assert v["placed_areas_kitchen"] == 3
+    assert v["placed_areas_bedroom"] == 2
+    assert v["placed_areas_bathroom"] == 2
+    assert v["placed_areas_living"] == 1
+    assert v["placed_areas_outdoor"] == 1
+    assert v["placed_areas_hallway"] == 3
+    assert v["placed_areas_garage"] == 1
+    assert v["placed_areas_other"] == 1
+    assert v["outdoor_device_share"] == 1 / 14  # the front-door light is indoors, the garden one is not
 
 
 def test_garage_door_cover_and_sensor_count_as_one_class_and_as_security() -> None:
@@ -152,6 +151,21 @@ def test_registry_export_skips_disabled_and_invalid_ids_but_a_request_is_refused
     view = registry_view(export)
     assert [e.entity_id for e in view.entities] == ["light.kitchen"]
     assert view.areas == ("Kitchen",)
-    assert not math.isnan(_v(export)["area_count"])
+    assert _v(export)["placed_area_count"] == 1
     with pytest.raises(HomeInputError, match="malformed entity_id"):
         extract_features({"devices": [{"entity_id": "sensor.legacy__id"}]})
+
+
+def test_a_generated_home_without_its_empty_areas_differs_only_in_the_empty_area_share(
+    generated: list[dict[str, Any]],
+) -> None:
+    others = [i for i, name in enumerate(FEATURE_NAMES) if name != "empty_area_share"]
+    for home in generated:
+        used = {d.get("area") for d in home["devices"]}
+        kept = {**home, "events": [], "areas": [a for a in home["areas"] if a["name"] in used]}
+        more = [{"name": "Spare Room"}, {"name": "Garden 9"}, {"name": "Upstairs"}]  # declared, left empty
+        padded = {**home, "events": [], "areas": [*home["areas"], *more]}
+        as_file = extract_features({**home, "events": []}).values
+        for other in (kept, padded):
+            np.testing.assert_array_equal(extract_features(other).values[others], as_file[others])
+        assert as_file[FEATURE_NAMES.index("placed_area_count")] == len(kept["areas"])
