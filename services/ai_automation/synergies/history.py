@@ -17,6 +17,7 @@ and the test, not co-occurrence alone, decide. Every count is exact; nothing is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +54,8 @@ class HistoryOptions:
 
 
 DEFAULT_OPTIONS = HistoryOptions()
+QUIET_DAYS = 2.0
+"""A trigger silent this long before the history ends is named in the evidence (a flat battery?)."""
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,23 @@ class Habit:
     p_value: float
     median_lag_s: float
     history_days: float  # the history the pair was judged on: the trigger's reporting span, in days
+    trigger_quiet_days: float = 0.0  # since the trigger entity's last change, up to the history's end
 
     def evidence(self) -> dict[str, Any]:
         """The figures, in words too ("you did this by hand on 23 of 30 days")."""
+        text = (
+            f"{self.action_entity} was set to '{self.action_state}' by hand within "
+            f"{self.median_lag_s:.0f} s after {self.trigger_entity} became '{self.trigger_state}' "
+            f"on {self.days} of {self.history_days:.0f} days ({self.support} of {self.actions} times)"
+        )
+        if self.trigger_quiet_days >= QUIET_DAYS:  # the habit stands, but on a sensor that may be dead
+            text += (
+                f"; {self.trigger_entity} has reported nothing for the last {self.trigger_quiet_days:.0f} days: "
+                "check it before relying on this automation"
+            )
         return {
             "source": "history",
-            "text": (
-                f"{self.action_entity} was set to '{self.action_state}' by hand within "
-                f"{self.median_lag_s:.0f} s after {self.trigger_entity} became '{self.trigger_state}' "
-                f"on {self.days} of {self.history_days:.0f} days ({self.support} of {self.actions} times)"
-            ),
+            "text": text,
             "support": self.support,
             "days": self.days,
             "manual_actions": self.actions,
@@ -94,6 +104,7 @@ class Habit:
             "median_lag_s": round(self.median_lag_s, 1),
             "history_days": round(self.history_days, 1),
             "weak": self.history_days < 7,
+            "trigger_quiet_days": round(self.trigger_quiet_days, 1),
         }
 
 
@@ -353,11 +364,13 @@ class _Spans(NamedTuple):
 
     start: float  # the history's first midnight (UTC)
     days: int  # the history's days
-    observed_days: float  # from the history's first change to its last, in days
+    first_time: float  # the history's first change
+    last_time: float  # the history's last change
     first_day: IntArray  # per trigger key: the first day of its entity's span
     end_day: IntArray  # per trigger key: the day after the last one
+    last_change: FloatArray  # per trigger key: its entity's last change
     of_key: IntArray  # trigger key -> its column in `actions_in` (the span it shares with its entity's keys)
-    bounds: FloatArray  # per distinct span: [start time, end time)
+    bounds: FloatArray  # per distinct span: [start time, end time); a span reaching the last day ends at inf
 
     @classmethod
     def of(cls, triggers: _Series, history: History, start: float, days: int, lag_s: float) -> _Spans:
@@ -375,8 +388,10 @@ class _Spans(NamedTuple):
         ]
         spans, of_key = np.unique(np.stack([first_day, end_day], axis=1), axis=0, return_inverse=True)
         bounds = start + spans.astype(np.float64) * DAY_S
-        observed = float((history.time.max() - history.time.min()) / DAY_S)
-        return cls(start, days, observed, first_day, end_day, of_key.ravel(), bounds)
+        bounds[spans[:, 1] >= days, 1] = np.inf  # the last instant too (a history may end on a midnight)
+        first_time, last_time = float(history.time.min()), float(history.time.max())
+        return cls(start, days, first_time, last_time, first_day, end_day, entity_last[of_entity],
+                   of_key.ravel(), bounds)  # fmt: skip
 
     def actions_in(self, times: FloatArray) -> IntArray:
         """How many of `times` (sorted) fall in each distinct span."""
@@ -384,15 +399,16 @@ class _Spans(NamedTuple):
             times, self.bounds[:, 0], side="left"
         )
 
-    def judge(self, key: int, every_action: FloatArray, history: History) -> _Judged:
+    def judge(self, key: int, every_action: FloatArray) -> _Judged:
         """The actions trigger key `key`'s span judges (all of them when it spans the whole history)."""
         if self.first_day[key] == 0 and self.end_day[key] >= self.days:
-            actions, start, days, observed = every_action, self.start, self.days, self.observed_days
+            actions, start, days = every_action, self.start, self.days
+            observed = (self.last_time - self.first_time) / DAY_S
         else:
             lo, hi = self.bounds[self.of_key[key]]
             actions = every_action[(every_action >= lo) & (every_action < hi)]
             start, days = float(lo), int(self.end_day[key] - self.first_day[key])
-            observed = float((min(hi, history.time.max()) - max(lo, history.time.min())) / DAY_S)
+            observed = float((min(hi, self.last_time) - max(lo, self.first_time)) / DAY_S)
         moved = _shifted(actions, start, days) if days >= 2 else actions
         return _Judged(actions, moved, start, days, observed)
 
@@ -506,7 +522,7 @@ def mine_habits(
                 continue
             span = int(spans.of_key[i])
             if span not in judged:
-                judged[span] = spans.judge(i, actions.of(k), history)
+                judged[span] = spans.judge(i, actions.of(k))
             a_times, moved, span_start, span_days, observed = judged[span]
             if a_times.size == 0 or span_days < 2:
                 continue
@@ -514,6 +530,9 @@ def mine_habits(
             lags = _lags(t_times, a_times)
             hit = (lags > 0) & (lags <= options.lag_s)
             support = int(hit.sum())
+            # the screen's floors again, on the same actions: the screen only saves time, it decides nothing
+            if support < max(options.min_days, math.ceil(options.min_confidence * a_times.size)):
+                continue
             hit_days = len(np.unique(np.floor((a_times[hit] - span_start) / DAY_S)))
             if hit_days < options.min_days:
                 continue
@@ -539,6 +558,7 @@ def mine_habits(
                     p_value=p_value,
                     median_lag_s=float(np.median(lags[hit])),
                     history_days=observed,
+                    trigger_quiet_days=float((spans.last_time - spans.last_change[i]) / DAY_S),
                 )
             )
     found.sort(key=lambda h: (-h.support * h.confidence, -h.lift, h.trigger_entity, h.action_entity))

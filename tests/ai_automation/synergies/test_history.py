@@ -61,6 +61,8 @@ def test_the_manual_routine_is_found_with_its_evidence_and_nothing_else() -> Non
     assert evidence["source"] == "history"
     assert "on 25 of 30 days" in evidence["text"]
     assert evidence["weak"] is False
+    assert hall.trigger_quiet_days < 1  # the sensor reported to the end: no warning
+    assert "reported nothing" not in evidence["text"]
 
 
 def test_changes_an_automation_made_never_count_even_when_they_follow_their_trigger_every_day() -> None:
@@ -156,12 +158,17 @@ def test_a_habit_is_judged_on_the_days_its_trigger_was_reporting() -> None:
     hall = [h for h in mine_habits(home) if h.action_entity == "light.hall"]
     assert [h.trigger_entity for h in hall] == ["binary_sensor.hall_motion"]
     habit = hall[0]
-    assert habit.actions == sum(t < dark + 120 for t in uses) < len(uses) / 3
+    assert habit.actions == sum(t < dark for t in uses) < len(uses) / 3  # the span ends at day 8's midnight
     assert habit.support >= 7  # the planted evenings of days 0-4, 6 and 7 (and chance)
     assert habit.days >= 7
     assert habit.support / len(uses) < 0.25 <= habit.confidence
     assert 7.5 <= habit.history_days <= 8.01
-    assert "of 8 days" in habit.evidence()["text"]
+    evidence = habit.evidence()
+    assert "of 8 days" in evidence["text"]
+    # the sensor has been silent since day 8: the evidence says so, since it may be dead
+    assert 21 < habit.trigger_quiet_days < 23
+    assert evidence["trigger_quiet_days"] == round(habit.trigger_quiet_days, 1)
+    assert "binary_sensor.hall_motion has reported nothing for the last 22 days" in evidence["text"]
     # the same sensor still reporting after day 8, never followed by the light any more: the habit has
     # stopped, and judged on the whole month it is not found
     after = [c for c in _home(30) if c.entity_id == "binary_sensor.hall_motion" and c.time >= dark]

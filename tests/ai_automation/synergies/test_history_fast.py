@@ -62,12 +62,9 @@ def _reference(changes: Sequence[Change], options: HistoryOptions) -> list[Habit
             first_day = int(np.floor((min(reported[t_entity]) - start) / DAY_S))
             end_day = min(int(np.floor((max(reported[t_entity]) + options.lag_s - start) / DAY_S)) + 1, days)
             span_start, span_days = start + first_day * DAY_S, end_day - first_day
-            a_times = every_action[
-                (every_action >= span_start) & (every_action < span_start + span_days * DAY_S)
-            ]
-            observed = (
-                min(span_start + span_days * DAY_S, times.max()) - max(span_start, times.min())
-            ) / DAY_S
+            span_end = span_start + span_days * DAY_S if end_day < days else np.inf  # the last instant too
+            a_times = every_action[(every_action >= span_start) & (every_action < span_end)]
+            observed = (min(span_end, times.max()) - max(span_start, times.min())) / DAY_S
             if first_day == 0 and end_day == days:
                 observed = history_days
             if a_times.size == 0 or span_days < 2:
@@ -105,6 +102,7 @@ def _reference(changes: Sequence[Change], options: HistoryOptions) -> list[Habit
                     p_value,
                     float(np.median(lags[hit])),
                     float(observed),
+                    float((times.max() - max(reported[t_entity])) / DAY_S),
                 )
             )
     found.sort(key=lambda h: (-h.support * h.confidence, -h.lift, h.trigger_entity, h.action_entity))
@@ -160,3 +158,39 @@ def test_the_columns_hold_the_changes_of_the_rows(rows_of_homes: list[list[dict[
     assert history.time.tolist() == [c.time for c in changes]
     assert history.by_user.tolist() == [c.origin == "user" for c in changes]
     assert history_of(history) is history
+
+
+def _ends_on_a_midnight(first_motion_day: int) -> list[Change]:
+    """A light used 41 times by hand, 10 of them just after motion (24 %: under the 25 % floor), in a
+    history whose last change falls exactly on a midnight (its last instant is a day of its own)."""
+    day0 = 1_795_000_000.0 - 1_795_000_000.0 % DAY_S
+    out = [Change("light.x", "on", None, day0 + 1, "user")]
+    for d in range(first_motion_day, first_motion_day + 9):
+        t = day0 + d * DAY_S + 16 * 3600 + d * 900
+        out += [
+            Change("binary_sensor.m", "on", None, t, "system"),
+            Change("light.l", "on", None, t + 30, "user"),
+        ]
+    out += [
+        Change("binary_sensor.m", "on", None, day0 + d * DAY_S + 3 * 3600, "system")
+        for d in range(first_motion_day, 30)
+    ]
+    for j in range(31):  # the light's other manual uses, away from any motion
+        d = first_motion_day + j % (30 - first_motion_day)
+        out.append(Change("light.l", "on", None, day0 + d * DAY_S + 12 * 3600 + 60 * j, "user"))
+    out.append(Change("binary_sensor.m", "on", None, day0 + 30 * DAY_S - 60, "system"))
+    out.append(Change("light.l", "on", None, day0 + 30 * DAY_S, "user"))  # the last change: a midnight
+    return sorted(out, key=lambda c: c.time)
+
+
+@pytest.mark.parametrize("first_motion_day", [0, 10], ids=["whole-history", "added-on-day-10"])
+def test_a_history_ending_on_a_midnight_keeps_its_last_action_and_the_confidence_floor(
+    first_motion_day: int,
+) -> None:
+    changes = _ends_on_a_midnight(first_motion_day)
+    assert _reference(changes, HistoryOptions()) == []
+    assert mine_habits(changes) == []  # 10 of 41: below the floor, not a habit
+    loose = HistoryOptions(min_confidence=0.0)
+    found = mine_habits(changes, loose)
+    assert found == _reference(changes, loose)
+    assert [h.actions for h in found] == [41]  # the midnight action counts, in the screen and after it
