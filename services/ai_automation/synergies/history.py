@@ -373,7 +373,9 @@ class _Spans(NamedTuple):
     bounds: FloatArray  # per distinct span: [start time, end time); a span reaching the last day ends at inf
 
     @classmethod
-    def of(cls, triggers: _Series, history: History, start: float, days: int, lag_s: float) -> _Spans:
+    def of(cls, triggers: _Series, first_time: float, last_time: float, lag_s: float) -> _Spans:
+        start = float(np.floor(first_time / DAY_S) * DAY_S)
+        days = int(np.ceil((last_time - start) / DAY_S)) or 1
         entity = np.array([e for e, _ in triggers.keys], dtype=np.int64)
         first = triggers.times[triggers.bounds[:-1]]
         last = triggers.times[triggers.bounds[1:] - 1]
@@ -389,7 +391,6 @@ class _Spans(NamedTuple):
         spans, of_key = np.unique(np.stack([first_day, end_day], axis=1), axis=0, return_inverse=True)
         bounds = start + spans.astype(np.float64) * DAY_S
         bounds[spans[:, 1] >= days, 1] = np.inf  # the last instant too (a history may end on a midnight)
-        first_time, last_time = float(history.time.min()), float(history.time.max())
         return cls(start, days, first_time, last_time, first_day, end_day, entity_last[of_entity],
                    of_key.ravel(), bounds)  # fmt: skip
 
@@ -493,8 +494,6 @@ def mine_habits(
     times = history.time
     if times.size == 0:
         return []
-    start = float(np.floor(times.min() / DAY_S) * DAY_S)
-    days = int(np.ceil((times.max() - start) / DAY_S)) or 1
     domains = [e.partition(".")[0] for e in history.entity_ids]
     can_trigger = np.array([d in _TRIGGERS_BY_STATE for d in domains], dtype=bool)
     can_act = np.array([d in _ACTIONS_BY_HAND for d in domains], dtype=bool)
@@ -508,7 +507,7 @@ def mine_habits(
     if wanted_keys.size == 0:
         return []
     names, states = history.entity_ids, history.states
-    spans = _Spans.of(triggers, history, start, days, options.lag_s)
+    spans = _Spans.of(triggers, float(times.min()), float(times.max()), options.lag_s)
     found = []
     for k, screened in zip(
         wanted_keys.tolist(), _screen(triggers, actions, wanted_keys, spans, options), strict=True
