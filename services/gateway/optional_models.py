@@ -15,6 +15,7 @@ with the expected entities. An optional row never blocks READY (as in the seed).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,30 +39,41 @@ SMOKE_HOME: dict[str, Any] = {
 SMOKE_EXPECTED = (["binary_sensor.hall_motion"], ["light.hall"])
 
 
-def _recorded(path: Path) -> tuple[str, str]:
-    """The verdict and figure recorded by bench/bench_ask.py, or why there is none."""
+def _bench_figure(
+    path: Path, bench: str, describe: Callable[[dict[str, Any]], tuple[str, str]]
+) -> tuple[str | None, str]:
+    """`describe(doc)` (a verdict and a figure) of what bench/`bench` recorded at `path`, the file and its
+    date appended to the figure; (None, why there is none) when it cannot be read."""
     try:
         doc = json.loads(path.read_text())
-        run = doc["runs"]["ask_loho"]
-        gate = doc["gate"]
-        figure = (
-            f"slot accuracy {run['slot_accuracy']:.2f} on {doc['asks']} real asks / {doc['homes']} homes "
-            f"(leave-one-home-out; token-overlap baseline {doc['token_overlap_baseline']:.2f}; "
-            f"template R@1/R@5 {doc['template_retrieval']['r@1']:.2f}/{doc['template_retrieval']['r@5']:.2f}); "
-            f"bench/results/ask.json, measured {doc.get('measured_at', 'at an unrecorded time')}"
-        )
-        beats = run["slot_accuracy"] > doc["token_overlap_baseline"]
-        verdict = f"gate {gate['threshold']:.2f}: {gate['verdict']}" + (
-            "" if beats else " (does not beat its baseline)"
-        )
-        return verdict, figure
+        verdict, figure = describe(doc)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return "not measured", f"no bench figure ({type(exc).__name__}: run bench/bench_ask.py)"
+        return None, f"no bench figure ({type(exc).__name__}: run bench/{bench})"
+    return (
+        verdict,
+        f"{figure}; bench/results/{path.name}, measured {doc.get('measured_at', 'at an unrecorded time')}",
+    )
+
+
+def _ask(doc: dict[str, Any]) -> tuple[str, str]:
+    """The verdict and figure bench/bench_ask.py records."""
+    run = doc["runs"]["ask_loho"]
+    gate = doc["gate"]
+    figure = (
+        f"slot accuracy {run['slot_accuracy']:.2f} on {doc['asks']} real asks / {doc['homes']} homes "
+        f"(leave-one-home-out; token-overlap baseline {doc['token_overlap_baseline']:.2f}; "
+        f"template R@1/R@5 {doc['template_retrieval']['r@1']:.2f}/{doc['template_retrieval']['r@5']:.2f})"
+    )
+    beats = run["slot_accuracy"] > doc["token_overlap_baseline"]
+    verdict = f"gate {gate['threshold']:.2f}: {gate['verdict']}" + (
+        "" if beats else " (does not beat its baseline)"
+    )
+    return verdict, figure
 
 
 async def soft_prompt(ai: AiAutomationClient, results: Path = ASK_RESULTS) -> OptionalModel:
     """The "soft prompt" row: the recorded bench figure and one live request over HTTP."""
-    verdict, figure = _recorded(results)
+    verdict, figure = _bench_figure(results, "bench_ask.py", _ask)
     try:
         answer = await ai.suggest_automation(SMOKE_REQUEST, SMOKE_HOME)
         got = (answer.trigger_entities, answer.action_entities)
@@ -72,46 +84,37 @@ async def soft_prompt(ai: AiAutomationClient, results: Path = ASK_RESULTS) -> Op
     return OptionalModel(
         name="soft prompt (LoRA flan-t5-small, optional)",
         replaced_by="ask in words: POST /api/automations/suggest (BM25 templates + synergy ranker)",
-        verdict=verdict,
+        verdict=verdict or "not measured",
         figure=figure,
         live=live,
     )
 
 
-def _synergy_recorded(path: Path) -> tuple[str, str]:
-    """The gate (hit@10 above the rule table, LOHO, I1 homes) and figures recorded by bench/bench_synergies.py."""
-    try:
-        doc = json.loads(path.read_text())
-        homes = doc["figures"]["i1_homes"]
-        shipped, rule = homes[doc["shipped"]], homes["rule_table"]
-        every = doc["figures"]["homes_with_links"][doc["shipped"]]
-        figure = (
-            f"hit@10 {shipped['hit@10']:.2f}, MRR {shipped['mrr']:.3f} on {shipped['homes']:.0f} real installs "
-            f"with >= 3 automations (leave-one-home-out; rule table {rule['hit@10']:.2f} / {rule['mrr']:.3f}; "
-            f"all {every['homes']:.0f} installs with links: hit@10 {every['hit@10']:.2f}; issue goal 0.45); "
-            f"bench/results/synergies.json, measured {doc.get('measured_at', 'at an unrecorded time')}"
-        )
-        passed = shipped["hit@10"] > rule["hit@10"] and shipped["mrr"] > rule["mrr"]
-        return f"gate hit@10 above the rule table: {'PASSED' if passed else 'FAILED'}", figure
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return "not measured", f"no bench figure ({type(exc).__name__}: run bench/bench_synergies.py)"
+def _cold_start(doc: dict[str, Any]) -> tuple[str, str]:
+    """The gate (hit@10 above the rule table, LOHO, I1 homes) and figures bench/bench_synergies.py records."""
+    homes = doc["figures"]["i1_homes"]
+    shipped, rule = homes[doc["shipped"]], homes["rule_table"]
+    every = doc["figures"]["homes_with_links"][doc["shipped"]]
+    figure = (
+        f"hit@10 {shipped['hit@10']:.2f}, MRR {shipped['mrr']:.3f} on {shipped['homes']:.0f} real installs "
+        f"with >= 3 automations (leave-one-home-out; rule table {rule['hit@10']:.2f} / {rule['mrr']:.3f}; "
+        f"all {every['homes']:.0f} installs with links: hit@10 {every['hit@10']:.2f}; issue goal 0.45)"
+    )
+    passed = shipped["hit@10"] > rule["hit@10"] and shipped["mrr"] > rule["mrr"]
+    return f"gate hit@10 above the rule table: {'PASSED' if passed else 'FAILED'}", figure
 
 
-def _habits_recorded(path: Path) -> str:
-    """The history path's figure recorded by bench/bench_synergy_history.py (habits planted in generated homes)."""
-    try:
-        doc = json.loads(path.read_text())
-        month = doc["figures"]["30d"]["history"]
-        recall, precision = month["recall_at_10"], month["precision"]
-        low, high = recall["ci95"]
-        return (
-            f"habits from 30 days of history: recall@10 {recall['value']:.2f} [{low:.2f}, {high:.2f}] of "
-            f"{recall['n']} habits planted in generated homes, precision {precision['value']:.2f} (issue goals 0.9 "
-            f"/ 0.8; co-occurrence alone {doc['figures']['30d']['co_occurrence_baseline']['precision']['value']:.2f}); "
-            f"bench/results/synergy_history.json, measured {doc.get('measured_at', 'at an unrecorded time')}"
-        )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return f"habits: no bench figure ({type(exc).__name__}: run bench/bench_synergy_history.py)"
+def _habits(doc: dict[str, Any]) -> tuple[str, str]:
+    """The history path's figure bench/bench_synergy_history.py records (habits planted in generated homes);
+    no gate of its own."""
+    month = doc["figures"]["30d"]
+    recall, precision = month["history"]["recall_at_10"], month["history"]["precision"]
+    low, high = recall["ci95"]
+    return "", (
+        f"habits from 30 days of history: recall@10 {recall['value']:.2f} [{low:.2f}, {high:.2f}] of "
+        f"{recall['n']} habits planted in generated homes, precision {precision['value']:.2f} (issue goals 0.9 "
+        f"/ 0.8; co-occurrence alone {month['co_occurrence_baseline']['precision']['value']:.2f})"
+    )
 
 
 async def synergy_detector(
@@ -119,8 +122,9 @@ async def synergy_detector(
 ) -> OptionalModel:
     """The "GNN synergy detector" row: the recorded bench figures (cold start on real installs, habits on
     generated homes) and one live detect over HTTP."""
-    verdict, figure = _synergy_recorded(results)
-    figure = f"{figure}; {_habits_recorded(history)}"
+    verdict, figure = _bench_figure(results, "bench_synergies.py", _cold_start)
+    found, habits = _bench_figure(history, "bench_synergy_history.py", _habits)
+    figure = f"{figure}; {habits if found is not None else 'habits: ' + habits}"
     try:
         answer = await ai.detect_synergies({**SMOKE_HOME, "home_id": "gateway-smoke-synergies"}, limit=3)
         pairs = [(s.trigger_entities, s.action_entities) for s in answer.suggestions]
@@ -135,7 +139,7 @@ async def synergy_detector(
         name="GNN synergy detector (torch-geometric, optional)",
         replaced_by="synergies: POST /api/synergies/detect (pattern library + prior over real-home statistics, "
         "habits from the history)",
-        verdict=verdict,
+        verdict=verdict or "not measured",
         figure=figure,
         live=live,
     )
