@@ -36,6 +36,13 @@ OTHER_HARDWARE_NOTE = (
     "that place a device; see README, real homes"
 )
 
+DEVICE_PLACEMENT_APPLIED = True
+DEVICE_PLACEMENT_NOTE = (
+    "drawn: each home's share of devices its registry places in an area, from the Beta fitted on the "
+    "labelled installs; the devices left without one stay in their rooms in the simulation; see README, "
+    "real homes"
+)
+
 
 def find_external_data(start: Path = ROOT) -> Path | None:
     """`shared/external-data` beside the checkout (or beside a folder of worktrees), if present."""
@@ -81,6 +88,8 @@ def build_table(external: Path, split: str) -> dict:  # type: ignore[type-arg]
     table["empty_areas_note"] = EMPTY_AREAS_NOTE
     table["other_hardware_applied"] = OTHER_HARDWARE_APPLIED
     table["other_hardware_note"] = OTHER_HARDWARE_NOTE
+    table["device_placement_applied"] = DEVICE_PLACEMENT_APPLIED
+    table["device_placement_note"] = DEVICE_PLACEMENT_NOTE
     return table
 
 

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from ai_automation.home_type.home_view import HomeInputError, HomeView, parse_home
 from ai_automation.home_type.semantics import AREA_KIND_NAMES
 
-FEATURE_SCHEMA_VERSION = "home-features/7"
+FEATURE_SCHEMA_VERSION = "home-features/8"
 """Bumped whenever a feature is added, removed, reordered or computed differently."""
 
 COMPOSITION = "composition"
@@ -73,9 +73,11 @@ def _class_share(device_class: str, v: HomeView) -> float:
     return _ratio(v.class_counts[device_class], v.total_devices)
 
 
-# Areas are read as the areas holding hardware ("placed" areas): a registry's declared empty areas
-# (default onboarding areas, rooms not yet equipped; 2.8 per real install) say how its owner set it
-# up, not what the building is. Only `empty_area_share` reads the declared areas.
+# Areas are read twice. The declared areas (`area_count`, `areas_<kind>`, `outdoor_area_share`) are
+# the rooms the owner named, whether or not a device was given one: a real registry leaves a third of
+# its devices in no area (real installs: 0.04 to 1 placed), so the rooms holding hardware ("placed"
+# areas) undercount the home. The placed areas say what is equipped: a declared area can also be a
+# default onboarding area nobody uses (2.8 empty areas per real install).
 def _placed_area_count(v: HomeView) -> float:
     return float(np.count_nonzero(v.area_device_counts))
 
@@ -106,6 +108,18 @@ def _max_devices_in_area(v: HomeView) -> float:
 
 def _empty_area_share(v: HomeView) -> float:
     return float((v.area_device_counts == 0).mean()) if v.area_device_counts.size else 0.0
+
+
+def _area_count(v: HomeView) -> float:
+    return float(v.area_device_counts.size)
+
+
+def _area_kind_count(kind: str, v: HomeView) -> float:
+    return float(v.area_kinds[kind])
+
+
+def _outdoor_area_share(v: HomeView) -> float:
+    return _ratio(v.area_outdoor, _area_count(v))
 
 
 def _bedroom_share_of_placed_indoor_areas(v: HomeView) -> float:
@@ -292,6 +306,10 @@ def _specs() -> tuple[FeatureSpec, ...]:
         FeatureSpec("bedroom_share_of_placed_indoor_areas", _C, _bedroom_share_of_placed_indoor_areas),
         FeatureSpec("max_devices_in_area", _C, _max_devices_in_area),
         FeatureSpec("empty_area_share", _C, _empty_area_share),
+        FeatureSpec("area_count", _C, _area_count),
+        *(FeatureSpec(f"areas_{k}", _C, partial(_area_kind_count, k)) for k in AREA_KIND_NAMES),
+        FeatureSpec("areas_other", _C, partial(_area_kind_count, "other")),
+        FeatureSpec("outdoor_area_share", _C, _outdoor_area_share),
         # Event rhythm and occupancy-like patterns (local time of the home).
         *(
             FeatureSpec(f"hour_share_{h:02d}_{h + 4:02d}", _E, partial(_hour_band_share, h))
@@ -318,6 +336,12 @@ FEATURES: tuple[FeatureSpec, ...] = _specs()
 """Every feature in vector order; the model stores these names and the schema version."""
 
 FEATURE_NAMES: tuple[str, ...] = tuple(spec.name for spec in FEATURES)
+DECLARED_AREA_FEATURES: frozenset[str] = frozenset(
+    {"empty_area_share", "area_count", "areas_other", "outdoor_area_share"}
+    | {f"areas_{k}" for k in AREA_KIND_NAMES}
+)
+"""The features that read the declared areas, empty ones included; every other one reads the areas
+holding hardware, so a declared empty area moves these only."""
 LEGACY_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES[:25]
 """The original 22 in their order, with the three peak hours as six sin/cos features and the area count
 and devices per area read over the areas holding hardware (`placed_area_count`, `devices_per_placed_area`)."""
@@ -349,6 +373,7 @@ def extract_features(home: Mapping[str, Any]) -> FeatureRow:
 
 __all__ = [
     "COMPOSITION",
+    "DECLARED_AREA_FEATURES",
     "EVENTS",
     "FEATURES",
     "FEATURE_NAMES",

@@ -34,6 +34,10 @@ class HomeView:
     placed_area_kinds: Counter[str]
     """Kinds of the areas holding at least one counted entity (the declared empty ones left out)."""
     placed_area_outdoor: int
+    area_kinds: Counter[str]
+    """Kinds of every declared area, empty or not."""
+    area_outdoor: int
+    """How many declared areas are outdoor ones."""
     total_devices: int
     domain_counts: Counter[str]
     class_counts: Counter[str]
@@ -384,6 +388,8 @@ def _reduce(home: Mapping[str, Any], view: RegistryView) -> HomeView:
         area_device_counts=area_devices,
         placed_area_kinds=Counter(kind for kind, n in zip(kinds, placed, strict=True) if n),
         placed_area_outdoor=sum(out for out, n in zip(outdoor, placed, strict=True) if n),
+        area_kinds=Counter(kinds),
+        area_outdoor=sum(outdoor),
         total_devices=sum(domain_counts.values()),
         domain_counts=domain_counts,
         class_counts=class_counts,

@@ -163,6 +163,12 @@ OTHER_CLASS_MIN_SHARE = 0.005
 _RATE_QUANTILES = tuple(round(q / 10, 1) for q in range(11))
 
 
+def _deciles(values: Sequence[float]) -> list[float]:
+    """The 0th, 10th, ... 100th percentiles of `values` (nearest rank)."""
+    ordered = sorted(values)
+    return [_r(ordered[min(int(q * (len(ordered) - 1) + 0.5), len(ordered) - 1)]) for q in _RATE_QUANTILES]
+
+
 def other_hardware_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     """What real registries place in their equipped areas beyond the modelled devices (phones, servers,
     printers, integrations' service devices, entities of no device), pooled over the installs that
@@ -173,7 +179,7 @@ def other_hardware_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     units = [u for h in known for u in h.other_hardware or ()]
     if len(known) < MIN_HOMES or not units:
         return {"homes": len(known)}
-    rates = sorted(len(h.other_hardware or ()) / h.equipped_areas for h in known)
+    rates = [len(h.other_hardware or ()) / h.equipped_areas for h in known]
     sizes = [max(len(u.entity_classes), 1) for u in units]
     logs = [math.log(n) for n in sizes]
     classes = Counter(c for u in units for c in u.entity_classes)
@@ -182,14 +188,36 @@ def other_hardware_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     return {
         "homes": len(known),
         "units": len(units),
-        "per_equipped_area_deciles": [
-            _r(rates[min(int(q * (len(rates) - 1) + 0.5), len(rates) - 1)]) for q in _RATE_QUANTILES
-        ],
+        "per_equipped_area_deciles": _deciles(rates),
         "entities_per_unit": {"geometric_mean": _r(math.exp(fmean(logs))), "log_sd": _r(pstdev(logs))},
         "entity_classes": {
             k: _r(n / total) for k, n in sorted(classes.items()) if n / total >= OTHER_CLASS_MIN_SHARE
         },
         "area_kinds": {k: _r(n / len(units)) for k, n in sorted(kinds.items())},
+    }
+
+
+def device_placement_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
+    """How much of its hardware a real registry places in an area: per install placing at least one
+    device, the share of its (non-service) devices with an area, and the Beta distribution with the
+    same mean and variance (method of moments) that the generator draws each home's share from.
+    Pooled over home types (the installs are almost all houses). allenporter's device files are
+    descriptions listing every device under a room, not registry exports, so they do not count."""
+    shares = [
+        sum(d.area is not None for d in h.devices) / len(h.devices)
+        for h in homes
+        if h.empty_areas is not None and h.devices
+    ]
+    if len(shares) < MIN_HOMES:
+        return {"homes": len(shares)}
+    mean, var = fmean(shares), pstdev(shares) ** 2 * len(shares) / (len(shares) - 1)
+    k = mean * (1.0 - mean) / var - 1.0 if var > 0 else 0.0
+    return {
+        "homes": len(shares),
+        "mean": _r(mean),
+        "sd": _r(math.sqrt(var)),
+        "deciles": _deciles(shares),
+        "beta": [_r(mean * k), _r((1.0 - mean) * k)] if k > 0 else None,
     }
 
 
@@ -241,6 +269,7 @@ def derive_table(
         "entity_mix": entity_mix(homes),
         "empty_areas": empty_area_statistics(homes),
         "other_hardware": other_hardware_statistics(homes),
+        "device_placement": device_placement_statistics(homes),
     }
 
 
@@ -275,6 +304,8 @@ class CalibrationTable:
     empty_kinds: tuple[tuple[str, float], ...] = ()
     area_correlation: float = 0.0
     other_hardware: OtherHardware | None = None
+    device_placement: tuple[float, float] | None = None
+    """Beta(a, b) of the share of a home's devices its registry places in an area (None: all placed)."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +332,13 @@ def _other_hardware(doc: Mapping[str, Any]) -> OtherHardware | None:
     )
 
 
+def _device_placement(doc: Mapping[str, Any]) -> tuple[float, float] | None:
+    beta = (doc.get("device_placement") or {}).get("beta")
+    if not doc.get("device_placement_applied") or not beta:
+        return None
+    return float(beta[0]), float(beta[1])
+
+
 def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
     """Parse a table written by `derive_table`."""
     if doc.get("version") != TABLE_VERSION:
@@ -321,6 +359,7 @@ def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
         tuple((str(k), float(v)) for k, v in (empty.get("kinds") or {}).items()),
         float(doc.get("area_correlation", 0.0)),
         _other_hardware(doc),
+        _device_placement(doc),
     )
 
 

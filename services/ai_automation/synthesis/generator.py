@@ -43,7 +43,7 @@ from homeiq_shared.event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "2.4.0"  # 2.4: floor-level areas, config/diagnostic entities in the entity mix, other hardware (registry realism)
+GENERATOR_VERSION = "2.5.0"  # 2.5: a share of devices left in no area, as real registries leave them (2.4: floor-level areas, config/diagnostic entities, other hardware)
 DEFAULT_SEED = 42
 DEFAULT_START_DATE = date(2025, 10, 1)
 MAX_HOMES = 100_000

@@ -39,12 +39,14 @@ from ai_automation.synthesis.home_types import (
 )
 from ai_automation.synthesis.locations import LOCATION_WEIGHTS, LOCATIONS, Location
 from ai_automation.synthesis.registry_entities import (
+    PLACEMENT_STREAM,
     STATIC,
     EntityInfo,
     add_entity,
     add_other_hardware,
     entity_record,
     extra_entities,
+    leave_unplaced,
     side_rng,
     slugify,
     static_entity,
@@ -309,6 +311,8 @@ def build_layout(
             add_entity(layout, used, info, record)
     if table.other_hardware is not None:
         add_other_hardware(layout, table.other_hardware, dict(table.room_classes), used, names, side_rng(rng))
+    if table.device_placement is not None:
+        leave_unplaced(layout, table.device_placement, side_rng(rng, PLACEMENT_STREAM))
     return layout
 
 

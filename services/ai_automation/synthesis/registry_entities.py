@@ -143,12 +143,15 @@ OTHER_LABELS = (
 _MAX_UNIT_ENTITIES = 60
 
 
-def side_rng(rng: np.random.Generator) -> np.random.Generator:
-    """A stream of its own for what a registry adds beyond the simulated devices, derived from the
+OTHER_HARDWARE_STREAM, PLACEMENT_STREAM = 2, 3
+
+
+def side_rng(rng: np.random.Generator, stream: int = OTHER_HARDWARE_STREAM) -> np.random.Generator:
+    """A stream of its own for what a registry shows beyond the simulated devices, derived from the
     home's seed without drawing from its generator (so the devices and events stay as they were)."""
     seq = rng.bit_generator.seed_seq
     if isinstance(seq, np.random.SeedSequence):
-        return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 2)))
+        return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, stream)))
     return np.random.default_rng(int(rng.integers(2**63)))
 
 
@@ -198,3 +201,17 @@ def add_other_hardware(
             )
             record["device_id"] = device_id
             add_entity(layout, used, info, record)
+
+
+def leave_unplaced(layout: HomeLayout, beta: tuple[float, float], rng: np.random.Generator) -> None:
+    """What a real registry shows of where the hardware is: a home's owner assigns an area to only a
+    share of the devices (real installs: 0.04 to 1, see `calibration.device_placement_statistics`).
+    The share is drawn per home from the calibrated Beta, then each device (all its entities) keeps
+    its area with that probability. Only the registry records change: the simulated device stays in
+    its room, so its events, failures and routines are as before."""
+    share = float(rng.beta(*beta))
+    devices = sorted({str(r["device_id"]) for r in layout.records if r.get("device_id") and r.get("area")})
+    unplaced = {d for d, u in zip(devices, rng.random(len(devices)).tolist(), strict=True) if u >= share}
+    for record in layout.records:
+        if record.get("device_id") in unplaced:
+            record["area"] = None

@@ -155,9 +155,11 @@ def loaded_params(registry: ModelRegistry, version: str) -> dict[str, object]:
     return {k: v for k, v in params.items() if k != "n_jobs"}
 
 
-def test_registry_round_trip_refuses_a_tampered_artifact(homes_a: Path, tmp_path: Path) -> None:
+def test_registry_round_trip_refuses_a_tampered_artifact(homes_b: Path, tmp_path: Path) -> None:
+    # a promoted first model is needed: on 24 homes the full task's macro-F1 gate holds at some draws
+    # only (generator 2.5: seed 3 fails it by 0.03), so the 40-home dataset
     outcome = train_home_type(
-        TrainingRequest(dataset=homes_a, models_dir=tmp_path / "models", task="full", cv_repeats=2)
+        TrainingRequest(dataset=homes_b, models_dir=tmp_path / "models", task="full", cv_repeats=2)
     )
     assert outcome.promoted
     assert "first model" in outcome.reason
@@ -175,12 +177,12 @@ def test_registry_round_trip_refuses_a_tampered_artifact(homes_a: Path, tmp_path
         registry, outcome.version
     )
     assert "group_by_home" in meta["split_method"]
-    home = read_home(home_paths(homes_a)[0])
+    home = read_home(home_paths(homes_b)[0])
     loaded = load_model(registry, "full")
     assert loaded.predict_homes([home])[0] == outcome.model.predict_homes([home])[0]
 
     second = train_home_type(
-        TrainingRequest(dataset=homes_a, models_dir=tmp_path / "models", task="full", cv_repeats=2)
+        TrainingRequest(dataset=homes_b, models_dir=tmp_path / "models", task="full", cv_repeats=2)
     )
     assert second.promoted  # the same data: not worse than production on the same held-out homes
     assert "not worse" in second.reason or ">=" in second.reason

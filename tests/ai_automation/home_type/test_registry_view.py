@@ -8,7 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ai_automation.home_type.features import COMPOSITION, FEATURE_NAMES, extract_features, group_columns
+from ai_automation.home_type.features import (
+    COMPOSITION,
+    DECLARED_AREA_FEATURES,
+    FEATURE_NAMES,
+    extract_features,
+    group_columns,
+)
 from ai_automation.home_type.home_view import HomeInputError
 from ai_automation.home_type.registry_view import as_predict_home, registry_view
 from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
@@ -156,12 +162,17 @@ def test_registry_export_skips_disabled_and_invalid_ids_but_a_request_is_refused
         extract_features({"devices": [{"entity_id": "sensor.legacy__id"}]})
 
 
-def test_a_generated_home_without_its_empty_areas_differs_only_in_the_empty_area_share(
+def test_a_generated_home_without_its_empty_areas_differs_only_in_the_declared_area_features(
     generated: list[dict[str, Any]],
 ) -> None:
-    others = [i for i, name in enumerate(FEATURE_NAMES) if name != "empty_area_share"]
+    others = [i for i, name in enumerate(FEATURE_NAMES) if name not in DECLARED_AREA_FEATURES]
     for home in generated:
-        used = {d.get("area") for d in home["devices"]}
+        view = registry_view(home)  # areas holding counted hardware (not an automation's, not unplaced)
+        used = {
+            view.areas[e.area]
+            for e, n in zip(view.entities, view.counted(), strict=True)
+            if n and e.area >= 0
+        }
         kept = {**home, "events": [], "areas": [a for a in home["areas"] if a["name"] in used]}
         more = [{"name": "Spare Room"}, {"name": "Garden 9"}, {"name": "Upstairs"}]  # declared, left empty
         padded = {**home, "events": [], "areas": [*home["areas"], *more]}
