@@ -420,3 +420,58 @@ def test_real_registries_give_entity_mix_with_config_entities_and_other_hardware
         ("living", ["binary_sensor.door"]),  # entities of no device; the scene is not hardware
     ]
     assert home.equipped_areas == 2
+
+
+def test_device_placement_is_measured_on_real_registries_only() -> None:
+    from ai_automation.synthesis.calibration import device_placement_statistics
+
+    def registry(placed: int, unplaced: int) -> CalHome:
+        devices = tuple(CalDevice(0, "light", 1) for _ in range(placed)) + tuple(
+            CalDevice(None, "light", 1) for _ in range(unplaced)
+        )
+        return CalHome("real-ha-homes", "single_family_house", ("living",), devices, False, empty_areas=())
+
+    homes = [registry(1, 3), registry(3, 1), registry(2, 2), registry(4, 0)]
+    described = CalHome("allenporter/devices-v2", "apartment", ("living",), (CalDevice(0, "tv", 1),), True)
+    stats = device_placement_statistics([*homes, described])  # a device file says nothing of placement
+    assert stats["homes"] == 4
+    assert stats["mean"] == pytest.approx(0.625)  # 0.25, 0.75, 0.5, 1.0
+    sd = stats["sd"]
+    assert sd == pytest.approx(math.sqrt(sum((x - 0.625) ** 2 for x in (0.25, 0.75, 0.5, 1.0)) / 3), abs=1e-3)
+    a, b = stats["beta"]  # same mean and variance
+    assert a / (a + b) == pytest.approx(0.625, abs=1e-3)
+    assert a * b / ((a + b) ** 2 * (a + b + 1)) == pytest.approx(sd**2, rel=0.01)
+    assert device_placement_statistics(homes[:2]) == {"homes": 2}  # too few to fit
+
+
+def test_a_share_of_devices_is_left_in_no_area_and_the_simulation_is_unchanged(
+    table: CalibrationTable,
+) -> None:
+    assert table.device_placement is not None, "the committed table applies the device placement"
+    a, b = table.device_placement
+    everywhere = parse_table(
+        {**json.loads(TABLE_PATH.read_text(encoding="utf-8")), "device_placement_applied": False}
+    )
+    assert everywhere.device_placement is None
+    shares = []
+    for i in range(1, 121):
+        shown = build_layout(i, "single_family_house", home_rng(5, i))
+        full = build_layout(i, "single_family_house", home_rng(5, i), everywhere)
+        # the simulated home is the same: entities, their rooms, devices, areas
+        assert shown.entities == full.entities
+        assert (shown.device_kinds, shown.areas) == (full.device_kinds, full.areas)
+        by_device: dict[str, set[bool]] = {}
+        for kept, record in zip(shown.records, full.records, strict=True):
+            assert {k: v for k, v in kept.items() if k != "area"} == {
+                k: v for k, v in record.items() if k != "area"
+            }
+            assert kept["area"] in (record["area"], None)
+            if record.get("device_id"):
+                by_device.setdefault(record["device_id"], set()).add(kept["area"] is not None)
+        assert all(len(placed) == 1 for placed in by_device.values())  # a device is placed whole or not
+        shares.append(sum(placed == {True} for placed in by_device.values()) / len(by_device))
+    mean = sum(shares) / len(shares)
+    assert abs(mean - a / (a + b)) < 0.08, (mean, a / (a + b))
+    # the real spread: some homes place little, some all
+    assert min(shares) < 0.3
+    assert max(shares) > 0.95
