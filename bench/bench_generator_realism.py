@@ -46,13 +46,20 @@ def dump_layouts(types: list[str], seed: int, table_path: str | None) -> list[di
     out = []
     for i, home_type in enumerate(types, start=1):
         lay = build_layout(i, home_type, home_rng(seed, i), **kwargs)
-        device_area = {e.device: e.area for e in lay.entities if e.device >= 0}
+        # where the registry shows each device (its records' area; -1 when it left the device in no
+        # area, generator 2.5 on), not where the simulation put it
+        index = {a["name"]: j for j, a in enumerate(lay.areas)}
+        shown: dict[str, int] = {}
+        for r in lay.records:
+            if r.get("device_id"):
+                shown.setdefault(str(r["device_id"]), index.get(r.get("area") or "", -1))
         out.append(
             {
                 "home_type": home_type,
                 "areas": [a["name"] for a in lay.areas],
-                "empty_areas": getattr(lay, "empty_areas", 0),  # declared, no device (generator 2.2.0 on)
-                "devices": [[device_area.get(d, -1), k] for d, k in enumerate(lay.device_kinds)],
+                "devices": [
+                    [shown.get(d, -1), k] for d, k in zip(lay.device_ids, lay.device_kinds, strict=True)
+                ],
                 "records": [
                     {"entity_id": r["entity_id"], "area": r["area"], "device_class": r["device_class"]}
                     for r in lay.records
@@ -92,12 +99,14 @@ def _as_cal(generated: list[dict[str, Any]], area_kind: Any) -> list[Any]:
     from ai_automation.synthesis.calibration_sources import CalDevice, CalHome
 
     out = []
-    for g in generated:  # equipped areas first, the declared empty ones last (as the layout lists them)
-        kinds = tuple(area_kind(n) for n in g["areas"])
-        equipped = len(kinds) - g.get("empty_areas", 0)
-        out.append(CalHome("generated", g["home_type"], kinds[:equipped],
-                           tuple(CalDevice(a, k, 1) for a, k in g["devices"]), lights_known=True,
-                           empty_areas=kinds[equipped:]))  # fmt: skip
+    for g in generated:  # as a registry shows it: the areas holding a device, the others declared empty
+        used = sorted({a for a, _ in g["devices"] if a >= 0})
+        position = {a: j for j, a in enumerate(used)}
+        kinds = [area_kind(n) for n in g["areas"]]
+        devices = tuple(CalDevice(position.get(a), k, 1) for a, k in g["devices"])
+        empty = tuple(k for j, k in enumerate(kinds) if j not in position)
+        out.append(CalHome("generated", g["home_type"], tuple(kinds[a] for a in used), devices,
+                           lights_known=True, empty_areas=empty))  # fmt: skip
     return out
 
 
