@@ -75,7 +75,7 @@ def _class_share(device_class: str, v: HomeView) -> float:
 
 # Areas are read twice. The declared areas (`area_count`, `areas_<kind>`, `outdoor_area_share`) are
 # the rooms the owner named, whether or not a device was given one: a real registry leaves a third of
-# its devices in no area (real installs: 0.04 to 1 placed), so the rooms holding hardware ("placed"
+# its devices in no area (real installs: 0.04 to 1 of them placed), so the rooms holding hardware ("placed"
 # areas) undercount the home. The placed areas say what is equipped: a declared area can also be a
 # default onboarding area nobody uses (2.8 empty areas per real install).
 def _placed_area_count(v: HomeView) -> float:

@@ -24,8 +24,10 @@ def _eid(ctx: SimContext, entity: int) -> str:
 
 
 def _area(ctx: SimContext, entity: int) -> str | None:
-    area = ctx.layout.entities[entity].area
-    return str(ctx.layout.areas[area]["name"]) if area >= 0 else None
+    """The entity's area as its registry record shows it (None for a device left in no area: an event
+    knows no more of the home than HA does)."""
+    area = ctx.layout.records[entity].get("area")
+    return str(area) if area else None
 
 
 def _trigger(

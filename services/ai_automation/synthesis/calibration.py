@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from statistics import fmean, median, pstdev
+from statistics import fmean, median, pstdev, variance
 from typing import Any
 
 from ai_automation.synthesis.calibration_sources import LIGHT, CalHome, kind_counts
@@ -210,7 +210,7 @@ def device_placement_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     ]
     if len(shares) < MIN_HOMES:
         return {"homes": len(shares)}
-    mean, var = fmean(shares), pstdev(shares) ** 2 * len(shares) / (len(shares) - 1)
+    mean, var = fmean(shares), variance(shares)
     k = mean * (1.0 - mean) / var - 1.0 if var > 0 else 0.0
     return {
         "homes": len(shares),

@@ -43,7 +43,9 @@ from homeiq_shared.event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "2.5.0"  # 2.5: a share of devices left in no area, as real registries leave them (2.4: floor-level areas, config/diagnostic entities, other hardware)
+# 2.5: a share of devices left in no area, as real registries leave them (2.5.1: the other hardware keeps
+# its areas, events name the registry's area); 2.4: floor-level areas, config/diagnostic entities, other hardware
+GENERATOR_VERSION = "2.5.1"
 DEFAULT_SEED = 42
 DEFAULT_START_DATE = date(2025, 10, 1)
 MAX_HOMES = 100_000

@@ -28,6 +28,7 @@ from ai_automation.synthesis.household_calendar import household_calendar
 from ai_automation.synthesis.household_rhythm import BIN_S, build_rhythm, time_grid
 from ai_automation.synthesis.layout import HomeLayout, build_layout
 from ai_automation.synthesis.origins import AUTOMATION, Origins
+from ai_automation.synthesis.registry_entities import ORIGIN_STREAM
 from ai_automation.synthesis.sim_context import SimContext
 
 US = 1_000_000
@@ -59,7 +60,7 @@ def home_rng(seed: int, index: int) -> np.random.Generator:
 
 def origin_rng(seed: int, index: int) -> np.random.Generator:
     """The stream of who-caused-what (origins.py), apart from the home's own so its events stay the same."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, 1)))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, ORIGIN_STREAM)))
 
 
 def _labels(layout: HomeLayout, plan: FailurePlan) -> dict[str, Any]:

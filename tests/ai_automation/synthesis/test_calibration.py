@@ -442,6 +442,11 @@ def test_device_placement_is_measured_on_real_registries_only() -> None:
     assert a / (a + b) == pytest.approx(0.625, abs=1e-3)
     assert a * b / ((a + b) ** 2 * (a + b + 1)) == pytest.approx(sd**2, rel=0.01)
     assert device_placement_statistics(homes[:2]) == {"homes": 2}  # too few to fit
+    # every install placing the same share: no spread to fit, so no Beta, and the generator places all
+    same = device_placement_statistics([registry(2, 2)] * 3)
+    assert (same["mean"], same["sd"], same["beta"]) == (0.5, 0.0, None)
+    doc = {**json.loads(TABLE_PATH.read_text(encoding="utf-8")), "device_placement": same}
+    assert parse_table(doc).device_placement is None
 
 
 def test_a_share_of_devices_is_left_in_no_area_and_the_simulation_is_unchanged(
@@ -453,7 +458,7 @@ def test_a_share_of_devices_is_left_in_no_area_and_the_simulation_is_unchanged(
         {**json.loads(TABLE_PATH.read_text(encoding="utf-8")), "device_placement_applied": False}
     )
     assert everywhere.device_placement is None
-    shares = []
+    shares = []  # of the simulated devices (the other hardware keeps its areas: its rate is of placed units)
     for i in range(1, 121):
         shown = build_layout(i, "single_family_house", home_rng(5, i))
         full = build_layout(i, "single_family_house", home_rng(5, i), everywhere)
@@ -466,8 +471,10 @@ def test_a_share_of_devices_is_left_in_no_area_and_the_simulation_is_unchanged(
                 k: v for k, v in record.items() if k != "area"
             }
             assert kept["area"] in (record["area"], None)
-            if record.get("device_id"):
+            if record.get("device_id") in shown.device_ids:
                 by_device.setdefault(record["device_id"], set()).add(kept["area"] is not None)
+            elif record.get("device_id"):
+                assert kept["area"] == record["area"]
         assert all(len(placed) == 1 for placed in by_device.values())  # a device is placed whole or not
         shares.append(sum(placed == {True} for placed in by_device.values()) / len(by_device))
     mean = sum(shares) / len(shares)
