@@ -28,7 +28,7 @@ from ai_automation.synthesis.household_calendar import household_calendar
 from ai_automation.synthesis.household_rhythm import BIN_S, build_rhythm, time_grid
 from ai_automation.synthesis.layout import HomeLayout, build_layout
 from ai_automation.synthesis.origins import AUTOMATION, Origins
-from ai_automation.synthesis.registry_entities import ORIGIN_STREAM
+from ai_automation.synthesis.registry_entities import ORIGIN_STREAM, side_rng
 from ai_automation.synthesis.sim_context import SimContext
 
 US = 1_000_000
@@ -56,11 +56,6 @@ class HomeJob:
 def home_rng(seed: int, index: int) -> np.random.Generator:
     """The home's own generator: independent streams per (seed, home index)."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
-
-
-def origin_rng(seed: int, index: int) -> np.random.Generator:
-    """The stream of who-caused-what (origins.py), apart from the home's own so its events stay the same."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, ORIGIN_STREAM)))
 
 
 def _labels(layout: HomeLayout, plan: FailurePlan) -> dict[str, Any]:
@@ -165,7 +160,8 @@ def render_home(job: HomeJob) -> RenderedHome:
         outdoor_temp=np.interp(centres, hours, weather.temperature),
         outdoor_rh=np.interp(centres, hours, weather.humidity),
         cloud=np.interp(centres, hours, weather.cloud),
-        origins=Origins(origin_rng(job.seed, job.index)),
+        # who caused what, on a side stream: the home's own draws, so its events, stay the same
+        origins=Origins(side_rng(rng, ORIGIN_STREAM)),
     )
     state_cols, other_cols = simulate_events(ctx)
     codes = ctx.origins.codes(state_cols[0], state_cols[1])

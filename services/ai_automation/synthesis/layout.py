@@ -39,6 +39,7 @@ from ai_automation.synthesis.home_types import (
 )
 from ai_automation.synthesis.locations import LOCATION_WEIGHTS, LOCATIONS, Location
 from ai_automation.synthesis.registry_entities import (
+    OTHER_HARDWARE_STREAM,
     PLACEMENT_STREAM,
     STATIC,
     EntityInfo,
@@ -310,7 +311,14 @@ def build_layout(
             record["device_id"] = device_id
             add_entity(layout, used, info, record)
     if table.other_hardware is not None:
-        add_other_hardware(layout, table.other_hardware, dict(table.room_classes), used, names, side_rng(rng))
+        add_other_hardware(
+            layout,
+            table.other_hardware,
+            dict(table.room_classes),
+            used,
+            names,
+            side_rng(rng, OTHER_HARDWARE_STREAM),
+        )
     if table.device_placement is not None:
         leave_unplaced(layout, table.device_placement, side_rng(rng, PLACEMENT_STREAM))
     return layout

@@ -12,8 +12,9 @@ event, neither when the device changed by itself or was switched at the wall. Ge
 - other manual light and switch changes are made through HA (user) with probability `USER_SHARE`, at
   the wall (system) otherwise; the lights one gesture switches together share its origin.
 
-Every draw here comes from the home's own `origin_rng`: a home without a planted habit keeps exactly the
-state changes it had before contexts were generated (only who caused them is new).
+Every draw here comes from the home's own origin stream (`side_rng(rng, ORIGIN_STREAM)`): a home
+without a planted habit keeps exactly the state changes it had before contexts were generated (only
+who caused them is new).
 """
 
 from __future__ import annotations

@@ -149,9 +149,9 @@ own generator (spawn key `(home index,)`) and from each other: who caused each c
 the other hardware, and which devices the registry leaves in no area."""
 
 
-def side_rng(rng: np.random.Generator, stream: int = OTHER_HARDWARE_STREAM) -> np.random.Generator:
-    """A stream of its own for what a registry shows beyond the simulated devices, derived from the
-    home's seed without drawing from its generator (so the devices and events stay as they were)."""
+def side_rng(rng: np.random.Generator, stream: int) -> np.random.Generator:
+    """One of the home's side streams (`ORIGIN_STREAM`...), derived from the home's seed without drawing
+    from its generator (so the devices and events stay as they were)."""
     seq = rng.bit_generator.seed_seq
     if isinstance(seq, np.random.SeedSequence):
         return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, stream)))
