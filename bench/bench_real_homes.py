@@ -57,6 +57,7 @@ APARTMENT_LIKE = {"apartment", "condo", "studio"}
 ALL_TYPES = ("apartment", "condo", "studio", "single_family_house", "townhouse", "cottage",
              "multi_story", "ranch_house")  # fmt: skip
 COMP = group_columns([COMPOSITION])
+AREA_COUNT = FEATURE_NAMES.index("area_count")
 SELECTION_RULE = (
     f"fixed in advance, calibration split only: out-of-fold macro-F1 of {', '.join(METHODS)} over "
     f"stratified {FOLDS}-fold CV x {REPEATS} repeats of the calibration homes (same folds for all; each "
@@ -85,13 +86,6 @@ def real_installs() -> list[dict[str, Any]]:
 def composition(homes: Sequence[dict[str, Any]]) -> NDArray[np.float64]:
     """Composition feature rows (the columns the no-events model reads)."""
     return np.vstack([extract_features(h).values[COMP] for h in homes])
-
-
-def declared_areas(homes: Sequence[dict[str, Any]]) -> NDArray[np.float64]:
-    """Declared areas per home, empty ones included (the `area_count` feature): what the
-    `area_count <= 6.5` rule reads."""
-    column = FEATURE_NAMES.index("area_count")
-    return np.array([extract_features(h).values[column] for h in homes], dtype=np.float64)
 
 
 # ---- statistics ----------------------------------------------------------------------------------
@@ -262,7 +256,9 @@ def transfer(
     p4_c, p4_t = coarse_scores(probabilities(full, homes_c)), coarse_scores(probabilities(full, homes_t))
     # its own stream: the choice does not depend on how many bootstrap draws came before
     selection = choose(p4_c, y4_c, p4_t, train_prior, np.random.default_rng(SEED))
-    areas_c, areas_t = declared_areas(homes_c), declared_areas(homes_t)
+    # the declared areas, empty ones included: what the `area_count <= 6.5` rule reads
+    areas_c = composition(homes_c)[:, list(COMP).index(AREA_COUNT)]
+    areas_t = composition(homes_t)[:, list(COMP).index(AREA_COUNT)]
     area_cut = best_threshold(-areas_c, y_bin_c)  # fewer areas -> apartment
     majority_bin = bool(y_bin_c.mean() > 0.5)
     majority4 = int(np.bincount(y4_c, minlength=len(FOUR_CLASSES)).argmax())
