@@ -42,6 +42,11 @@ DEVICE_PLACEMENT_NOTE = (
     "labelled installs; the devices left without one stay in their rooms in the simulation; see README, "
     "real homes"
 )
+FLOOR_REGISTRY_APPLIED = True
+FLOOR_REGISTRY_NOTE = (
+    "drawn: whether a home's registry declares its floors (then every floor of the building, each area on "
+    "its own), at the rate of the labelled installs with an area registry; see README, real homes"
+)
 
 
 def find_external_data(start: Path = ROOT) -> Path | None:
@@ -90,6 +95,8 @@ def build_table(external: Path, split: str) -> dict:  # type: ignore[type-arg]
     table["other_hardware_note"] = OTHER_HARDWARE_NOTE
     table["device_placement_applied"] = DEVICE_PLACEMENT_APPLIED
     table["device_placement_note"] = DEVICE_PLACEMENT_NOTE
+    table["floor_registry_applied"] = FLOOR_REGISTRY_APPLIED
+    table["floor_registry_note"] = FLOOR_REGISTRY_NOTE
     return table
 
 

@@ -46,7 +46,7 @@ class Area(_Strict):
     area_id: str
     name: str
     type: Literal["indoor", "outdoor"]
-    floor: str
+    floor: str | None = Field(None, description="Its floor's id; none when the registry declares no floors")
     description: str
 
 
@@ -212,8 +212,8 @@ class HomeFile(_Strict):
             raise ValueError("entity ids must be unique")
         known = set(entity_ids)
         floors = {f.floor_id for f in self.floors}
-        if any(a.floor not in floors for a in self.areas):
-            raise ValueError("every area must be on a declared floor")
+        if any(a.floor is not None and a.floor not in floors for a in self.areas):
+            raise ValueError("an area's floor must be a declared floor")
         areas = {a.name for a in self.areas}
         if any(d.area is not None and d.area not in areas for d in self.devices):
             raise ValueError("every device area must be an area of the home")

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from ai_automation.home_type.home_view import HomeInputError, HomeView, parse_home
 from ai_automation.home_type.semantics import AREA_KIND_NAMES
 
-FEATURE_SCHEMA_VERSION = "home-features/8"
+FEATURE_SCHEMA_VERSION = "home-features/9"
 """Bumped whenever a feature is added, removed, reordered or computed differently."""
 
 COMPOSITION = "composition"
@@ -120,6 +120,10 @@ def _area_kind_count(kind: str, v: HomeView) -> float:
 
 def _outdoor_area_share(v: HomeView) -> float:
     return _ratio(v.area_outdoor, _area_count(v))
+
+
+def _floor_count(v: HomeView) -> float:
+    return float(v.floors)
 
 
 def _bedroom_share_of_placed_indoor_areas(v: HomeView) -> float:
@@ -310,6 +314,8 @@ def _specs() -> tuple[FeatureSpec, ...]:
         *(FeatureSpec(f"areas_{k}", _C, partial(_area_kind_count, k)) for k in AREA_KIND_NAMES),
         FeatureSpec("areas_other", _C, partial(_area_kind_count, "other")),
         FeatureSpec("outdoor_area_share", _C, _outdoor_area_share),
+        # HA's floor registry: most registries declare none (0); a house often declares two or more
+        FeatureSpec("floor_count", _C, _floor_count),
         # Event rhythm and occupancy-like patterns (local time of the home).
         *(
             FeatureSpec(f"hour_share_{h:02d}_{h + 4:02d}", _E, partial(_hour_band_share, h))

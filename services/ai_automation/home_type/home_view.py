@@ -38,6 +38,8 @@ class HomeView:
     """Kinds of every declared area, empty or not."""
     area_outdoor: int
     """How many declared areas are outdoor ones."""
+    floors: int
+    """Floors the registry declares (HA's floor registry; 0 when it declares none)."""
     total_devices: int
     domain_counts: Counter[str]
     class_counts: Counter[str]
@@ -390,6 +392,7 @@ def _reduce(home: Mapping[str, Any], view: RegistryView) -> HomeView:
         placed_area_outdoor=sum(out for out, n in zip(outdoor, placed, strict=True) if n),
         area_kinds=Counter(kinds),
         area_outdoor=sum(outdoor),
+        floors=view.floors,
         total_devices=sum(domain_counts.values()),
         domain_counts=domain_counts,
         class_counts=class_counts,

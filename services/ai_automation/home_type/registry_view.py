@@ -3,9 +3,10 @@
 The one door into the home-type features. A generated home file, a `/predict` request, an imported
 `.storage` snapshot (`read_registries`) and a registry export with `entities[]` and HA `devices[]`
 (the calibration installs' shape) all become the same `RegistryView`: area names (no declared
-indoor/outdoor, no floors: most real registries and every predict request have none), and per
-entity its domain, device class (canonicalised) and area. A generator's own `category`, area
-`type` or `floor` never reaches a feature.
+indoor/outdoor), how many floors HA's floor registry declares (0 when it declares none, as most real
+registries and many requests), and per entity its domain, device class (canonicalised) and area. A
+generator's own `category` or area `type` never reaches a feature; its floors do only as a registry
+declares them (the generator leaves them out of the home file when the registry declares none).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class RegistryView:
 
     areas: tuple[str, ...]
     entities: tuple[ViewEntity, ...]
+    floors: int = 0
+    """Floors in the home's floor registry (0: it declares none)."""
 
     @property
     def physical(self) -> tuple[ViewEntity, ...]:
@@ -103,6 +106,23 @@ def _area_names(raw: Any) -> tuple[list[str], dict[str, int]]:
     for key, i in ids:  # names first: an id never shadows another area's name
         index.setdefault(key, i)
     return names, index
+
+
+def _floor_count(home: Mapping[str, Any]) -> int:
+    """Floors the home's registry declares: its `floors` entries (HA's floor registry, or a home file's
+    floors) when the home carries them, else the distinct floors its areas name (an imported snapshot
+    keeps each area's floor and no floor list)."""
+    floors = home.get("floors")
+    if floors is not None and not isinstance(floors, list):
+        raise HomeInputError("floors must be a list of floor registry entries (floor_id, name, level)")
+    entries = floors if floors is not None else home.get("areas") or []
+    keys = {
+        _text(e.get("floor_id")) or _text(e.get("name" if floors is not None else "floor"))
+        for e in entries
+        if isinstance(e, Mapping)
+    }
+    keys.discard(None)
+    return len(keys)
 
 
 def _device_class(record: Mapping[str, Any]) -> str | None:
@@ -173,11 +193,12 @@ def registry_view(home: Mapping[str, Any]) -> RegistryView:
         entities = _from_devices(devices, index)
     if not entities:
         raise HomeInputError("the home has no enabled entity")
-    return RegistryView(tuple(names), tuple(entities))
+    return RegistryView(tuple(names), tuple(entities), _floor_count(home))
 
 
 def as_predict_home(view: RegistryView, home_id: str = "") -> dict[str, Any]:
-    """The minimal `/predict` body of a view (areas by name; entity_id, area, device_class), no events."""
+    """The minimal `/predict` body of a view (areas by name; entity_id, area, device_class; the floors
+    as anonymous entries when the registry declares some), no events."""
     devices = []
     for e in view.entities:
         record: dict[str, Any] = {"entity_id": e.entity_id, "device_type": e.domain}
@@ -186,4 +207,11 @@ def as_predict_home(view: RegistryView, home_id: str = "") -> dict[str, Any]:
         if e.device_class is not None:
             record["device_class"] = e.device_class
         devices.append(record)
-    return {"home_id": home_id, "areas": [{"name": n} for n in view.areas], "devices": devices}
+    body: dict[str, Any] = {
+        "home_id": home_id,
+        "areas": [{"name": n} for n in view.areas],
+        "devices": devices,
+    }
+    if view.floors:
+        body["floors"] = [{"floor_id": f"floor_{i}"} for i in range(view.floors)]
+    return body

@@ -110,6 +110,9 @@ class CalHome:
     cannot tell; allenporter's files list modelled device types only)."""
     equipped_areas: int = 0
     """How many areas hold a modelled or unmodelled device (the `areas` kept)."""
+    floors: int | None = None
+    """Floors in the home's HA floor registry (None: the source has no registries, as allenporter's
+    description files)."""
 
 
 def registry_device_kind(entities: Iterable[tuple[str, str | None, str]], outdoor: bool) -> str | None:
@@ -214,8 +217,11 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
         return None
     names = [str(a.get("name") or "") for a in areas]
     position = {a["area_id"]: i for i, a in enumerate(areas)}
+    floors = len(doc.get("floors") or [])
     if "devices" not in doc or "entities" not in doc:
-        return CalHome("real-ha-homes", str(home_type), tuple(area_kind(n) for n in names), None, False)
+        return CalHome(
+            "real-ha-homes", str(home_type), tuple(area_kind(n) for n in names), None, False, floors=floors
+        )
     by_device: dict[str, list[tuple[str, str | None, str]]] = {}
     # every enabled entity of a device, its config and diagnostic ones included: a registry view (and a
     # predict request, which carries no entity_category) counts them, so the entity mix must too
@@ -276,7 +282,7 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
     )
     return CalHome(
         "real-ha-homes", str(home_type), kinds, devices, lights_known=False, empty_areas=empty,
-        other_hardware=other if used else None, equipped_areas=len(used),
+        other_hardware=other if used else None, equipped_areas=len(used), floors=floors,
     )  # fmt: skip
 
 

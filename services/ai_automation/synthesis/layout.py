@@ -39,12 +39,14 @@ from ai_automation.synthesis.home_types import (
 )
 from ai_automation.synthesis.locations import LOCATION_WEIGHTS, LOCATIONS, Location
 from ai_automation.synthesis.registry_entities import (
+    FLOOR_STREAM,
     OTHER_HARDWARE_STREAM,
     PLACEMENT_STREAM,
     STATIC,
     EntityInfo,
     add_entity,
     add_other_hardware,
+    declare_floors,
     entity_record,
     extra_entities,
     leave_unplaced,
@@ -321,6 +323,8 @@ def build_layout(
         )
     if table.device_placement is not None:
         leave_unplaced(layout, table.device_placement, side_rng(rng, PLACEMENT_STREAM))
+    if table.floor_registry is not None:
+        declare_floors(layout, table.floor_registry, side_rng(rng, FLOOR_STREAM))
     return layout
 
 

@@ -143,10 +143,10 @@ OTHER_LABELS = (
 _MAX_UNIT_ENTITIES = 60
 
 
-ORIGIN_STREAM, OTHER_HARDWARE_STREAM, PLACEMENT_STREAM = 1, 2, 3
+ORIGIN_STREAM, OTHER_HARDWARE_STREAM, PLACEMENT_STREAM, FLOOR_STREAM = 1, 2, 3, 4
 """A home's side streams: `SeedSequence(seed, spawn_key=(home index, stream))`, each apart from the home's
 own generator (spawn key `(home index,)`) and from each other: who caused each change (`origins.py`),
-the other hardware, and which devices the registry leaves in no area."""
+the other hardware, which devices the registry leaves in no area, and whether it declares its floors."""
 
 
 def side_rng(rng: np.random.Generator, stream: int) -> np.random.Generator:
@@ -220,3 +220,16 @@ def leave_unplaced(layout: HomeLayout, beta: tuple[float, float], rng: np.random
     for record in layout.records:
         if record.get("device_id") in unplaced:
             record["area"] = None
+
+
+def declare_floors(layout: HomeLayout, rate: float, rng: np.random.Generator) -> None:
+    """Whether the home's registry declares its floors: HA's floor registry (2024.4) is optional, and
+    of the labelled installs with an area registry about a third list floors (see
+    `calibration.floor_registry_statistics`). With probability `rate` the registry lists every floor
+    of the building and each area names its own; otherwise the home file carries no floor, as such a
+    registry export does. The building keeps its storeys in the simulation."""
+    if rng.random() < rate:
+        return
+    layout.floors = []
+    for area in layout.areas:
+        area["floor"] = None

@@ -121,9 +121,21 @@ def test_device_counts_have_no_top5_cutoff_and_only_hardware_counts() -> None:
     assert v["device_count_climate"] == 1
     # hardware only: the automation is configuration, and no person/script/scene count is a feature
     assert v["total_devices"] == 11
-    assert not {"automation_count", "person_count", "physical_device_count", "floor_count"} & set(
-        FEATURE_NAMES
-    )
+    assert not {"automation_count", "person_count", "physical_device_count"} & set(FEATURE_NAMES)
+
+
+def test_floor_count_reads_the_floor_registry_or_the_areas_floors() -> None:
+    home = _home()  # its areas name one floor, and it carries no floor list: an imported snapshot's shape
+    assert _values(home)["floor_count"] == 1
+    registry = [{"floor_id": "f1", "name": "Upstairs", "level": 1}, {"floor_id": "f0", "name": "Downstairs"}]
+    assert _values({**home, "floors": registry})["floor_count"] == 2  # the registry, when carried, decides
+    assert _values({**home, "floors": [{"name": "Main"}, {"name": "Main"}]})["floor_count"] == 1
+    # a registry declaring no floor: a generated home file whose registry has none, or a predict body
+    assert _values({**home, "floors": []})["floor_count"] == 0
+    bare = {**home, "areas": [{"name": a["name"]} for a in home["areas"]]}
+    assert _values(bare)["floor_count"] == 0
+    with pytest.raises(HomeInputError, match="floors must be a list"):
+        extract_features({**home, "floors": 2})
 
 
 def test_total_events_counts_device_entities_only() -> None:

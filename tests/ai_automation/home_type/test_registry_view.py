@@ -36,8 +36,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 
 def as_registry_export(home: dict[str, Any]) -> dict[str, Any]:
     """The same home as a real registry export carries it: areas with hashed ids, HA devices holding the
-    area, entities pointing at their device (or straight at an area), no category, type or floor."""
+    area, entities pointing at their device (or straight at an area), the floor registry when the home
+    declares one, no category or type."""
     area_ids = {a["name"]: f"a{i:03d}" for i, a in enumerate(home["areas"])}
+    levels = {f["floor_id"]: f["level"] for f in home["floors"]}
     devices: dict[str, dict[str, Any]] = {}
     entities = []
     for i, d in enumerate(home["devices"]):
@@ -50,7 +52,15 @@ def as_registry_export(home: dict[str, Any]) -> dict[str, Any]:
             record["area_id"] = area_id
         entities.append(record)
     return {
-        "areas": [{"area_id": area_ids[a["name"]], "name": a["name"]} for a in home["areas"]],
+        # HA's floor registry and each area's floor_id, when the home's registry declares floors
+        "floors": [
+            {"floor_id": f"f{f['level']}", "name": f["name"], "level": f["level"]} for f in home["floors"]
+        ],
+        "areas": [
+            {"area_id": area_ids[a["name"]], "name": a["name"]}
+            | ({"floor_id": f"f{levels[a['floor']]}"} if a.get("floor") else {})
+            for a in home["areas"]
+        ],
         "devices": list(devices.values()),
         "entities": [*entities, {"entity_id": "light.gone", "disabled": True}],
     }
@@ -71,6 +81,7 @@ def test_golden_generated_home_equals_its_predict_request_and_registry_export(
                 }
                 for d in home["devices"]
             ],
+            "floors": [{"floor_id": f["floor_id"]} for f in home["floors"]],
         }
         exported = as_registry_export(home)
         for other in (request, exported, as_predict_home(registry_view(exported))):
@@ -79,12 +90,12 @@ def test_golden_generated_home_equals_its_predict_request_and_registry_export(
 
 def test_generator_fields_never_reach_a_feature(generated: list[dict[str, Any]]) -> None:
     home = {**generated[0], "events": []}
-    # the generator's own category, declared indoor/outdoor and floors, all turned upside down
+    # the generator's own category and declared indoor/outdoor turned upside down, and each area put on
+    # a floor of its own: the home's floor list (its floor registry) decides how many floors it has
     lying = {
         **home,
         "areas": [{**a, "type": "outdoor", "floor": f"floor_{i}"} for i, a in enumerate(home["areas"])],
         "devices": [{**d, "category": "security"} for d in home["devices"]],
-        "floors": 9,
     }
     np.testing.assert_array_equal(extract_features(lying).values, extract_features(home).values)
 

@@ -482,3 +482,63 @@ def test_a_share_of_devices_is_left_in_no_area_and_the_simulation_is_unchanged(
     # the real spread: some homes place little, some all
     assert min(shares) < 0.3
     assert max(shares) > 0.95
+
+
+def test_floor_registry_rate_is_measured_on_real_registries_only() -> None:
+    from ai_automation.synthesis.calibration import floor_registry_statistics
+    from ai_automation.synthesis.calibration_sources import real_ha_home
+
+    def install(floors: list[dict[str, Any]]) -> CalHome | None:
+        doc = {
+            "label": "single_family_house",
+            "areas": [{"area_id": "a1", "name": "Kitchen"}],
+            "floors": floors,
+        }
+        return real_ha_home(doc, lambda name: "kitchen")
+
+    two = [{"floor_id": "f1", "name": "Upstairs"}, {"floor_id": "f0", "name": "Downstairs"}]
+    homes = [install(two), install([]), install([]), install([*two, {"floor_id": "f2", "name": "Attic"}])]
+    assert [h.floors for h in homes if h is not None] == [2, 0, 0, 3]
+    described = CalHome("allenporter/devices-v2", "apartment", ("living",), (CalDevice(0, "tv", 1),), True)
+    assert described.floors is None  # a description file has no floor registry
+    stats = floor_registry_statistics([*(h for h in homes if h is not None), described])
+    assert stats == {"homes": 4, "declaring": 2, "rate": 0.5, "floors_when_declared": {"2": 1, "3": 1}}
+    assert floor_registry_statistics([h for h in homes[:2] if h is not None]) == {"homes": 2}  # too few
+    doc = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+    assert parse_table(doc).floor_registry == doc["floor_registry"]["rate"]
+    assert parse_table({**doc, "floor_registry_applied": False}).floor_registry is None
+
+
+def test_a_share_of_registries_declare_their_floors_and_the_simulation_is_unchanged(
+    table: CalibrationTable,
+) -> None:
+    assert table.floor_registry is not None, "the committed table applies the floor registry rate"
+    always = parse_table(
+        {**json.loads(TABLE_PATH.read_text(encoding="utf-8")), "floor_registry_applied": False}
+    )
+    declared = 0
+    homes = 160
+    for i in range(1, homes + 1):
+        home_type = ("multi_story", "single_family_house", "apartment", "townhouse")[i % 4]
+        shown = build_layout(i, home_type, home_rng(5, i))
+        full = build_layout(i, home_type, home_rng(5, i), always)
+        # the simulated home is the same; only the registry's floors differ
+        assert (shown.entities, shown.records, shown.device_kinds) == (
+            full.entities,
+            full.records,
+            full.device_kinds,
+        )
+        assert [{**a, "floor": None} for a in shown.areas] == [{**a, "floor": None} for a in full.areas]
+        assert full.floors
+        assert all(a["floor"] for a in full.areas)
+        if shown.floors:
+            declared += 1
+            assert (shown.floors, shown.areas) == (
+                full.floors,
+                full.areas,
+            )  # every floor, each area on its own
+            if home_type == "multi_story":
+                assert len(shown.floors) >= 2
+        else:
+            assert all(a["floor"] is None for a in shown.areas)
+    assert abs(declared / homes - table.floor_registry) < 0.1, (declared / homes, table.floor_registry)
