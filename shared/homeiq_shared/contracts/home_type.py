@@ -91,7 +91,8 @@ class PredictRequest(BaseModel):
     home: dict[str, Any] | None = Field(
         None,
         description=(
-            "One home: areas, devices, optional events. Events are a list of event objects "
+            "One home: areas, devices, optional floors (HA's floor registry entries, `floor_id` / `name`; "
+            "without them each area's `floor` is read), optional events. Events are a list of event objects "
             "(`entity_id`, `timestamp` or `time_fired`, `event_type`) or, faster, columns "
             '`{"entity_id": [...], "timestamp": [...], "event_type": [...]}`; a timestamp is '
             "ISO-8601 or UNIX seconds."

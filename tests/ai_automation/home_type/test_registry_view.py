@@ -191,3 +191,34 @@ def test_a_generated_home_without_its_empty_areas_differs_only_in_the_declared_a
         for other in (kept, padded):
             np.testing.assert_array_equal(extract_features(other).values[others], as_file[others])
         assert as_file[FEATURE_NAMES.index("placed_area_count")] == len(kept["areas"])
+
+
+def test_an_imported_home_keeps_its_floor_registry_to_the_features() -> None:
+    from ai_automation.home_type.real_homes import build_home
+    from homeiq_shared.ha_registries import snapshot_from_registries
+    from homeiq_shared.ha_snapshots import HomeSnapshotRow
+
+    floors = [{"floor_id": "up", "name": "Upstairs", "level": 1}, {"floor_id": "down", "name": "Downstairs"}]
+    areas = [
+        {"id": "kitchen", "name": "Kitchen", "floor_id": "down"},
+        {"id": "bedroom", "name": "Bedroom", "floor_id": "up"},
+        {"id": "hall", "name": "Hall", "floor_id": "down"},
+    ]
+    entities = [
+        {"entity_id": "light.kitchen", "area_id": "kitchen"},
+        {"entity_id": "light.bed", "area_id": "bedroom"},
+    ]
+
+    def stored(snapshot_floors: list[dict[str, Any]], snapshot_areas: list[dict[str, Any]]) -> dict[str, Any]:
+        snapshot = snapshot_from_registries(snapshot_floors, snapshot_areas, [], entities)
+        row = HomeSnapshotRow(home_id="h", areas=snapshot.areas, devices=snapshot.devices, timezone="UTC")
+        built = build_home("h", row, [], "UTC")
+        assert not isinstance(built, str)
+        return built.home
+
+    # the stored snapshot keeps each area's floor (no floor list): two floors declared
+    assert _v(stored(floors, areas))["floor_count"] == 2
+    # an install without a floor registry: its areas name no floor
+    assert (
+        _v(stored([], [{k: v for k, v in a.items() if k != "floor_id"} for a in areas]))["floor_count"] == 0
+    )
