@@ -47,6 +47,11 @@ FLOOR_REGISTRY_NOTE = (
     "drawn: whether a home's registry declares its floors (then every floor of the building, each area on "
     "its own), at the rate of the labelled installs with an area registry; see README, real homes"
 )
+LIGHTLESS_APPLIED = True
+LIGHTLESS_NOTE = (
+    "drawn: whether a home's registry holds no light at all (then no light device is placed), at the rate "
+    "of the labelled installs with a device registry; see README, real homes"
+)
 
 
 def find_external_data(start: Path = ROOT) -> Path | None:
@@ -97,6 +102,8 @@ def build_table(external: Path, split: str) -> dict:  # type: ignore[type-arg]
     table["device_placement_note"] = DEVICE_PLACEMENT_NOTE
     table["floor_registry_applied"] = FLOOR_REGISTRY_APPLIED
     table["floor_registry_note"] = FLOOR_REGISTRY_NOTE
+    table["lightless_applied"] = LIGHTLESS_APPLIED
+    table["lightless_note"] = LIGHTLESS_NOTE
     return table
 
 

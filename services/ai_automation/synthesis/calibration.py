@@ -238,6 +238,21 @@ def floor_registry_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     }
 
 
+def lightless_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
+    """How often a real registry holds no light at all (the owner's lights are not in HA, or not yet):
+    the share of the installs with a device registry whose devices include no light. Pooled over home
+    types, from real registries only: allenporter's descriptions list lights in every home."""
+    registries = [h for h in homes if h.source == "real-ha-homes" and h.devices]
+    if len(registries) < MIN_HOMES:
+        return {"homes": len(registries)}
+    lightless = [h for h in registries if not any(k in (*LIGHT_KINDS, LIGHT) for k in kind_counts(h))]
+    return {
+        "homes": len(registries),
+        "without_light": len(lightless),
+        "rate": _r(len(lightless) / len(registries)),
+    }
+
+
 def type_statistics(homes: Sequence[CalHome]) -> dict[str, Any]:
     """The derived statistics of one group of homes (one home type, or all of a split)."""
     with_devices = [h for h in homes if h.devices is not None]
@@ -288,6 +303,7 @@ def derive_table(
         "other_hardware": other_hardware_statistics(homes),
         "device_placement": device_placement_statistics(homes),
         "floor_registry": floor_registry_statistics(homes),
+        "lightless": lightless_statistics(homes),
     }
 
 
@@ -327,6 +343,8 @@ class CalibrationTable:
     floor_registry: float | None = None
     """The chance that a home's registry declares its floors (None: every generated home declares them,
     as before generator 2.6)."""
+    lightless: float | None = None
+    """The chance that a home's registry holds no light (None: every generated home has lights)."""
 
 
 @dataclass(frozen=True)
@@ -365,6 +383,11 @@ def _floor_registry(doc: Mapping[str, Any]) -> float | None:
     return float(rate) if doc.get("floor_registry_applied") and rate is not None else None
 
 
+def _lightless(doc: Mapping[str, Any]) -> float | None:
+    rate = (doc.get("lightless") or {}).get("rate")
+    return float(rate) if doc.get("lightless_applied") and rate is not None else None
+
+
 def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
     """Parse a table written by `derive_table`."""
     if doc.get("version") != TABLE_VERSION:
@@ -387,6 +410,7 @@ def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
         _other_hardware(doc),
         _device_placement(doc),
         _floor_registry(doc),
+        _lightless(doc),
     )
 
 

@@ -43,7 +43,8 @@ from homeiq_shared.event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
-# 2.6: the registry declares its floors in some homes only, as real ones do (floor registry);
+# 2.6: the registry declares its floors in some homes only, as real ones do (floor registry), and some
+# registries hold no light at all;
 # 2.5: a share of devices left in no area, as real registries leave them (2.5.1: the other hardware keeps
 # its areas, events name the registry's area); 2.4: floor-level areas, config/diagnostic entities, other hardware
 GENERATOR_VERSION = "2.6.0"

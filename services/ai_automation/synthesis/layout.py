@@ -40,6 +40,7 @@ from ai_automation.synthesis.home_types import (
 from ai_automation.synthesis.locations import LOCATION_WEIGHTS, LOCATIONS, Location
 from ai_automation.synthesis.registry_entities import (
     FLOOR_STREAM,
+    LIGHTS_STREAM,
     OTHER_HARDWARE_STREAM,
     PLACEMENT_STREAM,
     STATIC,
@@ -63,6 +64,7 @@ _UPPER_ROOMS = ("master_bedroom", "bedroom", "kids_room", "guest_room", "master_
 _BASEMENT_ROOMS = ("laundry", "storage", "gym", "workshop")
 _AREA_WEIGHT = {"living_room": 1.6, "main_room": 1.8, "kitchen": 1.4, "closet": 0.2, "storage": 0.3}
 _STATIC_W = np.array([k.weight for k in DEVICE_KINDS])
+_LIGHT = np.array([k.key in ("light_onoff", "light_dimmable", "light_rgbw") for k in DEVICE_KINDS])
 
 
 @dataclass
@@ -219,8 +221,11 @@ def _place_devices(
     def draw(weight: np.ndarray) -> int:
         return int(rng.choice(weight.size, p=weight / weight.sum()))
 
-    main = next(i for i, a in enumerate(kinds) if a in ("living_room", "main_room"))
-    put(1 if kind_w[1] > 0 else 0, main)
+    lit = bool(kind_w[_LIGHT].sum() > 0)  # a home whose registry holds no light gets none, ever
+    static = _STATIC_W if lit else np.where(_LIGHT, 0.0, _STATIC_W)
+    if lit:
+        main = next(i for i, a in enumerate(kinds) if a in ("living_room", "main_room"))
+        put(1 if kind_w[1] > 0 else 0, main)
     for k in np.flatnonzero(kind_w > 0).tolist() if each_kind else []:
         weight = area_w * allowed[k] * np.where(count.sum(axis=0) == 0, 4.0, 1.0)
         if not count[k].any() and weight.sum() > 0:
@@ -228,7 +233,7 @@ def _place_devices(
     for a in range(n_a):
         if not count[:, a].any():
             weight = kind_w * allowed[:, a]
-            put(draw(weight if weight.sum() > 0 else _STATIC_W * allowed[:, a]), a)
+            put(draw(weight if weight.sum() > 0 else static * allowed[:, a]), a)
     for _ in range(n_devices - len(placed)):
         weight = kind_w[:, None] * area_w[None, :] * allowed * 0.5**count * 0.88 ** count.sum(axis=0)
         weight[(count >= cap_area) | (count.sum(axis=1) >= cap_home)[:, None]] = 0.0
@@ -265,15 +270,24 @@ def build_layout(
         area_kinds=kinds,
         empty_areas=len(kinds) - equipped,
     )
+    # whether the registry holds any light, on a side stream: homes with lights keep every draw
+    lit = table.lightless is None or side_rng(rng, LIGHTS_STREAM).random() >= table.lightless
     if cal is None:
         median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]
         n_devices = max(len(kinds), int(np.clip(round(median * rng.lognormal(0.0, 0.2)), 4, 45)))
-        placement = _place_devices(kinds, n_devices, len(floors), _STATIC_W, False, rng)
+        static = _STATIC_W if lit else np.where(_LIGHT, 0.0, _STATIC_W)
+        placement = _place_devices(kinds, n_devices, len(floors), static, False, rng)
     else:
         # devices go to the equipped rooms only; the declared empty ones stay as a real registry has them
         n_devices = device_count(cal, equipped, rng)
+        weights = kind_weights(cal, rng)
         placement = _place_devices(
-            kinds[:equipped], n_devices, len(floors), kind_weights(cal, rng), True, rng
+            kinds[:equipped],
+            n_devices,
+            len(floors),
+            weights if lit else np.where(_LIGHT, 0.0, weights),
+            True,
+            rng,
         )
     used: set[str] = set()
     names: set[str] = set()
@@ -293,6 +307,8 @@ def build_layout(
         protocol = kind.protocols[int(rng.integers(len(kind.protocols)))]
         slug = slugify(name)
         for spec in kind.entities:
+            if not lit and spec.domain == "light":  # a garage door opener's lamp, in a home without lights
+                continue
             suffix = spec.suffix.replace("_", " ").title()
             info = EntityInfo(
                 entity_id=f"{spec.domain}.{slug}" + (f"_{spec.suffix}" if spec.suffix else ""),
@@ -308,6 +324,8 @@ def build_layout(
             record["device_id"] = device_id
             add_entity(layout, used, info, record)
         for domain, device_class in extra_entities(kind, table.entity_mix, rng):
+            if not lit and domain == "light":
+                continue
             info = static_entity(domain, device_class, slug, name, area, device)
             record = entity_record(info, area_name, kind.category, kind.power_source, protocol)
             record["device_id"] = device_id
@@ -320,6 +338,7 @@ def build_layout(
             used,
             names,
             side_rng(rng, OTHER_HARDWARE_STREAM),
+            lit,
         )
     if table.device_placement is not None:
         leave_unplaced(layout, table.device_placement, side_rng(rng, PLACEMENT_STREAM))

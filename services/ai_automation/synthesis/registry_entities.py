@@ -143,10 +143,11 @@ OTHER_LABELS = (
 _MAX_UNIT_ENTITIES = 60
 
 
-ORIGIN_STREAM, OTHER_HARDWARE_STREAM, PLACEMENT_STREAM, FLOOR_STREAM = 1, 2, 3, 4
+ORIGIN_STREAM, OTHER_HARDWARE_STREAM, PLACEMENT_STREAM, FLOOR_STREAM, LIGHTS_STREAM = 1, 2, 3, 4, 5
 """A home's side streams: `SeedSequence(seed, spawn_key=(home index, stream))`, each apart from the home's
 own generator (spawn key `(home index,)`) and from each other: who caused each change (`origins.py`),
-the other hardware, which devices the registry leaves in no area, and whether it declares its floors."""
+the other hardware, which devices the registry leaves in no area, whether it declares its floors, and
+whether it holds any light."""
 
 
 def side_rng(rng: np.random.Generator, stream: int) -> np.random.Generator:
@@ -165,12 +166,15 @@ def add_other_hardware(
     used: set[str],
     names: set[str],
     rng: np.random.Generator,
+    lit: bool = True,
 ) -> None:
     """What real registries place in their rooms beyond the devices the simulator models (phones,
     servers, printers, routers, integrations' service devices, template entities): a number of such
     units per equipped area drawn from the real installs' spread, each with a log-normal number of
     entities whose classes follow the real ones, in areas of the kinds where real installs put them.
-    Static (no events); they belong to no simulated device, so failures and events are unchanged."""
+    Static (no events); they belong to no simulated device, so failures and events are unchanged. In a
+    home whose registry holds no light (`lit` False) they carry no light entity either, as the real
+    installs without lights show none."""
     equipped = sorted({e.area for e in layout.entities if e.device >= 0})
     if not equipped:
         return
@@ -182,8 +186,9 @@ def add_other_hardware(
     area_class = np.array([room_classes.get(layout.area_kinds[a], "other") for a in equipped])
     kind_share = dict(stats.area_kinds)
     area_w = np.array([kind_share.get(str(c), 0.0) for c in area_class]) + 0.02
-    keys = [k for k, _ in stats.classes]
-    shares = np.array([v for _, v in stats.classes])
+    classes = [(k, v) for k, v in stats.classes if lit or k.partition(".")[0] != "light"]
+    keys = [k for k, _ in classes]
+    shares = np.array([v for _, v in classes])
     shares = shares / shares.sum()
     sizes = np.rint(stats.entities_geometric_mean * np.exp(rng.normal(0.0, stats.entities_log_sd, units)))
     for j, size in enumerate(np.clip(sizes, 1, _MAX_UNIT_ENTITIES).astype(int).tolist()):

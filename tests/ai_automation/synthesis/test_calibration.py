@@ -542,3 +542,46 @@ def test_a_share_of_registries_declare_their_floors_and_the_simulation_is_unchan
         else:
             assert all(a["floor"] is None for a in shown.areas)
     assert abs(declared / homes - table.floor_registry) < 0.1, (declared / homes, table.floor_registry)
+
+
+def test_lightless_rate_is_measured_on_real_registries_only() -> None:
+    from ai_automation.synthesis.calibration import lightless_statistics
+
+    def registry(*kinds: str | None) -> CalHome:
+        devices = tuple(CalDevice(0, k, 1) for k in kinds)
+        return CalHome("real-ha-homes", "single_family_house", ("living",), devices, False, empty_areas=())
+
+    homes = [
+        registry("light", "tv"),
+        registry("tv", None),
+        registry("light_dimmable"),
+        registry("door_sensor"),
+    ]
+    described = CalHome("allenporter/devices-v2", "apartment", ("living",), (CalDevice(0, "tv", 1),), True)
+    assert lightless_statistics([*homes, described]) == {"homes": 4, "without_light": 2, "rate": 0.5}
+    assert lightless_statistics(homes[:2]) == {"homes": 2}  # too few
+    doc = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+    assert parse_table(doc).lightless == doc["lightless"]["rate"]
+    assert parse_table({**doc, "lightless_applied": False}).lightless is None
+
+
+def test_a_share_of_registries_hold_no_light_and_the_others_are_unchanged(table: CalibrationTable) -> None:
+    assert table.lightless is not None, "the committed table applies the lightless rate"
+    always = parse_table({**json.loads(TABLE_PATH.read_text(encoding="utf-8")), "lightless_applied": False})
+    homes, dark = 160, 0
+    for i in range(1, homes + 1):
+        home_type = ("single_family_house", "apartment", "condo", "cottage")[i % 4]  # calibrated and not
+        shown = build_layout(i, home_type, home_rng(5, i))
+        lit = build_layout(i, home_type, home_rng(5, i), always)
+        assert any(e.domain == "light" for e in lit.entities)
+        if any(e.domain == "light" for e in shown.entities):
+            # a home with lights keeps every draw: the decision is on a stream of its own
+            assert (shown.entities, shown.records, shown.areas) == (lit.entities, lit.records, lit.areas)
+            continue
+        dark += 1
+        # no light anywhere: no light device, no lamp of another device, no light of the other hardware
+        assert not any(k in ("light_onoff", "light_dimmable", "light_rgbw") for k in shown.device_kinds)
+        assert not any(r["entity_id"].startswith("light.") for r in shown.records)
+        assert shown.areas == lit.areas
+        assert len(shown.device_kinds) > 0
+    assert abs(dark / homes - table.lightless) < 0.08, (dark / homes, table.lightless)
