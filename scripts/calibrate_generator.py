@@ -49,7 +49,7 @@ FLOOR_REGISTRY_NOTE = (
 )
 LIGHTLESS_APPLIED = True
 LIGHTLESS_NOTE = (
-    "drawn: whether a home's registry holds no light at all (then no light device is placed), at the rate "
+    "drawn: whether a home's registry holds no light at all (then no light entity anywhere), at the rate "
     "of the labelled installs with a device registry; see README, real homes"
 )
 

@@ -45,3 +45,4 @@ def test_one_seed_reads_the_installs_and_the_domain_and_is_reproducible(
         assert first[key] * houses == pytest.approx(round(first[key] * houses), abs=0.02)  # k of 19 houses
     assert first["apartments_right"] in (0, 1)
     assert 0.5 <= first["domain_auc_placed"] <= 1.0  # 40 generated homes against the real ones
+    assert 0.0 <= first["domain_auc_single_family"] <= 1.0

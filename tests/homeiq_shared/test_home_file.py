@@ -64,6 +64,14 @@ def test_a_well_formed_home_validates() -> None:
     assert home.events[1].event_type == "automation_triggered"
 
 
+def test_a_registry_without_floors_validates() -> None:
+    home = _home()  # its registry declares no floor: no floor list, no area on one (generator 2.6)
+    home["floors"] = []
+    for area in home["areas"]:
+        area["floor"] = None
+    assert all(a.floor is None for a in HomeFile.model_validate(home).areas)
+
+
 @pytest.mark.parametrize(
     "breakage",
     [

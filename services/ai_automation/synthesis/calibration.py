@@ -378,14 +378,10 @@ def _device_placement(doc: Mapping[str, Any]) -> tuple[float, float] | None:
     return float(beta[0]), float(beta[1])
 
 
-def _floor_registry(doc: Mapping[str, Any]) -> float | None:
-    rate = (doc.get("floor_registry") or {}).get("rate")
-    return float(rate) if doc.get("floor_registry_applied") and rate is not None else None
-
-
-def _lightless(doc: Mapping[str, Any]) -> float | None:
-    rate = (doc.get("lightless") or {}).get("rate")
-    return float(rate) if doc.get("lightless_applied") and rate is not None else None
+def _applied_rate(doc: Mapping[str, Any], key: str) -> float | None:
+    """The `rate` of a registry habit the table measured (`floor_registry`, `lightless`), when it is drawn."""
+    rate = (doc.get(key) or {}).get("rate")
+    return float(rate) if doc.get(f"{key}_applied") and rate is not None else None
 
 
 def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
@@ -409,8 +405,8 @@ def parse_table(doc: Mapping[str, Any]) -> CalibrationTable:
         float(doc.get("area_correlation", 0.0)),
         _other_hardware(doc),
         _device_placement(doc),
-        _floor_registry(doc),
-        _lightless(doc),
+        _applied_rate(doc, "floor_registry"),
+        _applied_rate(doc, "lightless"),
     )
 
 

@@ -67,6 +67,11 @@ _STATIC_W = np.array([k.weight for k in DEVICE_KINDS])
 _LIGHT = np.array([k.key in ("light_onoff", "light_dimmable", "light_rgbw") for k in DEVICE_KINDS])
 
 
+def _lights_off(weights: np.ndarray) -> np.ndarray:
+    """Device-kind weights without the light kinds (a registry holding no light)."""
+    return np.where(_LIGHT, 0.0, weights)
+
+
 @dataclass
 class HomeLayout:
     """Everything structural about one home, before any event is simulated."""
@@ -222,7 +227,7 @@ def _place_devices(
         return int(rng.choice(weight.size, p=weight / weight.sum()))
 
     lit = bool(kind_w[_LIGHT].sum() > 0)  # a home whose registry holds no light gets none, ever
-    static = _STATIC_W if lit else np.where(_LIGHT, 0.0, _STATIC_W)
+    static = _STATIC_W if lit else _lights_off(_STATIC_W)
     if lit:
         main = next(i for i, a in enumerate(kinds) if a in ("living_room", "main_room"))
         put(1 if kind_w[1] > 0 else 0, main)
@@ -275,20 +280,14 @@ def build_layout(
     if cal is None:
         median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]
         n_devices = max(len(kinds), int(np.clip(round(median * rng.lognormal(0.0, 0.2)), 4, 45)))
-        static = _STATIC_W if lit else np.where(_LIGHT, 0.0, _STATIC_W)
-        placement = _place_devices(kinds, n_devices, len(floors), static, False, rng)
+        weights = _STATIC_W if lit else _lights_off(_STATIC_W)
+        placement = _place_devices(kinds, n_devices, len(floors), weights, False, rng)
     else:
         # devices go to the equipped rooms only; the declared empty ones stay as a real registry has them
         n_devices = device_count(cal, equipped, rng)
         weights = kind_weights(cal, rng)
-        placement = _place_devices(
-            kinds[:equipped],
-            n_devices,
-            len(floors),
-            weights if lit else np.where(_LIGHT, 0.0, weights),
-            True,
-            rng,
-        )
+        weights = weights if lit else _lights_off(weights)
+        placement = _place_devices(kinds[:equipped], n_devices, len(floors), weights, True, rng)
     used: set[str] = set()
     names: set[str] = set()
     for kind, area in placement:
