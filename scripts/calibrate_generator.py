@@ -44,13 +44,14 @@ DEVICE_PLACEMENT_NOTE = (
 )
 FLOOR_REGISTRY_APPLIED = True
 FLOOR_REGISTRY_NOTE = (
-    "drawn: whether a home's registry declares its floors (then every floor of the building, each area on "
-    "its own), at the rate of the labelled installs with an area registry; see README, real homes"
+    "drawn: whether the registry of a home on two or more floors declares them (then every floor of the "
+    "building, each area on its own; one-floor homes never do, as no labelled install declares a single "
+    "floor), at the rate of the labelled installs with an area registry; see README, real homes"
 )
 LIGHTLESS_APPLIED = True
 LIGHTLESS_NOTE = (
-    "drawn: whether a home's registry holds no light at all (then no light entity anywhere), at the rate "
-    "of the labelled installs with a device registry; see README, real homes"
+    "drawn: whether a home's registry holds no light (no light device and no light among the hardware it "
+    "places), at the rate of the labelled installs with a device registry; see README, real homes"
 )
 
 
@@ -66,6 +67,7 @@ def find_external_data(start: Path = ROOT) -> Path | None:
 def calibration_homes(external: Path, split: str) -> list:  # type: ignore[type-arg]
     """The calibration homes of a split: labelled real installs plus one allenporter folder."""
     from ai_automation.home_type.reference_homes import map_type
+    from ai_automation.home_type.registry_view import declared_floors
     from ai_automation.home_type.semantics import area_kind
     from ai_automation.synthesis.calibration_sources import (
         load_allenporter,
@@ -75,7 +77,7 @@ def calibration_homes(external: Path, split: str) -> list:  # type: ignore[type-
 
     counts = registry_entity_counts(external / "synthetic-home-registry")
     allenporter = external / "ha-datasets-allenporter" / f"devices-{split}"
-    return load_real_ha(external / "real-ha-homes", area_kind) + load_allenporter(
+    return load_real_ha(external / "real-ha-homes", area_kind, declared_floors) + load_allenporter(
         allenporter, counts, area_kind, map_type
     )
 

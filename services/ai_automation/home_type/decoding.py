@@ -38,6 +38,7 @@ class _Home(TypedDict, total=False):
     metadata: Any
     timezone: Any
     areas: list[Any]
+    floors: Any  # HA's floor registry entries; `registry_view.declared_floors` checks their shape
     devices: list[Any]
     events: list[_Event] | _EventColumns
 

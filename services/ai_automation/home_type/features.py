@@ -343,11 +343,11 @@ FEATURES: tuple[FeatureSpec, ...] = _specs()
 
 FEATURE_NAMES: tuple[str, ...] = tuple(spec.name for spec in FEATURES)
 DECLARED_AREA_FEATURES: frozenset[str] = frozenset(
-    {"empty_area_share", "area_count", "areas_other", "outdoor_area_share"}
+    {"empty_area_share", "area_count", "areas_other", "outdoor_area_share", "floor_count"}
     | {f"areas_{k}" for k in AREA_KIND_NAMES}
 )
-"""The features that read the declared areas, empty ones included; every other one reads the areas
-holding hardware, so a declared empty area moves these only."""
+"""The features that read the declared areas, empty ones included (`floor_count`: the floors they are
+on); every other one reads the areas holding hardware, so a declared empty area moves these only."""
 LEGACY_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES[:25]
 """The original 22 in their order, with the three peak hours as six sin/cos features and the area count
 and devices per area read over the areas holding hardware (`placed_area_count`, `devices_per_placed_area`)."""

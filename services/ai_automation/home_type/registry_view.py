@@ -11,7 +11,7 @@ declares them (the generator leaves them out of the home file when the registry 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,21 +108,56 @@ def _area_names(raw: Any) -> tuple[list[str], dict[str, int]]:
     return names, index
 
 
-def _floor_count(home: Mapping[str, Any]) -> int:
-    """Floors the home's registry declares: its `floors` entries (HA's floor registry, or a home file's
-    floors) when the home carries them, else the distinct floors its areas name (an imported snapshot
-    keeps each area's floor and no floor list)."""
+MAX_FLOORS = 20
+"""`declared_floors` counts at most this many: a limit on what a request can make a feature say."""
+
+
+def _floor_key(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    return str(value) if isinstance(value, int) else _text(value)
+
+
+def _count_floors(pairs: Iterable[tuple[Any, Any]]) -> int:
+    """How many floors (id, name) pairs name: two pairs sharing an id or a name are one floor."""
+    seen: set[tuple[str, str]] = set()
+    count = 0
+    for floor_id, name in pairs:
+        keys = {
+            (kind, key) for kind, key in (("id", _floor_key(floor_id)), ("name", _floor_key(name))) if key
+        }
+        if keys and not keys & seen:
+            count += 1
+        seen |= keys
+    return min(count, MAX_FLOORS)
+
+
+def declared_floors(home: Mapping[str, Any]) -> int:
+    """Floors the home's registry declares, counted the same way for every shape: the distinct floors
+    its areas are on (`floor_id`, or the `floor` name an imported snapshot keeps), else the entries of
+    its `floors` list (HA's floor registry, a home file's floors, or a predict body's: objects with
+    `floor_id` / `name`, or names), else 0. So a floor holding no area counts only when no area names
+    its floor, as HA's import and live snapshots keep only the floors their areas are on."""
+    areas = home.get("areas")
+    on_areas = (
+        _count_floors((a.get("floor_id"), a.get("floor")) for a in areas if isinstance(a, Mapping))
+        if isinstance(areas, list)
+        else 0
+    )
     floors = home.get("floors")
     if floors is not None and not isinstance(floors, list):
         raise HomeInputError("floors must be a list of floor registry entries (floor_id, name, level)")
-    entries = floors if floors is not None else home.get("areas") or []
-    keys = {
-        _text(e.get("floor_id")) or _text(e.get("name" if floors is not None else "floor"))
-        for e in entries
-        if isinstance(e, Mapping)
-    }
-    keys.discard(None)
-    return len(keys)
+    if on_areas or not floors:
+        return on_areas
+    pairs: list[tuple[Any, Any]] = []
+    for entry in floors:
+        if isinstance(entry, str):
+            pairs.append((None, entry))
+        elif isinstance(entry, Mapping):
+            pairs.append((entry.get("floor_id"), entry.get("name")))
+        else:
+            raise HomeInputError("each floor must be a name or an object with a floor_id or a name")
+    return _count_floors(pairs)
 
 
 def _device_class(record: Mapping[str, Any]) -> str | None:
@@ -193,7 +228,7 @@ def registry_view(home: Mapping[str, Any]) -> RegistryView:
         entities = _from_devices(devices, index)
     if not entities:
         raise HomeInputError("the home has no enabled entity")
-    return RegistryView(tuple(names), tuple(entities), _floor_count(home))
+    return RegistryView(tuple(names), tuple(entities), declared_floors(home))
 
 
 def as_predict_home(view: RegistryView, home_id: str = "") -> dict[str, Any]:

@@ -23,6 +23,9 @@ from homeiq_shared.ha_semantics import HARDWARE_DOMAINS, OUTDOOR_KINDS
 from homeiq_shared.home_types import HOME_TYPES
 
 AreaKindOf = Callable[[str], str]
+FloorsOf = Callable[[Mapping[str, Any]], int]
+"""How many floors a registry declares (the classifier's `registry_view.declared_floors`, passed in by
+scripts/calibrate_generator.py so the calibration counts floors as the features do)."""
 TypeOf = Callable[[str], "tuple[str | None, bool]"]
 
 LIGHT = "light"
@@ -209,7 +212,7 @@ def registry_entity_counts(folder: Path) -> dict[str, int]:
     return counts
 
 
-def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | None:
+def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf, floors_of: FloorsOf) -> CalHome | None:
     """One anonymized install with a home-type label as a `CalHome`, or None (no label, no areas)."""
     home_type = doc.get("label")
     areas = doc.get("areas") or []
@@ -217,7 +220,7 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
         return None
     names = [str(a.get("name") or "") for a in areas]
     position = {a["area_id"]: i for i, a in enumerate(areas)}
-    floors = len(doc.get("floors") or [])
+    floors = floors_of(doc)
     if "devices" not in doc or "entities" not in doc:
         return CalHome(
             "real-ha-homes", str(home_type), tuple(area_kind(n) for n in names), None, False, floors=floors
@@ -286,11 +289,11 @@ def real_ha_home(doc: Mapping[str, Any], area_kind: AreaKindOf) -> CalHome | Non
     )  # fmt: skip
 
 
-def load_real_ha(folder: Path, area_kind: AreaKindOf) -> list[CalHome]:
+def load_real_ha(folder: Path, area_kind: AreaKindOf, floors_of: FloorsOf) -> list[CalHome]:
     """Every labelled install of the real-ha-homes set (`homes/*.json`) that lists areas."""
     homes = []
     for path in sorted((folder / "homes").glob("*.json")):
-        home = real_ha_home(json.loads(path.read_text(encoding="utf-8")), area_kind)
+        home = real_ha_home(json.loads(path.read_text(encoding="utf-8")), area_kind, floors_of)
         if home is not None:
             homes.append(home)
     return homes

@@ -204,11 +204,13 @@ def _place_devices(
     kind_w: np.ndarray,
     each_kind: bool,
     rng: np.random.Generator,
+    lit: bool = True,
 ) -> list[tuple[DeviceKind, int]]:
     """Draw (device kind, area index) pairs with area rules, caps and diminishing returns.
 
-    A light comes first in the living area; with `each_kind` every kind of positive weight is then
-    placed once; then every area still empty gets one device, so no area is left without any.
+    A light comes first in the living area (none at all when not `lit`: the registry holds no light);
+    with `each_kind` every kind of positive weight is then placed once; then every area still empty
+    gets one device, so no area is left without any.
     """
     n_k, n_a = len(DEVICE_KINDS), len(kinds)
     allowed = np.array([[a in k.areas for a in kinds] for k in DEVICE_KINDS], dtype=bool)
@@ -226,7 +228,8 @@ def _place_devices(
     def draw(weight: np.ndarray) -> int:
         return int(rng.choice(weight.size, p=weight / weight.sum()))
 
-    lit = bool(kind_w[_LIGHT].sum() > 0)  # a home whose registry holds no light gets none, ever
+    if not lit:  # a home whose registry holds no light gets none, ever
+        kind_w = _lights_off(kind_w)
     static = _STATIC_W if lit else _lights_off(_STATIC_W)
     if lit:
         main = next(i for i, a in enumerate(kinds) if a in ("living_room", "main_room"))
@@ -280,14 +283,12 @@ def build_layout(
     if cal is None:
         median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]
         n_devices = max(len(kinds), int(np.clip(round(median * rng.lognormal(0.0, 0.2)), 4, 45)))
-        weights = _STATIC_W if lit else _lights_off(_STATIC_W)
-        placement = _place_devices(kinds, n_devices, len(floors), weights, False, rng)
+        placement = _place_devices(kinds, n_devices, len(floors), _STATIC_W, False, rng, lit)
     else:
         # devices go to the equipped rooms only; the declared empty ones stay as a real registry has them
         n_devices = device_count(cal, equipped, rng)
         weights = kind_weights(cal, rng)
-        weights = weights if lit else _lights_off(weights)
-        placement = _place_devices(kinds[:equipped], n_devices, len(floors), weights, True, rng)
+        placement = _place_devices(kinds[:equipped], n_devices, len(floors), weights, True, rng, lit)
     used: set[str] = set()
     names: set[str] = set()
     for kind, area in placement:

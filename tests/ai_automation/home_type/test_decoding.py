@@ -171,3 +171,18 @@ def test_home_key_is_the_same_for_every_spelling_of_a_time() -> None:
 
     as_json = {**HOME, "events": [{"entity_id": "light.kitchen", "timestamp": 1704067200}]}
     assert home_key(as_json) == home_key(decode_home(orjson.dumps(as_json)))
+
+
+def test_the_floor_list_survives_decoding_so_predict_and_training_read_it() -> None:
+    from ai_automation.home_type.features import FEATURE_NAMES, extract_features
+
+    floors = [{"floor_id": "up", "name": "Upstairs", "level": 1}, {"floor_id": "down", "name": "Downstairs"}]
+    home = {**HOME, "floors": floors}  # its areas name no floor: the list decides
+    (from_body,), _, _ = decode_predict_body(orjson.dumps({"home": home}))
+    from_file = decode_home(orjson.dumps(home))  # a home file, as training reads it
+    count = FEATURE_NAMES.index("floor_count")
+    for decoded in (from_body, from_file):
+        assert decoded["floors"] == floors
+        assert extract_features(decoded).values[count] == extract_features(home).values[count] == 2
+    with pytest.raises(HomeInputError, match="floors must be a list"):
+        extract_features(decode_home(orjson.dumps({**HOME, "floors": {"up": 1}})))

@@ -21,6 +21,7 @@ from ai_automation.home_type.features import (
     feature_names,
 )
 from ai_automation.home_type.home_view import HomeInputError
+from ai_automation.home_type.registry_view import MAX_FLOORS
 
 START = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)  # a Monday
 
@@ -124,18 +125,33 @@ def test_device_counts_have_no_top5_cutoff_and_only_hardware_counts() -> None:
     assert not {"automation_count", "person_count", "physical_device_count"} & set(FEATURE_NAMES)
 
 
-def test_floor_count_reads_the_floor_registry_or_the_areas_floors() -> None:
-    home = _home()  # its areas name one floor, and it carries no floor list: an imported snapshot's shape
+def test_floor_count_reads_the_floors_the_areas_are_on_else_the_floor_list() -> None:
+    home = _home()  # its three areas are on one floor, and it carries no floor list (a snapshot's shape)
     assert _values(home)["floor_count"] == 1
-    registry = [{"floor_id": "f1", "name": "Upstairs", "level": 1}, {"floor_id": "f0", "name": "Downstairs"}]
-    assert _values({**home, "floors": registry})["floor_count"] == 2  # the registry, when carried, decides
-    assert _values({**home, "floors": [{"name": "Main"}, {"name": "Main"}]})["floor_count"] == 1
-    # a registry declaring no floor: a generated home file whose registry has none, or a predict body
-    assert _values({**home, "floors": []})["floor_count"] == 0
+    split = {
+        **home,
+        "areas": [{**a, "floor": f} for a, f in zip(home["areas"], ["up", "down", "up"], strict=True)],
+    }
+    assert _values(split)["floor_count"] == 2
+    # the areas decide when they name floors: a floor holding no area is not counted, as HA's snapshots drop it
+    registry = [{"floor_id": "up"}, {"floor_id": "down"}, {"floor_id": "attic", "name": "Attic"}]
+    assert _values({**split, "floors": registry})["floor_count"] == 2
+    # an id or a name shared is one floor; an integer id is an id
+    mixed = [
+        {**a, "floor_id": i, "floor": n}
+        for a, (i, n) in zip(home["areas"], [(0, "G"), (None, "G"), (1, None)], strict=True)
+    ]
+    assert _values({**home, "areas": mixed})["floor_count"] == 2
+    # areas on no floor: the floor list counts (objects or names), deduplicated the same way
     bare = {**home, "areas": [{"name": a["name"]} for a in home["areas"]]}
     assert _values(bare)["floor_count"] == 0
-    with pytest.raises(HomeInputError, match="floors must be a list"):
-        extract_features({**home, "floors": 2})
+    assert _values({**bare, "floors": registry})["floor_count"] == 3
+    assert _values({**bare, "floors": ["Upstairs", "Downstairs", {"name": "Upstairs"}]})["floor_count"] == 2
+    assert _values({**bare, "floors": []})["floor_count"] == 0
+    assert _values({**bare, "floors": [f"F{i}" for i in range(1000)]})["floor_count"] == MAX_FLOORS  # a limit
+    for bad in (2, "Upstairs", [3], [None]):
+        with pytest.raises(HomeInputError, match=r"floors must be a list|each floor must be"):
+            extract_features({**bare, "floors": bad})
 
 
 def test_total_events_counts_device_entities_only() -> None:

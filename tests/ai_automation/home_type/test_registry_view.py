@@ -90,11 +90,11 @@ def test_golden_generated_home_equals_its_predict_request_and_registry_export(
 
 def test_generator_fields_never_reach_a_feature(generated: list[dict[str, Any]]) -> None:
     home = {**generated[0], "events": []}
-    # the generator's own category and declared indoor/outdoor turned upside down, and each area put on
-    # a floor of its own: the home's floor list (its floor registry) decides how many floors it has
+    # the generator's own category and declared indoor/outdoor turned upside down (the floors the areas
+    # are on are the registry's, and read: `declared_floors`)
     lying = {
         **home,
-        "areas": [{**a, "type": "outdoor", "floor": f"floor_{i}"} for i, a in enumerate(home["areas"])],
+        "areas": [{**a, "type": "outdoor"} for a in home["areas"]],
         "devices": [{**d, "category": "security"} for d in home["devices"]],
     }
     np.testing.assert_array_equal(extract_features(lying).values, extract_features(home).values)
