@@ -48,6 +48,7 @@ from class_weights import FOLDS, METHODS, REPEATS, Selection, choose, macro_f1
 from results_file import EXTERNAL, machine, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "real_homes.json"
+PLOT = RESULTS.with_name("real_homes_features.png")
 ROOT = Path(__file__).resolve().parents[1]
 REAL_HOMES = EXTERNAL / "real-ha-homes" / "homes"
 REFERENCE = EXTERNAL / "ha-datasets-allenporter"
@@ -351,6 +352,35 @@ def calibration_installs(binary: HomeTypeModel, real: list[dict[str, Any]]) -> d
     }
 
 
+def feature_plot(groups: dict[str, NDArray[np.float64]], features: Sequence[str], path: Path) -> None:
+    """Box plots of `features` (composition columns) for each named group of homes, one panel a feature:
+    where generated homes still differ from real ones, to look at rather than read."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [FEATURE_NAMES[i] for i in COMP]
+    cols = 3
+    rows = -(-len(features) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    colours = ("#4c72b0", "#8fb0dc", "#dd8452", "#f0b88a")
+    for ax, feature in zip(axes.ravel(), features, strict=False):
+        j = names.index(feature)
+        data = [x[:, j][np.isfinite(x[:, j])] for x in groups.values()]
+        box = ax.boxplot(data, patch_artist=True, showfliers=True, flierprops={"markersize": 2})
+        for patch, colour in zip(box["boxes"], colours, strict=False):
+            patch.set_facecolor(colour)
+        ax.set_xticks(range(1, len(groups) + 1), [f"{k}\n({len(x)})" for k, x in groups.items()], fontsize=7)
+        ax.set_title(feature, fontsize=9)
+    for ax in axes.ravel()[len(features) :]:
+        ax.axis("off")
+    fig.suptitle("Most telling features of the domain classifier: generated vs real homes", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
 def main() -> int:
     """Run the three parts and write the results file."""
     started = time.perf_counter()
@@ -397,6 +427,21 @@ def main() -> int:
         composition([h for h in with_areas if h["binary_label"] == "house_like"]),
         like,
     )
+    telling = [
+        f["feature"] for f in domain["real_ha_homes_with_placed_entities"]["most_telling_features"][:6]
+    ]
+    feature_plot(
+        {
+            "generated": generated_x,
+            "generated\nsingle-family": generated_x[types == "single_family_house"],
+            "installs placing\nan entity": composition(with_areas),
+            "installs labelled\nsingle-family": composition(
+                [h for h in with_areas if h["label"] == "single_family_house"]
+            ),
+        },
+        telling,
+        PLOT,
+    )
     a, b = transfers["v2_to_v3"], transfers["v3_to_v2"]
     table = [
         {"figure": "domain AUC generated vs real-ha-homes with an entity placed in an area (grouped CV, 95% CI)", "value": _fmt(domain["real_ha_homes_with_placed_entities"]["auc"]), "target": "<= 0.75"},
@@ -433,6 +478,9 @@ def main() -> int:
         "allenporter_transfer": transfers,
         "allenporter_in_domain_ceiling": ceiling,
         "calibration_installs": installs,
+        "plot": f"{PLOT.name}: box plots of the domain classifier's six most telling features (vs the installs "
+        "placing an entity), generated homes (all, single-family) against the installs (all placing an entity, "
+        "labelled single-family)",
         "seconds": round(time.perf_counter() - started, 1),
         "table": table,
     }
