@@ -158,16 +158,10 @@ def kind_weights(cal: TypeCalibration, rng: np.random.Generator) -> np.ndarray:
     return weights
 
 
-MAX_DEVICES = 160
-"""At most this many simulated devices in a calibrated home: about the largest labelled install (154
-devices of a modelled kind; 4 of the 14 with a device registry hold more than 60, the cap before
-generator 2.6)."""
-
-
 def device_count(cal: TypeCalibration, areas: int, rng: np.random.Generator) -> int:
     """Devices of one home: its areas times a log-normal devices-per-area draw, at least one per area."""
     median, log_sd = cal.devices_per_area
-    return int(np.clip(round(areas * median * float(np.exp(rng.normal(0.0, log_sd)))), areas, MAX_DEVICES))
+    return int(np.clip(round(areas * median * float(np.exp(rng.normal(0.0, log_sd)))), areas, 60))
 
 
 def size_index(cal: TypeCalibration, areas: int) -> int:
