@@ -58,7 +58,7 @@ class RegistryView:
     areas: tuple[str, ...]
     entities: tuple[ViewEntity, ...]
     floors: int = 0
-    """Floors in the home's floor registry (0: it declares none)."""
+    """Floors the home's registry declares (`declared_floors`; 0: none)."""
 
     @property
     def physical(self) -> tuple[ViewEntity, ...]:
