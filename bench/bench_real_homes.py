@@ -427,21 +427,6 @@ def main() -> int:
         composition([h for h in with_areas if h["binary_label"] == "house_like"]),
         like,
     )
-    telling = [
-        f["feature"] for f in domain["real_ha_homes_with_placed_entities"]["most_telling_features"][:6]
-    ]
-    feature_plot(
-        {
-            "generated": generated_x,
-            "generated\nsingle-family": generated_x[types == "single_family_house"],
-            "installs placing\nan entity": composition(with_areas),
-            "installs labelled\nsingle-family": composition(
-                [h for h in with_areas if h["label"] == "single_family_house"]
-            ),
-        },
-        telling,
-        PLOT,
-    )
     a, b = transfers["v2_to_v3"], transfers["v3_to_v2"]
     table = [
         {"figure": "domain AUC generated vs real-ha-homes with an entity placed in an area (grouped CV, 95% CI)", "value": _fmt(domain["real_ha_homes_with_placed_entities"]["auc"]), "target": "<= 0.75"},
@@ -484,7 +469,22 @@ def main() -> int:
         "seconds": round(time.perf_counter() - started, 1),
         "table": table,
     }
-    write_results(RESULTS, doc)
+    write_results(RESULTS, doc)  # the figures first: a plotting error must not lose a long run
+    telling = [
+        f["feature"] for f in domain["real_ha_homes_with_placed_entities"]["most_telling_features"][:6]
+    ]
+    feature_plot(
+        {
+            "generated": generated_x,
+            "generated\nsingle-family": generated_x[types == "single_family_house"],
+            "installs placing\nan entity": composition(with_areas),
+            "installs labelled\nsingle-family": composition(
+                [h for h in with_areas if h["label"] == "single_family_house"]
+            ),
+        },
+        telling,
+        PLOT,
+    )
     return 0
 
 

@@ -44,9 +44,10 @@ DEVICE_PLACEMENT_NOTE = (
 )
 FLOOR_REGISTRY_APPLIED = True
 FLOOR_REGISTRY_NOTE = (
-    "drawn: whether the registry of a home on two or more floors declares them (then every floor of the "
-    "building, each area on its own; one-floor homes never do, as no labelled install declares a single "
-    "floor), at the rate of the labelled installs with an area registry; see README, real homes"
+    "drawn: whether the registry of a home whose areas are on two or more floors declares them (then every "
+    "floor of the building, each area on its own; a home on one floor never does, as no labelled install "
+    "declares a single floor), at the rate of the labelled installs with an area registry, applied to the "
+    "multi-floor homes only (a lower bound of that conditional rate); see README, real homes"
 )
 LIGHTLESS_APPLIED = True
 LIGHTLESS_NOTE = (

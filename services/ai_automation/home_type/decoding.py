@@ -40,6 +40,7 @@ class _Home(TypedDict, total=False):
     areas: list[Any]
     floors: Any  # HA's floor registry entries; `registry_view.declared_floors` checks their shape
     devices: list[Any]
+    entities: list[Any]  # a registry export's entity registry (`registry_view` reads it before `devices`)
     events: list[_Event] | _EventColumns
 
 

@@ -3,10 +3,11 @@
 The one door into the home-type features. A generated home file, a `/predict` request, an imported
 `.storage` snapshot (`read_registries`) and a registry export with `entities[]` and HA `devices[]`
 (the calibration installs' shape) all become the same `RegistryView`: area names (no declared
-indoor/outdoor), how many floors HA's floor registry declares (0 when it declares none, as most real
-registries and many requests), and per entity its domain, device class (canonicalised) and area. A
-generator's own `category` or area `type` never reaches a feature; its floors do only as a registry
-declares them (the generator leaves them out of the home file when the registry declares none).
+indoor/outdoor), how many floors the registry declares (`declared_floors`: the floors the areas are on,
+else the home's floor list; 0 when it declares none, as most real registries and many requests), and per
+entity its domain, device class (canonicalised) and area. A generator's own `category` or area `type`
+never reaches a feature; its floors do only as a registry declares them (the generator leaves them out of
+the home file when the registry declares none).
 """
 
 from __future__ import annotations
@@ -110,26 +111,62 @@ def _area_names(raw: Any) -> tuple[list[str], dict[str, int]]:
 
 MAX_FLOORS = 20
 """`declared_floors` counts at most this many: a limit on what a request can make a feature say."""
+MAX_FLOOR_ENTRIES = 1_000
+"""A longer `floors` list is refused (HA's floor registry of a real home holds a handful)."""
 
 
 def _floor_key(value: Any) -> str | None:
+    """An id or a name as a key: text (case and separators folded as for areas) or a whole number."""
     if isinstance(value, bool):
         return None
-    return str(value) if isinstance(value, int) else _text(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = _text(value)
+    return area_key(text) or None if text else None
 
 
-def _count_floors(pairs: Iterable[tuple[Any, Any]]) -> int:
-    """How many floors (id, name) pairs name: two pairs sharing an id or a name are one floor."""
-    seen: set[tuple[str, str]] = set()
-    count = 0
+def _count_floors(pairs: Iterable[tuple[str | None, str | None]]) -> int:
+    """How many floors (id key, name key) pairs name: pairs sharing an id or a name, directly or through
+    other pairs, are one floor (union-find over the keys, so the order of the entries does not matter)."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(key: tuple[str, str]) -> tuple[str, str]:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
     for floor_id, name in pairs:
-        keys = {
-            (kind, key) for kind, key in (("id", _floor_key(floor_id)), ("name", _floor_key(name))) if key
-        }
-        if keys and not keys & seen:
-            count += 1
-        seen |= keys
-    return min(count, MAX_FLOORS)
+        keys = [(kind, key) for kind, key in (("id", floor_id), ("name", name)) if key]
+        for key in keys:
+            parent.setdefault(key, key)
+        if len(keys) == 2:
+            parent[root(keys[0])] = root(keys[1])
+    return min(len({root(key) for key in parent}), MAX_FLOORS)
+
+
+def _floor_entries(floors: Any) -> list[tuple[str | None, str | None]]:
+    """The (id, name) keys of a `floors` list; a malformed list or entry raises `HomeInputError`."""
+    if not isinstance(floors, list):
+        raise HomeInputError("floors must be a list of floor registry entries (floor_id, name, level)")
+    if len(floors) > MAX_FLOOR_ENTRIES:
+        raise HomeInputError(f"floors lists {len(floors)} entries; at most {MAX_FLOOR_ENTRIES} are accepted")
+    pairs = []
+    for entry in floors:
+        if isinstance(entry, str):
+            pair = (None, _floor_key(entry))
+        elif isinstance(entry, Mapping):
+            pair = (_floor_key(entry.get("floor_id")), _floor_key(entry.get("name")))
+        else:
+            pair = (None, None)
+        if pair == (None, None):
+            raise HomeInputError(
+                "each floor must be a name or an object with a floor_id or a name (text or a whole number)"
+            )
+        pairs.append(pair)
+    return pairs
 
 
 def declared_floors(home: Mapping[str, Any]) -> int:
@@ -137,27 +174,21 @@ def declared_floors(home: Mapping[str, Any]) -> int:
     its areas are on (`floor_id`, or the `floor` name an imported snapshot keeps), else the entries of
     its `floors` list (HA's floor registry, a home file's floors, or a predict body's: objects with
     `floor_id` / `name`, or names), else 0. So a floor holding no area counts only when no area names
-    its floor, as HA's import and live snapshots keep only the floors their areas are on."""
+    its floor, as HA's import and live snapshots keep only the floors their areas are on. A `floors`
+    list is always checked (`HomeInputError` for a malformed one), whether or not it is counted."""
+    floors = home.get("floors")
+    listed = _floor_entries(floors) if floors is not None else []
     areas = home.get("areas")
     on_areas = (
-        _count_floors((a.get("floor_id"), a.get("floor")) for a in areas if isinstance(a, Mapping))
+        _count_floors(
+            (_floor_key(a.get("floor_id")), _floor_key(a.get("floor")))
+            for a in areas
+            if isinstance(a, Mapping)
+        )
         if isinstance(areas, list)
         else 0
     )
-    floors = home.get("floors")
-    if floors is not None and not isinstance(floors, list):
-        raise HomeInputError("floors must be a list of floor registry entries (floor_id, name, level)")
-    if on_areas or not floors:
-        return on_areas
-    pairs: list[tuple[Any, Any]] = []
-    for entry in floors:
-        if isinstance(entry, str):
-            pairs.append((None, entry))
-        elif isinstance(entry, Mapping):
-            pairs.append((entry.get("floor_id"), entry.get("name")))
-        else:
-            raise HomeInputError("each floor must be a name or an object with a floor_id or a name")
-    return _count_floors(pairs)
+    return on_areas or _count_floors(listed)
 
 
 def _device_class(record: Mapping[str, Any]) -> str | None:

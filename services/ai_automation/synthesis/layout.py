@@ -204,7 +204,8 @@ def _place_devices(
     kind_w: np.ndarray,
     each_kind: bool,
     rng: np.random.Generator,
-    lit: bool = True,
+    *,
+    lit: bool,
 ) -> list[tuple[DeviceKind, int]]:
     """Draw (device kind, area index) pairs with area rules, caps and diminishing returns.
 
@@ -283,12 +284,12 @@ def build_layout(
     if cal is None:
         median = profile.median_devices * _SIZE_DEVICE_FACTOR[size]
         n_devices = max(len(kinds), int(np.clip(round(median * rng.lognormal(0.0, 0.2)), 4, 45)))
-        placement = _place_devices(kinds, n_devices, len(floors), _STATIC_W, False, rng, lit)
+        placement = _place_devices(kinds, n_devices, len(floors), _STATIC_W, False, rng, lit=lit)
     else:
         # devices go to the equipped rooms only; the declared empty ones stay as a real registry has them
         n_devices = device_count(cal, equipped, rng)
         weights = kind_weights(cal, rng)
-        placement = _place_devices(kinds[:equipped], n_devices, len(floors), weights, True, rng, lit)
+        placement = _place_devices(kinds[:equipped], n_devices, len(floors), weights, True, rng, lit=lit)
     used: set[str] = set()
     names: set[str] = set()
     for kind, area in placement:

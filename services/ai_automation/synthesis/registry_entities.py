@@ -230,11 +230,13 @@ def leave_unplaced(layout: HomeLayout, beta: tuple[float, float], rng: np.random
 def declare_floors(layout: HomeLayout, rate: float, rng: np.random.Generator) -> None:
     """Whether the home's registry declares its floors: HA's floor registry (2024.4) is optional, and
     of the labelled installs with an area registry 8 of 18 list floors, always two or more (see
-    `calibration.floor_registry_statistics`). A home on two or more floors declares them with
-    probability `rate`: every floor of the building, each area naming its own. A one-floor home never
-    does (no labelled install declares a single floor). Otherwise the home file carries no floor, as
+    `calibration.floor_registry_statistics`). A home whose areas are on two or more floors declares
+    them with probability `rate`: every floor of the building, each area naming its own. A home whose
+    areas are all on one floor never does (no labelled install declares a single floor), so `rate` is
+    applied to the multi-floor homes only: a lower bound of that conditional rate in the real installs,
+    whose storeys are unknown when they declare none. Otherwise the home file carries no floor, as
     such a registry export does. The building keeps its storeys in the simulation."""
-    if len(layout.floors) >= 2 and rng.random() < rate:
+    if len({area["floor"] for area in layout.areas}) >= 2 and rng.random() < rate:
         return
     layout.floors = []
     for area in layout.areas:

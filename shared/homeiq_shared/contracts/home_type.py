@@ -91,8 +91,9 @@ class PredictRequest(BaseModel):
     home: dict[str, Any] | None = Field(
         None,
         description=(
-            "One home: areas, devices, optional floors (HA's floor registry entries, `floor_id` / `name`; "
-            "without them each area's `floor` is read), optional events. Events are a list of event objects "
+            "One home: areas (each may name its floor: `floor_id` or `floor`), devices, optional floors (HA's "
+            "floor registry: objects with `floor_id` / `name`, or names; at most 1,000, read when no area names "
+            "a floor; 20 floors at most are counted), optional events. Events are a list of event objects "
             "(`entity_id`, `timestamp` or `time_fired`, `event_type`) or, faster, columns "
             '`{"entity_id": [...], "timestamp": [...], "event_type": [...]}`; a timestamp is '
             "ISO-8601 or UNIX seconds."

@@ -186,3 +186,19 @@ def test_the_floor_list_survives_decoding_so_predict_and_training_read_it() -> N
         assert extract_features(decoded).values[count] == extract_features(home).values[count] == 2
     with pytest.raises(HomeInputError, match="floors must be a list"):
         extract_features(decode_home(orjson.dumps({**HOME, "floors": {"up": 1}})))
+
+
+def test_a_registry_export_survives_decoding() -> None:
+    from ai_automation.home_type.features import extract_features
+
+    export = {
+        "areas": [{"area_id": "k", "name": "Kitchen"}],
+        "devices": [{"id": "d1", "area_id": "k"}],
+        "entities": [
+            {"entity_id": "light.kitchen", "device_id": "d1"},
+            {"entity_id": "sensor.t", "area_id": "k"},
+        ],
+    }
+    (decoded,), _, _ = decode_predict_body(orjson.dumps({"home": export}))
+    assert decoded["entities"] == export["entities"]  # the registry shape reaches the registry view
+    np.testing.assert_array_equal(extract_features(decoded).values, extract_features(export).values)

@@ -149,9 +149,36 @@ def test_floor_count_reads_the_floors_the_areas_are_on_else_the_floor_list() -> 
     assert _values({**bare, "floors": ["Upstairs", "Downstairs", {"name": "Upstairs"}]})["floor_count"] == 2
     assert _values({**bare, "floors": []})["floor_count"] == 0
     assert _values({**bare, "floors": [f"F{i}" for i in range(1000)]})["floor_count"] == MAX_FLOORS  # a limit
-    for bad in (2, "Upstairs", [3], [None]):
-        with pytest.raises(HomeInputError, match=r"floors must be a list|each floor must be"):
-            extract_features({**bare, "floors": bad})
+    # whole numbers are ids (1, 1.0 and "1" are one floor); names fold case and separators as area names do
+    assert (
+        _values({**bare, "floors": [{"floor_id": 1}, {"floor_id": 1.0}, {"floor_id": "1"}]})["floor_count"]
+        == 1
+    )
+    assert (
+        _values({**bare, "floors": ["Upper Floor", "upper_floor", {"name": "UPPER FLOOR"}]})["floor_count"]
+        == 1
+    )
+    # entries tied together by a later one are one floor, whatever their order
+    chain = [{"floor_id": "a"}, "X", {"floor_id": "a", "name": "X"}]
+    for order in (chain, chain[::-1], [chain[1], chain[2], chain[0]]):
+        assert _values({**bare, "floors": order})["floor_count"] == 1
+    # a malformed list is refused even when the areas' floors decide the count
+    for bad in (
+        2,
+        "Upstairs",
+        [3],
+        [None],
+        [{}],
+        [{"level": 1}],
+        [""],
+        [{"floor_id": True}],
+        [{"floor_id": 1.5}],
+    ):
+        for target in (bare, split):
+            with pytest.raises(HomeInputError, match=r"floors must be a list|each floor must be"):
+                extract_features({**target, "floors": bad})
+    with pytest.raises(HomeInputError, match="at most 1000 are accepted"):
+        extract_features({**bare, "floors": ["F"] * 1001})
 
 
 def test_total_events_counts_device_entities_only() -> None:
