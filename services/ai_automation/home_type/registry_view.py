@@ -153,8 +153,9 @@ def _floor_entries(floors: Any) -> list[tuple[str | None, str | None]]:
         raise HomeInputError("floors must be a list of floor registry entries (floor_id, name, level)")
     if len(floors) > MAX_FLOOR_ENTRIES:
         raise HomeInputError(f"floors lists {len(floors)} entries; at most {MAX_FLOOR_ENTRIES} are accepted")
-    pairs = []
+    pairs: list[tuple[str | None, str | None]] = []
     for entry in floors:
+        pair: tuple[str | None, str | None]
         if isinstance(entry, str):
             pair = (None, _floor_key(entry))
         elif isinstance(entry, Mapping):
