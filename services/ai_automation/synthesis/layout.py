@@ -23,6 +23,7 @@ from ai_automation.synthesis.calibrated_layout import (
     size_index,
 )
 from ai_automation.synthesis.calibration import (
+    LIGHT_KINDS,
     CalibrationTable,
     TypeCalibration,
     calibration_table,
@@ -64,7 +65,7 @@ _UPPER_ROOMS = ("master_bedroom", "bedroom", "kids_room", "guest_room", "master_
 _BASEMENT_ROOMS = ("laundry", "storage", "gym", "workshop")
 _AREA_WEIGHT = {"living_room": 1.6, "main_room": 1.8, "kitchen": 1.4, "closet": 0.2, "storage": 0.3}
 _STATIC_W = np.array([k.weight for k in DEVICE_KINDS])
-_LIGHT = np.array([k.key in ("light_onoff", "light_dimmable", "light_rgbw") for k in DEVICE_KINDS])
+_LIGHT = np.array([k.key in LIGHT_KINDS for k in DEVICE_KINDS])
 
 
 def _lights_off(weights: np.ndarray) -> np.ndarray:
@@ -229,12 +230,12 @@ def _place_devices(
     def draw(weight: np.ndarray) -> int:
         return int(rng.choice(weight.size, p=weight / weight.sum()))
 
-    if not lit:  # a home whose registry holds no light gets none, ever
-        kind_w = _lights_off(kind_w)
-    static = _STATIC_W if lit else _lights_off(_STATIC_W)
+    static = _STATIC_W
     if lit:
         main = next(i for i, a in enumerate(kinds) if a in ("living_room", "main_room"))
         put(1 if kind_w[1] > 0 else 0, main)
+    else:  # a home whose registry holds no light gets none, ever
+        kind_w, static = _lights_off(kind_w), _lights_off(_STATIC_W)
     for k in np.flatnonzero(kind_w > 0).tolist() if each_kind else []:
         weight = area_w * allowed[k] * np.where(count.sum(axis=0) == 0, 4.0, 1.0)
         if not count[k].any() and weight.sum() > 0:
@@ -339,7 +340,7 @@ def build_layout(
             used,
             names,
             side_rng(rng, OTHER_HARDWARE_STREAM),
-            lit,
+            lit=lit,
         )
     if table.device_placement is not None:
         leave_unplaced(layout, table.device_placement, side_rng(rng, PLACEMENT_STREAM))

@@ -166,7 +166,8 @@ def add_other_hardware(
     used: set[str],
     names: set[str],
     rng: np.random.Generator,
-    lit: bool = True,
+    *,
+    lit: bool,
 ) -> None:
     """What real registries place in their rooms beyond the devices the simulator models (phones,
     servers, printers, routers, integrations' service devices, template entities): a number of such
