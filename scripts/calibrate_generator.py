@@ -23,37 +23,41 @@ AREA_CORRELATION_NOTE = (
     "area count as real ones do, and the pipeline's binary gate (cross-validated accuracy >= 0.90 on "
     "generated homes) fails (0.865 on 200 homes, seed 42); changing that gate is a project decision"
 )
-EMPTY_AREAS_APPLIED = False
-EMPTY_AREAS_NOTE = (
-    "measured, not applied: with declared empty areas drawn at these rates the domain AUC against the "
-    "real installs fell (0.980 -> 0.956) but the calibration installs' house recall did not rise "
-    "(0.789 -> 0.684-0.737) and the pipeline's binary gate on generated homes failed (cross-validated "
-    "accuracy 0.935 -> 0.895 < 0.90); see README, real homes"
-)
-OTHER_HARDWARE_APPLIED = True
-OTHER_HARDWARE_NOTE = (
-    "drawn: units per equipped area, entities per unit and their classes, pooled over the real installs "
-    "that place a device; see README, real homes"
-)
-
-DEVICE_PLACEMENT_APPLIED = True
-DEVICE_PLACEMENT_NOTE = (
-    "drawn: each home's share of devices its registry places in an area, from the Beta fitted on the "
-    "labelled installs; the devices left without one stay in their rooms in the simulation; see README, "
-    "real homes"
-)
-FLOOR_REGISTRY_APPLIED = True
-FLOOR_REGISTRY_NOTE = (
-    "drawn: whether the registry of a home whose areas are on two or more floors declares them (then every "
-    "floor of the building, each area on its own; a home on one floor never does, as no labelled install "
-    "declares a single floor), at the rate of the labelled installs with an area registry, applied to the "
-    "multi-floor homes only (a lower bound of that conditional rate); see README, real homes"
-)
-LIGHTLESS_APPLIED = True
-LIGHTLESS_NOTE = (
-    "drawn: whether a home's registry holds no light (no light device and no light among the hardware it "
-    "places), at the rate of the labelled installs with a device registry; see README, real homes"
-)
+MEASURED_STEPS: dict[str, tuple[bool, str]] = {
+    # table key: (whether the generator draws it, why), written as `<key>_applied` / `<key>_note`
+    "empty_areas": (
+        False,
+        "measured, not applied: with declared empty areas drawn at these rates the domain AUC against the "
+        "real installs fell (0.980 -> 0.956) but the calibration installs' house recall did not rise "
+        "(0.789 -> 0.684-0.737) and the pipeline's binary gate on generated homes failed (cross-validated "
+        "accuracy 0.935 -> 0.895 < 0.90); see README, real homes",
+    ),
+    "other_hardware": (
+        True,
+        "drawn: units per equipped area, entities per unit and their classes, pooled over the real installs "
+        "that place a device; see README, real homes",
+    ),
+    "device_placement": (
+        True,
+        "drawn: each home's share of devices its registry places in an area, from the Beta fitted on the "
+        "labelled installs; the devices left without one stay in their rooms in the simulation; see README, "
+        "real homes",
+    ),
+    "floor_registry": (
+        True,
+        "drawn: whether the registry of a home whose areas are on two or more floors declares them (then "
+        "every floor of the building, each area on its own; a home on one floor never does, as no labelled "
+        "install declares a single floor), at the rate of the labelled installs with an area registry, "
+        "applied to the multi-floor homes only (a lower bound of that conditional rate); see README, real "
+        "homes",
+    ),
+    "lightless": (
+        True,
+        "drawn: whether a home's registry holds no light (no light device and no light among the hardware "
+        "it places), at the rate of the labelled installs with a device registry; see README, real homes",
+    ),
+}
+"""The statistics the table measures beyond the per-type ones, and whether each is drawn."""
 
 
 def find_external_data(start: Path = ROOT) -> Path | None:
@@ -97,16 +101,9 @@ def build_table(external: Path, split: str) -> dict:  # type: ignore[type-arg]
     table["area_correlation_fitted"] = fit_area_correlation(parsed.types, real_sd, parsed.room_classes)
     table["area_correlation"] = APPLIED_AREA_CORRELATION
     table["area_correlation_note"] = AREA_CORRELATION_NOTE
-    table["empty_areas_applied"] = EMPTY_AREAS_APPLIED
-    table["empty_areas_note"] = EMPTY_AREAS_NOTE
-    table["other_hardware_applied"] = OTHER_HARDWARE_APPLIED
-    table["other_hardware_note"] = OTHER_HARDWARE_NOTE
-    table["device_placement_applied"] = DEVICE_PLACEMENT_APPLIED
-    table["device_placement_note"] = DEVICE_PLACEMENT_NOTE
-    table["floor_registry_applied"] = FLOOR_REGISTRY_APPLIED
-    table["floor_registry_note"] = FLOOR_REGISTRY_NOTE
-    table["lightless_applied"] = LIGHTLESS_APPLIED
-    table["lightless_note"] = LIGHTLESS_NOTE
+    for key, (applied, note) in MEASURED_STEPS.items():
+        table[f"{key}_applied"] = applied
+        table[f"{key}_note"] = note
     return table
 
 
