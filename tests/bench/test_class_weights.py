@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def cw() -> Iterator[ModuleType]:
-    name = "bench_class_weights"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "class_weights.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # its dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[name]
+def cw(load_bench: Callable[[str, str], ModuleType]) -> ModuleType:
+    return load_bench("class_weights", "bench_class_weights")
 
 
 def test_macro_f1_averages_the_classes_present_in_truth_or_prediction(cw: ModuleType) -> None:

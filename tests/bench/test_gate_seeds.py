@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def gs() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "bench"))  # its `results_file` sits beside it
-    name = "bench_gate_seeds"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "bench_gate_seeds.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.path.remove(str(ROOT / "bench"))
+def gs(load_bench: Callable[[str, str], ModuleType]) -> ModuleType:
+    return load_bench("bench_gate_seeds", "bench_gate_seeds")
 
 
 def test_seed_ranges_and_lists(gs: ModuleType) -> None:

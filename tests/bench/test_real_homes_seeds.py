@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -15,18 +13,10 @@ EXTERNAL = ROOT.parent / "shared" / "external-data" / "real-ha-homes"
 
 
 @pytest.fixture(scope="module")
-def rs() -> Iterator[ModuleType]:
+def rs(load_bench: Callable[[str, str], ModuleType]) -> ModuleType:
     if not EXTERNAL.is_dir():
         pytest.skip("../shared/external-data is not beside the checkout")
-    sys.path.insert(0, str(ROOT / "bench"))  # its sibling modules (bench_real_homes, results_file...)
-    name = "bench_real_homes_seeds"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "bench_real_homes_seeds.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.path.remove(str(ROOT / "bench"))
+    return load_bench("bench_real_homes_seeds", "bench_real_homes_seeds")
 
 
 def test_one_seed_reads_the_installs_and_the_domain_and_is_reproducible(
