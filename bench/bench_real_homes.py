@@ -393,9 +393,11 @@ def main() -> int:
     v2 = [r for r in refs if r.version == "devices-v2"]
     v3 = [r for r in refs if r.version == "devices-v3"]
     with_areas = [h for h in real if h["areas"] and any("area" in d for d in h["devices"])]
+    placed_x = composition(with_areas)
+    single_family_x = composition([h for h in with_areas if h["label"] == "single_family_house"])
     domain = {
         "real_ha_homes_all": domain_auc(generated_x, composition(real), rng),
-        "real_ha_homes_with_placed_entities": domain_auc(generated_x, composition(with_areas), rng),
+        "real_ha_homes_with_placed_entities": domain_auc(generated_x, placed_x, rng),
         # the installs without a home-type label: never read by scripts/calibrate_generator.py
         "real_ha_homes_unlabelled_with_placed_entities": domain_auc(
             generated_x, composition([h for h in with_areas if h["binary_label"] == "unknown"]), rng
@@ -419,7 +421,7 @@ def main() -> int:
     types = np.array([features.home_types[i] for i in features.source])
     domain["like_for_like_single_family"] = domain_auc(
         generated_x[types == "single_family_house"],
-        composition([h for h in with_areas if h["label"] == "single_family_house"]),
+        single_family_x,
         like,
     )
     domain["like_for_like_house_like"] = domain_auc(
@@ -477,10 +479,8 @@ def main() -> int:
         {
             "generated": generated_x,
             "generated\nsingle-family": generated_x[types == "single_family_house"],
-            "installs placing\nan entity": composition(with_areas),
-            "installs labelled\nsingle-family": composition(
-                [h for h in with_areas if h["label"] == "single_family_house"]
-            ),
+            "installs placing\nan entity": placed_x,
+            "installs labelled\nsingle-family": single_family_x,
         },
         telling,
         PLOT,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ai_automation.home_type.dataset import build_feature_table
 from ai_automation.home_type.features import FEATURE_SCHEMA_VERSION
@@ -47,12 +48,15 @@ RESULTS = Path(__file__).resolve().parent / "results" / "real_homes_seeds.json"
 def one_seed(
     seed: int,
     real: list[dict[str, Any]],
-    placed: list[dict[str, Any]],
+    placed_x: NDArray[np.float64],
+    single_family_x: NDArray[np.float64],
     folder: Path,
     homes: int = HOMES,
     days: int = DAYS,
 ) -> dict[str, Any]:
-    """Generate one set at `seed`, train the binary model as F1 does and read the figures."""
+    """Generate one set at `seed`, train the binary model as F1 does and read the figures. `placed_x` and
+    `single_family_x`: the composition rows of the installs placing an entity and of those labelled
+    single-family (the same at every seed, so computed once)."""
     dataset = folder / "homes"
     options = GeneratorOptions(
         count=homes, days=days, seed=seed, weather=False, carbon=False, pricing=False, calendar=False
@@ -61,13 +65,10 @@ def one_seed(
     installs = calibration_installs(train(dataset, folder / "models", "binary"), real)
     table = build_feature_table(dataset)
     generated = table.X[:, COMP]
-    domain = domain_auc(generated, composition(placed), np.random.default_rng(seed))
+    domain = domain_auc(generated, placed_x, np.random.default_rng(seed))
     # like for like: generated single-family houses against the installs labelled so (in sample)
     types = np.array([table.home_types[i] for i in table.source])
-    houses = [h for h in placed if h["label"] == "single_family_house"]
-    like = domain_auc(
-        generated[types == "single_family_house"], composition(houses), np.random.default_rng(seed)
-    )
+    like = domain_auc(generated[types == "single_family_house"], single_family_x, np.random.default_rng(seed))
     bare = installs["without_floors"]
     return {
         "seed": seed,
@@ -90,12 +91,14 @@ def main() -> None:
     started = time.perf_counter()
     real = real_installs()
     placed = [h for h in real if h["areas"] and any("area" in d for d in h["devices"])]
+    placed_x = composition(placed)
+    single_family_x = composition([h for h in placed if h["label"] == "single_family_house"])
     houses = sum(h["binary_label"] == "house_like" for h in real)
     flats = sum(h["binary_label"] == "apartment_like" for h in real)
     rows = []
     for seed in args.seeds:
         with tempfile.TemporaryDirectory(prefix="bench-real-seeds-") as tmp:
-            rows.append(one_seed(seed, real, placed, Path(tmp)))
+            rows.append(one_seed(seed, real, placed_x, single_family_x, Path(tmp)))
         print(rows[-1], flush=True)
     span = f"{args.seeds[0]}-{args.seeds[-1]}" if len(args.seeds) > 1 else str(args.seeds[0])
 

@@ -26,8 +26,10 @@ def test_one_seed_reads_the_installs_and_the_domain_and_is_reproducible(
 
     real = bench_real_homes.real_installs()
     placed = [h for h in real if h["areas"] and any("area" in d for d in h["devices"])]
-    first = rs.one_seed(7, real, placed, tmp_path / "a", homes=40, days=1)
-    again = rs.one_seed(7, real, placed, tmp_path / "b", homes=40, days=1)
+    placed_x = bench_real_homes.composition(placed)
+    houses_x = bench_real_homes.composition([h for h in placed if h["label"] == "single_family_house"])
+    first = rs.one_seed(7, real, placed_x, houses_x, tmp_path / "a", homes=40, days=1)
+    again = rs.one_seed(7, real, placed_x, houses_x, tmp_path / "b", homes=40, days=1)
     assert first == again  # a seed is one fixed draw: two versions are compared on the same draws
     assert first["seed"] == 7
     houses = sum(h["binary_label"] == "house_like" for h in real)
