@@ -172,22 +172,59 @@ def carbon_intensity(seed: int, loc: Location, start_s: int, days: int) -> tuple
     return orjson.dumps(records), n
 
 
-def spot_prices(seed: int, loc: Location, start_s: int, days: int) -> np.ndarray:
-    """Hourly day-ahead price (currency/MWh) of the home's grid, shaped like ENTSO-E BE 2023."""
-    grid = loc.grid
-    wind, solar = _grid_drivers(seed, grid.name, loc.latitude, loc.longitude, start_s, days)
-    wind_h = wind.reshape(-1, 4).mean(axis=1)
-    solar_h = solar.reshape(-1, 4).mean(axis=1)
-    rng = _rng(seed, "grid", grid.name + "/price")
-    n = days * 24
-    hour = _local_hours(loc, start_s, n, 3600)
-    weekday = ((start_s + 3600 * np.arange(n)) // 86400 + 3) % 7
-    level = np.exp(0.22 * persistent_noise(rng, n, 24.0 * 4))
-    base = BE_2023_PROFILE[hour.astype(np.int64)] * level * (1.0 - 0.12 * (weekday >= 5))
-    surplus = 150.0 * np.clip(wind_h - 0.55, 0.0, None) ** 1.2 + 130.0 * solar_h**2 * (
+PRICE_LEVEL_SD = 0.22
+"""Spread of the slow (days) price level, log scale."""
+WIND_CUT = 250.0
+SOLAR_CUT = 130.0
+"""EUR/MWh off the price at full wind beyond the threshold and at full midday sun."""
+SURPLUS_REFERENCE_START = 1_672_531_200
+"""2023-01-01 00:00 UTC: the year over which the mean renewable surplus by local hour is taken."""
+
+
+def _surplus(wind_q: np.ndarray, solar_q: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+    """Hourly price cut (EUR/MWh) from wind beyond a threshold and from midday sun (deeper at weekends,
+    when demand is low), from the 15-minute availabilities."""
+    wind_h = wind_q.reshape(-1, 4).mean(axis=1)
+    solar_h = solar_q.reshape(-1, 4).mean(axis=1)
+    out: np.ndarray = WIND_CUT * np.clip(wind_h - 0.55, 0.0, None) ** 1.2 + SOLAR_CUT * solar_h**2 * (
         1.0 + 0.4 * (weekday >= 5)
     )
-    spot = (base - surplus + rng.normal(0.0, 7.0, n)) * grid.spot_scale
+    return out
+
+
+def _weekday(start_s: int, n: int) -> np.ndarray:
+    out: np.ndarray = ((start_s + 3600 * np.arange(n)) // 86400 + 3) % 7
+    return out
+
+
+@lru_cache(maxsize=16)
+def mean_surplus_by_hour(loc: Location) -> np.ndarray:
+    """The renewable surplus a year brings on average at each local hour of `loc`'s grid (the
+    generator's own drivers over 2023 at a fixed seed). The Belgian profile is the mean price *with*
+    the renewables of its year, so `spot_prices` adds this back before it takes the hour's own surplus
+    off: the drivers move prices around the profile (below it on sunny or windy days, above it on dull
+    calm ones) instead of below it on average."""
+    days = 364
+    wind, solar = _grid_drivers(0, loc.grid.name, loc.latitude, loc.longitude, SURPLUS_REFERENCE_START, days)
+    surplus = _surplus(wind, solar, _weekday(SURPLUS_REFERENCE_START, days * 24))
+    hour = _local_hours(loc, SURPLUS_REFERENCE_START, days * 24, 3600).astype(np.int64)
+    out: np.ndarray = np.bincount(hour, weights=surplus, minlength=24) / np.bincount(hour, minlength=24)
+    out.flags.writeable = False
+    return out
+
+
+def spot_prices(seed: int, loc: Location, start_s: int, days: int) -> np.ndarray:
+    """Hourly day-ahead price (currency/MWh) of the home's grid: the ENTSO-E BE 2023 mean by local hour
+    on a slow level, moved by the grid's wind and sun around it, plus noise."""
+    grid = loc.grid
+    wind, solar = _grid_drivers(seed, grid.name, loc.latitude, loc.longitude, start_s, days)
+    rng = _rng(seed, "grid", grid.name + "/price")
+    n = days * 24
+    hour = _local_hours(loc, start_s, n, 3600).astype(np.int64)
+    weekday = _weekday(start_s, n)
+    level = np.exp(PRICE_LEVEL_SD * persistent_noise(rng, n, 24.0 * 4))
+    base = (BE_2023_PROFILE[hour] + mean_surplus_by_hour(loc)[hour]) * level * (1.0 - 0.12 * (weekday >= 5))
+    spot = (base - _surplus(wind, solar, weekday) + rng.normal(0.0, 7.0, n)) * grid.spot_scale
     out: np.ndarray = np.clip(spot, -250.0, 900.0)
     return out
 

@@ -234,6 +234,26 @@ def test_dynamic_prices_include_negative_hours_over_a_year() -> None:
     assert hourly[19] > hourly[3]
 
 
+def test_dynamic_prices_move_around_the_profile_not_below_it() -> None:
+    # generator 2.6.1: the profile is the real year's mean *with* its renewables, so the wind and sun of
+    # an hour move the price around it; before, they were taken off a profile that already had them
+    # (a year's mean 83 EUR/MWh against the real 97)
+    from ai_automation.synthesis.external_data import BE_2023_PROFILE, _grid_drivers, spot_prices
+    from ai_automation.synthesis.locations import LOCATION_BY_ZONE
+
+    amsterdam = LOCATION_BY_ZONE["Europe/Amsterdam"]  # spot_scale 1.0
+    start = int(datetime(2023, 1, 2, tzinfo=ZoneInfo("UTC")).timestamp())
+    spot = spot_prices(7, amsterdam, start, 364)
+    assert spot.mean() == pytest.approx(BE_2023_PROFILE.mean(), rel=0.08)
+    # and the drivers still move it: the sunniest midday hours are the cheapest ones
+    _, solar = _grid_drivers(7, amsterdam.grid.name, amsterdam.latitude, amsterdam.longitude, start, 364)
+    solar_h = solar.reshape(-1, 4).mean(axis=1)
+    noon = (np.arange(spot.size) % 24) == 11
+    sunny = solar_h[noon] > np.percentile(solar_h[noon], 75)
+    dull = solar_h[noon] < np.percentile(solar_h[noon], 25)
+    assert spot[noon][sunny].mean() < spot[noon][dull].mean() - 20
+
+
 def test_indoor_temperature_follows_outdoor(month: list[dict[str, Any]]) -> None:
     correlations = []
     for home in month:
