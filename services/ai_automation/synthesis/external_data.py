@@ -78,6 +78,22 @@ def _solar_hour(start_s: int, steps: int, step_s: int, longitude: float) -> np.n
     return out
 
 
+PEAK_SOLAR_HOUR = 14.5
+"""Solar hour of the daily temperature maximum (was 15)."""
+RANGE_SEASONALITY = 0.45
+"""The daily range grows with the sun: x (1 - this) in mid-winter, x (1 + this) in mid-summer (was 0)."""
+HOURLY_JITTER = 0.05
+"""degC of independent hourly noise on top of the smooth parts (was 0.3)."""
+RH_DAILY_COUPLING = 4.0
+"""Relative humidity (%) lost per degC of the daily cycle: the air dries as it warms (was 1.2)."""
+SYNOPTIC_SD = 3.0
+SYNOPTIC_HOURS = 60.0
+"""Weather systems: degC and time scale of the slow temperature anomaly."""
+# the five above were chosen on the even calendar weeks of the DWD test reference year for Essen, the odd
+# ones testing (bench/bench_context_realism.py --fit-weather); they apply to every climate zone, as the
+# sun drives them everywhere, while each zone keeps its own mean, swing, range and humidity
+
+
 @lru_cache(maxsize=32)
 def location_weather(seed: int, timezone: str, start_s: int, days: int) -> Weather:
     """Hourly weather of a place over the window (cached per process)."""
@@ -89,16 +105,25 @@ def location_weather(seed: int, timezone: str, start_s: int, days: int) -> Weath
     solar = _solar_hour(start_s, hours, 3600, loc.longitude)
     wet = persistent_noise(rng, hours, 20.0) + 0.35 * (season < 0) * (clim.wetness > 0.2)
     cloudiness = 1.0 / (1.0 + np.exp(-1.6 * (wet + 0.3)))
-    anomaly = 3.0 * persistent_noise(rng, hours, 60.0)
-    daily = 0.5 * clim.daily_range * np.cos(2 * np.pi * (solar - 15.0) / 24.0) * (1.0 - 0.55 * cloudiness)
+    anomaly = SYNOPTIC_SD * persistent_noise(rng, hours, SYNOPTIC_HOURS)
+    daily = (
+        0.5 * clim.daily_range * (1.0 + RANGE_SEASONALITY * season)
+        * np.cos(2 * np.pi * (solar - PEAK_SOLAR_HOUR) / 24.0) * (1.0 - 0.55 * cloudiness)
+    )  # fmt: skip
     temperature = (
-        clim.annual_mean + clim.seasonal_swing * season + daily + anomaly + rng.normal(0.0, 0.3, hours)
+        clim.annual_mean
+        + clim.seasonal_swing * season
+        + daily
+        + anomaly
+        + rng.normal(0.0, HOURLY_JITTER, hours)
     )
     z_rain = _normal_quantile(1.0 - clim.wetness)
     z_cloud = _normal_quantile(max(0.05, 1.0 - clim.wetness - 0.35))
     rainy = wet > z_rain
     condition = np.where(rainy, np.where(temperature < 0.5, 3, 2), np.where(wet > z_cloud, 1, 0))
-    humidity = np.clip(clim.humidity + 12.0 * wet - 1.2 * daily + rng.normal(0.0, 2.0, hours), 12.0, 100.0)
+    humidity = np.clip(
+        clim.humidity + 12.0 * wet - RH_DAILY_COUPLING * daily + rng.normal(0.0, 2.0, hours), 12.0, 100.0
+    )
     precipitation = np.where(
         rainy, np.round((wet - z_rain) * np.where(condition == 3, 0.8, 2.5) + 0.1, 1), 0.0
     )

@@ -43,13 +43,15 @@ from homeiq_shared.event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
+# 2.7: the weather's daily cycle follows the season and peaks earlier, the humidity falls as the day warms,
+# less hourly jitter (fitted on half of the DWD test reference year, bench/bench_context_realism.py);
 # 2.6.1: dynamic prices move around the Belgian 2023 profile instead of below it (the renewables' mean cut
 # added back), with the cuts fitted on half of that year (bench/bench_context_realism.py);
 # 2.6: the registry declares its floors in some homes only, as real ones do (floor registry), and some
 # registries hold no light at all;
 # 2.5: a share of devices left in no area, as real registries leave them (2.5.1: the other hardware keeps
 # its areas, events name the registry's area); 2.4: floor-level areas, config/diagnostic entities, other hardware
-GENERATOR_VERSION = "2.6.1"
+GENERATOR_VERSION = "2.7.0"
 DEFAULT_SEED = 42
 DEFAULT_START_DATE = date(2025, 10, 1)
 MAX_HOMES = 100_000
