@@ -47,6 +47,11 @@ PLOT = RESULTS.with_suffix(".png")
 TRY_FILE = EXTERNAL / "demandlib-bdew-try" / "TRY2010_05_Jahr.dat"
 PRICES_FILE = EXTERNAL / "entsoe-be-dayahead" / "DAM_prices_BE_2023.csv"
 CARBON_FILE = EXTERNAL / "uk-carbon-intensity" / "national_pt24h_2023-03-14.csv"
+H0_FILE = EXTERNAL / "demandlib-bdew-try" / "bdew_h25_household_profile.csv"
+MONTHS_DE = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+    "November", "Dezember",
+)  # fmt: skip
 PLACES = ("Europe/Amsterdam", "Europe/Berlin")
 SEEDS = (1, 2, 3)
 YEAR_START = calendar.timegm((2023, 1, 1, 0, 0, 0))
@@ -97,6 +102,22 @@ def read_carbon(path: Path = CARBON_FILE) -> Array:
     return np.array([values[k] for k in range(48)])
 
 
+def read_h0(month: int, path: Path = H0_FILE) -> Array:
+    """The BDEW standard household load profile H0 (an aggregate of many German households) of a
+    month's workdays ("WT"), by local hour, over its own mean."""
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    column = next(
+        i
+        for i, (m, kind) in enumerate(zip(rows[0], rows[1], strict=True))
+        if m == MONTHS_DE[month - 1] and kind == "WT"
+    )
+    quarter = np.array([float(row[column]) for row in rows[2:98]])
+    hourly = quarter.reshape(24, 4).mean(axis=1)
+    out: Array = hourly / hourly.mean()
+    return out
+
+
 # ---- generated series ------------------------------------------------------------------------------
 def generated_weather(seed: int, zone: str, days: int = 365) -> tuple[Array, Array]:
     weather = location_weather(seed, zone, YEAR_START, days)
@@ -126,6 +147,64 @@ def generated_carbon(seed: int, days: int = 31) -> Array:
     records = orjson.loads(carbon_intensity(seed, LOCATION_BY_ZONE["Europe/London"], MARCH_START, days)[0])
     quarter = np.array([r["intensity"] for r in records], dtype=np.float64)
     return quarter.reshape(days, 48, 2).mean(axis=2)
+
+
+def household_load(seed: int = 9, homes: int = 150, days: int = 14) -> tuple[Array, int, int]:
+    """The whole-home meters' workday power by local hour (each home's profile over its own mean,
+    averaged over the homes that have one), from a generated dataset with the generator's defaults
+    (start 2025-10-01); with the number of such homes and the window's first month. A whole-home
+    meter is the generator's "Energy Meter" device (`sensor.<area>_energy_meter_power`)."""
+    import gzip
+    import tempfile
+
+    import orjson
+
+    from ai_automation.synthesis.generator import GeneratorOptions, generate_dataset
+
+    options = GeneratorOptions(count=homes, days=days, seed=seed, weather=True, carbon=False, pricing=False,
+                               calendar=False)  # fmt: skip
+    profiles = []
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_dataset(options, tmp, overwrite=True)
+        for path in sorted(Path(tmp).glob("home_*.json*")):
+            raw = path.read_bytes()
+            doc = orjson.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)
+            meters = [
+                d["entity_id"] for d in doc["devices"] if d["entity_id"].endswith("_energy_meter_power")
+            ]
+            if not meters:
+                continue
+            zone = ZoneInfo(doc["timezone"])
+            total, count = np.zeros(24), np.zeros(24)
+            for event in doc["events"]:
+                if event["entity_id"] != meters[0] or event["state"] in ("unavailable", "unknown"):
+                    continue
+                local = datetime.fromisoformat(event["time_fired"]).astimezone(zone)
+                if local.weekday() < 5:
+                    total[local.hour] += float(event["state"])
+                    count[local.hour] += 1
+            if count.all():
+                profile = total / count
+                profiles.append(profile / profile.mean())
+    first_month = options.start_date.month
+    return np.mean(profiles, axis=0), len(profiles), first_month
+
+
+def load_summary(profile: Array, h0: Array) -> dict[str, Any]:
+    def shape(p: Array) -> dict[str, float]:
+        return {
+            "hour_of_max": int(p.argmax()),
+            "max_over_min": _r(p.max() / p.min()),
+            "night_00_05": _r(p[:5].mean()),
+            "midday_11_14": _r(p[11:14].mean()),
+            "evening_17_21": _r(p[17:21].mean()),
+        }
+
+    return {
+        "h0": shape(h0),
+        "generated": shape(profile),
+        "shape_correlation": _r(np.corrcoef(profile, h0)[0, 1]),
+    }
 
 
 def naive_weather(rng: np.random.Generator, real_t: Array, real_rh: Array) -> tuple[Array, Array]:
@@ -338,7 +417,7 @@ def plot(panels: list[tuple[str, str, dict[str, Array]]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(13.5, 6.6))
+    fig, axes = plt.subplots(3, 3, figsize=(13.5, 9.6))
     for ax, (title, xlabel, series) in zip(axes.ravel(), panels, strict=False):
         for (label, values), colour in zip(series.items(), ("#dd8452", "#4c72b0", "#8fb0dc"), strict=False):
             ax.plot(values, label=label, color=colour, lw=2.2 if colour == "#dd8452" else 1.4)
@@ -547,6 +626,15 @@ def main() -> int:
         },
         "carbon": carbon_summary(real_carbon, carbon),
     }
+    load, meters, month = household_load()
+    h0 = read_h0(month)
+    results["household_load"] = {
+        **load_summary(load, h0),
+        "homes_with_a_meter": meters,
+        "sample": "150 homes x 14 days from 2025-10-01 (seed 9, every place), workdays, each home's "
+        "whole-home meter over its own mean, averaged",
+        "split": "H0 is an aggregate of many German households (October workdays): a shape check only",
+    }
     gen_t = np.vstack([v[0] for v in weather.values()])
     month_of = np.array([datetime.fromtimestamp(YEAR_START + 3600 * k, UTC).month for k in range(8760)])
     panels = [
@@ -564,6 +652,8 @@ def main() -> int:
         ("daily mean price quantiles 1-99 %", "quantile", {
             "BE 2023": _quantiles(real_prices.mean(axis=1)),
             "generated": _quantiles(np.concatenate([v[0].mean(axis=1) for v in prices.values()]))}),
+        ("whole-home power / day mean by local hour, workdays", "hour", {
+            "BDEW H0 (October)": h0, f"generated ({meters} homes)": load}),
         ("carbon intensity / day mean by half-hour (UTC)", "half-hour", {
             "GB 2023-03-14": real_carbon / real_carbon.mean(),
             "generated March": (carbon / carbon.mean(axis=1, keepdims=True)).mean(axis=0)}),
@@ -586,6 +676,7 @@ def main() -> int:
         {"figure": "prices: domain AUC on the test weeks (odd; the cuts were chosen on the even ones) / on the calibration weeks", "value": f"{auc(p['domain_auc_test_weeks'])} / {auc(p['domain_auc_calibration_weeks'])}", "target": ""},
         {"figure": "prices: negative hours per year, real vs generated (first place, seed 1)", "value": f"{p['real']['negative_hours_per_year']} vs {next(iter(p['generated'].values()))['negative_hours_per_year']}", "target": ""},
         {"figure": "prices: domain AUC of the naive generator / of two seeds of the generator (chance)", "value": f"{auc(p['domain_auc_naive'])} / {auc(p['domain_auc_same_generator'])}", "target": ""},
+        {"figure": "household load: shape correlation of the whole-home meters' workday profile with BDEW H0 (October) / max over min, generated vs H0", "value": f"{results['household_load']['shape_correlation']} / {results['household_load']['generated']['max_over_min']} vs {results['household_load']['h0']['max_over_min']}", "target": ""},
         {"figure": "carbon: shape correlation of GB 2023-03-14 with generated March days (median, p10-p90)", "value": f"{c['shape_correlation_per_day']['median']} ({c['shape_correlation_per_day']['p10']}-{c['shape_correlation_per_day']['p90']})", "target": ""},
     ]  # fmt: skip
     write_results(RESULTS, results)

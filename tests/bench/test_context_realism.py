@@ -71,3 +71,22 @@ def test_domain_auc_is_chance_for_one_distribution_and_high_for_two(cr: ModuleTy
                               ("noise", "shifted"))  # fmt: skip
     assert top[0]["feature"] == "shifted"
     assert top[0]["auc"] > 0.95
+
+
+def test_the_h0_profile_is_a_workday_shape(cr: ModuleType) -> None:
+    october = cr.read_h0(10)
+    assert october.shape == (24,)
+    assert october.mean() == pytest.approx(1.0)
+    assert int(october.argmax()) in (18, 19, 20)  # the evening peak
+    assert october[:5].mean() < 0.7  # the night
+
+
+def test_cooking_follows_the_household_not_the_clock(cr: ModuleType) -> None:
+    # generator 2.7: the whole-home meters' cooking comes with the household's own day (its kitchen
+    # busyness when someone is awake at home); with fixed 900 W windows at 06:30-08 and 17:30-20 this
+    # sample's workday profile correlated 0.80 with BDEW H0 and its midday sat at 0.70 of the mean
+    profile, meters, month = cr.household_load(seed=9, homes=60, days=7)
+    assert meters >= 3
+    summary = cr.load_summary(profile, cr.read_h0(month))
+    assert summary["shape_correlation"] > 0.88
+    assert summary["generated"]["midday_11_14"] > 0.8

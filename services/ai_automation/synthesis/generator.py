@@ -44,7 +44,8 @@ from homeiq_shared.event_types import EVENT_TYPES
 logger = logging.getLogger(__name__)
 
 # 2.7: the weather's daily cycle follows the season and peaks earlier, the humidity falls as the day warms,
-# less hourly jitter (fitted on half of the DWD test reference year, bench/bench_context_realism.py);
+# less hourly jitter (fitted on half of the DWD test reference year, bench/bench_context_realism.py); a
+# whole-home meter's cooking follows the household's day instead of fixed hours (BDEW H0 shape check);
 # 2.6.1: dynamic prices move around the Belgian 2023 profile instead of below it (the renewables' mean cut
 # added back), with the cuts fitted on half of that year (bench/bench_context_realism.py);
 # 2.6: the registry declares its floors in some homes only, as real ones do (floor registry), and some

@@ -37,6 +37,9 @@ _SHAPES = {
     "service": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.03, 0.05, 0.05, 0.08, 0.1, 0.1,
                 0.08, 0.08, 0.08, 0.08, 0.08, 0.1, 0.1, 0.1, 0.08, 0.05, 0.02, 0.0),
 }  # fmt: skip
+KITCHEN_SHAPE = np.asarray(_SHAPES["kitchen"])
+"""How busy the kitchen is by local hour when someone is awake at home (breakfast, lunch, dinner)."""
+
 AREA_GROUP = {
     "living_room": "living", "main_room": "living", "playroom": "living", "dining_room": "kitchen",
     "kitchen": "kitchen", "kitchenette": "kitchen", "pantry": "kitchen", "master_bedroom": "sleep",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai_automation.synthesis.household_rhythm import BIN_S
+from ai_automation.synthesis.household_rhythm import BIN_S, KITCHEN_SHAPE
 from ai_automation.synthesis.sim_context import MINUTE, US, SimContext
 
 _AREA_TEMP_OFFSET = {"master_bedroom": -0.6, "bedroom": -0.5, "kids_room": -0.3, "guest_room": -0.9,
@@ -165,16 +165,18 @@ def simulate_vacuum_battery(ctx: SimContext, entity: int) -> None:
     ctx.events.add(entity, times[order], ctx.states.numeric(values[order], 0), ctx.attrs.id(entity))
 
 
+COOKING_W = 650.0
+"""Watts of cooking per unit of the kitchen's busyness: about the daily energy of the fixed 900 W
+breakfast and dinner windows it replaced (generator 2.7), for a household at home all day."""
+
+
 def simulate_meter(ctx: SimContext, power: int, energy: int) -> None:
-    """Whole-home meter: power (W) from occupancy and cooking, energy (kWh) its running integral."""
-    hour = ctx.grid.local_hour
-    cooking = ((hour >= 6.5) & (hour < 8)) | ((hour >= 17.5) & (hour < 20))
-    load = (
-        110.0
-        + 40.0 * ctx.layout.occupants
-        + 230.0 * ctx.rhythm.active
-        + 900.0 * cooking * (ctx.rhythm.active > 0)
-    )
+    """Whole-home meter: power (W) from occupancy and cooking, energy (kWh) its running integral.
+    Cooking follows the household's own day (someone awake at home, by the kitchen's hourly
+    busyness), so it comes when this household gets up, lunches and dines, not at fixed hours."""
+    hour = ctx.grid.local_hour.astype(np.int64)
+    cooking = np.minimum(ctx.rhythm.active, 1.0) * KITCHEN_SHAPE[hour]
+    load = 110.0 + 40.0 * ctx.layout.occupants + 230.0 * ctx.rhythm.active + COOKING_W * cooking
     load = load * (1.0 + 0.25 * (ctx.outdoor_temp < 5.0)) + smooth(ctx.rng.gamma(0.3, 300.0, load.size), 3)
     report(ctx, power, load, 4.0, 15.0, 0)
     kwh = ctx.rng.uniform(1000.0, 30000.0) + np.cumsum(load) * BIN_S / 3.6e6
