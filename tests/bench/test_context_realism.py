@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,12 +15,17 @@ from ai_automation.synthesis.external_data import BE_2023_PROFILE
 
 @pytest.fixture(scope="module")
 def cr(load_bench: Callable[[str, str], ModuleType]) -> ModuleType:
-    module = load_bench("bench_context_realism", "bench_context_realism")
-    if not module.TRY_FILE.is_file():
+    return load_bench("bench_context_realism", "bench_context_realism")
+
+
+@pytest.fixture
+def data(cr: ModuleType) -> None:
+    """The tests that read the real files: skipped when ../shared/external-data is not beside the checkout."""
+    if not cr.TRY_FILE.is_file():
         pytest.skip("../shared/external-data is not beside the checkout")
-    return module
 
 
+@pytest.mark.usefixtures("data")
 def test_the_try_year_is_hourly_from_midnight_utc(cr: ModuleType) -> None:
     t, rh = cr.read_try()
     assert t.shape == rh.shape == (8760,)
@@ -31,6 +37,7 @@ def test_the_try_year_is_hourly_from_midnight_utc(cr: ModuleType) -> None:
     assert rh.max() <= 100
 
 
+@pytest.mark.usefixtures("data")
 def test_prices_are_whole_local_days_in_eur_per_mwh(cr: ModuleType) -> None:
     prices, doy = cr.read_prices()
     assert prices.shape == (363, 24)  # the 23-hour day of March and the 25-hour day of October left out
@@ -41,6 +48,7 @@ def test_prices_are_whole_local_days_in_eur_per_mwh(cr: ModuleType) -> None:
     assert np.corrcoef(prices.mean(axis=0), BE_2023_PROFILE)[0, 1] > 0.95
 
 
+@pytest.mark.usefixtures("data")
 def test_carbon_day_by_half_hour_utc(cr: ModuleType) -> None:
     day = cr.read_carbon()
     assert day.shape == (48,)
@@ -59,7 +67,10 @@ def test_local_days_drop_the_dst_days(cr: ModuleType) -> None:
     assert np.all(np.diff(days, axis=1) == 1)
 
 
-def test_domain_auc_is_chance_for_one_distribution_and_high_for_two(cr: ModuleType) -> None:
+def test_domain_auc_is_chance_for_one_distribution_and_high_for_two(
+    cr: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cr, "RESAMPLES", 50)  # the interval's resamples: enough to order its ends
     rng = np.random.default_rng(0)
     weeks = np.repeat(np.arange(30), 7)
     same = cr.domain_auc(rng.normal(size=(210, 3)), weeks, rng.normal(size=(210, 3)), weeks, rng)
@@ -73,7 +84,8 @@ def test_domain_auc_is_chance_for_one_distribution_and_high_for_two(cr: ModuleTy
     assert top[0]["auc"] > 0.95
 
 
-def test_the_h0_profile_is_a_workday_shape(cr: ModuleType) -> None:
+@pytest.mark.usefixtures("data")
+def test_the_bdew_profile_is_a_workday_shape(cr: ModuleType) -> None:
     october = cr.read_h0(10)
     assert october.shape == (24,)
     assert october.mean() == pytest.approx(1.0)
@@ -81,6 +93,7 @@ def test_the_h0_profile_is_a_workday_shape(cr: ModuleType) -> None:
     assert october[:5].mean() < 0.7  # the night
 
 
+@pytest.mark.usefixtures("data")
 def test_cooking_follows_the_household_not_the_clock(cr: ModuleType) -> None:
     # generator 2.7: the whole-home meters' cooking comes with the household's own day (its kitchen
     # busyness when someone is awake at home); with fixed 900 W windows at 06:30-08 and 17:30-20 this
@@ -90,3 +103,32 @@ def test_cooking_follows_the_household_not_the_clock(cr: ModuleType) -> None:
     summary = cr.load_summary(profile, cr.read_h0(month))
     assert summary["shape_correlation"] > 0.88
     assert summary["generated"]["midday_11_14"] > 0.8
+
+
+def test_fit_tries_every_point_on_the_calibration_weeks_and_restores_the_constants(cr: ModuleType) -> None:
+    from ai_automation.synthesis import external_data
+
+    before = (external_data.WIND_CUT, external_data.SYNOPTIC_SD, external_data.SYNOPTIC_HOURS)
+    weather = external_data.location_weather(1, "Europe/Berlin", cr.YEAR_START, 2)
+    seen = []
+
+    def domain(part: Callable[..., np.ndarray], rng: np.random.Generator) -> dict[str, Any]:
+        weeks = np.arange(4)
+        seen.append(part(weeks).tolist())
+        # the point's constants are in force while it is judged, and the cached series rebuilt
+        assert external_data.location_weather(1, "Europe/Berlin", cr.YEAR_START, 2) is not weather
+        return {"auc": {"value": external_data.WIND_CUT / 1000 + external_data.SYNOPTIC_SD}}
+
+    grids = ({"WIND_CUT": (100.0, 200.0)}, {("SYNOPTIC_SD", "SYNOPTIC_HOURS"): ((1.0, 10.0),)})
+    rows = cr.fit(grids, domain)
+    assert [r["calibration_auc"] for r in rows] == [
+        pytest.approx(0.1 + before[1]),
+        pytest.approx(0.2 + before[1]),
+        pytest.approx(before[0] / 1000 + 1.0),
+    ]
+    assert rows[2]["SYNOPTIC_HOURS"] == 10.0
+    assert seen == [[True, False, True, False]] * 3  # the even weeks only
+    assert before == (external_data.WIND_CUT, external_data.SYNOPTIC_SD, external_data.SYNOPTIC_HOURS)
+    assert external_data.location_weather(1, "Europe/Berlin", cr.YEAR_START, 2).temperature.tolist() == (
+        weather.temperature.tolist()
+    )

@@ -37,7 +37,8 @@ _SHAPES = {
     "service": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.03, 0.05, 0.05, 0.08, 0.1, 0.1,
                 0.08, 0.08, 0.08, 0.08, 0.08, 0.1, 0.1, 0.1, 0.08, 0.05, 0.02, 0.0),
 }  # fmt: skip
-KITCHEN_SHAPE = np.asarray(_SHAPES["kitchen"])
+KITCHEN_SHAPE = np.array(_SHAPES["kitchen"])
+KITCHEN_SHAPE.flags.writeable = False
 """How busy the kitchen is by local hour when someone is awake at home (breakfast, lunch, dinner)."""
 
 AREA_GROUP = {
