@@ -123,6 +123,11 @@ async def test_train_then_predict_both_shapes(
     assert sum(full["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
     minimal = (await client.post("/api/home-type/predict", json={"home": _minimal(home)})).json()
     assert minimal["features_used"] == ["composition"]
+    assert full["caveats"] == []  # a generated home places its devices in its areas
+    onboarding = {"areas": [{"name": "Living Room"}, {"name": "Kitchen"}, {"name": "Bedroom"}],
+                  "devices": [{"entity_id": "light.lamp"}]}  # fmt: skip
+    unused = (await client.post("/api/home-type/predict", json={"home": onboarding})).json()
+    assert "onboarding" in unused["caveats"][0]
 
     batch = await client.post(
         "/api/home-type/predict", json={"homes": [_minimal(home), home], "task": "full"}

@@ -67,15 +67,38 @@ def _proba(
     return result
 
 
+_AREA_COUNT = FEATURE_NAMES.index("area_count")
+_PLACED_AREAS = FEATURE_NAMES.index("placed_area_count")
+_ONBOARDING_AREAS = tuple(FEATURE_NAMES.index(f"areas_{kind}") for kind in ("living", "kitchen", "bedroom"))
+
+
+def caveats(values: NDArray[np.float64]) -> tuple[str, ...]:
+    """What a prediction cannot lean on, said beside it. A registry whose areas hold nothing describes
+    names, not rooms: 16 of the 36 real installs without a label are HA's three onboarding areas
+    (living room, kitchen, bedroom), none used (README, real homes), and no generated home looks so."""
+    areas, placed = int(values[_AREA_COUNT]), int(values[_PLACED_AREAS])
+    if areas == 0:
+        return ("no area is declared: the prediction rests on the devices alone",)
+    if placed:
+        return ()
+    if areas == 3 and all(values[i] == 1 for i in _ONBOARDING_AREAS):
+        what = "the only areas are HA's three onboarding ones (living room, kitchen, bedroom), none used"
+    else:
+        what = f"none of the {areas} declared areas holds a device or an entity"
+    return (f"{what}: the area features describe names, not where anything is",)
+
+
 @dataclass(frozen=True)
 class Prediction:
-    """One home's prediction and which feature groups (and so which model) produced it."""
+    """One home's prediction, which feature groups (and so which model) produced it, and what it could
+    not lean on."""
 
     home_type: str
     confidence: float
     probabilities: dict[str, float]
     model_version: str | None
     features_used: tuple[str, ...]
+    caveats: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -85,6 +108,7 @@ class Prediction:
             "probabilities": self.probabilities,
             "model_version": self.model_version,
             "features_used": list(self.features_used),
+            "caveats": list(self.caveats),
         }
 
 
@@ -129,17 +153,21 @@ class HomeTypeModel:
             batch = np.vstack([rows[i].values for i in indices])
             proba = _proba(est, packed, batch if cols is None else batch[:, cols])
             for i, p in zip(indices, proba, strict=True):
-                out[i] = self._prediction(p, est.classes_, rows[i].groups_used)
+                out[i] = self._prediction(p, est.classes_, rows[i].groups_used, caveats(rows[i].values))
         return [p for p in out if p is not None]
 
     def _prediction(
-        self, proba: NDArray[np.float64], codes: NDArray[np.int64], groups: tuple[str, ...]
+        self,
+        proba: NDArray[np.float64],
+        codes: NDArray[np.int64],
+        groups: tuple[str, ...],
+        notes: tuple[str, ...] = (),
     ) -> Prediction:
         probabilities = dict.fromkeys(self.classes, 0.0)
         for code, value in zip(codes, proba, strict=True):
             probabilities[self.classes[int(code)]] = round(float(value), 6)
         best = max(probabilities, key=lambda c: probabilities[c])
-        return Prediction(best, probabilities[best], probabilities, self.version, groups)
+        return Prediction(best, probabilities[best], probabilities, self.version, groups, notes)
 
     def predict_homes(self, homes: Sequence[Mapping[str, Any]]) -> list[Prediction]:
         """Featurise and predict homes; a bad home raises `HomeInputError` naming its position."""

@@ -117,6 +117,11 @@ class HomeTypePrediction(BaseModel):
     probabilities: dict[str, float]
     model_version: str | None
     features_used: list[str]
+    caveats: list[str] = Field(
+        default_factory=list,
+        description="What the prediction could not lean on, e.g. a registry whose areas hold nothing "
+        "(its area features describe names, not rooms); empty when nothing is amiss",
+    )
 
 
 class PredictBatchResponse(BaseModel):

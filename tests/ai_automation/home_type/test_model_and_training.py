@@ -321,3 +321,35 @@ def test_a_home_file_with_unusable_times_is_skipped_not_fatal(homes_a: Path, tmp
     table = build_feature_table(folder)
     assert table.n_homes == len(home_paths(homes_a)) - 1
     assert any(victim.name in reason and "milliseconds" in reason for reason in table.skipped)
+
+
+@pytest.mark.parametrize(
+    ("areas", "placed", "said"),
+    [
+        (["Living Room", "Kitchen", "Bedroom"], False, "HA's three onboarding ones"),
+        (
+            ["Wohnzimmer", "Küche", "Schlafzimmer"],
+            False,
+            "HA's three onboarding ones",
+        ),  # in any tabled language
+        (["Living Room", "Kitchen", "Bedroom", "Garage", "Office"], False, "none of the 5 declared areas"),
+        ([], False, "no area is declared"),
+        (["Living Room", "Kitchen", "Bedroom"], True, None),
+    ],
+)
+def test_a_prediction_says_what_it_cannot_lean_on(
+    binary_model: HomeTypeModel, areas: list[str], placed: bool, said: str | None
+) -> None:
+    # 16 of the 36 unlabelled real installs are HA's onboarding areas with nothing in them: their area
+    # features describe names, and the answer says so beside the type
+    devices = [
+        {"entity_id": "light.lamp", "area": areas[0] if placed else None},
+        {"entity_id": "sensor.hall_temperature", "device_class": "temperature"},
+    ]
+    prediction = binary_model.predict_homes([{"areas": [{"name": n} for n in areas], "devices": devices}])[0]
+    assert prediction.to_dict()["caveats"] == list(prediction.caveats)
+    if said is None:
+        assert prediction.caveats == ()
+    else:
+        assert len(prediction.caveats) == 1
+        assert said in prediction.caveats[0]
