@@ -87,5 +87,6 @@ async def test_the_stored_home_gets_a_type_with_its_confidence(
     assert answer.home_type in answer.probabilities
     assert answer.confidence == pytest.approx(max(answer.probabilities.values()), abs=1e-6)
     assert (answer.devices_from, answer.events_used, answer.confirmed_home_type) == ("snapshot", 20, None)
+    assert answer.caveats == []  # the home's devices sit in its areas
     assert answer.model_version == trained["version"]
     assert (await client.get("/api/ha/home-type?home_id=bad%20id")).status_code == 422

@@ -24,6 +24,11 @@ class HomeTypeOfHome(BaseModel):
     confirmed_home_type: str | None = Field(description="The type the user confirmed, if any")
     devices_from: str = Field(description="snapshot (the registries) or events (no snapshot stored)")
     events_used: int = Field(description="Stored events of the window the features read")
+    caveats: list[str] = Field(
+        default_factory=list,
+        description="What the prediction could not lean on, e.g. areas that hold nothing (HA's three "
+        "onboarding areas left unused): the area features then describe names, not rooms",
+    )
 
 
 class DeviceRisk(PredictResponse):

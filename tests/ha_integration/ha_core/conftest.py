@@ -76,6 +76,8 @@ HOME_TYPE = {
     "home_id": "default", "home_type": "apartment", "confidence": 0.74,
     "probabilities": {"apartment": 0.74, "condo": 0.2, "single_family_house": 0.06},
     "model_version": "v0002-20261130T030000Z", "confirmed_home_type": None, "devices_from": "snapshot", "events_used": 1200,
+    "caveats": ["the only areas are HA's three onboarding ones (living room, kitchen, bedroom), none used: "
+                "the area features describe names, not where anything is"],
 }  # fmt: skip
 
 

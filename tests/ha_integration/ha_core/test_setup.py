@@ -58,6 +58,7 @@ async def test_entities_on_the_ha_device_with_state_and_attributes(
     home = hass.states.get("sensor.homeiq_ai_automation_home_type")
     assert home.state == "apartment"
     assert home.attributes["confidence"] == 0.74
+    assert "onboarding" in home.attributes["caveats"][0]  # the service's caveat reaches the owner
     version = registry.async_get("sensor.homeiq_device_intelligence_model_version")
     assert version.entity_category == "diagnostic"
     assert hass.states.get(version.entity_id).state == "v0003-20261201T020000Z"

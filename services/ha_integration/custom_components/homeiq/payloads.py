@@ -107,6 +107,7 @@ class HomeType:
     model_version: str | None
     confirmed_home_type: str | None
     events_used: int
+    caveats: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HomeType:
@@ -118,6 +119,7 @@ class HomeType:
             model_version=data.get("model_version"),
             confirmed_home_type=data.get("confirmed_home_type"),
             events_used=int(data.get("events_used", 0)),
+            caveats=tuple(str(c) for c in data.get("caveats") or ()),  # absent from older services
         )
 
 

@@ -93,7 +93,8 @@ class HomeTypeSensor(ServiceEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Confidence (0-1), every type's probability, the type the user confirmed, the model."""
+        """Confidence (0-1), every type's probability, the type the user confirmed, the model, and what the
+        prediction could not lean on (`caveats`: e.g. areas that hold nothing)."""
         home = getattr(self.coordinator.data, "home_type", None)
         if home is None:
             return None
@@ -103,6 +104,7 @@ class HomeTypeSensor(ServiceEntity, SensorEntity):
             "confirmed_home_type": home.confirmed_home_type,
             "events_used": home.events_used,
             "model_version": home.model_version,
+            "caveats": list(home.caveats),
         }
 
 
