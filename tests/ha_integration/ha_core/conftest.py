@@ -89,8 +89,11 @@ def mock_services(
     di_down: bool = False,
     di_trained: datetime | None = None,
     detect: dict[str, Any] | None = None,
+    home_type: dict[str, Any] | None = None,
 ) -> None:
     """Both services answering: health, model info, risks, home type, events and snapshots accepted.
+
+    `home_type`: the home-type answer (None: `HOME_TYPE`, whose caveat says the areas hold nothing).
 
     `detect`: the synergy answer (None: the route is missing, as on a service without suggestions).
     Whatever answered before, and the calls recorded so far, are cleared first.
@@ -107,7 +110,7 @@ def mock_services(
         f"{AI}/api/home-type/model-info", json=model_info("home_type_full", "v0002-20261130T030000Z")
     )
     aioclient_mock.get(f"{DI}/api/devices/risk", json=device_risks)
-    aioclient_mock.get(f"{AI}/api/ha/home-type", json=HOME_TYPE)
+    aioclient_mock.get(f"{AI}/api/ha/home-type", json=HOME_TYPE if home_type is None else home_type)
     if detect is None:  # an ai-automation without synergies
         aioclient_mock.post(
             f"{AI}/api/synergies/detect", status=404, json={"type": "not-found", "detail": "no route"}

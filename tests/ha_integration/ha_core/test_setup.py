@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.homeiq.const import DOMAIN
 
-from .conftest import AI, DI, KEY, mock_services, risk, risks, set_up
+from .conftest import AI, DI, HOME_TYPE, KEY, mock_services, risk, risks, set_up
 
 
 def _entity(hass: HomeAssistant, platform: str, unique_suffix: str) -> str:
@@ -79,6 +79,19 @@ async def test_entities_on_the_ha_device_with_state_and_attributes(
     await hass.async_block_till_done()
     assert hass.states.get(at_risk.entity_id).state == STATE_OFF
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"device_failure_{entry.entry_id}_{plug.id}") is None
+
+    # the home type's caveat is a repair too: the owner can fix it by placing devices in areas
+    caveat = ir.async_get(hass).async_get_issue(DOMAIN, f"home_type_caveat_{entry.entry_id}")
+    assert caveat is not None
+    assert caveat.translation_key == "home_type_caveat"
+    assert caveat.translation_placeholders["home_type"] == "apartment"
+    assert "onboarding" in caveat.translation_placeholders["caveat"]
+    mock_services(aioclient_mock, risks(risk(plug.id, 4.0, False)), home_type=HOME_TYPE | {"caveats": []})
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(minutes=40)
+    )  # ai-automation's next poll (30 min)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"home_type_caveat_{entry.entry_id}") is None
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

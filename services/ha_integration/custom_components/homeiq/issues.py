@@ -10,7 +10,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 
 from .const import AI_SERVICE, DEVICE_SERVICE, DOMAIN, MAX_DRIVERS_SHOWN, SERVICE_NAMES, STALE_MODEL_DAYS
-from .payloads import DeviceRisk, ModelInfo
+from .payloads import DeviceRisk, HomeType, ModelInfo
 
 if TYPE_CHECKING:
     from . import HomeIQConfigEntry
@@ -66,6 +66,9 @@ def update_issues(hass: HomeAssistant, entry: HomeIQConfigEntry) -> None:
         _set(hass, f"no_model_{entry.entry_id}_{service}", coordinator.data.no_model, "no_model", name)
     if runtime.device_coordinator.last_update_success and runtime.device_coordinator.data is not None:
         _sync_failures(hass, entry, runtime.device_coordinator.data.risks)
+    ai = runtime.ai_coordinator
+    if ai.last_update_success and ai.data is not None:
+        _sync_home_type_caveat(hass, entry, ai.data.home_type)
 
 
 def _sync_failures(hass: HomeAssistant, entry: HomeIQConfigEntry, risks: dict[str, DeviceRisk]) -> None:
@@ -89,6 +92,14 @@ def _sync_failures(hass: HomeAssistant, entry: HomeIQConfigEntry, risks: dict[st
     for domain, issue_id in list(ir.async_get(hass).issues):
         if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in wanted:
             ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+def _sync_home_type_caveat(hass: HomeAssistant, entry: HomeIQConfigEntry, home: HomeType | None) -> None:
+    """A home type that rests on little (areas that hold nothing, none declared) is a repair the owner
+    can make: place the devices in their areas. Nothing stored for the home yet says nothing of them."""
+    caveat = home.caveats[0] if home is not None and home.caveats else None
+    _set(hass, f"home_type_caveat_{entry.entry_id}", caveat is not None, "home_type_caveat",
+         {"home_type": home.home_type if home is not None else "", "caveat": caveat or ""})  # fmt: skip
 
 
 @callback
