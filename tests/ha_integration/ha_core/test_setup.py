@@ -86,12 +86,16 @@ async def test_entities_on_the_ha_device_with_state_and_attributes(
     assert caveat.translation_key == "home_type_caveat"
     assert caveat.translation_placeholders["home_type"] == "apartment"
     assert "onboarding" in caveat.translation_placeholders["caveat"]
-    mock_services(aioclient_mock, risks(risk(plug.id, 4.0, False)), home_type=HOME_TYPE | {"caveats": []})
-    async_fire_time_changed(
-        hass, dt_util.utcnow() + timedelta(minutes=40)
-    )  # ai-automation's next poll (30 min)
-    await hass.async_block_till_done()
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"home_type_caveat_{entry.entry_id}") is None
+    for answer in (HOME_TYPE | {"caveats": []}, HOME_TYPE | {"devices_from": "events"}):
+        # placed now: no caveat; no registry snapshot stored: its areas are unknown, not empty
+        mock_services(aioclient_mock, risks(risk(plug.id, 4.0, False)), home_type=answer)
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=40))  # ai-automation: 30 min
+        await hass.async_block_till_done()
+        assert ir.async_get(hass).async_get_issue(DOMAIN, f"home_type_caveat_{entry.entry_id}") is None
+        mock_services(aioclient_mock, risks(risk(plug.id, 4.0, False)))  # the caveat back, from a snapshot
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=80))
+        await hass.async_block_till_done()
+        assert ir.async_get(hass).async_get_issue(DOMAIN, f"home_type_caveat_{entry.entry_id}") is not None
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

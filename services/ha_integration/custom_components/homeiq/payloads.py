@@ -108,6 +108,8 @@ class HomeType:
     confirmed_home_type: str | None
     events_used: int
     caveats: tuple[str, ...] = ()
+    devices_from: str = "snapshot"
+    """snapshot: the registries HA sent; events: no snapshot stored, the entities its events name."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HomeType:
@@ -120,6 +122,7 @@ class HomeType:
             confirmed_home_type=data.get("confirmed_home_type"),
             events_used=int(data.get("events_used", 0)),
             caveats=tuple(str(c) for c in data.get("caveats") or ()),  # absent from older services
+            devices_from=str(data.get("devices_from") or "snapshot"),
         )
 
 
