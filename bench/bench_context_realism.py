@@ -24,7 +24,7 @@ from __future__ import annotations
 import calendar
 import csv
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -497,31 +497,47 @@ def _no_change_across_weeks(x: Array, weeks: NDArray[np.int64], column: int) -> 
     return out
 
 
-def price_domain(part: Part, rng: np.random.Generator) -> dict[str, Any]:
-    """The prices' domain AUC on one part of the weeks (the generated days of the same weeks)."""
-    real, doy = read_prices()
-    real_weeks = (doy - 1) // 7
-    generated = [generated_prices(seed, zone) for zone in PLACES for seed in SEEDS]
-    gen_x = np.vstack([price_days(*g) for g in generated])
-    gen_weeks = np.concatenate([(g[1] - 1) // 7 for g in generated])
+Rows = tuple[Array, NDArray[np.int64]]
+"""Day features and each day's 7-day week from 1 January."""
+
+
+def weather_rows(series: Sequence[tuple[Array, Array]]) -> Rows:
+    """The day rows of hourly (temperature, humidity) years from 1 January, real or generated."""
+    days = [weather_days(t, rh) for t, rh in series]
+    return np.vstack(days), np.concatenate([_weeks(len(d), 2) for d in days])
+
+
+def price_rows(series: Sequence[tuple[Array, NDArray[np.int64]]]) -> Rows:
+    """The day rows of (prices by local day and hour, day of the year) series, real or generated."""
+    return np.vstack([price_days(p, doy) for p, doy in series]), np.concatenate(
+        [(doy - 1) // 7 for _, doy in series]
+    )
+
+
+def on_part(generated: Rows, real: Rows, change: int, part: Part, rng: np.random.Generator) -> dict[str, Any]:
+    """The domain AUC on one part of the weeks (the generated days of the same weeks), the change from
+    the day before blanked where it crosses into the other part."""
+    (gen_x, gen_weeks), (real_x, real_weeks) = generated, real
     keep_g, keep_r = part(gen_weeks), part(real_weeks)
-    change = PRICE_FEATURES.index("change_of_daily_mean")
     gen_x = _no_change_across_weeks(gen_x, gen_weeks, change)
-    real_x = _no_change_across_weeks(price_days(real, doy), real_weeks, change)
+    real_x = _no_change_across_weeks(real_x, real_weeks, change)
     return domain_auc(gen_x[keep_g], gen_weeks[keep_g], real_x[keep_r], real_weeks[keep_r], rng)
 
 
+WEATHER_CHANGE = WEATHER_FEATURES.index("change_of_daily_mean")
+PRICE_CHANGE = PRICE_FEATURES.index("change_of_daily_mean")
+
+
+def price_domain(part: Part, rng: np.random.Generator) -> dict[str, Any]:
+    """The prices' domain AUC on one part of the weeks, the series built afresh (a fit's point)."""
+    generated = price_rows([generated_prices(seed, zone) for zone in PLACES for seed in SEEDS])
+    return on_part(generated, price_rows([read_prices()]), PRICE_CHANGE, part, rng)
+
+
 def weather_domain(part: Part, rng: np.random.Generator) -> dict[str, Any]:
-    """The weather's domain AUC on one part of the weeks (the generated days of the same weeks)."""
-    real_x = weather_days(*read_try())
-    weeks = _weeks(len(real_x), 2)
-    gen_x = np.vstack([weather_days(*generated_weather(seed, zone)) for zone in PLACES for seed in SEEDS])
-    gen_weeks = np.tile(weeks, len(PLACES) * len(SEEDS))
-    keep_g, keep_r = part(gen_weeks), part(weeks)
-    change = WEATHER_FEATURES.index("change_of_daily_mean")
-    gen_x = _no_change_across_weeks(gen_x, gen_weeks, change)
-    real_x = _no_change_across_weeks(real_x, weeks, change)
-    return domain_auc(gen_x[keep_g], gen_weeks[keep_g], real_x[keep_r], weeks[keep_r], rng)
+    """The weather's domain AUC on one part of the weeks, the series built afresh (a fit's point)."""
+    generated = weather_rows([generated_weather(seed, zone) for zone in PLACES for seed in SEEDS])
+    return on_part(generated, weather_rows([read_try()]), WEATHER_CHANGE, part, rng)
 
 
 def fit(
@@ -577,36 +593,15 @@ def main() -> int:
     prices = {f"{zone} seed {seed}": generated_prices(seed, zone) for zone in PLACES for seed in SEEDS}
     carbon = np.vstack([generated_carbon(seed) for seed in SEEDS])
 
-    def stack(
-        sources: dict[str, Any], features: Callable[..., Array], weeks_of: Callable[[Any], NDArray[np.int64]]
-    ) -> tuple[Array, NDArray[np.int64]]:
-        xs, ws = [], []
-        for value in sources.values():
-            xs.append(features(*value))
-            ws.append(weeks_of(value))
-        return np.vstack(xs), np.concatenate(ws)
-
-    def chance(
-        sources: dict[str, Any], features: Callable[..., Array], weeks_of: Callable[[Any], NDArray[np.int64]]
-    ) -> tuple[Array, NDArray[np.int64], Array, NDArray[np.int64]]:
-        # the chance reference: the first place's seeds 1 and 2, two draws of one generator
-        first, second = list(sources.values())[:2]
-        return features(*first), weeks_of(first), features(*second), weeks_of(second)
-
-    def wx_weeks(v: tuple[Array, Array]) -> NDArray[np.int64]:
-        return _weeks(len(v[0]) // 24 - 1, 2)
-
-    def px_weeks(v: tuple[Array, NDArray[np.int64]]) -> NDArray[np.int64]:
-        return (v[1] - 1) // 7
-
-    real_wx = weather_days(real_t, real_rh)
-    real_wx_weeks = _weeks(len(real_wx), 2)
-    gen_wx, gen_wx_weeks = stack(weather, weather_days, wx_weeks)
     naive_t, naive_rh = naive_weather(rng, real_t, real_rh)
-    real_px = price_days(real_prices, real_doy)
-    real_px_weeks = (real_doy - 1) // 7
-    gen_px, gen_px_weeks = stack(prices, price_days, px_weeks)
+    gen_wx, gen_wx_weeks = weather_rows(list(weather.values()))
+    real_wx, real_wx_weeks = weather_rows([(real_t, real_rh)])
+    gen_px, gen_px_weeks = price_rows(list(prices.values()))
+    real_px, real_px_weeks = price_rows([(real_prices, real_doy)])
     naive_px = price_days(naive_prices(rng, real_doy, real_prices), real_doy)
+    # the chance reference: the first place's seeds 1 and 2, two draws of one generator
+    first_wx, second_wx = list(weather.values())[:2]
+    first_px, second_px = list(prices.values())[:2]
 
     results: dict[str, Any] = {
         "benchmark": "context_realism",
@@ -633,9 +628,15 @@ def main() -> int:
             "domain_auc_naive": domain_auc(
                 weather_days(naive_t, naive_rh), real_wx_weeks, real_wx, real_wx_weeks, rng
             ),
-            "domain_auc_same_generator": domain_auc(*chance(weather, weather_days, wx_weeks), rng),
-            "domain_auc_calibration_weeks": weather_domain(calibration_weeks, rng),
-            "domain_auc_test_weeks": weather_domain(odd_weeks, rng),
+            "domain_auc_same_generator": domain_auc(
+                *weather_rows([first_wx]), *weather_rows([second_wx]), rng
+            ),
+            "domain_auc_calibration_weeks": on_part(
+                (gen_wx, gen_wx_weeks), (real_wx, real_wx_weeks), WEATHER_CHANGE, calibration_weeks, rng
+            ),
+            "domain_auc_test_weeks": on_part(
+                (gen_wx, gen_wx_weeks), (real_wx, real_wx_weeks), WEATHER_CHANGE, odd_weeks, rng
+            ),
             "calibration": "RANGE_SEASONALITY, HOURLY_JITTER, RH_PER_DEGREE and the synoptic anomaly of "
             "synthesis/external_data.py chosen on the even weeks of the TRY year (`--fit-weather`, "
             "WEATHER_GRIDS); odd weeks test; the warmest hour is not fitted (the file's hour convention)",
@@ -648,9 +649,13 @@ def main() -> int:
             "in_sample": "the generator's mean-by-hour profile is the Belgian 2023 one (BE_2023_PROFILE)",
             "domain_auc": domain_auc(gen_px, gen_px_weeks, real_px, real_px_weeks, rng),
             "domain_auc_naive": domain_auc(naive_px, real_px_weeks, real_px, real_px_weeks, rng),
-            "domain_auc_same_generator": domain_auc(*chance(prices, price_days, px_weeks), rng),
-            "domain_auc_calibration_weeks": price_domain(calibration_weeks, rng),
-            "domain_auc_test_weeks": price_domain(odd_weeks, rng),
+            "domain_auc_same_generator": domain_auc(*price_rows([first_px]), *price_rows([second_px]), rng),
+            "domain_auc_calibration_weeks": on_part(
+                (gen_px, gen_px_weeks), (real_px, real_px_weeks), PRICE_CHANGE, calibration_weeks, rng
+            ),
+            "domain_auc_test_weeks": on_part(
+                (gen_px, gen_px_weeks), (real_px, real_px_weeks), PRICE_CHANGE, odd_weeks, rng
+            ),
             "calibration": "WIND_CUT, SOLAR_CUT and PRICE_LEVEL_SD of synthesis/external_data.py chosen "
             "on the even weeks of 2023 (`--fit-prices`, PRICE_GRIDS); odd weeks test",
             "most_telling_features": telling_features(gen_px, real_px, PRICE_FEATURES),
