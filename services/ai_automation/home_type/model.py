@@ -161,7 +161,7 @@ class HomeTypeModel:
         proba: NDArray[np.float64],
         codes: NDArray[np.int64],
         groups: tuple[str, ...],
-        notes: tuple[str, ...] = (),
+        notes: tuple[str, ...],
     ) -> Prediction:
         probabilities = dict.fromkeys(self.classes, 0.0)
         for code, value in zip(codes, proba, strict=True):

@@ -172,8 +172,8 @@ breakfast and dinner windows it replaced (generator 2.7), for a household at hom
 
 def simulate_meter(ctx: SimContext, power: int, energy: int) -> None:
     """Whole-home meter: power (W) from occupancy and cooking, energy (kWh) its running integral.
-    Cooking follows the household's own day (someone awake at home, by the kitchen's hourly
-    busyness), so it comes when this household gets up, lunches and dines, not at fixed hours."""
+    Cooking is the kitchen's hourly busyness (one clock-hour shape) while someone is awake at home: no
+    breakfast before anyone is up, no lunch when everyone is out, not the same minute in every home."""
     hour = ctx.grid.local_hour.astype(np.int64)
     cooking = np.minimum(ctx.rhythm.active, 1.0) * KITCHEN_SHAPE[hour]
     load = 110.0 + 40.0 * ctx.layout.occupants + 230.0 * ctx.rhythm.active + COOKING_W * cooking

@@ -98,8 +98,9 @@ def _sync_home_type_caveat(hass: HomeAssistant, entry: HomeIQConfigEntry, home: 
     """A home type that rests on little (areas that hold nothing, none declared) is a repair the owner
     can make: place the devices in their areas. Only when the service read HA's registries: nothing
     stored for the home yet, or no snapshot yet (devices from events), says nothing of its areas."""
-    seen = home is not None and home.devices_from == "snapshot"
-    caveat = home.caveats[0] if seen and home is not None and home.caveats else None
+    caveat = None
+    if home is not None and home.devices_from == "snapshot" and home.caveats:
+        caveat = home.caveats[0]
     _set(hass, f"home_type_caveat_{entry.entry_id}", caveat is not None, "home_type_caveat",
          {"home_type": home.home_type if home is not None else "", "caveat": caveat or ""})  # fmt: skip
 
