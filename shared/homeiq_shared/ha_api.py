@@ -93,6 +93,12 @@ class DeviceIn(BaseModel):
     area: PlainText | None = Field(None, max_length=128)
     device_class: PlainText | None = Field(None, max_length=64)
     friendly_name: PlainText | None = Field(None, max_length=255)
+    entity_category: PlainText | None = Field(
+        None,
+        max_length=32,
+        description="HA's entity_category: `config` (a setting) or `diagnostic` (a reading about the device "
+        "itself); automation suggestions rank such entities low. Other values are kept and read as none.",
+    )
 
 
 class SnapshotIn(BaseModel):

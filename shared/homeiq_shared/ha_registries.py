@@ -149,6 +149,7 @@ def snapshot_from_registries(
                 "name": name or entity_id,
                 "device_type": domain,
                 "device_class": device_class,
+                "entity_category": entity.get("entity_category"),
                 "unit_of_measurement": entity.get("unit_of_measurement"),
                 "area": area["name"] if area else None,
                 "category": category_for(domain, device_class),

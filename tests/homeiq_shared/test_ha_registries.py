@@ -62,6 +62,7 @@ def config_dir(tmp_path: Path) -> Path:
                     "device_id": "d1",
                     "device_class": "battery",
                     "unit_of_measurement": "%",
+                    "entity_category": "diagnostic",
                 },
                 {"entity_id": "camera.garden", "device_id": "d2", "original_name": "Garden cam"},
                 {"entity_id": "light.old", "device_id": None, "disabled_by": "user"},
@@ -88,6 +89,9 @@ def test_registries_become_areas_and_entity_records(config_dir: Path) -> None:
     )
     assert devices["camera.garden"]["power_source"] == "mains"
     assert devices["camera.garden"]["friendly_name"] == "Garden cam"
+    # HA's entity_category is kept: the synergy ranker reads settings and device readings apart
+    assert devices["sensor.kitchen_motion_battery"]["entity_category"] == "diagnostic"
+    assert motion["entity_category"] is None
 
 
 def test_missing_registries_give_an_empty_snapshot(tmp_path: Path) -> None:

@@ -36,7 +36,12 @@ def snapshot_of(home: dict[str, Any]) -> dict[str, Any]:
         record: dict[str, Any] = {"entity_id": e["entity_id"]}
         area = area_name.get(e.get("area_id") or device_area.get(e.get("device_id")))
         device_class = e.get("device_class") or e.get("original_device_class")
-        for key, value in (("area", area), ("device_class", device_class), ("device_id", e.get("device_id"))):
+        for key, value in (
+            ("area", area),
+            ("device_class", device_class),
+            ("device_id", e.get("device_id")),
+            ("entity_category", e.get("entity_category")),
+        ):
             if isinstance(value, str) and value:
                 record[key] = value
         devices.append(record)

@@ -1,7 +1,7 @@
 """A home snapshot as typed entities: the kind of each entity and the kind of its area.
 
 The snapshot shape is what `POST /api/ha/snapshot` accepts (and what `ha_home_snapshots` stores):
-`areas: [{name, area_id?}]`, `devices: [{entity_id, area?, device_class?, device_id?, ...}]`.
+`areas: [{name, area_id?}]`, `devices: [{entity_id, area?, device_class?, device_id?, entity_category?, ...}]`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ _CLASS_GROUP: Mapping[str, str] = {
     **dict.fromkeys(_PRESENCE, "presence"),
     **dict.fromkeys(_OPENING, "opening"),
 }
+# HA's entity registry marks an entity's settings (`config`: a speaker's crossfade, a plug's LED) and
+# readings about the device itself (`diagnostic`: battery, signal) apart from what it is for.
+ENTITY_CATEGORIES = frozenset({"config", "diagnostic"})
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 # Words that say what an entity is rather than which thing it belongs to: no evidence of a link.
 GENERIC_TOKENS = frozenset(
@@ -51,6 +54,8 @@ class Entity:
     tokens: frozenset[str]
     place: str | None = None
     place_words: frozenset[str] = frozenset()
+    category: str | None = None
+    """HA's `entity_category` (`config` or `diagnostic`) when the registry declares one."""
 
     @property
     def kind(self) -> str:
@@ -114,6 +119,7 @@ def entities_of(snapshot: Mapping[str, Any]) -> list[Entity]:
                 tokens=tokens,
                 place=place,
                 place_words=frozenset(fold_words(area)) - GENERIC_TOKENS if area else frozenset(),
+                category=category if (category := raw.get("entity_category")) in ENTITY_CATEGORIES else None,
             )
         )
     return out

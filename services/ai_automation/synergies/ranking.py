@@ -144,6 +144,13 @@ def _by_combination(t_codes: IntArray, a_codes: IntArray, value: Callable[[int, 
     return values[inverse]
 
 
+def _is_diagnostic(entity: Entity) -> bool:
+    """A setting or a reading about the device itself: HA's registry says so, or its name does."""
+    return entity.category is not None or bool(
+        set(entity.entity_id.partition(".")[2].split("_")) & DIAGNOSTIC_WORDS
+    )
+
+
 def _acts(entity: Entity) -> bool:
     """Whether an entity can be an automation's action (a pattern-only domain: when it has a device)."""
     if entity.domain in PATTERN_ONLY_ACTIONS:
@@ -281,10 +288,7 @@ def _structure_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatAr
         for c, e in zip(domain.tolist(), entities, strict=True)
         if e.domain in ("binary_sensor", "sensor")
     ]
-    diagnostic = np.array(
-        [bool(set(e.entity_id.partition(".")[2].split("_")) & DIAGNOSTIC_WORDS) for e in entities],
-        dtype=np.float64,
-    )
+    diagnostic = np.array([_is_diagnostic(e) for e in entities], dtype=np.float64)
     return np.column_stack(
         [
             (area[t_idx] == area[a_idx]) & (area[t_idx] >= 0),

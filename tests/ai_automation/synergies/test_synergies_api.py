@@ -100,3 +100,27 @@ async def test_malformed_input_is_refused_and_nothing_stored_is_lost(ai_client: 
     assert unknown.status_code == 404
     wrong = await ai_client.post(f"/api/synergies/{before[0]['id']}/feedback", json={"feedback": "maybe"})
     assert wrong.status_code == 422
+
+
+async def test_a_stored_homes_entity_category_reaches_the_ranking(ai_client: httpx.AsyncClient) -> None:
+    """HA's `entity_category`, as the integration, the import and the live link send it, is stored with the
+    snapshot and read by detect: the hall motion sensor's chime setting stops competing with the hall light."""
+    chime = {"entity_id": "switch.hall_motion_chime", "area": "Hallway"}
+    plain = {**SNAPSHOT, "home_id": "chime", "devices": [*SNAPSHOT["devices"], chime]}
+    declared = {
+        **plain,
+        "home_id": "chime2",
+        "devices": [*SNAPSHOT["devices"], {**chime, "entity_category": "config"}],
+    }
+
+    async def score_of_chime(home: dict[str, Any]) -> float:
+        assert (await ai_client.post("/api/ha/snapshot", json=home)).status_code == 200
+        r = await ai_client.post("/api/synergies/detect", json={"home_id": home["home_id"], "limit": 20})
+        assert r.status_code == 200, r.text
+        return next(
+            s["score"] for s in r.json()["suggestions"] if s["action_entities"] == [chime["entity_id"]]
+        )
+
+    assert await score_of_chime(declared) < await score_of_chime(plain)
+    too_long = {**declared, "devices": [{**chime, "entity_category": "c" * 33}]}
+    assert (await ai_client.post("/api/ha/snapshot", json=too_long)).status_code == 422

@@ -8,6 +8,8 @@ import pytest
 import voluptuous as vol
 from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import EntityCategory
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -61,6 +63,10 @@ async def test_open_suggestions_are_counted_and_notified_with_their_yaml_and_exi
     mine = {"id": "porch", "alias": "Porch light with the door", "triggers": [{"trigger": "state", "entity_id": "binary_sensor.porch_door", "to": "on"}],
             "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.porch"}}]}  # fmt: skip
     assert await async_setup_component(hass, "automation", {"automation": [mine]})
+    registry = er.async_get(hass)
+    registry.async_get_or_create("switch", "zha", "hall_led", suggested_object_id="hall_led",
+                                 entity_category=EntityCategory.CONFIG)  # fmt: skip
+    registry.async_get_or_create("light", "zha", "hall", suggested_object_id="hall")
     answer = detect_answer(
         suggestion("syn-0123456789abcdef"), suggestion("syn-dismissed0000000", feedback="dismissed")
     )
@@ -69,6 +75,9 @@ async def test_open_suggestions_are_counted_and_notified_with_their_yaml_and_exi
     body = _detect_bodies(aioclient_mock)[-1]
     assert body["existing_automations"][0]["alias"] == "Porch light with the door"
     assert body["snapshot"]["home_id"]
+    sent = {d["entity_id"]: d for d in body["snapshot"]["devices"]}
+    assert sent["switch.hall_led"]["entity_category"] == "config"  # a setting: ranked low by the service
+    assert "entity_category" not in sent["light.hall"]
     count = hass.states.get("sensor.homeiq_ai_automation_automation_suggestions")
     assert count.state == "1"  # the dismissed one is not shown again
     listed = count.attributes["suggestions"]

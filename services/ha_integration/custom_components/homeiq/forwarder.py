@@ -101,6 +101,7 @@ def build_snapshot(hass: HomeAssistant) -> dict[str, Any]:
         state = hass.states.get(entry.entity_id)
         row = {"entity_id": entry.entity_id, "device_id": entry.device_id, "area": entity_area.name if entity_area else None,
                "device_class": entry.device_class or entry.original_device_class,
+               "entity_category": entry.entity_category.value if entry.entity_category else None,
                "friendly_name": state.name if state is not None else entry.name or entry.original_name}  # fmt: skip
         entity_rows.append({k: v for k, v in row.items() if v is not None})
     return {
