@@ -11,20 +11,11 @@ from ai_automation.ask.intent import Intent
 from ai_automation.ask.library import Template
 from ai_automation.ask.slots import Choice
 from ai_automation.synergies.home import Entity
-from ai_automation.synergies.patterns import Pattern, match, switches_on_off
+from ai_automation.synergies.patterns import Pattern, match
+from ai_automation.synergies.services import action_call
 
 _NUMERIC = frozenset({"sensor", "number", "input_number"})
 _ON_STATE = {"media_player": "playing", "lock": "unlocked", "cover": "open", "climate": "heat"}
-_SERVICES: dict[tuple[str, str], str] = {
-    ("cover", "on"): "cover.open_cover", ("cover", "open"): "cover.open_cover", ("cover", "off"): "cover.close_cover",
-    ("cover", "close"): "cover.close_cover", ("lock", "on"): "lock.lock", ("lock", "lock"): "lock.lock",
-    ("lock", "close"): "lock.lock", ("lock", "off"): "lock.unlock", ("lock", "unlock"): "lock.unlock",
-    ("lock", "open"): "lock.unlock", ("valve", "open"): "valve.open_valve", ("valve", "on"): "valve.open_valve",
-    ("valve", "close"): "valve.close_valve", ("valve", "off"): "valve.close_valve",
-    ("vacuum", "on"): "vacuum.start", ("vacuum", "off"): "vacuum.return_to_base", ("button", "on"): "button.press",
-    ("input_button", "on"): "input_button.press", ("scene", "on"): "scene.turn_on", ("script", "on"): "script.turn_on",
-    ("climate", "off"): "climate.turn_off", ("climate", "on"): "climate.turn_on",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -37,26 +28,28 @@ class Rendered:
     trigger_text: str
 
 
-def _service(verb: str, action: Entity) -> str:
-    domain = action.domain
-    if verb == "dim" and domain == "light":
-        return "light.turn_on"
-    service = _SERVICES.get((domain, verb)) or _SERVICES.get((domain, "off" if verb == "close" else "on"))
-    if service:
-        return service
-    if switches_on_off(action) or domain in ("automation", "siren", "remote", "input_boolean"):
-        return f"{domain}.turn_off" if verb in ("off", "close") else f"{domain}.turn_on"
-    return f"{domain}.turn_on"
-
-
-def _action(intent: Intent, action: Entity, request: str) -> dict[str, Any]:
-    if action.domain == "notify":
-        return {"action": "notify.send_message", "target": {"entity_id": action.entity_id},
-                "data": {"message": request[:200]}}  # fmt: skip
-    out: dict[str, Any] = {"action": _service(intent.verb, action), "target": {"entity_id": action.entity_id}}
+def _action(intent: Intent, action: Entity, request: str, trigger: Entity | None) -> dict[str, Any]:
+    """What the request asks done to `action` (`services.action_call`; a value-taking entity takes the
+    trigger's state; `homeassistant.turn_on/off` when its domain has no service for the verb)."""
+    message = request[:200]
     if intent.verb == "dim" and action.domain == "light":
-        out["data"] = {"brightness_pct": 30}
-    return out
+        return {
+            "action": "light.turn_on",
+            "target": {"entity_id": action.entity_id},
+            "data": {"brightness_pct": 30},
+        }
+    verb = "on" if intent.verb in ("dim", "notify") else intent.verb
+    value_from = trigger.entity_id if trigger is not None else None
+    call = action_call(action.domain, verb, value_from, message) or action_call(
+        action.domain, "off" if verb in ("off", "close") else "on", value_from, message
+    )
+    if call is None:
+        call = {"action": "homeassistant.turn_off" if verb in ("off", "close") else "homeassistant.turn_on"}
+    return {
+        "action": call["action"],
+        "target": {"entity_id": action.entity_id},
+        **({"data": call["data"]} if "data" in call else {}),
+    }
 
 
 def _entity_trigger(intent: Intent, trigger: Entity, pattern: Pattern) -> dict[str, Any]:
@@ -124,7 +117,7 @@ def render(
             trig = {"trigger": "sun", "event": q.sun_event or "sunset"}
             text = f"at {q.sun_event or 'sunset'}"
         auto = {**head, "mode": "single", "triggers": [trig], "conditions": _conditions(intent, True),
-                "actions": [_action(intent, action, request)]}  # fmt: skip
+                "actions": [_action(intent, action, request, None)]}  # fmt: skip
         return Rendered(auto, template.id if template else "time_or_sun", None, text)
     trigger = choice.trigger.entity
     pattern = template.pattern if template and template.pattern else match(trigger, action)
@@ -144,5 +137,5 @@ def render(
         auto = {**head, "use_blueprint": {"path": "homeassistant/motion_light.yaml", "input": inputs}}
         return Rendered(auto, template_id, "homeassistant/motion_light.yaml", trigger.entity_id)
     auto = {**head, "mode": "single", "triggers": [_entity_trigger(intent, trigger, pattern)],
-            "conditions": conditions, "actions": [_action(intent, action, request)]}  # fmt: skip
+            "conditions": conditions, "actions": [_action(intent, action, request, trigger)]}  # fmt: skip
     return Rendered(auto, template_id, None, trigger.entity_id)

@@ -6,6 +6,7 @@
 - `priors`: kind-pair statistics fitted on real homes' automations (derived counts only).
 - `ranking`: candidate pairs, their features and the cold-start scorer; the rule-table and random baselines.
 - `history`: home-specific evidence from manual state changes that follow a trigger (lift vs a shuffled null).
+- `services`: the HA service doing a verb to an entity of a domain (one table for suggestions, habits, asks).
 - `render`: the suggestion as an HA automation in the current YAML keys (never enabled automatically).
 - `detect`: the whole pipeline, snapshot (+ events, + existing automations) -> ranked suggestions.
 """

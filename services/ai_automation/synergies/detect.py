@@ -154,6 +154,8 @@ def detect(
         evidence, text = _evidence(features, pattern.name, pattern.curated)
         sid = suggestion_id(home_id, trigger, action, pattern)
         auto = automation(pattern, trigger, action, text, sid)
+        if auto is None:
+            continue  # HA has no service doing this to the action's domain
         out.append(
             Suggestion(
                 id=sid,

@@ -15,14 +15,18 @@ from enum import StrEnum
 from typing import Any
 
 from ai_automation.synergies.home import Entity
+from ai_automation.synergies.services import action_call
 
 
 class Condition(StrEnum):
     """Conditions a pattern adds to its automation."""
 
     SUN_DOWN = "sun_down"
-    EVENING = "evening"
-    SOMEONE_HOME = "someone_home"
+
+
+ON, OFF = "{domain}.turn_on", "{domain}.turn_off"
+"""A pattern's service when it depends on the action's domain: what turns it on / off there
+(`services.action_call`: `cover.open_cover`, `lock.lock`, `timer.start`...)."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,23 @@ class Pattern:
     blueprint: str | None = None
     curated: bool = True
 
-    def service_for(self, action: Entity) -> str:
-        """The action's service in its domain (`{domain}` in the pattern is the action's domain)."""
-        return self.service.format(domain=action.domain)
+    def action_for(self, trigger: Entity, action: Entity, message: str) -> dict[str, Any] | None:
+        """The automation's action on `action` (`action`, `target`, `data`), or None when HA has no service
+        doing this pattern's verb to an entity of that domain."""
+        if self.service in (ON, OFF):
+            call = action_call(
+                action.domain, "on" if self.service == ON else "off", trigger.entity_id, message
+            )
+        else:
+            call = {"action": self.service}
+        if call is None:
+            return None
+        data = {**call.get("data", {}), **self.data}
+        return {
+            "action": call["action"],
+            "target": {"entity_id": action.entity_id},
+            **({"data": data} if data else {}),
+        }
 
 
 def _p(
@@ -76,21 +94,21 @@ PATTERNS: tuple[Pattern, ...] = (
        "Turn on {action} when {trigger} detects someone", conditions=(Condition.SUN_DOWN,),
        blueprint="homeassistant/motion_light.yaml"),
     _p("presence_on", {"presence"}, {"switch", "fan", "media_player", "input_boolean"}, TriggerSpec(to="on"),
-       "{domain}.turn_on", "Turn on {action} when {trigger} detects someone"),
+       ON, "Turn on {action} when {trigger} detects someone"),
     _p("opening_light", {"opening"}, {"light"}, TriggerSpec(to="on"), "light.turn_on",
        "Turn on {action} when {trigger} opens", conditions=(Condition.SUN_DOWN,)),
     _p("door_lock", {"opening"}, {"lock"}, TriggerSpec(to="off", for_seconds=300), "lock.lock",
        "Lock {action} when {trigger} has been closed for 5 minutes"),
     _p("window_climate", {"opening"}, {"climate"}, TriggerSpec(to="on", for_seconds=120),
        "climate.set_hvac_mode", "Pause {action} while {trigger} is open", data={"hvac_mode": "off"}),
-    _p("opening_switch", {"opening"}, {"switch", "cover"}, TriggerSpec(to="on"), "{domain}.turn_on",
+    _p("opening_switch", {"opening"}, {"switch", "cover"}, TriggerSpec(to="on"), ON,
        "Turn on {action} when {trigger} opens"),
     _p("heat_fan", {"sensor:temperature"}, {"fan", "switch", "climate"}, TriggerSpec("numeric_state", above=26),
-       "{domain}.turn_on", "Turn on {action} when {trigger} rises above 26"),
+       ON, "Turn on {action} when {trigger} rises above 26"),
     _p("humid_fan", {"sensor:humidity"}, {"fan", "switch", "climate"}, TriggerSpec("numeric_state", above=70),
-       "{domain}.turn_on", "Turn on {action} when {trigger} rises above 70 %"),
+       ON, "Turn on {action} when {trigger} rises above 70 %"),
     _p("dark_light", {"sensor:illuminance"}, {"light", "switch"}, TriggerSpec("numeric_state", below=20),
-       "{domain}.turn_on", "Turn on {action} when {trigger} falls below 20 lx"),
+       ON, "Turn on {action} when {trigger} falls below 20 lx"),
     _p("dark_cover", {"sensor:illuminance"}, {"cover"}, TriggerSpec("numeric_state", below=20),
        "cover.close_cover", "Close {action} when {trigger} falls below 20 lx"),
     _p("tv_dim", {"media_player:tv", "media_player"}, {"light"}, TriggerSpec(to="playing"), "light.turn_on",
@@ -98,41 +116,30 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("media_follow", {"media_player:tv", "media_player", "media_player:speaker", "media_player:receiver"},
        {"media_player"}, TriggerSpec(to="on"), "media_player.turn_on", "Turn on {action} when {trigger} turns on"),
     _p("mode_change", {"input_select", "select"}, _SWITCHABLE | {"media_player", "climate", "input_select", "scene", "script", "cover"},
-       TriggerSpec(), "{domain}.turn_on", "Act on {action} when {trigger} changes mode"),
+       TriggerSpec(), ON, "Act on {action} when {trigger} changes mode"),
     _p("helper_on", {"input_boolean"}, _SWITCHABLE | {"media_player", "climate", "lock", "alarm_control_panel", "script", "scene", "automation"},
-       TriggerSpec(to="on"), "{domain}.turn_on", "Turn on {action} when {trigger} is switched on"),
+       TriggerSpec(to="on"), ON, "Turn on {action} when {trigger} is switched on"),
     _p("timer_done", {"timer"}, _SWITCHABLE | {"timer", "media_player"}, TriggerSpec("event", event_type="timer.finished"),
-       "{domain}.turn_off", "Turn off {action} when {trigger} finishes"),
-    _p("light_follow", {"light", "switch"}, {"light", "switch"}, TriggerSpec(to="on"), "{domain}.turn_on",
+       OFF, "Turn off {action} when {trigger} finishes"),
+    _p("light_follow", {"light", "switch"}, {"light", "switch"}, TriggerSpec(to="on"), ON,
        "Turn on {action} together with {trigger}"),
     _p("unlock_light", {"lock"}, {"light"}, TriggerSpec(to="unlocked"), "light.turn_on",
        "Turn on {action} when {trigger} is unlocked", conditions=(Condition.SUN_DOWN,)),
     _p("power_done", {"sensor:power"}, {"input_boolean", "switch", "notify"}, TriggerSpec("numeric_state", below=5, for_seconds=300),
-       "{domain}.turn_off", "Turn off {action} when {trigger} drops below 5 W for 5 minutes"),
+       OFF, "Turn off {action} when {trigger} drops below 5 W for 5 minutes"),
     _p("smoke_alarm", {"binary_sensor:smoke", "binary_sensor:gas", "binary_sensor:carbon_monoxide"},
-       {"siren", "light", "switch"}, TriggerSpec(to="on"), "{domain}.turn_on", "Turn on {action} when {trigger} alarms"),
+       {"siren", "light", "switch"}, TriggerSpec(to="on"), ON, "Turn on {action} when {trigger} alarms"),
     _p("leaving_zone", {"person"}, {"device_tracker"}, TriggerSpec(from_="home"), "mobile_app.notify",
        "Notify the phone of {action} when {trigger} leaves home",
        blueprint="homeassistant/notify_leaving_zone.yaml"),
-    _p("leak_valve", {"binary_sensor:moisture"}, {"valve", "switch"}, TriggerSpec(to="on"), "{domain}.turn_off",
+    _p("leak_valve", {"binary_sensor:moisture"}, {"valve", "switch"}, TriggerSpec(to="on"), OFF,
        "Shut {action} when {trigger} detects water"),
 )  # fmt: skip
 
 GENERIC = Pattern(
-    "follow", frozenset(), frozenset(), TriggerSpec(), "{domain}.turn_on",
+    "follow", frozenset(), frozenset(), TriggerSpec(), ON,
     "Act on {action} when {trigger} changes", curated=False,
 )  # fmt: skip
-_ON_OFF = {
-    "light",
-    "switch",
-    "fan",
-    "input_boolean",
-    "media_player",
-    "climate",
-    "humidifier",
-    "water_heater",
-    "siren",
-}
 _BY_PAIR: dict[tuple[str, str], Pattern] = {}
 for _pattern in PATTERNS:
     for _group in _pattern.trigger_groups:
@@ -153,8 +160,3 @@ def match(trigger: Entity, action: Entity) -> Pattern:
 def is_curated(trigger: Entity, action: Entity) -> bool:
     """Whether the hand-written table covers the pair."""
     return match(trigger, action).curated
-
-
-def switches_on_off(action: Entity) -> bool:
-    """Whether `{domain}.turn_on`/`turn_off` exist for the action's domain."""
-    return action.domain in _ON_OFF

@@ -13,11 +13,10 @@ import yaml
 
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import Condition, Pattern
+from ai_automation.synergies.services import SERVICES, STATE_VERBS
 
 _CONDITIONS: dict[Condition, dict[str, Any]] = {
     Condition.SUN_DOWN: {"condition": "sun", "after": "sunset", "before": "sunrise"},
-    Condition.EVENING: {"condition": "time", "after": "17:00:00", "before": "23:30:00"},
-    Condition.SOMEONE_HOME: {"condition": "state", "entity_id": "zone.home", "state": "0", "match": "any"},
 }
 
 
@@ -63,8 +62,9 @@ def blueprint_input(path: str, trigger: Entity, action: Entity) -> dict[str, Any
 
 def automation(
     pattern: Pattern, trigger: Entity, action: Entity, evidence_text: str, automation_id: str
-) -> dict[str, Any]:
-    """The automation object (what `automation_yaml` serialises)."""
+) -> dict[str, Any] | None:
+    """The automation object (what `automation_yaml` serialises), or None when HA has no service doing the
+    pattern's verb to the action's domain."""
     alias = summary(pattern, trigger, action)
     description = f"Suggested by HomeIQ: {evidence_text}"
     if pattern.blueprint is not None:
@@ -78,12 +78,9 @@ def automation(
                 "input": blueprint_input(pattern.blueprint, trigger, action),
             },
         }
-    action_obj: dict[str, Any] = {
-        "action": pattern.service_for(action),
-        "target": {"entity_id": action.entity_id},
-    }
-    if pattern.data:
-        action_obj["data"] = dict(pattern.data)
+    action_obj = pattern.action_for(trigger, action, alias)
+    if action_obj is None:
+        return None
     return {
         "id": automation_id,
         "alias": alias,
@@ -96,19 +93,10 @@ def automation(
     }
 
 
-# The action that puts an entity in the state the owner set by hand (None: no single service does).
-_SERVICE_FOR_STATE: dict[str, dict[str, str]] = {
-    "light": {"on": "light.turn_on", "off": "light.turn_off"},
-    "switch": {"on": "switch.turn_on", "off": "switch.turn_off"},
-    "fan": {"on": "fan.turn_on", "off": "fan.turn_off"},
-    "input_boolean": {"on": "input_boolean.turn_on", "off": "input_boolean.turn_off"},
-    "cover": {"open": "cover.open_cover", "closed": "cover.close_cover"},
-    "lock": {"locked": "lock.lock", "unlocked": "lock.unlock"},
-    "media_player": {"on": "media_player.turn_on", "off": "media_player.turn_off",
-                     "playing": "media_player.media_play", "paused": "media_player.media_pause"},
-    "vacuum": {"cleaning": "vacuum.start", "docked": "vacuum.return_to_base"},
-    "siren": {"on": "siren.turn_on", "off": "siren.turn_off"},
-}  # fmt: skip
+# The domains whose hand-set states a habit puts back (a state of another domain names no single service).
+_HABIT_DOMAINS = frozenset(
+    {"light", "switch", "fan", "input_boolean", "cover", "lock", "media_player", "vacuum", "siren"}
+)
 _CLIMATE_MODES = frozenset({"off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only"})
 
 
@@ -116,7 +104,8 @@ def service_for_state(action: Entity, state: str) -> tuple[str, dict[str, Any]] 
     """The HA action (and its data) that sets `action` to `state`, or None when there is none."""
     if action.domain == "climate" and state in _CLIMATE_MODES:
         return "climate.set_hvac_mode", {"hvac_mode": state}
-    service = _SERVICE_FOR_STATE.get(action.domain, {}).get(state)
+    verb = STATE_VERBS.get(state)
+    service = SERVICES.get((action.domain, verb)) if verb and action.domain in _HABIT_DOMAINS else None
     return (service, {}) if service else None
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,6 +18,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.homeiq.const import CONF_AI_URL, CONF_DEVICE_URL, DOMAIN
 
+REPO = Path(__file__).resolve().parents[3]
 AI = "http://ai.test:8018"
 DI = "http://di.test:8019"
 KEY = "s3cret-key-value"
@@ -160,3 +163,11 @@ async def set_up(
     mock_services(aioclient_mock, device_risks, **answers)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def services_python() -> str:
+    """The services' Python (3.11, `.venv`): `make test-ha` passes it as HOMEIQ_SERVICE_PYTHON."""
+    python = os.environ.get("HOMEIQ_SERVICE_PYTHON") or str(REPO / ".venv" / "bin" / "python")
+    if not Path(python).exists():
+        pytest.skip(f"no services' Python at {python}: run through `make test-ha` (it builds .venv)")
+    return python

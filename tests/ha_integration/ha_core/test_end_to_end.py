@@ -35,7 +35,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.homeiq.const import CONF_AI_URL, CONF_DEVICE_URL, DOMAIN
 from custom_components.homeiq.notifications import notification_id
 
-REPO = Path(__file__).resolve().parents[3]
+from .conftest import REPO, services_python
+
 KEY = "e2e-key"
 TRAIN = textwrap.dedent(
     """
@@ -49,13 +50,6 @@ TRAIN = textwrap.dedent(
         registry.promote("anomaly_detection", result.anomaly_version, "e2e test: explicit promotion")
     """
 )
-
-
-def _python() -> str:
-    python = os.environ.get("HOMEIQ_SERVICE_PYTHON") or str(REPO / ".venv" / "bin" / "python")
-    if not Path(python).exists():
-        pytest.skip(f"no services' Python at {python}: run through `make test-ha` (it builds .venv)")
-    return python
 
 
 def _free_port() -> int:
@@ -81,7 +75,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 @pytest.fixture
 def services(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """Train a small device-intelligence model pair, then start both services on free loopback ports."""
-    python = _python()
+    python = services_python()
     # this checkout's services, whatever checkout .venv's editable install points at
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'shared'}{os.pathsep}{REPO / 'services'}"}
     subprocess.run(

@@ -1,0 +1,147 @@
+"""Every automation HomeIQ writes is one HA core loads and can run.
+
+The services' Python (3.11) renders the corpus: every pattern of the library with every action domain it
+allows (the generic "follow" with every action domain), the habit automations of every state a habit puts
+back, and answers to requests in words. HA core (2025.x) then validates each one as its automation editor
+does, loads them all with the `automation` integration (HA's built-in blueprints included), and checks
+that every action they call is a service HA registers once the action's domain is set up: a
+`cover.turn_on` parses but does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import yaml
+from homeassistant.components.automation.config import async_validate_config_item
+from homeassistant.components.automation.helpers import async_get_blueprints
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from .conftest import REPO, services_python
+
+CORPUS = textwrap.dedent(
+    """
+    import json
+    import sys
+    from ai_automation.ask.compose import suggest
+    from ai_automation.synergies.home import entities_of
+    from ai_automation.synergies.model import shipped
+    from ai_automation.synergies.patterns import GENERIC, PATTERNS
+    from ai_automation.synergies.render import automation, habit_automation, service_for_state, to_yaml
+    from ai_automation.synergies.roles import ACTION_DOMAINS, VALUE_ACTIONS
+    from ai_automation.synergies.services import STATE_VERBS
+
+    def entity(key, n):
+        # a trigger group or kind of the library as an entity: presence, opening, sensor:humidity, timer...
+        domain, _, cls = {"presence": "binary_sensor:motion", "opening": "binary_sensor:door"}.get(key, key).partition(":")
+        record = {"entity_id": f"{domain}.t{n}", "area": "Hall", "device_id": f"d{n}"}
+        return {**record, "device_class": cls} if cls else record
+
+    # the phone's tracker belongs to the phone HA knows (its device id comes in argv), the rest to one device
+    phone = sys.argv[1]
+    actions = [{"entity_id": f"{d}.target", "area": "Hall", "device_id": phone if d == "device_tracker" else "dt"}
+               for d in sorted(ACTION_DOMAINS | {"device_tracker"})]
+    groups = sorted({g for p in PATTERNS for g in p.trigger_groups} | {"binary_sensor", "sensor:power"})
+    triggers = [entity(g, n) for n, g in enumerate(groups)]
+    home = {"home_id": "yaml", "areas": [{"name": "Hall"}], "devices": triggers + actions}
+    ents = {e.entity_id: e for e in entities_of(home)}
+    by_group = {g: ents[t["entity_id"]] for g, t in zip(groups, triggers)}
+    out, skipped = [], []
+    for pattern in (*PATTERNS, GENERIC):
+        for group in sorted(pattern.trigger_groups) or groups:
+            trigger = by_group[group]
+            for domain in sorted(pattern.action_domains or ACTION_DOMAINS):
+                if domain in VALUE_ACTIONS and trigger.domain not in VALUE_ACTIONS[domain]:
+                    continue  # never a candidate (ranking keeps value-taking actions after numbers)
+                action = ents[f"{domain}.target"]
+                auto = automation(pattern, trigger, action, "test", f"syn-{pattern.name}-{group}-{domain}")
+                if auto is None:
+                    skipped.append(f"{pattern.name}:{domain}")
+                else:
+                    out.append({"source": f"{pattern.name} {trigger.entity_id} -> {domain}", "yaml": to_yaml(auto)})
+    for domain in sorted(ACTION_DOMAINS):
+        for state in [*STATE_VERBS, "heat", "cool", "auto"]:
+            service = service_for_state(ents[f"{domain}.target"], state)
+            if service is not None:
+                auto = habit_automation(by_group["presence"], "on", ents[f"{domain}.target"], service, "test", f"syn-habit-{domain}-{state}")
+                out.append({"source": f"habit {domain} {state}", "yaml": to_yaml(auto)})
+    model, rates = shipped()
+    for n, request in enumerate([
+        "turn on the hall light when there is motion", "lock the door at 22:00", "close the cover at sunset",
+        "notify me when the door opens", "turn off the switch when the humidity is above 70",
+        "start the vacuum at 10:00", "set the number to the power", "open the valve at 7:00",
+    ]):
+        answer = suggest(request, home, model, rates=rates)
+        if answer.automation is not None:
+            out.append({"source": f"ask {request!r}", "yaml": to_yaml(answer.automation)})
+    print(json.dumps({"automations": out, "skipped": skipped}))
+    """
+)
+# The integrations whose services the automations call (set up so HA registers them).
+DOMAINS = (
+    "homeassistant", "light", "switch", "fan", "cover", "lock", "valve", "vacuum", "media_player", "climate",
+    "siren", "humidifier", "water_heater", "remote", "camera", "scene", "script", "timer", "counter",
+    "input_boolean", "input_select", "input_number", "input_text", "input_button", "button", "select", "number",
+    "alarm_control_panel", "notify", "mobile_app",
+)  # fmt: skip
+
+
+def _corpus(tmp_path: Path, phone: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": f"{REPO / 'shared'}{os.pathsep}{REPO / 'services'}"}
+    done = subprocess.run(
+        [services_python(), "-c", CORPUS, phone], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    corpus: dict[str, Any] = json.loads(done.stdout)
+    return corpus
+
+
+async def test_every_automation_homeiq_writes_validates_loads_and_calls_a_real_service(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    app = MockConfigEntry(domain="mobile_app", title="Phone")
+    app.add_to_hass(hass)
+    phone = dr.async_get(hass).async_get_or_create(
+        config_entry_id=app.entry_id, identifiers={("mobile_app", "p1")}
+    )
+    corpus = _corpus(tmp_path, phone.id)
+    items = [(a["source"], yaml.safe_load(a["yaml"])) for a in corpus["automations"]]
+    assert len(items) > 150, len(items)
+    assert all(len(doc) == 1 for _, doc in items)  # a one-item list, as automations.yaml holds them
+    hass.config.config_dir = str(tmp_path)  # HA copies its built-in blueprints here
+    await async_get_blueprints(hass).async_populate()
+    for domain in DOMAINS:
+        assert await async_setup_component(hass, domain, {}), domain
+    await hass.async_block_till_done()
+
+    invalid = []
+    for source, (doc,) in items:
+        try:
+            await async_validate_config_item(hass, "automation", dict(doc))
+        except Exception as err:  # the editor's own error, whatever its type, is the finding
+            invalid.append(f"{source}: {err}")
+    assert not invalid, invalid[:10]
+
+    assert await async_setup_component(hass, "automation", {"automation": [doc for _, (doc,) in items]})
+    await hass.async_block_till_done()
+    loaded = hass.states.async_all("automation")
+    assert len(loaded) == len(items)  # HA drops an automation it cannot load
+    assert {s.state for s in loaded} == {"off"}  # never enabled automatically
+
+    missing = []
+    for source, (doc,) in items:
+        for action in doc.get("actions", []):
+            domain, _, service = action["action"].partition(".")
+            if not hass.services.has_service(domain, service):
+                missing.append(f"{source}: {action['action']}")
+    assert not missing, missing[:10]
+    blueprints = sum("use_blueprint" in doc for _, (doc,) in items)
+    assert blueprints >= 2  # the motion-light and the leaving-zone blueprints
