@@ -39,6 +39,9 @@ def _trigger(pattern: Pattern, trigger: Entity) -> dict[str, Any]:
     for key, value in (("to", spec.to), ("from", spec.from_), ("above", spec.above), ("below", spec.below)):
         if value is not None:
             out[key] = value
+    if spec.platform == "state" and spec.to is None and spec.from_ is None:
+        # HA fires a state trigger with neither on attribute changes too; `to: null` does not
+        out["to"] = None
     if spec.for_seconds:
         out["for"] = {"seconds": spec.for_seconds}
     return out

@@ -4,8 +4,8 @@ The services' Python (3.11) renders the corpus: every pattern of the library wit
 allows (the generic "follow" with every action domain), the habit automations of every state a habit puts
 back, and answers to requests in words. HA core (2025.x) then validates each one as its automation editor
 does, loads them all with the `automation` integration (HA's built-in blueprints included), and checks
-that every action they call is a service HA registers once the action's domain is set up: a
-`cover.turn_on` parses but does nothing.
+that every action they call is a service HA registers once the action's domain is set up (a
+`cover.turn_on` parses but does nothing) and that no state trigger fires on attribute changes.
 """
 
 from __future__ import annotations
@@ -143,5 +143,9 @@ async def test_every_automation_homeiq_writes_validates_loads_and_calls_a_real_s
             if not hass.services.has_service(domain, service):
                 missing.append(f"{source}: {action['action']}")
     assert not missing, missing[:10]
+    # a state trigger with neither `to` nor `from` also fires when only an attribute changes
+    chatty = [source for source, (doc,) in items for t in doc.get("triggers", [])
+              if t["trigger"] == "state" and not {"to", "from"} & set(t)]  # fmt: skip
+    assert not chatty, chatty[:10]
     blueprints = sum("use_blueprint" in doc for _, (doc,) in items)
     assert blueprints >= 2  # the motion-light and the leaving-zone blueprints
