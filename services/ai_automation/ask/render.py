@@ -66,11 +66,8 @@ def _entity_trigger(intent: Intent, trigger: Entity, pattern: Pattern) -> dict[s
             if value is not None:
                 out[key] = value
     elif trigger.domain in _NUMERIC:
-        out = {
-            "trigger": "state",
-            "entity_id": trigger.entity_id,
-            "to": None,
-        }  # state changes, not attributes
+        # any state change (`to: null`), not an attribute change
+        out = {"trigger": "state", "entity_id": trigger.entity_id, "to": None}
     else:
         on = _ON_STATE.get(trigger.domain, "on")
         off = {"playing": "idle", "unlocked": "locked", "open": "closed", "heat": "off"}.get(on, "off")
