@@ -55,6 +55,15 @@ class Answer:
     templates: list[tuple[str, float]] = field(default_factory=list)
 
 
+# What a request must give for an entity HomeIQ cannot act on from the words alone.
+_NEEDS = {
+    "number": "a number to set it to (a sensor or number that gives one)",
+    "input_number": "a number to set it to (a sensor or number that gives one)",
+    "input_text": "a text to set it to (an entity whose state it takes)",
+    "alarm_control_panel": "its code, which HomeIQ does not keep",
+}
+
+
 def ask_id(home_id: str, request: str, trigger: str | None, actions: Sequence[str]) -> str:
     """A stable id: the same home, request and entities give the same id (feedback finds it again)."""
     key = f"ask|{home_id}|{request.strip().casefold()}|{trigger}|{','.join(actions)}"
@@ -168,6 +177,11 @@ def suggest(
     action_ids = [r.entity.entity_id for r in choice.actions]
     sid = ask_id(home_id, request, trigger_id, action_ids)
     rendered = render(intent, choice, template, sid, request, sun_trigger=sun_fallback or timed)
+    if rendered is None:
+        action = choice.actions[0].entity.entity_id
+        need = _NEEDS.get(action.partition(".")[0], "a service Home Assistant has for it")
+        return _ungrounded(intent, ["action"], f"HomeIQ has no Home Assistant action for {action} from this "
+                           f"request: it needs {need}.", ranked)  # fmt: skip
     parts = [_why("Trigger:", choice.trigger, intent.trigger_words)] if choice.trigger else []
     if choice.trigger is None:
         parts.append(f"Trigger: {rendered.trigger_text}")

@@ -12,6 +12,7 @@ from ai_automation.ask.library import Template
 from ai_automation.ask.slots import Choice
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import Pattern, match
+from ai_automation.synergies.render import NOT_STATES
 from ai_automation.synergies.services import action_call
 
 _NUMERIC = frozenset({"sensor", "number", "input_number"})
@@ -28,28 +29,21 @@ class Rendered:
     trigger_text: str
 
 
-def _action(intent: Intent, action: Entity, request: str, trigger: Entity | None) -> dict[str, Any]:
-    """What the request asks done to `action` (`services.action_call`; a value-taking entity takes the
-    trigger's state; `homeassistant.turn_on/off` when its domain has no service for the verb)."""
-    message = request[:200]
+def _action(intent: Intent, action: Entity, request: str, trigger: Entity | None) -> dict[str, Any] | None:
+    """What the request asks done to `action` (`services.action_call`: a number or text takes the trigger's
+    state; a notification says the request), or None when HA has no service that can."""
+    target = {"entity_id": action.entity_id}
+    if action.domain == "notify":
+        return {"action": "notify.send_message", "target": target, "data": {"message": request[:200]}}
     if intent.verb == "dim" and action.domain == "light":
-        return {
-            "action": "light.turn_on",
-            "target": {"entity_id": action.entity_id},
-            "data": {"brightness_pct": 30},
-        }
+        return {"action": "light.turn_on", "target": target, "data": {"brightness_pct": 30}}
     verb = "on" if intent.verb in ("dim", "notify") else intent.verb
-    value_from = trigger.entity_id if trigger is not None else None
-    call = action_call(action.domain, verb, value_from, message) or action_call(
-        action.domain, "off" if verb in ("off", "close") else "on", value_from, message
+    call = action_call(action.domain, verb, trigger) or action_call(
+        action.domain, "off" if verb in ("off", "close") else "on", trigger
     )
     if call is None:
-        call = {"action": "homeassistant.turn_off" if verb in ("off", "close") else "homeassistant.turn_on"}
-    return {
-        "action": call["action"],
-        "target": {"entity_id": action.entity_id},
-        **({"data": call["data"]} if "data" in call else {}),
-    }
+        return None
+    return {"action": call["action"], "target": target, **({"data": call["data"]} if "data" in call else {})}
 
 
 def _entity_trigger(intent: Intent, trigger: Entity, pattern: Pattern) -> dict[str, Any]:
@@ -66,8 +60,7 @@ def _entity_trigger(intent: Intent, trigger: Entity, pattern: Pattern) -> dict[s
             if value is not None:
                 out[key] = value
     elif trigger.domain in _NUMERIC:
-        # any state change (`to: null`), not an attribute change
-        out = {"trigger": "state", "entity_id": trigger.entity_id, "to": None}
+        out = {"trigger": "state", "entity_id": trigger.entity_id, "not_to": list(NOT_STATES)}
     else:
         on = _ON_STATE.get(trigger.domain, "on")
         off = {"playing": "idle", "unlocked": "locked", "open": "closed", "heat": "off"}.get(on, "off")
@@ -103,8 +96,9 @@ def render(
     automation_id: str,
     request: str,
     sun_trigger: bool,
-) -> Rendered:
-    """The automation object (what `automation_yaml` serialises) for the chosen slots."""
+) -> Rendered | None:
+    """The automation object (what `automation_yaml` serialises) for the chosen slots, or None when HA has
+    no service doing what the request asks to the chosen entity."""
     action = choice.actions[0].entity
     q = intent.quantities
     alias = " ".join(request.split())[:120] or "HomeIQ suggestion"
@@ -117,8 +111,11 @@ def render(
         else:
             trig = {"trigger": "sun", "event": q.sun_event or "sunset"}
             text = f"at {q.sun_event or 'sunset'}"
+        act = _action(intent, action, request, None)
+        if act is None:
+            return None
         auto = {**head, "mode": "single", "triggers": [trig], "conditions": _conditions(intent, True),
-                "actions": [_action(intent, action, request, None)]}  # fmt: skip
+                "actions": [act]}  # fmt: skip
         return Rendered(auto, template.id if template else "time_or_sun", None, text)
     trigger = choice.trigger.entity
     pattern = template.pattern if template and template.pattern else match(trigger, action)
@@ -137,6 +134,9 @@ def render(
             inputs["no_motion_wait"] = q.for_seconds
         auto = {**head, "use_blueprint": {"path": "homeassistant/motion_light.yaml", "input": inputs}}
         return Rendered(auto, template_id, "homeassistant/motion_light.yaml", trigger.entity_id)
+    act = _action(intent, action, request, trigger)
+    if act is None:
+        return None
     auto = {**head, "mode": "single", "triggers": [_entity_trigger(intent, trigger, pattern)],
-            "conditions": conditions, "actions": [_action(intent, action, request, trigger)]}  # fmt: skip
+            "conditions": conditions, "actions": [act]}  # fmt: skip
     return Rendered(auto, template_id, None, trigger.entity_id)

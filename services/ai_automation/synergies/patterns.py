@@ -57,13 +57,11 @@ class Pattern:
     blueprint: str | None = None
     curated: bool = True
 
-    def action_for(self, trigger: Entity, action: Entity, message: str) -> dict[str, Any] | None:
+    def action_for(self, trigger: Entity, action: Entity) -> dict[str, Any] | None:
         """The automation's action on `action` (`action`, `target`, `data`), or None when HA has no service
         doing this pattern's verb to an entity of that domain."""
         if self.service in (ON, OFF):
-            call = action_call(
-                action.domain, "on" if self.service == ON else "off", trigger.entity_id, message
-            )
+            call = action_call(action.domain, "on" if self.service == ON else "off", trigger)
         else:
             call = {"action": self.service}
         if call is None:

@@ -27,7 +27,7 @@ from ai_automation.synergies.automations import Link, entity_keys
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import is_curated
 from ai_automation.synergies.priors import KindRates, name_words
-from ai_automation.synergies.roles import ACTION_DOMAINS, PATTERN_ONLY_ACTIONS, TRIGGER_DOMAINS, VALUE_ACTIONS
+from ai_automation.synergies.roles import ACTION_DOMAINS, PATTERN_ONLY_ACTIONS, TRIGGER_DOMAINS
 
 ALL_PAIRS_LIMIT = 40_000
 # In a bigger home, the likeliest triggers x actions (by the statistics) are candidates too.
@@ -158,10 +158,10 @@ def _acts(entity: Entity) -> bool:
     return entity.domain in ACTION_DOMAINS
 
 
-def _allowed(entities: list[Entity], t_idx: IntArray, a_idx: IntArray) -> NDArray[np.bool_]:
-    """Which pairs a pattern-only or value-taking action domain allows (after its trigger domains only)."""
+def _pattern_only(entities: list[Entity], t_idx: IntArray, a_idx: IntArray) -> NDArray[np.bool_]:
+    """Which pairs a pattern-only action domain allows (its pattern's trigger domains only)."""
     allowed = np.ones(t_idx.size, dtype=bool)
-    for domain, triggers in {**PATTERN_ONLY_ACTIONS, **VALUE_ACTIONS}.items():
+    for domain, triggers in PATTERN_ONLY_ACTIONS.items():
         acting = np.array([e.domain == domain for e in entities])
         if acting.any():
             triggering = np.array([e.domain in triggers for e in entities])
@@ -232,7 +232,7 @@ def _pairs(home: _Home, rates: KindRates, limit: int) -> tuple[IntArray, IntArra
             np.concatenate(ts).astype(np.int64) * width + np.concatenate(acts)
         )  # sorted by (t, a)
         t_idx, a_idx = pairs // width, pairs % width
-    keep = (t_idx != a_idx) & _allowed(home.entities, t_idx, a_idx)
+    keep = (t_idx != a_idx) & _pattern_only(home.entities, t_idx, a_idx)
     return t_idx[keep], a_idx[keep]
 
 

@@ -13,7 +13,7 @@ import yaml
 
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import Condition, Pattern
-from ai_automation.synergies.services import SERVICES, STATE_VERBS
+from ai_automation.synergies.services import HABIT_VERBS, SERVICES
 
 _CONDITIONS: dict[Condition, dict[str, Any]] = {
     Condition.SUN_DOWN: {"condition": "sun", "after": "sunset", "before": "sunrise"},
@@ -25,6 +25,11 @@ def suggestion_id(home_id: str, trigger: Entity, action: Entity, pattern: Patter
     key = f"{home_id}|{trigger.entity_id}|{action.entity_id}|{pattern.name}"
     digest = hashlib.sha256(key.encode()).hexdigest()
     return f"syn-{digest[:16]}"
+
+
+NOT_STATES = ("unavailable", "unknown")
+"""What a state trigger that names no state excludes: it then fires on the entity's real state changes only
+(HA fires one naming neither `to` nor `not_to` on attribute changes too, and a dropped link is no change)."""
 
 
 def _trigger(pattern: Pattern, trigger: Entity) -> dict[str, Any]:
@@ -40,8 +45,7 @@ def _trigger(pattern: Pattern, trigger: Entity) -> dict[str, Any]:
         if value is not None:
             out[key] = value
     if spec.platform == "state" and spec.to is None and spec.from_ is None:
-        # HA fires a state trigger with neither on attribute changes too; `to: null` does not
-        out["to"] = None
+        out["not_to"] = list(NOT_STATES)
     if spec.for_seconds:
         out["for"] = {"seconds": spec.for_seconds}
     return out
@@ -81,7 +85,7 @@ def automation(
                 "input": blueprint_input(pattern.blueprint, trigger, action),
             },
         }
-    action_obj = pattern.action_for(trigger, action, alias)
+    action_obj = pattern.action_for(trigger, action)
     if action_obj is None:
         return None
     return {
@@ -96,10 +100,6 @@ def automation(
     }
 
 
-# The domains whose hand-set states a habit puts back (a state of another domain names no single service).
-_HABIT_DOMAINS = frozenset(
-    {"light", "switch", "fan", "input_boolean", "cover", "lock", "media_player", "vacuum", "siren"}
-)
 _CLIMATE_MODES = frozenset({"off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only"})
 
 
@@ -107,9 +107,8 @@ def service_for_state(action: Entity, state: str) -> tuple[str, dict[str, Any]] 
     """The HA action (and its data) that sets `action` to `state`, or None when there is none."""
     if action.domain == "climate" and state in _CLIMATE_MODES:
         return "climate.set_hvac_mode", {"hvac_mode": state}
-    verb = STATE_VERBS.get(state)
-    service = SERVICES.get((action.domain, verb)) if verb and action.domain in _HABIT_DOMAINS else None
-    return (service, {}) if service else None
+    verb = HABIT_VERBS.get(action.domain, {}).get(state)
+    return (SERVICES[(action.domain, verb)], {}) if verb else None
 
 
 def habit_id(home_id: str, trigger: Entity, trigger_state: str, action: Entity, action_state: str) -> str:

@@ -23,9 +23,3 @@ PATTERN_ONLY_ACTIONS: dict[str, frozenset[str]] = {"device_tracker": frozenset({
 """Action domains that act in one pattern only, after triggers of these domains: a phone's tracker
 (an entity of a device) is the device HA's built-in zone blueprint notifies when a person leaves home;
 it has no service to drive otherwise."""
-
-VALUE_ACTIONS: dict[str, frozenset[str]] = dict.fromkeys(
-    ("number", "input_number"), frozenset({"sensor", "number", "input_number", "counter"})
-)
-"""Action domains a suggestion sets to its trigger's state (`services.VALUE_TAKING`): a number takes a
-number, so only after a trigger of these domains."""

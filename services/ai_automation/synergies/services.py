@@ -2,12 +2,17 @@
 
 A verb (`on`, `off`, `open`, `close`, `lock`, `unlock`, `play`, `pause`) of an action domain maps to the
 service HA core registers for that domain: `cover.open_cover`, not a `cover.turn_on` that does not exist.
-Every service named here is checked against HA core in `tests/ha_integration/ha_core/test_automation_yaml.py`.
+A domain with nothing to do without more than HomeIQ knows (an alarm panel needs its code) is absent: no
+automation is written for it. `tests/ha_integration/ha_core/test_automation_yaml.py` checks on HA core
+that every service of these tables is registered once its domain is set up, and runs the value-taking
+actions on real helpers.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ai_automation.synergies.home import Entity
 
 # Domains whose entities turn on and off (`automation.turn_on` enables an automation, as HA's UI does).
 _ON_OFF = (
@@ -27,8 +32,6 @@ SERVICES: dict[tuple[str, str], str] = {
     ("media_player", "play"): "media_player.media_play", ("media_player", "pause"): "media_player.media_pause",
     ("timer", "on"): "timer.start", ("timer", "off"): "timer.cancel",
     ("counter", "on"): "counter.increment", ("counter", "off"): "counter.reset",
-    ("alarm_control_panel", "on"): "alarm_control_panel.alarm_arm_away",
-    ("alarm_control_panel", "off"): "alarm_control_panel.alarm_disarm",
     ("select", "on"): "select.select_next", ("input_select", "on"): "input_select.select_next",
 }  # fmt: skip
 # Domains with one thing to do, whatever the verb: press it, activate it, set it, send to it.
@@ -41,30 +44,46 @@ SINGLE_ACTION: dict[str, str] = {
     "input_number": "input_number.set_value",
     "input_text": "input_text.set_value",
 }
-VALUE_TAKING = frozenset({"number", "input_number", "input_text"})
-"""Action domains that are set to a value: a suggestion sets them to its trigger's state."""
+# Set to their trigger's state: a number only from an entity whose state is a number.
+_TEXT_TAKING = frozenset({"input_text"})
+_NUMBER_TAKING = frozenset({"number", "input_number"})
+_NUMBER_DOMAINS = frozenset({"number", "input_number", "counter"})
+_NOT_NUMBERS = frozenset({"date", "enum", "timestamp"})  # HA's non-numeric sensor device classes
 
 
-def action_call(
-    domain: str, verb: str, value_from: str | None = None, message: str = ""
-) -> dict[str, Any] | None:
-    """The action object (`action` and `data`, no target) doing `verb` to an entity of `domain`, or None
-    when HA has no service for it. A value-taking domain needs `value_from`, the entity whose state it
-    takes; `notify` sends `message`."""
+def gives_a_number(entity: Entity) -> bool:
+    """Whether an entity's state is a number: a number, a counter, a sensor of a numeric device class."""
+    if entity.domain in _NUMBER_DOMAINS:
+        return True
+    return (
+        entity.domain == "sensor"
+        and entity.device_class is not None
+        and entity.device_class not in _NOT_NUMBERS
+    )
+
+
+def action_call(domain: str, verb: str, source: Entity | None = None) -> dict[str, Any] | None:
+    """The action object (`action`, with `data` when it needs some; no target) doing `verb` to an entity of
+    `domain`, or None when HA has no service that can. A number or text takes the state of `source` (a
+    number only from an entity that `gives_a_number`); `notify` says what `source` is now."""
     service = SINGLE_ACTION.get(domain) or SERVICES.get((domain, verb))
     if service is None:
         return None
-    if domain in VALUE_TAKING:
-        if value_from is None:
+    if domain in _NUMBER_TAKING | _TEXT_TAKING:
+        if source is None or (domain in _NUMBER_TAKING and not gives_a_number(source)):
             return None
-        return {"action": service, "data": {"value": f'{{{{ states("{value_from}") }}}}'}}
+        return {"action": service, "data": {"value": f'{{{{ states("{source.entity_id}") }}}}'}}
     if domain == "notify":
-        return {"action": service, "data": {"message": message or "HomeIQ automation"}}
+        what = f'{source.entity_id} is now {{{{ states("{source.entity_id}") }}}}' if source else "HomeIQ"
+        return {"action": service, "data": {"message": what}}
     return {"action": service}
 
 
-# The state an owner set by hand -> the verb that sets it again (habits).
-STATE_VERBS: dict[str, str] = {
-    "on": "on", "off": "off", "open": "open", "closed": "close", "locked": "lock", "unlocked": "unlock",
-    "playing": "play", "paused": "pause", "cleaning": "on", "docked": "off",
-}  # fmt: skip
+# The states a habit puts back, per domain, and the verb that sets each again.
+HABIT_VERBS: dict[str, dict[str, str]] = {
+    **{domain: {"on": "on", "off": "off"} for domain in ("light", "switch", "fan", "input_boolean", "siren")},
+    "cover": {"open": "open", "closed": "close"},
+    "lock": {"locked": "lock", "unlocked": "unlock"},
+    "media_player": {"on": "on", "off": "off", "playing": "play", "paused": "pause"},
+    "vacuum": {"cleaning": "on", "docked": "off"},
+}

@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from homeassistant.components.automation.config import async_validate_config_item
 from homeassistant.components.automation.helpers import async_get_blueprints
@@ -36,8 +37,8 @@ CORPUS = textwrap.dedent(
     from ai_automation.synergies.model import shipped
     from ai_automation.synergies.patterns import GENERIC, PATTERNS
     from ai_automation.synergies.render import automation, habit_automation, service_for_state, to_yaml
-    from ai_automation.synergies.roles import ACTION_DOMAINS, VALUE_ACTIONS
-    from ai_automation.synergies.services import STATE_VERBS
+    from ai_automation.synergies.roles import ACTION_DOMAINS
+    from ai_automation.synergies.services import HABIT_VERBS, SERVICES, SINGLE_ACTION, gives_a_number
 
     def entity(key, n):
         # a trigger group or kind of the library as an entity: presence, opening, sensor:humidity, timer...
@@ -49,7 +50,7 @@ CORPUS = textwrap.dedent(
     phone = sys.argv[1]
     actions = [{"entity_id": f"{d}.target", "area": "Hall", "device_id": phone if d == "device_tracker" else "dt"}
                for d in sorted(ACTION_DOMAINS | {"device_tracker"})]
-    groups = sorted({g for p in PATTERNS for g in p.trigger_groups} | {"binary_sensor", "sensor:power"})
+    groups = sorted({g for p in PATTERNS for g in p.trigger_groups} | {"binary_sensor", "sensor:power", "sensor:timestamp"})
     triggers = [entity(g, n) for n, g in enumerate(groups)]
     home = {"home_id": "yaml", "areas": [{"name": "Hall"}], "devices": triggers + actions}
     ents = {e.entity_id: e for e in entities_of(home)}
@@ -59,37 +60,54 @@ CORPUS = textwrap.dedent(
         for group in sorted(pattern.trigger_groups) or groups:
             trigger = by_group[group]
             for domain in sorted(pattern.action_domains or ACTION_DOMAINS):
-                if domain in VALUE_ACTIONS and trigger.domain not in VALUE_ACTIONS[domain]:
-                    continue  # never a candidate (ranking keeps value-taking actions after numbers)
                 action = ents[f"{domain}.target"]
                 auto = automation(pattern, trigger, action, "test", f"syn-{pattern.name}-{group}-{domain}")
                 if auto is None:
-                    skipped.append(f"{pattern.name}:{domain}")
+                    skipped.append({"pattern": pattern.name, "domain": domain, "number_trigger": gives_a_number(trigger)})
                 else:
                     out.append({"source": f"{pattern.name} {trigger.entity_id} -> {domain}", "yaml": to_yaml(auto)})
-    for domain in sorted(ACTION_DOMAINS):
-        for state in [*STATE_VERBS, "heat", "cool", "auto"]:
+    for domain, states in HABIT_VERBS.items():
+        for state in [*states, "heat", "cool", "auto"]:
             service = service_for_state(ents[f"{domain}.target"], state)
             if service is not None:
                 auto = habit_automation(by_group["presence"], "on", ents[f"{domain}.target"], service, "test", f"syn-habit-{domain}-{state}")
                 out.append({"source": f"habit {domain} {state}", "yaml": to_yaml(auto)})
     model, rates = shipped()
-    for n, request in enumerate([
-        "turn on the hall light when there is motion", "lock the door at 22:00", "close the cover at sunset",
-        "notify me when the door opens", "turn off the switch when the humidity is above 70",
-        "start the vacuum at 10:00", "set the number to the power", "open the valve at 7:00",
-    ]):
+    asks = {}
+    for request in sys.argv[2:]:
         answer = suggest(request, home, model, rates=rates)
+        asks[request] = {"grounded": answer.grounded, "explanation": answer.explanation}
         if answer.automation is not None:
             out.append({"source": f"ask {request!r}", "yaml": to_yaml(answer.automation)})
-    print(json.dumps({"automations": out, "skipped": skipped}))
+    services = sorted({*SERVICES.values(), *SINGLE_ACTION.values(), "climate.set_hvac_mode"})
+    print(json.dumps({"automations": out, "skipped": skipped, "asks": asks, "services": services}))
     """
 )
-# The integrations whose services the automations call (set up so HA registers them).
+# Requests in words: each gets an automation (it is validated, loaded and checked with the rest) or a clear
+# "no" (False: what HA cannot be told from the request alone).
+ASKS = {
+    "turn on the hall light when there is motion": True,
+    "lock the door at 22:00": True,
+    "close the cover at sunset": True,
+    "notify me when the door opens": True,
+    "start the vacuum at 10:00": True,
+    "turn off the fan at 7:00": True,
+    "set the number target at 22:00": False,  # set it to what?
+}
+# The integrations whose services the automations call, set up so HA registers them; the helpers with a
+# `target` entity each, so the value-taking actions can run on them.
+HELPERS: dict[str, dict[str, Any]] = {
+    "input_number": {"target": {"min": 0, "max": 10_000, "step": 0.1}},
+    "input_text": {"target": {"max": 255}},
+    "input_select": {"target": {"options": ["a", "b"]}},
+    "input_boolean": {"target": {}},
+    "input_button": {"target": {}},
+    "counter": {"target": {}},
+    "timer": {"target": {}},
+}
 DOMAINS = (
     "homeassistant", "light", "switch", "fan", "cover", "lock", "valve", "vacuum", "media_player", "climate",
-    "siren", "humidifier", "water_heater", "remote", "camera", "scene", "script", "timer", "counter",
-    "input_boolean", "input_select", "input_number", "input_text", "input_button", "button", "select", "number",
+    "siren", "humidifier", "water_heater", "remote", "camera", "scene", "script", "button", "select", "number",
     "alarm_control_panel", "notify", "mobile_app",
 )  # fmt: skip
 
@@ -97,7 +115,8 @@ DOMAINS = (
 def _corpus(tmp_path: Path, phone: str) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'shared'}{os.pathsep}{REPO / 'services'}"}
     done = subprocess.run(
-        [services_python(), "-c", CORPUS, phone], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+        [services_python(), "-c", CORPUS, phone, *ASKS], env=env, cwd=tmp_path, capture_output=True, text=True,
+        timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     corpus: dict[str, Any] = json.loads(done.stdout)
@@ -105,7 +124,7 @@ def _corpus(tmp_path: Path, phone: str) -> dict[str, Any]:
 
 
 async def test_every_automation_homeiq_writes_validates_loads_and_calls_a_real_service(
-    hass: HomeAssistant, tmp_path: Path
+    hass: HomeAssistant, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = MockConfigEntry(domain="mobile_app", title="Phone")
     app.add_to_hass(hass)
@@ -114,12 +133,23 @@ async def test_every_automation_homeiq_writes_validates_loads_and_calls_a_real_s
     )
     corpus = _corpus(tmp_path, phone.id)
     items = [(a["source"], yaml.safe_load(a["yaml"])) for a in corpus["automations"]]
-    assert len(items) > 150, len(items)
     assert all(len(doc) == 1 for _, doc in items)  # a one-item list, as automations.yaml holds them
+    # what is not written: an alarm panel (its code), a number from a trigger whose state is no number
+    assert {(x["domain"], x["number_trigger"]) for x in corpus["skipped"]} == {
+        ("alarm_control_panel", False), ("alarm_control_panel", True), ("number", False), ("input_number", False)
+    }  # fmt: skip
+    assert {r: a["grounded"] for r, a in corpus["asks"].items()} == ASKS, corpus["asks"]
+    assert "to set it to" in corpus["asks"]["set the number target at 22:00"]["explanation"]
+    patterns = {source.split()[0] for source, _ in items}
+    assert len(items) > 700
+    assert {"follow", "habit", "ask", "motion_light", "leaving_zone"} <= patterns
+
     hass.config.config_dir = str(tmp_path)  # HA copies its built-in blueprints here
     await async_get_blueprints(hass).async_populate()
     for domain in DOMAINS:
         assert await async_setup_component(hass, domain, {}), domain
+    for domain, config in HELPERS.items():
+        assert await async_setup_component(hass, domain, {domain: config}), domain
     await hass.async_block_till_done()
 
     invalid = []
@@ -129,23 +159,41 @@ async def test_every_automation_homeiq_writes_validates_loads_and_calls_a_real_s
         except Exception as err:  # the editor's own error, whatever its type, is the finding
             invalid.append(f"{source}: {err}")
     assert not invalid, invalid[:10]
+    # a state trigger naming neither `to` nor `not_to` also fires when only an attribute changes
+    chatty = [source for source, (doc,) in items for t in doc.get("triggers", [])
+              if t["trigger"] == "state" and not {"to", "from", "not_to"} & set(t)]  # fmt: skip
+    assert not chatty, chatty[:10]
 
     assert await async_setup_component(hass, "automation", {"automation": [doc for _, (doc,) in items]})
     await hass.async_block_till_done()
     loaded = hass.states.async_all("automation")
     assert len(loaded) == len(items)  # HA drops an automation it cannot load
     assert {s.state for s in loaded} == {"off"}  # never enabled automatically
-
-    missing = []
-    for source, (doc,) in items:
-        for action in doc.get("actions", []):
-            domain, _, service = action["action"].partition(".")
-            if not hass.services.has_service(domain, service):
-                missing.append(f"{source}: {action['action']}")
+    unknown = [name for name in corpus["services"] if not hass.services.has_service(*name.split("."))]
+    assert not unknown, unknown  # every service of the tables, used by this corpus or not
+    missing = [f"{source}: {a['action']}" for source, (doc,) in items for a in doc.get("actions", [])
+               if not hass.services.has_service(*a["action"].split("."))]  # fmt: skip
     assert not missing, missing[:10]
-    # a state trigger with neither `to` nor `from` also fires when only an attribute changes
-    chatty = [source for source, (doc,) in items for t in doc.get("triggers", [])
-              if t["trigger"] == "state" and not {"to", "from"} & set(t)]  # fmt: skip
-    assert not chatty, chatty[:10]
-    blueprints = sum("use_blueprint" in doc for _, (doc,) in items)
-    assert blueprints >= 2  # the motion-light and the leaving-zone blueprints
+
+    # The helpers' automations run: each sets, starts, presses or counts its helper from its trigger's state.
+    by_id = {s.attributes["id"]: s.entity_id for s in loaded}
+    runs = 0
+    for _, (doc,) in items:
+        actions = doc.get("actions", [])
+        if not actions or actions[0]["target"]["entity_id"].partition(".")[0] not in HELPERS:
+            continue
+        for trigger in doc["triggers"]:
+            if trigger["trigger"] != "event":
+                hass.states.async_set(trigger["entity_id"], "42", {})  # a state every trigger kind may have
+        await hass.services.async_call(
+            "automation", "trigger", {"entity_id": by_id[doc["id"]]}, blocking=True
+        )
+        await hass.async_block_till_done()
+        after = hass.states.get(actions[0]["target"]["entity_id"])
+        if actions[0]["action"] in ("input_number.set_value", "input_text.set_value"):
+            assert float(after.state) == 42, (doc["alias"], after.state)
+        assert after is not None
+        runs += 1
+    assert runs > 50
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR" and "automation" in r.name]
+    assert not errors, errors[:5]
