@@ -129,7 +129,7 @@ def count_home(entities: Sequence[Entity], links: Sequence[Link]) -> KindCounts:
             counts.actions[a.kind] += 1.0 / len(act)  # type: ignore[assignment]  # float counts
         _count_link(counts, [t.entity_id for t in trig], [a.entity_id for a in act])
     for e in entities:
-        counts.entity_words.update(name_words(e.entity_id))
+        counts.entity_words.update(sorted(name_words(e.entity_id)))  # sorted: float sums in one order
     return counts
 
 
@@ -140,7 +140,7 @@ def _count_link(counts: KindCounts, triggers: Sequence[str], actions: Sequence[s
         (actions, counts.action_words, counts.link_action_domains),
     ):
         for entity_id in ids:
-            for word in name_words(entity_id):
+            for word in sorted(name_words(entity_id)):
                 words[word] += 1.0 / len(ids)  # type: ignore[assignment]  # float counts
             domains[_domain_of(entity_id)] += 1.0 / len(ids)  # type: ignore[assignment]  # float counts
     pairs = [(t, a) for t in triggers for a in actions if t != a]

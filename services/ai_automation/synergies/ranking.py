@@ -96,11 +96,11 @@ def _codes(values: Sequence[Hashable | None]) -> IntArray:
 
 
 def _incidence(rows: Sequence[Sequence[Hashable]]) -> tuple[sp.csr_matrix, list[Hashable]]:
-    """A 0/1 entity x item matrix (items in first-seen order)."""
+    """A 0/1 entity x item matrix (items in first-seen order: the same columns whatever the hash seed)."""
     index: dict[Hashable, int] = {}
     r, c = [], []
     for i, items in enumerate(rows):
-        for item in set(items):
+        for item in dict.fromkeys(items):
             r.append(i)
             c.append(index.setdefault(item, len(index)))
     matrix = sp.csr_matrix(
@@ -320,7 +320,7 @@ def _graph_columns(home: _Home, t_idx: IntArray, a_idx: IntArray) -> FloatArray:
     of things."""
     entities = home.entities
     attributes = [
-        [("w", w) for w in e.tokens]
+        [("w", w) for w in sorted(e.tokens)]
         + ([("a", e.area)] if e.area else [])
         + ([("d", e.device_id)] if e.device_id else [])
         for e in entities

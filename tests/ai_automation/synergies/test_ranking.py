@@ -278,3 +278,63 @@ def test_registry_homes_count_the_words_of_automations_their_registry_cannot_res
     assert read.counts.link_domains["binary_sensor>light"] == 1.0
     assert read.counts.pairs["binary_sensor:motion>light"] == 1.0
     assert read.counts.homes == 1
+
+
+_FINGERPRINT = """
+import hashlib, json, sys
+from ai_automation.synergies.automations import links_of
+from ai_automation.synergies.home import by_id, entities_of
+from ai_automation.synergies.model import SynergyModel
+from ai_automation.synergies.priors import count_home
+from ai_automation.synergies.ranking import build_candidates
+home = json.loads(sys.argv[1])
+entities = entities_of(home)
+counts = count_home(entities, links_of(json.loads(sys.argv[2]), by_id(entities)))
+features = build_candidates(entities, SynergyModel(counts).rates()).features
+print(hashlib.sha256(features.tobytes() + json.dumps(counts.to_json()).encode()).hexdigest())
+"""
+
+
+def test_features_and_counts_are_the_same_whatever_the_hash_seed() -> None:
+    """Sets of strings iterate in an order set by Python's hash seed; sums over them must not follow it (the
+    fitted rankers' figures moved from run to run when they did)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    # names sharing several words of different rarity: sums of their idf logs are inexact in floating point
+    words = [
+        "kitchen",
+        "hall",
+        "desk",
+        "north",
+        "south",
+        "lamp",
+        "strip",
+        "ceiling",
+        "porch",
+        "garden",
+        "upper",
+    ]
+    devices = [
+        {
+            "entity_id": f"{domain}.{words[i % 11]}_{words[(3 * i + 1) % 11]}_{words[(7 * i + 2) % 11]}",
+            "area": f"A{i % 4}",
+        }
+        for i in range(24)
+        for domain in ("light", "binary_sensor", "switch")
+    ]
+    home = {"home_id": "h", "devices": devices}
+    autos = [{"triggers": [{"entity_id": [d["entity_id"] for d in devices[i : i + 3]]}],
+              "actions": [{"target": {"entity_id": [d["entity_id"] for d in devices[i + 3 : i + 10]]}}]}
+             for i in range(0, 60, 7)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", _FINGERPRINT, json.dumps(home), json.dumps(autos)],
+            env={**env, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True, timeout=120,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }  # fmt: skip
+    assert len(prints) == 1, prints
