@@ -13,7 +13,7 @@ from ai_automation.ask.slots import Choice
 from ai_automation.synergies.home import Entity
 from ai_automation.synergies.patterns import Pattern, match
 from ai_automation.synergies.render import NOT_STATES
-from ai_automation.synergies.services import action_call
+from ai_automation.synergies.services import action_call, aimed_at
 
 _NUMERIC = frozenset({"sensor", "number", "input_number"})
 _ON_STATE = {"media_player": "playing", "lock": "unlocked", "cover": "open", "climate": "heat"}
@@ -32,18 +32,15 @@ class Rendered:
 def _action(intent: Intent, action: Entity, request: str, trigger: Entity | None) -> dict[str, Any] | None:
     """What the request asks done to `action` (`services.action_call`: a number or text takes the trigger's
     state; a notification says the request), or None when HA has no service that can."""
-    target = {"entity_id": action.entity_id}
     if action.domain == "notify":
-        return {"action": "notify.send_message", "target": target, "data": {"message": request[:200]}}
+        return aimed_at({"action": "notify.send_message"}, action.entity_id, {"message": request[:200]})
     if intent.verb == "dim" and action.domain == "light":
-        return {"action": "light.turn_on", "target": target, "data": {"brightness_pct": 30}}
+        return aimed_at({"action": "light.turn_on"}, action.entity_id, {"brightness_pct": 30})
     verb = "on" if intent.verb in ("dim", "notify") else intent.verb
     call = action_call(action.domain, verb, trigger) or action_call(
         action.domain, "off" if verb in ("off", "close") else "on", trigger
     )
-    if call is None:
-        return None
-    return {"action": call["action"], "target": target, **({"data": call["data"]} if "data" in call else {})}
+    return None if call is None else aimed_at(call, action.entity_id)
 
 
 def _entity_trigger(intent: Intent, trigger: Entity, pattern: Pattern) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from ai_automation.synergies.home import Entity
-from ai_automation.synergies.services import action_call
+from ai_automation.synergies.services import action_call, aimed_at
 
 
 class Condition(StrEnum):
@@ -64,14 +64,7 @@ class Pattern:
             call = action_call(action.domain, "on" if self.service == ON else "off", trigger)
         else:
             call = {"action": self.service}
-        if call is None:
-            return None
-        data = {**call.get("data", {}), **self.data}
-        return {
-            "action": call["action"],
-            "target": {"entity_id": action.entity_id},
-            **({"data": data} if data else {}),
-        }
+        return None if call is None else aimed_at(call, action.entity_id, self.data)
 
 
 def _p(

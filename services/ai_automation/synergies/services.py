@@ -10,6 +10,7 @@ actions on real helpers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ai_automation.synergies.home import Entity
@@ -45,8 +46,8 @@ SINGLE_ACTION: dict[str, str] = {
     "input_text": "input_text.set_value",
 }
 # Set to their trigger's state: a number only from an entity whose state is a number.
-_TEXT_TAKING = frozenset({"input_text"})
 _NUMBER_TAKING = frozenset({"number", "input_number"})
+_VALUE_TAKING = _NUMBER_TAKING | {"input_text"}
 _NUMBER_DOMAINS = frozenset({"number", "input_number", "counter"})
 _NOT_NUMBERS = frozenset({"date", "enum", "timestamp"})  # HA's non-numeric sensor device classes
 
@@ -69,7 +70,7 @@ def action_call(domain: str, verb: str, source: Entity | None = None) -> dict[st
     service = SINGLE_ACTION.get(domain) or SERVICES.get((domain, verb))
     if service is None:
         return None
-    if domain in _NUMBER_TAKING | _TEXT_TAKING:
+    if domain in _VALUE_TAKING:
         if source is None or (domain in _NUMBER_TAKING and not gives_a_number(source)):
             return None
         return {"action": service, "data": {"value": f'{{{{ states("{source.entity_id}") }}}}'}}
@@ -77,6 +78,19 @@ def action_call(domain: str, verb: str, source: Entity | None = None) -> dict[st
         what = f'{source.entity_id} is now {{{{ states("{source.entity_id}") }}}}' if source else "HomeIQ"
         return {"action": service, "data": {"message": what}}
     return {"action": service}
+
+
+def aimed_at(
+    call: Mapping[str, Any], entity_id: str, data: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """An action object (`action_call`'s, or any `{"action": ...}`) aimed at `entity_id`, in HA's key order
+    (`action`, `target`, `data`); `data` adds to the call's own."""
+    merged = {**call.get("data", {}), **(data or {})}
+    return {
+        "action": call["action"],
+        "target": {"entity_id": entity_id},
+        **({"data": merged} if merged else {}),
+    }
 
 
 # The states a habit puts back, per domain, and the verb that sets each again.
